@@ -1,0 +1,5 @@
+import sys
+
+from lqmodel.cli import main
+
+sys.exit(main())

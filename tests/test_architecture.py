@@ -1,0 +1,53 @@
+"""Layering and import-weight rules of ARCHITECTURE.md, checked on the source tree.
+
+* loops imports neither lqmodel nor observables; observables never imports lqmodel or loops;
+  notebooks import lqmodel only (checked in test_notebooks).
+* ``import lqmodel`` is light: it imports neither flavio nor sympy.
+"""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FORBIDDEN = {
+    "loops": {"lqmodel", "observables"},
+    "observables": {"lqmodel", "loops"},
+}
+
+
+def _imported_top_levels(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_one_way_layers(package):
+    files = sorted((ROOT / package).rglob("*.py"))
+    assert files, f"no sources found for {package}"
+    offenders = {
+        str(f.relative_to(ROOT)): sorted(_imported_top_levels(f) & FORBIDDEN[package]) for f in files
+    }
+    offenders = {k: v for k, v in offenders.items() if v}
+    assert offenders == {}, f"{package} must not import {sorted(FORBIDDEN[package])}: {offenders}"
+
+
+def test_import_lqmodel_is_light():
+    code = (
+        "import sys, lqmodel, lqmodel.cli; "
+        "heavy = sorted(m for m in ('flavio', 'sympy', 'wilson', 'matplotlib') if m in sys.modules); "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"import lqmodel pulled in heavy modules: {out.stdout.strip()}"
