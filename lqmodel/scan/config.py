@@ -1,0 +1,446 @@
+r"""Scan configurations: which parameters of a point are scanned, over which ranges, how they are sampled.
+
+A scan configuration is a plain mapping (usually read from YAML)::
+
+    base:                       # the point the scan starts from: an inline point mapping (the point-file
+      model: voloshin           # format of ``lqmodel point``) or the name of a built-in benchmark point
+      m_S1: 1000.0              # GeV
+      m_R2: 1000.0              # GeV
+      y1: 0.05
+      y2: 1.0
+      lepton: mu
+    parameters:                 # scanned parameters, in order (for grids the LAST one varies fastest)
+      y1: {min: 1.0e-3, max: 1.0, n: 40, scale: log}
+      y2: {min: 1.0e-2, max: 3.0, n: 40, scale: log}
+    sampling: grid              # grid | random | lhs (Latin hypercube, scipy.stats.qmc)
+    n_samples: 1000             # random / lhs only
+    seed: 0                     # random / lhs: the table is a deterministic function of the seed
+    chunk_size: 2000            # points per chunk (the unit of parallel work and of resuming)
+    executor: process           # process | dask | serial     (how, not what: not part of the fingerprint)
+    workers: 2
+    dask_address: null          # dask scheduler address; null starts a LocalCluster
+    evaluation: {...}           # options of the evaluator (lqmodel.evaluate.PointEvaluator)
+    plot: {x: y1, y: y2}        # which two parameters the maps use
+
+Parameter names are those of :func:`lqmodel.point.vary`: the scalar fields ``m_S1``, ``m_R2``,
+``m_R2_23``, ``m_b``, ``M_N``, ``kappa`` (GeV); matrix entries such as ``y_LL[2,1]`` (0-based
+[quark, lepton/N], real values); the shorthand ``m_LQ``, ``y1``, ``y2``, ``y1p``; and one product
+handled here, ``y1y2`` = :math:`y_1 y_2`, which sets :math:`y_1 = \sqrt{r\,p}`, :math:`y_2 =
+\sqrt{p/r}` (sign carried by :math:`y_1`) with :math:`r` = ``y1_over_y2`` (default 1) — so the
+(m_LQ, y1·y2) plane is well defined.
+
+Ranges are given with ``min``/``max`` (and ``n`` for grids; ``scale`` lin or log) or as an explicit
+``values`` list (grids only). Masses must be positive (M_N non-negative); log scales need positive
+ranges. Bad configurations raise :class:`ScanConfigError` (a ValueError) with a one-line message.
+
+>>> cfg = ScanConfig.from_dict({"base": {"model": "voloshin", "m_S1": 1000.0, "m_R2": 1000.0,
+...     "y1": 0.1, "y2": 0.5, "lepton": "mu"},
+...     "parameters": {"y1": {"min": 0.01, "max": 1.0, "n": 3, "scale": "log"}}})
+>>> cfg.parameters[0].grid().tolist()
+[0.01, 0.1, 1.0]
+>>> ScanConfig.from_dict({"base": "x", "parameters": {"m_LQ": {"min": -1, "max": 10, "n": 2}}})
+Traceback (most recent call last):
+...
+lqmodel.scan.config.ScanConfigError: parameter 'm_LQ' is a mass: its range must be positive (got min=-1.0, max=10.0 GeV)
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "ScanConfigError",
+    "ParameterRange",
+    "ScanConfig",
+    "load_config",
+    "parameter_unit",
+    "check_parameter_name",
+    "to_assignments",
+    "SCALAR_FIELDS",
+    "MATRIX_FIELDS",
+    "SHORTHAND",
+]
+
+
+class ScanConfigError(ValueError):
+    """A scan configuration that cannot be run; the message is one line saying what is wrong."""
+
+
+#: scalar Point fields that can be scanned -> unit
+SCALAR_FIELDS: dict[str, str] = {
+    "m_S1": "GeV",
+    "m_R2": "GeV",
+    "m_R2_23": "GeV",
+    "m_b": "GeV",
+    "M_N": "GeV",
+    "kappa": "GeV",
+}
+#: coupling matrices of a Point (entries "name[i,j]", dimensionless)
+MATRIX_FIELDS: tuple[str, ...] = ("y_LL", "y_RR", "ybar_RR", "yt_RL", "yt_LR")
+#: shorthand understood by lqmodel.point.vary (plus y1y2, expanded here) -> unit
+SHORTHAND: dict[str, str] = {"m_LQ": "GeV", "y1": "", "y2": "", "y1p": "", "y1y2": ""}
+
+_MASSES = {"m_S1", "m_R2", "m_R2_23", "m_b", "m_LQ"}  # strictly positive
+_NONNEGATIVE = {"M_N"}
+_MATRIX_RE = re.compile(r"^(y_LL|y_RR|ybar_RR|yt_RL|yt_LR)\[([0-2]),\s*([0-2])\]$")
+_SAMPLINGS = ("grid", "random", "lhs")
+_EXECUTORS = ("process", "dask", "serial")
+_SCALES = ("lin", "log")
+_TOP_KEYS = (
+    "base", "parameters", "sampling", "n_samples", "seed", "chunk_size", "executor", "workers",
+    "dask_address", "evaluation", "plot", "y1_over_y2", "title",
+)
+_RANGE_KEYS = ("min", "max", "n", "scale", "values")
+
+
+def _did_you_mean(name: str, options) -> str:
+    options = list(options)
+    same_case = [o for o in options if o.lower() == name.lower()]
+    close = same_case or difflib.get_close_matches(name, options, n=3, cutoff=0.5)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def _all_names() -> list[str]:
+    return list(SCALAR_FIELDS) + list(SHORTHAND) + [f"{m}[i,j]" for m in MATRIX_FIELDS]
+
+
+def check_parameter_name(name: str) -> str:
+    """Return the canonical form of a scannable parameter name, or raise :class:`ScanConfigError`.
+
+    >>> check_parameter_name("y_LL[2, 1]")
+    'y_LL[2,1]'
+    """
+    if not isinstance(name, str):
+        raise ScanConfigError(f"parameter names must be strings, got {name!r}")
+    name = name.strip()
+    if name in SCALAR_FIELDS or name in SHORTHAND:
+        return name
+    m = _MATRIX_RE.match(name)
+    if m:
+        return f"{m.group(1)}[{m.group(2)},{m.group(3)}]"
+    raise ScanConfigError(
+        f"unknown scan parameter {name!r}{_did_you_mean(name, _all_names())}; allowed: "
+        f"{', '.join(SCALAR_FIELDS)}, {', '.join(SHORTHAND)}, or a matrix entry like y_LL[2,1] "
+        f"(matrices {', '.join(MATRIX_FIELDS)}, 0-based indices 0..2)"
+    )
+
+
+def parameter_unit(name: str) -> str:
+    """Unit of a scan parameter ("" = dimensionless).
+
+    >>> parameter_unit("m_LQ"), parameter_unit("y_LL[2,1]")
+    ('GeV', '')
+    """
+    name = check_parameter_name(name)
+    return SCALAR_FIELDS.get(name, SHORTHAND.get(name, ""))
+
+
+@dataclass(frozen=True)
+class ParameterRange:
+    """One scanned parameter: ``name`` on [``low``, ``high``] (lin or log), ``n`` grid points, or an
+    explicit list of ``values`` (grids only)."""
+
+    name: str
+    low: float
+    high: float
+    n: int | None = None
+    scale: str = "lin"
+    values: tuple[float, ...] | None = None
+
+    def grid(self) -> np.ndarray:
+        """The grid values (lin: evenly spaced; log: evenly spaced in log10)."""
+        if self.values is not None:
+            return np.asarray(self.values, dtype=float)
+        if self.n is None:
+            raise ScanConfigError(f"parameter {self.name!r}: a grid needs 'n' (number of points)")
+        if self.scale == "log":
+            return np.logspace(math.log10(self.low), math.log10(self.high), self.n)
+        return np.linspace(self.low, self.high, self.n)
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        """Map uniform numbers u in [0, 1) onto the range (lin or log)."""
+        if self.scale == "log":
+            lo, hi = math.log10(self.low), math.log10(self.high)
+            return 10.0 ** (lo + (hi - lo) * u)
+        return self.low + (self.high - self.low) * u
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.values is not None:
+            return {"values": [float(v) for v in self.values], "scale": self.scale}
+        d: dict[str, Any] = {"min": self.low, "max": self.high, "scale": self.scale}
+        if self.n is not None:
+            d["n"] = self.n
+        return d
+
+    @classmethod
+    def from_spec(cls, name: str, spec: Any) -> ParameterRange:
+        name = check_parameter_name(name)
+        if not isinstance(spec, Mapping):
+            raise ScanConfigError(
+                f"parameter {name!r}: expected a mapping like {{min: 0.1, max: 1.0, n: 20, scale: log}} "
+                f"or {{values: [...]}}, got {spec!r}"
+            )
+        unknown = [k for k in spec if k not in _RANGE_KEYS]
+        if unknown:
+            raise ScanConfigError(
+                f"parameter {name!r}: unknown key {unknown[0]!r}{_did_you_mean(str(unknown[0]), _RANGE_KEYS)}; "
+                f"allowed: {', '.join(_RANGE_KEYS)}"
+            )
+        scale = spec.get("scale", "lin")
+        if scale not in _SCALES:
+            raise ScanConfigError(f"parameter {name!r}: scale must be one of {', '.join(_SCALES)}, got {scale!r}")
+        unit = parameter_unit(name)
+        values = None
+        if "values" in spec:
+            if "min" in spec or "max" in spec or "n" in spec:
+                raise ScanConfigError(f"parameter {name!r}: give either 'values' or 'min'/'max'/'n', not both")
+            raw = spec["values"]
+            if not isinstance(raw, (list, tuple)) or not raw:
+                raise ScanConfigError(f"parameter {name!r}: 'values' must be a non-empty list of numbers")
+            values = tuple(_number(name, "values", v) for v in raw)
+            low, high = min(values), max(values)
+        else:
+            if "min" not in spec or "max" not in spec:
+                raise ScanConfigError(f"parameter {name!r}: a range needs both 'min' and 'max'")
+            low, high = _number(name, "min", spec["min"]), _number(name, "max", spec["max"])
+            if not low < high:
+                raise ScanConfigError(f"parameter {name!r}: need min < max, got min={low}, max={high}")
+        n = spec.get("n")
+        if n is not None:
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ScanConfigError(f"parameter {name!r}: 'n' must be a positive integer, got {n!r}")
+        if name in _MASSES and low <= 0:
+            raise ScanConfigError(
+                f"parameter {name!r} is a mass: its range must be positive (got min={low}, max={high} {unit})"
+            )
+        if name in _NONNEGATIVE and low < 0:
+            raise ScanConfigError(
+                f"parameter {name!r} is a mass: its range must be non-negative (got min={low}, max={high} {unit})"
+            )
+        if scale == "log" and low <= 0:
+            raise ScanConfigError(f"parameter {name!r}: a log scale needs a positive range (got min={low})")
+        return cls(name=name, low=low, high=high, n=n, scale=scale, values=values)
+
+
+def _number(name: str, key: str, v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ScanConfigError(f"parameter {name!r}: {key} must be a number, got {v!r}")
+    v = float(v)
+    if not math.isfinite(v):
+        raise ScanConfigError(f"parameter {name!r}: {key} must be finite, got {v}")
+    return v
+
+
+@dataclass(frozen=True)
+class ScanConfig:
+    """A validated scan configuration (see the module docstring for the YAML form)."""
+
+    base: Any  # benchmark name (str) or inline point mapping
+    parameters: tuple[ParameterRange, ...]
+    sampling: str = "grid"
+    n_samples: int | None = None
+    seed: int = 0
+    chunk_size: int = 2000
+    executor: str = "process"
+    workers: int = 2
+    dask_address: str | None = None
+    evaluation: dict = field(default_factory=dict)
+    plot: dict = field(default_factory=dict)
+    y1_over_y2: float = 1.0
+    title: str = ""
+
+    # ---- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, d: Any) -> ScanConfig:
+        if not isinstance(d, Mapping):
+            raise ScanConfigError(f"a scan configuration must be a mapping, got {type(d).__name__}")
+        unknown = [k for k in d if k not in _TOP_KEYS]
+        if unknown:
+            k = str(unknown[0])
+            raise ScanConfigError(f"unknown configuration key {k!r}{_did_you_mean(k, _TOP_KEYS)}; allowed: {', '.join(_TOP_KEYS)}")
+        if "base" not in d:
+            raise ScanConfigError("the configuration needs 'base': a benchmark point name or an inline point mapping")
+        base = d["base"]
+        if not isinstance(base, (str, Mapping)):
+            raise ScanConfigError(f"'base' must be a benchmark name or a point mapping, got {base!r}")
+        if isinstance(base, Mapping):
+            base = _plain(base)
+        params = d.get("parameters")
+        if not isinstance(params, Mapping) or not params:
+            raise ScanConfigError("'parameters' must be a non-empty mapping: name -> {min, max, n, scale} or {values}")
+        ranges = tuple(ParameterRange.from_spec(str(k), v) for k, v in params.items())
+        names = [r.name for r in ranges]
+        if len(set(names)) != len(names):
+            raise ScanConfigError(f"a parameter is listed twice: {names}")
+        if "y1y2" in names and ("y1" in names or "y2" in names):
+            raise ScanConfigError("scan either y1y2 or y1/y2, not both (y1y2 sets y1 and y2)")
+        sampling = d.get("sampling", "grid")
+        if sampling not in _SAMPLINGS:
+            raise ScanConfigError(f"sampling must be one of {', '.join(_SAMPLINGS)}, got {sampling!r}")
+        n_samples = d.get("n_samples")
+        if sampling == "grid":
+            if n_samples is not None:
+                raise ScanConfigError("n_samples is for random/lhs sampling; a grid takes 'n' per parameter")
+            missing = [r.name for r in ranges if r.values is None and r.n is None]
+            if missing:
+                raise ScanConfigError(f"grid sampling needs 'n' for parameter {missing[0]!r}")
+        else:
+            if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
+                raise ScanConfigError(f"{sampling} sampling needs a positive integer n_samples, got {n_samples!r}")
+            explicit = [r.name for r in ranges if r.values is not None]
+            if explicit:
+                raise ScanConfigError(f"parameter {explicit[0]!r}: 'values' lists are for grid sampling only")
+        seed = d.get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ScanConfigError(f"seed must be a non-negative integer, got {seed!r}")
+        chunk_size = d.get("chunk_size", 2000)
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise ScanConfigError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+        executor = d.get("executor", "process")
+        if executor not in _EXECUTORS:
+            raise ScanConfigError(f"executor must be one of {', '.join(_EXECUTORS)}, got {executor!r}")
+        workers = d.get("workers", 2)
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ScanConfigError(f"workers must be a positive integer, got {workers!r}")
+        dask_address = d.get("dask_address")
+        if dask_address is not None and not isinstance(dask_address, str):
+            raise ScanConfigError(f"dask_address must be a string like 'tcp://host:8786' or null, got {dask_address!r}")
+        evaluation = d.get("evaluation") or {}
+        if not isinstance(evaluation, Mapping):
+            raise ScanConfigError(f"'evaluation' must be a mapping, got {evaluation!r}")
+        plot = d.get("plot") or {}
+        if not isinstance(plot, Mapping):
+            raise ScanConfigError(f"'plot' must be a mapping like {{x: y1, y: y2}}, got {plot!r}")
+        plot = _plain(plot)
+        for axis in ("x", "y"):
+            if axis in plot:
+                pname = check_parameter_name(str(plot[axis]))
+                if pname not in names:
+                    raise ScanConfigError(f"plot.{axis} = {pname!r} is not a scanned parameter (scanned: {', '.join(names)})")
+                plot[axis] = pname
+        ratio = d.get("y1_over_y2", 1.0)
+        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not (math.isfinite(ratio) and ratio > 0):
+            raise ScanConfigError(f"y1_over_y2 must be a positive number, got {ratio!r}")
+        title = d.get("title", "")
+        return cls(
+            base=base, parameters=ranges, sampling=sampling, n_samples=n_samples, seed=seed,
+            chunk_size=chunk_size, executor=executor, workers=workers, dask_address=dask_address,
+            evaluation=_plain(evaluation), plot=plot, y1_over_y2=float(ratio), title=str(title),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The full configuration (defaults filled in) as plain YAML/JSON-ready data."""
+        d: dict[str, Any] = {
+            "title": self.title,
+            "base": self.base,
+            "parameters": {r.name: r.to_dict() for r in self.parameters},
+            "sampling": self.sampling,
+        }
+        if self.n_samples is not None:
+            d["n_samples"] = self.n_samples
+        d.update(
+            seed=self.seed, chunk_size=self.chunk_size, executor=self.executor, workers=self.workers,
+            dask_address=self.dask_address, evaluation=self.evaluation, plot=self.plot,
+            y1_over_y2=self.y1_over_y2,
+        )
+        return d
+
+    def replace(self, **changes) -> ScanConfig:
+        """A copy with some fields changed (re-validated)."""
+        d = self.to_dict()
+        for k, v in changes.items():
+            d[k] = v
+        return ScanConfig.from_dict(d)
+
+    # ---- derived ----------------------------------------------------------------------------
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.parameters)
+
+    @property
+    def n_points(self) -> int:
+        if self.sampling == "grid":
+            return int(np.prod([len(r.grid()) for r in self.parameters]))
+        return int(self.n_samples)
+
+    @property
+    def n_chunks(self) -> int:
+        return -(-self.n_points // self.chunk_size)
+
+    def fingerprint(self, evaluator_spec: Any = None) -> str:
+        """SHA-256 of what determines the table: base, parameters, sampling, seed, chunking, y1_over_y2
+        and the evaluator's spec. How it runs (executor, workers) and the plot choice are left out, so a
+        scan started locally may be resumed on a cluster."""
+        what = {
+            "base": self.base,
+            "parameters": {r.name: r.to_dict() for r in self.parameters},
+            "sampling": self.sampling,
+            "n_samples": self.n_samples,
+            "seed": self.seed,
+            "chunk_size": self.chunk_size,
+            "y1_over_y2": self.y1_over_y2,
+            "evaluator": evaluator_spec,
+        }
+        text = json.dumps(what, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plain(obj: Any) -> Any:
+    """Mappings -> dicts, tuples -> lists, numpy scalars -> Python (YAML/JSON-safe)."""
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def load_config(path: str | Path) -> ScanConfig:
+    """Read and validate a YAML scan configuration; malformed YAML gives a one-line ScanConfigError."""
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScanConfigError(f"scan configuration {str(path)!r} does not exist") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "cannot parse"
+        raise ScanConfigError(f"malformed YAML in {str(path)!r}{where}: {problem}") from None
+    return ScanConfig.from_dict(data)
+
+
+def to_assignments(values: Mapping[str, np.ndarray], y1_over_y2: float = 1.0) -> dict[str, np.ndarray]:
+    r"""Scanned values -> assignments for :func:`lqmodel.point.vary` (expands ``y1y2``).
+
+    :math:`y_1 = \mathrm{sgn}(p)\sqrt{r|p|}`, :math:`y_2 = \sqrt{|p|/r}` for :math:`p = y_1 y_2`,
+    :math:`r = y_1/y_2`.
+
+    >>> a = to_assignments({"y1y2": np.array([0.04, -0.01])}, y1_over_y2=4.0)
+    >>> a["y1"].tolist(), a["y2"].tolist()
+    ([0.4, -0.2], [0.1, 0.05])
+    """
+    out: dict[str, np.ndarray] = {}
+    for name, v in values.items():
+        v = np.asarray(v, dtype=float)
+        if name == "y1y2":
+            mag = np.abs(v)
+            out["y1"] = np.sign(v) * np.sqrt(y1_over_y2 * mag)
+            out["y2"] = np.sqrt(mag / y1_over_y2)
+        else:
+            out[name] = v
+    return out

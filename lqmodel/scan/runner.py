@@ -1,0 +1,216 @@
+"""Run a scan: chunks of points through a vectorised evaluator, in parallel, streamed to Parquet.
+
+The evaluator is any picklable callable (top-level function or instance of a top-level class, so that
+spawned processes and dask workers can import it)::
+
+    evaluator(base, assignments) -> Mapping[str, array (n,)]
+
+``base`` is the configuration's base point (a benchmark name or an inline point mapping, exactly as in
+the config) and ``assignments`` maps :func:`lqmodel.point.vary` names to float arrays of the chunk's
+``n`` points. Optional attributes: ``units`` (column -> unit; "" dimensionless), ``spec()`` (a
+JSON-ready description that enters the scan fingerprint — give one whenever the evaluator has options)
+and ``prepare(base, config)`` (called once in the calling process before any chunk is dispatched, e.g.
+to build on-disk caches that workers then only read).
+
+Each row of the table holds ``point`` (the global point index), the scanned parameter values (columns
+named as the parameters) and the evaluator's columns. The table does not depend on the executor, the
+number of workers, the order in which chunks finish, or on interruptions: chunks already on disk are
+skipped on a rerun.
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import ScanConfig, parameter_unit, to_assignments
+from .executors import make_executor
+from .samplers import Sampler
+from .storage import ScanStore, package_versions
+
+__all__ = ["run_scan", "ScanResult", "evaluator_spec", "evaluate_chunk"]
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What :func:`run_scan` did."""
+
+    out_dir: Path
+    table_path: Path
+    n_points: int
+    n_chunks: int
+    computed_chunks: int   # evaluated in this call
+    skipped_chunks: int    # found complete on disk (resumed)
+    elapsed_s: float
+
+    def table(self):
+        """The combined table (pyarrow.Table)."""
+        import pyarrow.parquet as pq
+
+        return pq.read_table(self.table_path)
+
+
+def evaluator_spec(evaluator: Callable) -> Any:
+    """The evaluator's identity for the fingerprint: ``evaluator.spec()`` if it has one, else its
+    qualified name (plus its fields if it is a dataclass)."""
+    if hasattr(evaluator, "spec"):
+        return evaluator.spec()
+    if dataclasses.is_dataclass(evaluator) and not isinstance(evaluator, type):
+        return {"callable": f"{type(evaluator).__module__}.{type(evaluator).__qualname__}",
+                "fields": dataclasses.asdict(evaluator)}
+    if hasattr(evaluator, "__qualname__"):  # a function
+        return {"callable": f"{evaluator.__module__}.{evaluator.__qualname__}"}
+    return {"callable": f"{type(evaluator).__module__}.{type(evaluator).__qualname__}"}
+
+
+def evaluate_chunk(evaluator: Callable, base: Any, values: Mapping[str, np.ndarray],
+                   y1_over_y2: float) -> dict[str, np.ndarray]:
+    """Evaluate one chunk (runs in a worker). Returns the evaluator's columns as 1-d numpy arrays."""
+    n = len(next(iter(values.values())))
+    out = evaluator(base, to_assignments(values, y1_over_y2))
+    cols: dict[str, np.ndarray] = {}
+    for name, arr in out.items():
+        a = np.asarray(arr)
+        if a.shape == ():
+            a = np.full(n, a)
+        if a.shape != (n,):
+            raise ValueError(f"evaluator column {name!r} has shape {a.shape}, expected ({n},)")
+        if np.iscomplexobj(a):
+            raise ValueError(f"evaluator column {name!r} is complex: split it into real columns (Parquet has no complex type)")
+        cols[str(name)] = a
+    return cols
+
+
+def _progress_bar(total: int, initial: int, enabled: bool | None):
+    if enabled is None:
+        enabled = sys.stderr.isatty() and total > 1
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="chunk", desc="lqmodel scan", file=sys.stderr)
+
+
+def run_scan(
+    config: ScanConfig | Mapping,
+    out_dir: str | Path,
+    evaluator: Callable,
+    *,
+    executor: Executor | str | None = None,
+    progress: bool | None = None,
+    max_in_flight: int | None = None,
+) -> ScanResult:
+    """Run (or resume) the scan ``config`` into ``out_dir`` with ``evaluator``.
+
+    ``executor``: an Executor instance (used as given, not shut down), or "serial" | "process" |
+    "dask" (default: ``config.executor``, with ``config.workers`` workers). ``progress``: tqdm bar
+    on/off (default: on when stderr is a terminal). Chunks already complete in ``out_dir`` are skipped;
+    a folder holding another scan is refused (:class:`~lqmodel.scan.storage.ScanMismatchError`).
+    Returns a :class:`ScanResult`; the table is ``out_dir/map.parquet``.
+    """
+    if not isinstance(config, ScanConfig):
+        config = ScanConfig.from_dict(config)
+    t0 = time.perf_counter()
+    spec = evaluator_spec(evaluator)
+    fingerprint = config.fingerprint(spec)
+    store = ScanStore(out_dir)
+    versions = package_versions()
+    store.open(config.to_dict(), fingerprint, versions)
+    sampler = Sampler(config)
+    done = store.completed_chunks()
+    todo = [i for i in range(sampler.n_chunks) if i not in done]
+    store.write_manifest({
+        "n_points": sampler.n_points, "n_chunks": sampler.n_chunks, "chunk_size": config.chunk_size,
+        "parameters": {r.name: parameter_unit(r.name) for r in config.parameters},
+        "evaluator": spec, "status": "running",
+    })
+    if todo and hasattr(evaluator, "prepare"):
+        evaluator.prepare(config.base, config)
+    units_eval = dict(getattr(evaluator, "units", {}) or {})
+    meta = {"fingerprint": fingerprint, "parameters": list(config.parameter_names)}
+    bar = _progress_bar(sampler.n_chunks, len(done), progress)
+
+    def write(i: int, cols: dict[str, np.ndarray]) -> None:
+        values = sampler.chunk(i)
+        clash = [c for c in cols if c in values or c == "point"]
+        if clash:
+            raise ValueError(f"evaluator column {clash[0]!r} clashes with a scanned parameter or 'point'")
+        columns = {"point": sampler.indices(i), **values, **cols}
+        units = {"point": "", **{k: parameter_unit(k) for k in values}}
+        units.update({k: units_eval.get(k, "unspecified") for k in cols})
+        store.write_chunk(i, columns, units, meta)
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        if todo:
+            if isinstance(executor, Executor):
+                _run_parallel(executor, evaluator, config, sampler, todo, write, max_in_flight)
+            else:
+                kind = executor or config.executor
+                with make_executor(kind, config.workers, config.dask_address) as ex:
+                    if ex is None:
+                        for i in todo:
+                            write(i, evaluate_chunk(evaluator, config.base, sampler.chunk(i), config.y1_over_y2))
+                    else:
+                        _run_parallel(ex, evaluator, config, sampler, todo, write, max_in_flight)
+    finally:
+        if bar is not None:
+            bar.close()
+    table_path = store.combine(sampler.n_chunks)
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(table_path)
+    store.write_manifest({
+        "status": "complete", "table": table_path.name,
+        "columns": {f.name: (f.metadata or {}).get(b"unit", b"").decode() for f in schema},
+    })
+    return ScanResult(
+        out_dir=Path(out_dir), table_path=table_path, n_points=sampler.n_points, n_chunks=sampler.n_chunks,
+        computed_chunks=len(todo), skipped_chunks=len(done), elapsed_s=time.perf_counter() - t0,
+    )
+
+
+def _run_parallel(ex: Executor, evaluator, config: ScanConfig, sampler: Sampler, todo: list[int],
+                  write: Callable[[int, dict], None], max_in_flight: int | None) -> None:
+    """Submit chunks with a bounded number in flight; write each as it completes. On the first error,
+    cancel what has not started, let running chunks finish (and write them), then re-raise."""
+    limit = max_in_flight or max(2 * config.workers, 2)
+    pending: dict[Future, int] = {}
+    queue = list(todo)
+    error: BaseException | None = None
+    try:
+        while queue or pending:
+            while queue and len(pending) < limit and error is None:
+                i = queue.pop(0)
+                fut = ex.submit(evaluate_chunk, evaluator, config.base, sampler.chunk(i), config.y1_over_y2)
+                pending[fut] = i
+            if not pending:
+                break
+            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                i = pending.pop(fut)
+                if fut.cancelled():
+                    continue
+                exc = fut.exception()
+                if exc is not None:
+                    if error is None:
+                        error = exc
+                        queue.clear()
+                        for other in pending:
+                            other.cancel()
+                    continue
+                write(i, fut.result())
+    except BaseException:
+        for fut in pending:
+            fut.cancel()
+        raise
+    if error is not None:
+        raise error
