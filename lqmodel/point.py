@@ -1,0 +1,618 @@
+r"""Parameter points of the S1 + R2~ + N_R model: masses, coupling matrices, scheme and basis choices.
+
+SOURCE: the Yukawa Lagrangian of physics.md §a.3 (Doršner et al. arXiv:1603.04993 Sec. 2 conventions,
+:math:`\epsilon^{12}=+1`):
+
+.. math::
+
+    \mathcal L_{S_1} = y^{LL}_{ij}\,\bar Q^C_i i\tau_2 L_j\,S_1 + y^{RR}_{ij}\,\bar u^C_{Ri} e_{Rj}\,S_1
+      + \bar y^{RR}_{ij}\,\bar d^C_{Ri} N_{Rj}\,S_1 + \text{h.c.}
+
+    \mathcal L_{\tilde R_2} = -\tilde y^{RL}_{ij}\,\bar d_{Ri}\tilde R_2^a\epsilon^{ab}L^b_j
+      + \tilde y^{LR}_{ij}\,\bar Q_i \tilde R_2 N_{Rj} + \text{h.c.}
+
+First matrix index: quark generation (doublet generation for :math:`Q`, mass eigenstate for
+:math:`u_R, d_R`); second index: lepton flavour e, mu, tau (or the N_R index). Units: masses in GeV,
+couplings dimensionless, :math:`\kappa` in GeV.
+
+QUARK BASIS (physics.md §a.1, §f.7). ``quark_basis="down"`` (default): :math:`Q_i = ((V^\dagger u_L)_i,
+d_{Li})`; ``quark_basis="up"``: :math:`Q_i = (u_{Li}, (V d_L)_i)`, with :math:`V` the CKM matrix of
+:func:`observables.parameters.ckm_matrix`. Expanding :math:`\bar Q^C_i i\tau_2 L_j = u^{(i)T} C e_j - d^{(i)T}
+C\nu_j` (:math:`\bar\psi^C` carries no complex conjugation) and :math:`\bar Q_i = (\overline{u^{(i)}},
+\overline{d^{(i)}})` gives the mass-basis coefficients of :class:`MassBasisCouplings`:
+
+=============  ==========================================  ========================  ==========================
+name           operator (+ h.c.)                            down basis                up basis
+=============  ==========================================  ========================  ==========================
+s1_uc_eL       :math:`\bar u^C_{Li} e_{Lj} S_1`             :math:`V^* y^{LL}`        :math:`y^{LL}`
+s1_dc_nuL      :math:`\bar d^C_{Li} \nu_{Lj} S_1`           :math:`-y^{LL}`           :math:`-V^T y^{LL}`
+s1_uc_eR       :math:`\bar u^C_{Ri} e_{Rj} S_1`             :math:`y^{RR}`            :math:`y^{RR}`
+s1_dc_NR       :math:`\bar d^C_{Ri} N_{Rj} S_1`             :math:`\bar y^{RR}`       :math:`\bar y^{RR}`
+r2_d_eL        :math:`\bar d_{Ri} e_{Lj} \tilde R_2^{2/3}`  :math:`-\tilde y^{RL}`    :math:`-\tilde y^{RL}`
+r2_d_nuL       :math:`\bar d_{Ri}\nu_{Lj}\tilde R_2^{-1/3}` :math:`+\tilde y^{RL}`    :math:`+\tilde y^{RL}`
+r2_u_NR        :math:`\bar u_{Li} N_{Rj}\tilde R_2^{2/3}`   :math:`V\tilde y^{LR}`    :math:`\tilde y^{LR}`
+r2_d_NR        :math:`\bar d_{Li} N_{Rj}\tilde R_2^{-1/3}`  :math:`\tilde y^{LR}`     :math:`V^\dagger\tilde y^{LR}`
+=============  ==========================================  ========================  ==========================
+
+(down basis: physics.md §a.3; up basis derived the same way: the down component of :math:`Q_i` is
+:math:`\sum_k V_{ik} d_{Lk}`, so :math:`-\sum_i y^{LL}_{ij} V_{ik} = -(V^T y^{LL})_{kj}` and
+:math:`\overline{(Vd)_i} = \sum_k V^*_{ik}\bar d_k` gives :math:`(V^\dagger \tilde y^{LR})_{kj}`). Hence the
+same physics is described by :math:`y^{LL}_{up} = V^* y^{LL}_{down}` and
+:math:`\tilde y^{LR}_{up} = V\tilde y^{LR}_{down}` (see :meth:`Point.to_quark_basis`).
+
+BATCHES. Every numeric field may be an array; all fields broadcast to one batch shape ``B`` (matrices
+``(*B, 3, 3)``). Stored arrays are read-only broadcast views; a scalar point (``B == ()``) stores Python
+floats and ``(3, 3)`` complex arrays.
+
+SERIALISATION (YAML/JSON, see :mod:`lqmodel.pointfile`): matrices are nested 3x3 lists whose entries are
+a number when the entry is real (imaginary part +0.0) and ``[re, im]`` otherwise; floats are written with
+``repr`` (shortest round-trip form), so files round-trip bit-exactly.
+
+>>> from lqmodel.point import Point
+>>> import numpy as np
+>>> p = Point(m_S1=1000.0, m_R2=1000.0)
+>>> p.batch_shape, p.m_b, p.m_b_scheme, p.quark_basis
+((), 4.18, 'MSbar(mb)', 'down')
+>>> Point(m_S1=-1.0, m_R2=1000.0)
+Traceback (most recent call last):
+...
+lqmodel.point.PointError: m_S1 must be a positive, finite mass in GeV; got -1.0
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import re
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = [
+    "Point", "MassBasisCouplings", "vary", "PointError", "UnknownNameError", "PerturbativityWarning",
+    "LEPTONS", "LEPTON_INDEX", "M_B_SCHEMES", "QUARK_BASES", "N_TYPES", "MODELS", "SCALAR_FIELDS",
+    "MATRIX_FIELDS", "PERTURBATIVITY_LIMIT", "MASS_BASIS_TERMS", "m_b_of_scheme",
+]
+
+#: lepton flavour names, in matrix-index order
+LEPTONS: tuple[str, ...] = ("e", "mu", "tau")
+LEPTON_INDEX: Mapping[str, int] = {name: i for i, name in enumerate(LEPTONS)}
+#: m_b scheme -> name of its reference value in observables/data/parameters.yaml (None: user-given value)
+M_B_SCHEMES: Mapping[str, str | None] = {
+    "MSbar(mb)": "m_b_MSbar",
+    "MSbar(1TeV)": "m_b_MSbar_1TeV",
+    "pole": "m_b_pole",
+    "custom": None,
+}
+QUARK_BASES: tuple[str, ...] = ("down", "up")
+N_TYPES: tuple[str, ...] = ("dirac", "majorana")
+#: model tags: "general" (any matrices), "s1" (no R2~ couplings), "voloshin" (SU(2)_H relation of §a.4)
+MODELS: tuple[str, ...] = ("general", "s1", "voloshin")
+SCALAR_FIELDS: tuple[str, ...] = ("m_S1", "m_R2", "m_R2_23", "m_b", "M_N", "kappa")
+MATRIX_FIELDS: tuple[str, ...] = ("y_LL", "y_RR", "ybar_RR", "yt_RL", "yt_LR")
+_POSITIVE_MASSES = ("m_S1", "m_R2", "m_R2_23", "m_b")
+#: perturbativity bound |y| <= sqrt(4 pi) on every Yukawa entry (a warning, not an error)
+PERTURBATIVITY_LIMIT: float = math.sqrt(4.0 * math.pi)
+#: b quark (down index 2), top (up index 2), N_1 (N index 0): used by the shorthand y1, y2, y1p
+B_INDEX, T_INDEX, N1_INDEX = 2, 2, 0
+
+#: For each mass-basis coupling: (quark component, quark written as conjugate spinor psi-bar^C?,
+#: lepton component, scalar component) of the operator  qbar(^C) l phi  (names of lqmodel.fields).
+MASS_BASIS_TERMS: Mapping[str, tuple[str, bool, str, str]] = {
+    "s1_uc_eL": ("u_L", True, "e_L", "S1"),
+    "s1_dc_nuL": ("d_L", True, "nu_L", "S1"),
+    "s1_uc_eR": ("u_R", True, "e_R", "S1"),
+    "s1_dc_NR": ("d_R", True, "N_R", "S1"),
+    "r2_d_eL": ("d_R", False, "e_L", "R2~^(2/3)"),
+    "r2_d_nuL": ("d_R", False, "nu_L", "R2~^(-1/3)"),
+    "r2_u_NR": ("u_L", False, "N_R", "R2~^(2/3)"),
+    "r2_d_NR": ("d_L", False, "N_R", "R2~^(-1/3)"),
+}
+
+
+class PointError(ValueError):
+    """An invalid parameter point (one-line message: what is wrong and what is allowed)."""
+
+
+class UnknownNameError(KeyError, ValueError):
+    """An unknown key, field or option name; the message lists close matches."""
+
+    def __str__(self) -> str:  # plain message, not KeyError's repr
+        return str(self.args[0]) if self.args else ""
+
+
+class PerturbativityWarning(UserWarning):
+    r"""A coupling exceeds the perturbativity bound :math:`|y| > \sqrt{4\pi}`; results are unreliable."""
+
+
+def _did_you_mean(name: str, choices) -> str:
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3, cutoff=0.5)
+    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _check_choice(what: str, value: Any, allowed) -> None:
+    if not isinstance(value, str) or value not in allowed:
+        raise UnknownNameError(
+            f"unknown {what} {value!r}.{_did_you_mean(value, allowed)} Allowed: {', '.join(map(repr, allowed))}"
+        )
+
+
+def m_b_of_scheme(scheme: str) -> float:
+    """Reference b-quark mass in GeV of ``scheme`` (from observables/data/parameters.yaml; physics.md §b.4).
+
+    >>> m_b_of_scheme("MSbar(mb)"), m_b_of_scheme("MSbar(1TeV)")
+    (4.18, 2.4133)
+    """
+    _check_choice("m_b_scheme", scheme, tuple(M_B_SCHEMES))
+    key = M_B_SCHEMES[scheme]
+    if key is None:
+        raise PointError("m_b_scheme 'custom' has no reference value: give m_b explicitly (GeV)")
+    from observables.parameters import value
+
+    return value(key)
+
+
+def _example(bad: np.ndarray, arr: np.ndarray) -> str:
+    idx = np.argwhere(bad)[0]
+    v = arr[tuple(idx)]
+    if arr.ndim == 0:
+        return f"got {v!r}" if not isinstance(v, np.generic) else f"got {v.item()!r}"
+    return f"{int(bad.sum())} of {bad.size} entries are not, e.g. {v.item()!r} at index {tuple(int(i) for i in idx)}"
+
+
+def _real_array(name: str, value: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # noqa: BLE001 - ragged lists etc.
+        raise PointError(f"{name} must be a real number or array of numbers; got {value!r} ({exc})") from None
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        if arr.dtype.kind == "c":
+            raise PointError(f"{name} must be real; got a complex value")
+        raise PointError(f"{name} must be a real number or array of numbers; got {value!r}")
+    return np.array(arr, dtype=float)
+
+
+def _matrix_array(name: str, value: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(value)
+    except Exception:  # noqa: BLE001
+        raise PointError(f"{name} must be a 3x3 matrix of numbers (or an array of shape (*B, 3, 3)); got {value!r}") from None
+    if arr.dtype == bool or arr.dtype.kind not in "iufc":
+        raise PointError(f"{name} must be a 3x3 matrix of (complex) numbers; got entries of type {arr.dtype}")
+    if arr.ndim < 2 or arr.shape[-2:] != (3, 3):
+        raise PointError(f"{name} must have shape (3, 3) or (*B, 3, 3) [quark, lepton/N]; got shape {arr.shape}")
+    return np.array(arr, dtype=complex)
+
+
+def _readonly(arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    out = np.broadcast_to(arr, shape)
+    if out.flags.writeable:  # pragma: no cover - broadcast_to views are read-only already
+        out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True)
+class MassBasisCouplings:
+    r"""Couplings of the charge-eigenstate Lagrangian in the quark MASS basis (physics.md §a.3), + h.c.
+
+    Complex arrays ``(*B, 3, 3)``: first index the quark mass eigenstate (u, c, t or d, s, b), second
+    the lepton flavour (e, mu, tau) or the N index. The operator of each field is listed in
+    :data:`MASS_BASIS_TERMS` and in the table of the module docstring of :mod:`lqmodel.point`.
+    ``quark_basis`` records the weak basis the point was given in (the values here do not depend on it
+    for the same physics).
+    """
+
+    s1_uc_eL: np.ndarray
+    s1_dc_nuL: np.ndarray
+    s1_uc_eR: np.ndarray
+    s1_dc_NR: np.ndarray
+    r2_d_eL: np.ndarray
+    r2_d_nuL: np.ndarray
+    r2_u_NR: np.ndarray
+    r2_d_NR: np.ndarray
+    quark_basis: str = "down"
+
+
+_MATRIX_ENTRY = re.compile(r"^(y_LL|y_RR|ybar_RR|yt_RL|yt_LR)\[\s*(-?\d+)\s*,\s*(-?\d+)\s*\]$")
+_SHORTHAND = ("m_LQ", "y1", "y2", "y1p")
+
+
+@dataclass(frozen=True, eq=False)
+class Point:
+    r"""One parameter point (or a batch of points) of the S1 + R2~ + N_R model; immutable, validated.
+
+    Masses in GeV: ``m_S1`` (S1), ``m_R2`` (the :math:`\tilde R_2^{-1/3}` component), ``m_R2_23``
+    (:math:`\tilde R_2^{2/3}`; ``None`` means equal to ``m_R2``), ``m_b`` (the b mass in the loop; ``None``
+    takes the reference value of ``m_b_scheme`` from the parameter file, 4.18 GeV for the default
+    :math:`\overline{\rm MS}` :math:`m_b(m_b)`; the scheme is a label of the given value, the toolkit
+    does not run m_b), ``M_N`` (sterile neutrino, >= 0, neglected inside loops), ``kappa`` (trilinear
+    :math:`\kappa (\tilde R_2^\dagger H) S_1^\dagger` + h.c., GeV, real).
+
+    Couplings (complex ``(3, 3)`` or ``(*B, 3, 3)``, default zero): ``y_LL``, ``y_RR``, ``ybar_RR`` (S1),
+    ``yt_RL``, ``yt_LR`` (R2~) in the weak basis chosen by ``quark_basis`` ("down" | "up").
+
+    ``N_type`` "dirac" | "majorana"; ``model`` "general" | "s1" (all R2~ couplings zero) | "voloshin"
+    (SU(2)_H relation of physics.md §a.4 for the lepton ``lepton`` and N_1: ``yt_RL[b,l] =
+    -conj(ybar_RR[b,N1])`` and ``yt_LR[b,N1] = -conj(y_LL[b,l])``, checked to 1e-12 relative);
+    ``lepton`` "e" | "mu" | "tau" | None (the flavour of the shorthand y2, y1p).
+
+    Validation errors raise :class:`PointError` / :class:`UnknownNameError`; entries with
+    :math:`|y| > \sqrt{4\pi}` give a :class:`PerturbativityWarning`.
+    """
+
+    m_S1: Any
+    m_R2: Any
+    m_R2_23: Any = None
+    y_LL: Any = None
+    y_RR: Any = None
+    ybar_RR: Any = None
+    yt_RL: Any = None
+    yt_LR: Any = None
+    m_b: Any = None
+    m_b_scheme: str = "MSbar(mb)"
+    quark_basis: str = "down"
+    N_type: str = "dirac"
+    M_N: Any = 0.0
+    kappa: Any = 0.0
+    label: str = ""
+    model: str = "general"
+    lepton: str | None = None
+    _batch_shape: tuple = field(default=(), init=False, repr=False, compare=False)
+
+    # ------------------------------------------------------------------ validation
+    def __post_init__(self) -> None:
+        _check_choice("m_b_scheme", self.m_b_scheme, tuple(M_B_SCHEMES))
+        _check_choice("quark_basis", self.quark_basis, QUARK_BASES)
+        _check_choice("N_type", self.N_type, N_TYPES)
+        _check_choice("model", self.model, MODELS)
+        if self.lepton is not None:
+            _check_choice("lepton", self.lepton, LEPTONS)
+        if not isinstance(self.label, str):
+            raise PointError(f"label must be a string; got {self.label!r}")
+
+        m_b = self.m_b if self.m_b is not None else m_b_of_scheme(self.m_b_scheme)
+        scalars = {
+            "m_S1": self.m_S1, "m_R2": self.m_R2, "m_R2_23": self.m_R2_23, "m_b": m_b,
+            "M_N": self.M_N, "kappa": self.kappa,
+        }
+        arrays: dict[str, np.ndarray | None] = {}
+        for name, v in scalars.items():
+            if v is None:
+                if name != "m_R2_23":
+                    raise PointError(f"{name} is required (a real number in GeV)")
+                arrays[name] = None
+                continue
+            arrays[name] = _real_array(name, v)
+        for name in MATRIX_FIELDS:
+            v = getattr(self, name)
+            arrays[name] = np.zeros((3, 3), complex) if v is None else _matrix_array(name, v)
+
+        shapes = {n: (a.shape if n in SCALAR_FIELDS else a.shape[:-2]) for n, a in arrays.items() if a is not None}
+        try:
+            batch = np.broadcast_shapes(*shapes.values())
+        except ValueError:
+            detail = ", ".join(f"{n}: {s}" for n, s in shapes.items() if s != ())
+            raise PointError(f"batch shapes do not broadcast to a common shape ({detail}; matrices add (3, 3))") from None
+
+        with np.errstate(invalid="ignore"):
+            for name in _POSITIVE_MASSES:
+                a = arrays[name]
+                if a is None:
+                    continue
+                bad = ~(np.isfinite(a) & (a > 0))
+                if bad.any():
+                    raise PointError(f"{name} must be a positive, finite mass in GeV; {_example(bad, a)}")
+            bad = ~(np.isfinite(arrays["M_N"]) & (arrays["M_N"] >= 0))
+            if bad.any():
+                raise PointError(f"M_N must be a finite, non-negative mass in GeV (0 = massless N); {_example(bad, arrays['M_N'])}")
+            bad = ~np.isfinite(arrays["kappa"])
+            if bad.any():
+                raise PointError(f"kappa must be a finite real number in GeV; {_example(bad, arrays['kappa'])}")
+            for name in MATRIX_FIELDS:
+                a = arrays[name]
+                bad = ~np.isfinite(a)
+                if bad.any():
+                    idx = tuple(int(i) for i in np.argwhere(bad)[0])
+                    raise PointError(f"{name} must have finite entries (no NaN or inf); entry {idx} is {a[idx]!r}")
+
+        for name in MATRIX_FIELDS:
+            amax = float(np.abs(arrays[name]).max(initial=0.0))
+            if amax > PERTURBATIVITY_LIMIT:
+                warnings.warn(
+                    f"{name} has an entry with |y| = {amax:.4g} > sqrt(4 pi) = {PERTURBATIVITY_LIMIT:.4g}: "
+                    "beyond perturbativity, one-loop results are unreliable",
+                    PerturbativityWarning, stacklevel=4,
+                )
+
+        object.__setattr__(self, "_batch_shape", tuple(batch))
+        for name, a in arrays.items():
+            if a is None:
+                object.__setattr__(self, name, None)
+            elif name in SCALAR_FIELDS:
+                object.__setattr__(self, name, float(a) if batch == () else _readonly(a, batch))
+            else:
+                if batch == ():
+                    a = a.copy()
+                    a.setflags(write=False)
+                    object.__setattr__(self, name, a)
+                else:
+                    object.__setattr__(self, name, _readonly(a, batch + (3, 3)))
+        self._check_model()
+
+    def _check_model(self) -> None:
+        if self.model == "s1":
+            for name in ("yt_RL", "yt_LR"):
+                if np.any(getattr(self, name) != 0):
+                    raise PointError(f"model 's1' has no R2~ couplings but {name} is non-zero; use model 'general'")
+        elif self.model == "voloshin":
+            if self.lepton is None:
+                raise PointError("model 'voloshin' needs lepton ('e', 'mu' or 'tau'): the flavour of the SU(2)_H pair")
+            l = LEPTON_INDEX[self.lepton]
+            b, n = B_INDEX, N1_INDEX
+            pairs = (
+                ("yt_RL[2,%d] = -conj(ybar_RR[2,0])" % l, self.yt_RL[..., b, l], -np.conj(self.ybar_RR[..., b, n])),
+                ("yt_LR[2,0] = -conj(y_LL[2,%d])" % l, self.yt_LR[..., b, n], -np.conj(self.y_LL[..., b, l])),
+            )
+            for what, lhs, rhs in pairs:
+                if not np.allclose(lhs, rhs, rtol=1e-12, atol=1e-300):
+                    raise PointError(
+                        f"model 'voloshin' requires the SU(2)_H relation {what} (physics.md §a.4) but it does "
+                        "not hold; use lqmodel.models.voloshin_mismatch or model 'general' for broken relations"
+                    )
+
+    # ------------------------------------------------------------------ basic properties
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """The common broadcast shape ``B`` of all fields (``()`` for a scalar point)."""
+        return self._batch_shape
+
+    @property
+    def m_R2_23_value(self) -> float | np.ndarray:
+        r"""Mass of :math:`\tilde R_2^{2/3}` in GeV (``m_R2`` when ``m_R2_23`` is None)."""
+        return self.m_R2 if self.m_R2_23 is None else self.m_R2_23
+
+    @property
+    def lepton_index(self) -> int | None:
+        """Matrix column of ``lepton`` (0, 1, 2) or None."""
+        return None if self.lepton is None else LEPTON_INDEX[self.lepton]
+
+    def __eq__(self, other: object) -> bool:
+        """Exact equality of every field (arrays compared element-wise, bit for bit up to -0.0 == 0.0)."""
+        if not isinstance(other, Point):
+            return NotImplemented
+        if self.batch_shape != other.batch_shape:
+            return False
+        for f in dataclasses.fields(self):
+            if not f.init:
+                continue
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            if a is None or b is None or isinstance(a, str) or isinstance(b, str):
+                if a != b:
+                    return False
+            elif not np.array_equal(a, b):
+                return False
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def replace(self, **changes: Any) -> "Point":
+        """A copy with some fields changed (re-validated). Unknown field names raise UnknownNameError."""
+        names = [f.name for f in dataclasses.fields(self) if f.init]
+        for k in changes:
+            if k not in names:
+                raise UnknownNameError(f"unknown Point field {k!r}.{_did_you_mean(k, names)} Allowed: {', '.join(names)}")
+        return dataclasses.replace(self, **changes)
+
+    def __getitem__(self, index: Any) -> "Point":
+        """Index the batch dimensions (e.g. ``batch[3]`` is a scalar point)."""
+        if self.batch_shape == ():
+            raise PointError("cannot index a scalar point (batch_shape is ())")
+        changes = {}
+        for name in SCALAR_FIELDS:
+            v = getattr(self, name)
+            if v is not None:
+                changes[name] = np.asarray(v)[index]
+        for name in MATRIX_FIELDS:
+            changes[name] = getattr(self, name)[index]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PerturbativityWarning)  # already warned for the batch
+            return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------------ physics views
+    def mass_basis(self) -> MassBasisCouplings:
+        """Couplings in the quark mass basis with the CKM matrix (see the module docstring table)."""
+        from observables.parameters import ckm_matrix
+
+        V = ckm_matrix()
+        if self.quark_basis == "down":
+            s1_uc_eL, s1_dc_nuL = V.conj() @ self.y_LL, -self.y_LL
+            r2_u_NR, r2_d_NR = V @ self.yt_LR, np.array(self.yt_LR)
+        else:
+            s1_uc_eL, s1_dc_nuL = np.array(self.y_LL), -(V.T @ self.y_LL)
+            r2_u_NR, r2_d_NR = np.array(self.yt_LR), V.conj().T @ self.yt_LR
+        return MassBasisCouplings(
+            s1_uc_eL=s1_uc_eL, s1_dc_nuL=s1_dc_nuL, s1_uc_eR=np.array(self.y_RR),
+            s1_dc_NR=np.array(self.ybar_RR), r2_d_eL=-np.array(self.yt_RL), r2_d_nuL=np.array(self.yt_RL),
+            r2_u_NR=r2_u_NR, r2_d_NR=r2_d_NR, quark_basis=self.quark_basis,
+        )
+
+    def to_quark_basis(self, basis: str) -> "Point":
+        r"""The same physics written in the other weak basis: :math:`y^{LL}_{up} = V^* y^{LL}_{down}`,
+        :math:`\tilde y^{LR}_{up} = V \tilde y^{LR}_{down}` (and the inverse); other matrices unchanged.
+
+        The model tag becomes "general" when it changes the b-row entries the tag refers to.
+        """
+        _check_choice("quark_basis", basis, QUARK_BASES)
+        if basis == self.quark_basis:
+            return self
+        from observables.parameters import ckm_matrix
+
+        V = ckm_matrix()
+        if basis == "up":
+            y_LL, yt_LR = V.conj() @ self.y_LL, V @ self.yt_LR
+        else:
+            y_LL, yt_LR = V.T @ self.y_LL, V.conj().T @ self.yt_LR
+        model = self.model if self.model == "s1" else "general"
+        return dataclasses.replace(self, y_LL=y_LL, yt_LR=yt_LR, quark_basis=basis, model=model)
+
+    # ------------------------------------------------------------------ serialisation
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON/YAML-ready dict (scalar points only); complex entries as ``[re, im]``."""
+        if self.batch_shape != ():
+            raise PointError(
+                f"to_dict/save support scalar points only (this batch has shape {self.batch_shape}); "
+                "save the entries point[i] one by one"
+            )
+        from lqmodel.pointfile import encode_matrix
+
+        d: dict[str, Any] = {"label": self.label, "model": self.model, "lepton": self.lepton,
+                             "m_S1": self.m_S1, "m_R2": self.m_R2}
+        if self.m_R2_23 is not None:
+            d["m_R2_23"] = self.m_R2_23
+        d.update(m_b=self.m_b, m_b_scheme=self.m_b_scheme, quark_basis=self.quark_basis,
+                 N_type=self.N_type, M_N=self.M_N, kappa=self.kappa)
+        for name in MATRIX_FIELDS:
+            d[name] = encode_matrix(getattr(self, name))
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Point":
+        """Inverse of :meth:`to_dict`; also accepts the point-file shorthand of :mod:`lqmodel.pointfile`."""
+        from lqmodel.pointfile import point_from_mapping
+
+        return point_from_mapping(d)
+
+    def save(self, path) -> None:
+        """Write the point to ``path`` (``.yaml``/``.yml`` -> YAML, ``.json`` -> JSON); atomic."""
+        from lqmodel.pointfile import save_point
+
+        save_point(self, path)
+
+    @classmethod
+    def load(cls, path) -> "Point":
+        """Read a point file (YAML or JSON, see :mod:`lqmodel.pointfile`)."""
+        from lqmodel.pointfile import load_point
+
+        return load_point(path)
+
+
+# ---------------------------------------------------------------------- vary
+def _shorthand_targets(base: Point, name: str) -> list[tuple[str, tuple[int, int] | None, bool]]:
+    """(field, matrix index or None, conjugate-and-negate?) set by a shorthand name."""
+    if name == "m_LQ":
+        t = [("m_S1", None, False), ("m_R2", None, False)]
+        if base.m_R2_23 is not None:
+            t.append(("m_R2_23", None, False))
+        return t
+    if base.model not in ("s1", "voloshin"):
+        raise PointError(f"shorthand {name!r} needs a base point with model 's1' or 'voloshin' (this one is {base.model!r}); "
+                         "vary matrix entries such as 'ybar_RR[2,0]' instead")
+    vol = base.model == "voloshin"
+    if name == "y1":
+        t = [("ybar_RR", (B_INDEX, N1_INDEX), False)]
+        if vol:
+            t.append(("yt_RL", (B_INDEX, _need_lepton(base, name)), True))
+        return t
+    l = _need_lepton(base, name)
+    if name == "y2":
+        t = [("y_LL", (B_INDEX, l), False)]
+        if vol:
+            t.append(("yt_LR", (B_INDEX, N1_INDEX), True))
+        return t
+    return [("y_RR", (T_INDEX, l), False)]  # y1p
+
+
+def _need_lepton(base: Point, name: str) -> int:
+    if base.lepton is None:
+        raise PointError(f"shorthand {name!r} needs the base point's lepton ('e', 'mu' or 'tau'); it is None")
+    return LEPTON_INDEX[base.lepton]
+
+
+def vary(base: Point, assignments: Mapping[str, ArrayLike]) -> Point:
+    r"""A batched point: ``base`` with some parameters replaced by arrays (all broadcast together).
+
+    Names: the scalar fields ``m_S1, m_R2, m_R2_23, m_b, M_N, kappa``; matrix entries ``"y_LL[2,1]"``
+    (0-based [quark, lepton/N]); shorthand ``"m_LQ"`` (sets m_S1 = m_R2 [= m_R2_23]) and, for a base
+    with model "s1" or "voloshin", ``"y1"`` (ybar_RR[b,N1]), ``"y2"`` (y_LL[b,lepton]), ``"y1p"``
+    (y_RR[t,lepton]). For model "voloshin", y1 and y2 also set the R2~ partners yt_RL[b,l] = -conj(y1)
+    and yt_LR[b,N1] = -conj(y2) (physics.md §a.4), so the SU(2)_H relation keeps holding.
+
+    Arrays broadcast with each other and with the base's batch shape (use ``np.meshgrid`` for grids).
+    Varying ``m_b`` sets ``m_b_scheme="custom"``; varying a matrix entry directly makes a "voloshin"
+    base "general" (and an "s1" base "general" if an R2~ entry is set). Setting the same parameter twice
+    (e.g. ``m_LQ`` and ``m_S1``) is an error.
+
+    >>> import numpy as np
+    >>> from lqmodel.models import voloshin
+    >>> p = vary(voloshin(1000.0, 0.05, 1.0, "mu"), {"m_LQ": np.linspace(500, 2000, 4), "y2": 0.5})
+    >>> p.batch_shape, p.m_R2.tolist(), float(p.yt_LR[0, 2, 0].real)
+    ((4,), [500.0, 1000.0, 1500.0, 2000.0], -0.5)
+    """
+    if not isinstance(base, Point):
+        raise TypeError(f"vary needs a Point as base; got {type(base).__name__}")
+    allowed = list(SCALAR_FIELDS) + [f"{m}[i,j]" for m in MATRIX_FIELDS] + list(_SHORTHAND)
+    targets: dict[tuple[str, tuple[int, int] | None], tuple[str, bool]] = {}
+    values: dict[str, np.ndarray] = {}
+    direct_matrix: set[str] = set()
+    for name, val in assignments.items():
+        if not isinstance(name, str):
+            raise UnknownNameError(f"parameter names must be strings; got {name!r}")
+        key = name.replace(" ", "")
+        m = _MATRIX_ENTRY.match(key)
+        if m:
+            i, j = int(m.group(2)), int(m.group(3))
+            if not (0 <= i < 3 and 0 <= j < 3):
+                raise PointError(f"matrix index out of range in {name!r}: indices are 0, 1, 2 ([quark, lepton/N])")
+            tlist = [(m.group(1), (i, j), False)]
+            direct_matrix.add(m.group(1))
+        elif key in SCALAR_FIELDS:
+            tlist = [(key, None, False)]
+        elif key in _SHORTHAND:
+            tlist = _shorthand_targets(base, key)
+        else:
+            raise UnknownNameError(f"unknown parameter {name!r} for vary.{_did_you_mean(key, allowed)} Allowed: {', '.join(allowed)}")
+        if tlist[0][1] is None:
+            arr = _real_array(name, val)
+        else:
+            arr = _matrix_entry_array(name, val)
+        values[name] = arr
+        for fld, idx, conj in tlist:
+            if (fld, idx) in targets:
+                raise PointError(f"{name!r} and {targets[(fld, idx)][0]!r} both set {fld}{'' if idx is None else list(idx)}")
+            targets[(fld, idx)] = (name, conj)
+
+    try:
+        batch = np.broadcast_shapes(base.batch_shape, *(v.shape for v in values.values()))
+    except ValueError:
+        detail = ", ".join(f"{n}: {v.shape}" for n, v in values.items())
+        raise PointError(f"vary: shapes do not broadcast (base batch {base.batch_shape}; {detail})") from None
+
+    changes: dict[str, Any] = {}
+    for (fld, idx), (name, conj) in targets.items():
+        v = values[name]
+        if idx is None:
+            changes[fld] = v
+            continue
+        if fld not in changes:
+            changes[fld] = np.array(np.broadcast_to(getattr(base, fld), batch + (3, 3)), dtype=complex)
+        changes[fld][(..., *idx)] = -np.conj(v) if conj else v
+    if "m_b" in changes:
+        changes["m_b_scheme"] = "custom"
+    if direct_matrix:
+        if base.model == "voloshin" or (base.model == "s1" and direct_matrix & {"yt_RL", "yt_LR"}):
+            changes["model"] = "general"
+    return dataclasses.replace(base, **changes)
+
+
+def _matrix_entry_array(name: str, value: Any) -> np.ndarray:
+    try:
+        arr = np.asarray(value)
+    except Exception:  # noqa: BLE001
+        raise PointError(f"{name} must be a (complex) number or array; got {value!r}") from None
+    if arr.dtype == bool or arr.dtype.kind not in "iufc":
+        raise PointError(f"{name} must be a (complex) number or array; got {value!r}")
+    return np.array(arr, dtype=complex)
