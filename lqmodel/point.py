@@ -317,7 +317,7 @@ class Point:
                 bad = ~np.isfinite(a)
                 if bad.any():
                     idx = tuple(int(i) for i in np.argwhere(bad)[0])
-                    raise PointError(f"{name} must have finite entries (no NaN or inf); entry {idx} is {a[idx]!r}")
+                    raise PointError(f"{name} must have finite entries (no NaN or inf); entry {idx} is {complex(a[idx])!r}")
 
         for name in MATRIX_FIELDS:
             amax = float(np.abs(arrays[name]).max(initial=0.0))

@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 
 from lqmodel.point import (
-    MATRIX_FIELDS, M_B_SCHEMES, Point, PointError, UnknownNameError, _did_you_mean, m_b_of_scheme,
+    MATRIX_FIELDS, MODELS, M_B_SCHEMES, Point, PointError, UnknownNameError, _check_choice, _did_you_mean, m_b_of_scheme,
     vary,
 )
 
@@ -129,7 +129,20 @@ def _real(name: str, v: Any) -> float:
 
 
 def point_from_mapping(d: Mapping[str, Any], *, source: str = "point") -> Point:
-    """Build a :class:`Point` from a point-file mapping (format in the module docstring)."""
+    """Build a :class:`Point` from a point-file mapping (format in the module docstring).
+
+    Errors name ``source`` (the file name) first: ``"<source>: <what is wrong and what is allowed>"``.
+    """
+    try:
+        return _build(d, source)
+    except (PointError, UnknownNameError) as exc:
+        msg = str(exc)
+        if msg.startswith(f"{source}: "):
+            raise
+        raise type(exc)(f"{source}: {msg}") from None
+
+
+def _build(d: Mapping[str, Any], source: str) -> Point:
     if not isinstance(d, Mapping):
         raise PointFileError(f"{source}: a point must be a mapping of keys to values; got {type(d).__name__}")
     for k in d:
@@ -138,6 +151,7 @@ def point_from_mapping(d: Mapping[str, Any], *, source: str = "point") -> Point:
                 f"{source}: unknown key {k!r}.{_did_you_mean(k, ALLOWED_KEYS)} Allowed keys: {', '.join(ALLOWED_KEYS)}"
             )
     model = d.get("model", "general")
+    _check_choice("model", model, MODELS)
     kw: dict[str, Any] = {"model": model}
     for k in ("label", "m_b_scheme", "quark_basis", "N_type", "lepton"):
         if k in d and d[k] is not None:
@@ -166,7 +180,7 @@ def point_from_mapping(d: Mapping[str, Any], *, source: str = "point") -> Point:
     if "M_N_keV" in d:
         if "M_N" in d:
             raise PointError(f"{source}: give either M_N (GeV) or M_N_keV, not both")
-        kw["M_N"] = _real("M_N_keV", d["M_N_keV"]) * 1e-6
+        kw["M_N"] = _real("M_N_keV", d["M_N_keV"]) / 1e6
     if "m_b" in d:
         kw["m_b"] = _real("m_b", d["m_b"])
         scheme = kw.get("m_b_scheme", "MSbar(mb)")
@@ -205,9 +219,12 @@ def point_from_mapping(d: Mapping[str, Any], *, source: str = "point") -> Point:
 def _coupling(name: str, v: Any) -> complex:
     """A shorthand coupling: number, [re, im] or complex string."""
     try:
-        return _entry(name, 0, 0, v)
+        z = _entry(name, 0, 0, v)
     except PointError:
         raise PointError(f"{name} must be a number, [re, im] or a complex string like '0.1+0.2j'; got {v!r}") from None
+    if not (math.isfinite(z.real) and math.isfinite(z.imag)):
+        raise PointError(f"{name} must be finite (no NaN or inf); got {v!r}")
+    return z
 
 
 def _parse_text(text: str, name: str, suffix: str) -> Any:

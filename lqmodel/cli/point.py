@@ -1,0 +1,206 @@
+"""``lqmodel point``: evaluate one parameter point (a point file or a built-in benchmark).
+
+Usage::
+
+    lqmodel point FILE [--json] [--flavour]
+    lqmodel point --benchmark NAME [--json] [--flavour]
+    lqmodel point --list-benchmarks [--json]
+
+With ``--json`` one JSON object is printed with (at least):
+
+* ``mu_nu_muB``: lepton e/mu/tau -> |mu_{alpha N1}| in Bohr magnetons (normalisation
+  L = (mu/2) nubar_L sigma^{mu nu} N_R F_{mu nu} + h.c., physics.md §a.1);
+* ``m_nuN_GeV``: lepton -> |m_{alpha N1}| in GeV, ``null`` where it is UV-divergent (c_R != c_S);
+* ``mu_nu_muB_complex``: lepton -> [Re, Im] of mu_{alpha N1} (Re magnetic, Im electric moment);
+* ``uv_divergent``: lepton -> bool;
+* ``inputs``: the point as understood (all matrices, m_b and its scheme, basis, ...);
+* ``units``; ``benchmark`` (name, source, expected numbers) with ``--benchmark``;
+* with ``--flavour``: ``observables``, ``chi2``, ``wilson_coefficients`` from
+  :func:`lqmodel.flavour.flavour_summary`.
+
+The moments come from :func:`lqmodel.moments.compute_moments`. Errors: one line on stderr, exit 2.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import math
+import sys
+import warnings
+from typing import Any
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "point",
+        help="evaluate a point file or built-in benchmark: mu_nu, m_nuN (and flavour with --flavour)",
+        description="Evaluate one parameter point: transition moments |mu_{alpha N1}| (mu_B) and radiative "
+        "Dirac masses |m_{alpha N1}| (GeV). The point file format is documented in lqmodel.pointfile.",
+    )
+    p.add_argument("file", nargs="?", metavar="FILE", help="point file (YAML or JSON)")
+    p.add_argument("--benchmark", metavar="NAME", help="evaluate the built-in benchmark NAME instead of a file")
+    p.add_argument("--list-benchmarks", action="store_true", help="list the built-in benchmarks and exit")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--flavour", action="store_true",
+                   help="add flavour observables, chi2 and Wilson coefficients (lqmodel.flavour)")
+    p.set_defaults(func=run)
+
+
+def _cli_error(msg: str) -> Exception:
+    from lqmodel.cli import CLIError
+
+    return CLIError(msg)
+
+
+def _jsonable(x: Any) -> Any:
+    """Convert numpy scalars/arrays and non-finite floats (-> null) for JSON output."""
+    import numpy as np
+
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, (complex, np.complexfloating)):
+        return [_jsonable(float(x.real)), _jsonable(float(x.imag))]
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        return x if math.isfinite(x) else None
+    return x
+
+
+def _list(args: argparse.Namespace) -> int:
+    from lqmodel.benchmarks import info, list_benchmarks
+
+    rows = [info(n) for n in list_benchmarks()]
+    if args.json:
+        print(json.dumps({b.name: {"description": b.description, "source": b.source} for b in rows}, indent=2))
+    else:
+        width = max(len(b.name) for b in rows)
+        for b in rows:
+            print(f"{b.name:<{width}}  {b.description}")
+    return 0
+
+
+def _moments(point: Any) -> dict[str, Any]:
+    if importlib.util.find_spec("lqmodel.moments") is None:
+        raise _cli_error("lqmodel.moments (the one-loop moment engine) is not available in this installation")
+    import numpy as np
+
+    from lqmodel.point import LEPTONS
+
+    m = importlib.import_module("lqmodel.moments").compute_moments(point)
+    mu = np.asarray(m.mu_muB)[..., :, 0]
+    mass = np.asarray(m.m_nuN_GeV)[..., :, 0]
+    uv = np.asarray(m.uv_divergent)[..., :, 0]
+    return {
+        "mu_nu_muB": {l: float(abs(mu[i])) for i, l in enumerate(LEPTONS)},
+        "m_nuN_GeV": {l: (None if bool(uv[i]) or not np.isfinite(mass[i]) else float(abs(mass[i])))
+                      for i, l in enumerate(LEPTONS)},
+        "mu_nu_muB_complex": {l: [float(mu[i].real), float(mu[i].imag)] for i, l in enumerate(LEPTONS)},
+        "uv_divergent": {l: bool(uv[i]) for i, l in enumerate(LEPTONS)},
+    }
+
+
+def _flavour(point: Any) -> dict[str, Any]:
+    if importlib.util.find_spec("lqmodel.flavour") is None:
+        raise _cli_error("--flavour needs lqmodel.flavour, which is not available in this installation")
+    mod = importlib.import_module("lqmodel.flavour")
+    if not hasattr(mod, "flavour_summary"):
+        raise _cli_error("--flavour needs lqmodel.flavour.flavour_summary, which this installation does not provide")
+    summary = mod.flavour_summary(point)
+    return {k: summary[k] for k in ("observables", "chi2", "wilson_coefficients") if k in summary} | {
+        k: v for k, v in summary.items() if k not in ("observables", "chi2", "wilson_coefficients")
+    }
+
+
+def _table(out: dict[str, Any]) -> str:
+    from lqmodel.point import LEPTONS
+
+    inp = out["inputs"]
+    lines = []
+    title = inp.get("label") or (out.get("benchmark", {}) or {}).get("name") or "point"
+    lines.append(f"{title}  (model {inp['model']}, lepton {inp['lepton']}, quark basis {inp['quark_basis']}, "
+                 f"N {inp['N_type']})")
+    m23 = f", m_R2~(2/3) = {inp['m_R2_23']:g} GeV" if "m_R2_23" in inp else ""
+    lines.append(f"  m_S1 = {inp['m_S1']:g} GeV, m_R2~(-1/3) = {inp['m_R2']:g} GeV{m23}, "
+                 f"m_b = {inp['m_b']:g} GeV ({inp['m_b_scheme']}), M_N = {inp['M_N']:g} GeV, kappa = {inp['kappa']:g} GeV")
+    lines.append("")
+    lines.append(f"  {'lepton':<7}{'|mu_nu| [mu_B]':>18}{'|m_nuN| [GeV]':>18}")
+    for l in LEPTONS:
+        mass = out["m_nuN_GeV"][l]
+        ms = "UV-divergent" if mass is None else f"{mass:.6g}"
+        lines.append(f"  {l:<7}{out['mu_nu_muB'][l]:>18.6g}{ms:>18}")
+    if any(out["uv_divergent"].values()):
+        lines.append("  UV-divergent m_nuN: c_R != c_S, a tree-level counterterm is needed (physics.md §b.3).")
+    bm = out.get("benchmark")
+    if bm and bm.get("expected"):
+        lines.append("")
+        lines.append(f"  benchmark {bm['name']} expected ({bm['source']}):")
+        for k, v in bm["expected"].items():
+            lines.append(f"    {k}: {v}")
+    if "observables" in out:
+        lines.append("")
+        lines.append("  flavour observables:")
+        for k, v in out["observables"].items():
+            lines.append(f"    {k:<32} {v}")
+        if "chi2" in out:
+            lines.append(f"  chi2 total: {out['chi2'].get('total')}")
+    lines.append("")
+    lines.append("  units: GeV; mu_B = e/(2 m_e); mu_nu normalised as L = (mu/2) nubar_L sigma F N_R + h.c.")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_benchmarks:
+        return _list(args)
+    if (args.file is None) == (args.benchmark is None):
+        raise _cli_error("give exactly one of FILE or --benchmark NAME (see --list-benchmarks)")
+
+    from lqmodel.point import PerturbativityWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PerturbativityWarning)
+        if args.benchmark is not None:
+            from lqmodel.benchmarks import info
+
+            bm = info(args.benchmark)
+            point = bm.point()
+        else:
+            from lqmodel.pointfile import load_point
+
+            bm = None
+            point = load_point(args.file)
+    for w in caught:
+        if issubclass(w.category, PerturbativityWarning):
+            print(f"lqmodel point: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
+
+    out: dict[str, Any] = {"label": point.label, "model": point.model, "lepton": point.lepton, "N_index": "N_1"}
+    out.update(_moments(point))
+    if args.flavour:
+        out.update(_flavour(point))
+    out["inputs"] = point.to_dict()
+    out["units"] = {
+        "mu_nu_muB": "Bohr magneton mu_B = e/(2 m_e); L = (mu/2) nubar_L sigma^{mu nu} N_R F_{mu nu} + h.c.",
+        "m_nuN_GeV": "GeV (one loop; null where UV-divergent)",
+        "masses": "GeV",
+        "couplings": "dimensionless; complex entries as [re, im]",
+    }
+    if bm is not None:
+        out["benchmark"] = {"name": bm.name, "description": bm.description, "source": bm.source,
+                            "expected": dict(bm.expected)}
+    out = _jsonable(out)
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(_table(out))
+    return 0
