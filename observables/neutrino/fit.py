@@ -34,6 +34,8 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -134,12 +136,34 @@ def _default_spectra() -> SpectraFn:
 
 
 def _rates_version() -> str:
+    """Hash of the code and data that produce ``unit_spectra`` (the rate module, the modules it uses, their data
+    folders and the parameter-file schema version)."""
+    return _rates_version_cached()
+
+
+@lru_cache(maxsize=1)
+def _rates_version_cached() -> str:
     try:
         from observables.neutrino import rates
     except ImportError:  # pragma: no cover
         return "unavailable"
-    h = hashlib.sha256(Path(rates.__file__).read_bytes())
-    return str(getattr(rates, "__version__", "")) + h.hexdigest()[:12]
+    from observables.parameters import schema_version
+
+    h = hashlib.sha256(str(schema_version()).encode())
+    pkg = Path(rates.__file__).parent
+    for mod in ("rates", "solar", "oscillations", "xenon", "cross_sections", "kinematics"):
+        f = pkg / f"{mod}.py"
+        if f.exists():
+            h.update(f.read_bytes())
+    root = resources.files("observables").joinpath("data")
+    for sub in ("solar", "oscillations", "xenon_binding"):
+        d = root.joinpath(sub)
+        if d.is_dir():
+            for p in sorted(d.iterdir(), key=lambda q: q.name):
+                if p.is_file():
+                    h.update(p.name.encode())
+                    h.update(p.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _check_inputs(experiment: str, M_N_keV: float, cl: float) -> str:
