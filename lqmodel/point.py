@@ -130,7 +130,11 @@ class PerturbativityWarning(UserWarning):
 
 
 def _did_you_mean(name: str, choices) -> str:
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3, cutoff=0.5)
+    choices = [str(c) for c in choices]
+    folded = str(name).strip().lower()
+    exact = [c for c in choices if c.lower() == folded]  # case/space slips first
+    close = exact + [c for c in difflib.get_close_matches(str(name), choices, n=3, cutoff=0.5) if c not in exact]
+    close = close[:3]
     return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
