@@ -135,7 +135,7 @@ def test_y1y2_product_parameter(tmp_path):
 def test_parquet_schema_has_units_and_folder_has_config_and_manifest(tmp_path):
     res = run_scan(_cfg(), tmp_path / "a", toy)
     units = read_units(res.table_path)
-    assert units == {"point": "", "y1": "", "m_LQ": "GeV", "f_GeVm2": "GeV^-2", "big": ""}
+    assert units == {"point": "", "y1": "1", "m_LQ": "GeV", "f_GeVm2": "GeV^-2", "big": ""}
     schema = pq.read_schema(res.table_path)
     assert schema.field("m_LQ").metadata[b"unit"] == b"GeV"
     cfg_back = load_config(tmp_path / "a" / "config.yaml")

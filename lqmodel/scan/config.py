@@ -20,7 +20,8 @@ A scan configuration is a plain mapping (usually read from YAML)::
     workers: 2
     dask_address: null          # dask scheduler address; null starts a LocalCluster
     evaluation: {...}           # options of the evaluator (lqmodel.evaluate.PointEvaluator)
-    plot: {x: y1, y: y2}        # which two parameters the maps use
+    plot: {x: y1, y: y2}        # which two parameters the maps use (fix: {other: value} for slices)
+    title: "..."                # plot title (mathtext allowed); description: one line for listings
 
 Parameter names are those of :func:`lqmodel.point.vary`: the scalar fields ``m_S1``, ``m_R2``,
 ``m_R2_23``, ``m_b``, ``M_N``, ``kappa`` (GeV); matrix entries such as ``y_LL[2,1]`` (0-based
@@ -87,7 +88,7 @@ SCALAR_FIELDS: dict[str, str] = {
 #: coupling matrices of a Point (entries "name[i,j]", dimensionless)
 MATRIX_FIELDS: tuple[str, ...] = ("y_LL", "y_RR", "ybar_RR", "yt_RL", "yt_LR")
 #: shorthand understood by lqmodel.point.vary (plus y1y2, expanded here) -> unit
-SHORTHAND: dict[str, str] = {"m_LQ": "GeV", "y1": "", "y2": "", "y1p": "", "y1y2": ""}
+SHORTHAND: dict[str, str] = {"m_LQ": "GeV", "y1": "1", "y2": "1", "y1p": "1", "y1y2": "1"}
 
 _MASSES = {"m_S1", "m_R2", "m_R2_23", "m_b", "m_LQ"}  # strictly positive
 _NONNEGATIVE = {"M_N"}
@@ -97,7 +98,7 @@ _EXECUTORS = ("process", "dask", "serial")
 _SCALES = ("lin", "log")
 _TOP_KEYS = (
     "base", "parameters", "sampling", "n_samples", "seed", "chunk_size", "executor", "workers",
-    "dask_address", "evaluation", "plot", "y1_over_y2", "title",
+    "dask_address", "evaluation", "plot", "y1_over_y2", "title", "description",
 )
 _RANGE_KEYS = ("min", "max", "n", "scale", "values")
 
@@ -135,13 +136,13 @@ def check_parameter_name(name: str) -> str:
 
 
 def parameter_unit(name: str) -> str:
-    """Unit of a scan parameter ("" = dimensionless).
+    """Unit of a scan parameter ("1" = dimensionless).
 
     >>> parameter_unit("m_LQ"), parameter_unit("y_LL[2,1]")
-    ('GeV', '')
+    ('GeV', '1')
     """
     name = check_parameter_name(name)
-    return SCALAR_FIELDS.get(name, SHORTHAND.get(name, ""))
+    return SCALAR_FIELDS.get(name, SHORTHAND.get(name, "1"))
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,7 @@ class ScanConfig:
     plot: dict = field(default_factory=dict)
     y1_over_y2: float = 1.0
     title: str = ""
+    description: str = ""
 
     # ---- construction -------------------------------------------------------------------------
     @classmethod
@@ -331,16 +333,19 @@ class ScanConfig:
         if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not (math.isfinite(ratio) and ratio > 0):
             raise ScanConfigError(f"y1_over_y2 must be a positive number, got {ratio!r}")
         title = d.get("title", "")
+        description = d.get("description", "")
         return cls(
             base=base, parameters=ranges, sampling=sampling, n_samples=n_samples, seed=seed,
             chunk_size=chunk_size, executor=executor, workers=workers, dask_address=dask_address,
             evaluation=_plain(evaluation), plot=plot, y1_over_y2=float(ratio), title=str(title),
+            description=str(description),
         )
 
     def to_dict(self) -> dict[str, Any]:
         """The full configuration (defaults filled in) as plain YAML/JSON-ready data."""
         d: dict[str, Any] = {
             "title": self.title,
+            "description": self.description,
             "base": self.base,
             "parameters": {r.name: r.to_dict() for r in self.parameters},
             "sampling": self.sampling,

@@ -7,7 +7,7 @@ spawned processes and dask workers can import it)::
 
 ``base`` is the configuration's base point (a benchmark name or an inline point mapping, exactly as in
 the config) and ``assignments`` maps :func:`lqmodel.point.vary` names to float arrays of the chunk's
-``n`` points. Optional attributes: ``units`` (column -> unit; "" dimensionless), ``spec()`` (a
+``n`` points. Optional attributes: ``units`` (column -> unit; "1" dimensionless, "" no unit: flags and labels), ``spec()`` (a
 JSON-ready description that enters the scan fingerprint — give one whenever the evaluator has options)
 and ``prepare(base, config)`` (called once in the calling process before any chunk is dispatched, e.g.
 to build on-disk caches that workers then only read).

@@ -9,7 +9,7 @@ Output folder::
     DIR/map.parquet              all chunks concatenated in point order (written when the scan completes)
 
 Every Parquet file has one row per point and units in its schema: each field carries the metadata
-``{"unit": ...}`` ("" = dimensionless) and the schema metadata key ``lqmodel`` holds a JSON object
+``{"unit": ...}`` ("1" = dimensionless number, "" = no unit: flags, labels, the point index) and the schema metadata key ``lqmodel`` holds a JSON object
 ``{"units": {column: unit}, "fingerprint": ..., "parameters": [...]}``.
 """
 from __future__ import annotations

@@ -1,0 +1,138 @@
+"""``lqmodel map``: run a coupling-map scan and draw it.
+
+Usage::
+
+    lqmodel map CONFIG --out DIR        # a scan described by a YAML config (lqmodel.scan.config)
+    lqmodel map --benchmark NAME --out DIR   # a built-in one (lqmodel/data/maps; 'default' = README's)
+    lqmodel map --list-benchmarks
+
+Options: ``--executor serial|process|dask``, ``--workers N``, ``--dask-address ADDR`` override the
+config (they do not change the table); ``--no-plot``; ``--progress/--no-progress`` (default: a bar when
+stderr is a terminal).
+
+Output folder DIR (rerunning the same command resumes an interrupted scan; a different config in the
+same DIR is refused):
+
+* ``map.parquet`` — the table, one row per point (units in the Parquet schema metadata), and
+  ``chunks/chunk-NNNNNN.parquet`` — the same rows as resumable chunks;
+* ``map.png`` and ``map.pdf`` — the 2D map in the config's ``plot: {x, y}`` parameters
+  (default: the first two scanned parameters);
+* ``config.yaml`` (the full configuration) and ``manifest.json`` (fingerprint, package versions,
+  columns with units, timings).
+
+Errors a user can cause exit with status 2 and a one-line message on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "map",
+        help="run a coupling-map scan (YAML config or built-in benchmark) and draw it",
+        description="Scan leptoquark couplings/masses, evaluate mu_nu, m_nuN, flavour observables with chi2 and "
+        "the direct-detection verdicts per point, write the table as Parquet and draw the map (PNG + PDF).",
+    )
+    p.add_argument("config", nargs="?", metavar="CONFIG", help="scan configuration (YAML)")
+    p.add_argument("--benchmark", metavar="NAME", help="run the built-in map NAME ('default' = the README's)")
+    p.add_argument("--list-benchmarks", action="store_true", help="list the built-in maps and exit")
+    p.add_argument("--out", metavar="DIR", help="output folder (created; an interrupted scan there is resumed)")
+    p.add_argument("--executor", choices=("serial", "process", "dask"), help="override the config's executor")
+    p.add_argument("--workers", type=int, metavar="N", help="override the config's number of workers")
+    p.add_argument("--dask-address", metavar="ADDR", help="dask scheduler address (default: a LocalCluster)")
+    p.add_argument("--no-plot", action="store_true", help="write the table only")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar (default: on when stderr is a terminal)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lqmodel.cli import CLIError
+    from lqmodel.scan.benchmarks import DEFAULT, list_map_benchmarks, map_benchmark
+    from lqmodel.scan.config import ScanConfig, load_config
+
+    if args.list_benchmarks:
+        for name in list_map_benchmarks():
+            cfg = map_benchmark(name)
+            alias = "  (default)" if name == DEFAULT else ""
+            print(f"{name}{alias}: {cfg.description or cfg.title}")
+        return 0
+    if (args.config is None) == (args.benchmark is None):
+        raise CLIError("give either a CONFIG file or --benchmark NAME (see --list-benchmarks)")
+    if not args.out:
+        raise CLIError("--out DIR is required (the folder for the table, plots, config and manifest)")
+    config: ScanConfig = map_benchmark(args.benchmark) if args.benchmark else load_config(args.config)
+    changes: dict[str, Any] = {}
+    if args.executor:
+        changes["executor"] = args.executor
+    if args.workers is not None:
+        changes["workers"] = args.workers
+    if args.dask_address:
+        changes["dask_address"] = args.dask_address
+        changes.setdefault("executor", "dask")
+    if changes:
+        config = config.replace(**changes)
+    return run_map(config, args.out, plot=not args.no_plot, progress=args.progress)
+
+
+def run_map(config, out: str, *, plot: bool = True, progress: bool | None = None, echo=print) -> int:
+    """Scan + plot for an already validated config (used by the CLI and the tests)."""
+    from pathlib import Path
+
+    from lqmodel.evaluate import PointEvaluator, resolve_base
+    from lqmodel.scan import run_scan
+    from lqmodel.scan.storage import ScanStore
+
+    t0 = time.perf_counter()
+    resolve_base(config.base)  # a bad base point fails here, before any folder is created
+    evaluator = PointEvaluator.from_options(config.evaluation)
+    result = run_scan(config, out, evaluator, progress=progress)
+    t_scan = time.perf_counter() - t0
+    files = [str(result.table_path)]
+    if plot:
+        files += _plot(config, result.table_path, Path(out) / "map")
+    t_total = time.perf_counter() - t0
+    ScanStore(out).write_manifest({"timing_s": {"scan": round(t_scan, 3), "total": round(t_total, 3)},
+                                  "plots": [Path(f).name for f in files[1:]]})
+    resumed = f", {result.skipped_chunks} chunks resumed from disk" if result.skipped_chunks else ""
+    echo(f"lqmodel map: {result.n_points} points in {result.n_chunks} chunks{resumed}; "
+         f"scan {t_scan:.1f} s, total {t_total:.1f} s")
+    for f in files:
+        echo(f"  {f}")
+    return 0
+
+
+def _plot(config, table_path, stem) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lqmodel.evaluate import resolve_base
+    from lqmodel.plotting.maps import plot_map
+
+    names = config.parameter_names
+    if len(names) < 2:
+        return []
+    x = config.plot.get("x", names[0])
+    y = config.plot.get("y", names[1] if names[1] != x else names[0])
+    base = resolve_base(config.base)
+    lepton = config.evaluation.get("lepton") or base.lepton
+    fig = plot_map(
+        table_path, x, y, lepton=lepton, scales={r.name: r.scale for r in config.parameters},
+        parameters=names, fix=config.plot.get("fix") or {}, title=config.title or None, out=stem,
+    )
+    plt.close(fig)
+    return [str(stem.with_suffix(".png")), str(stem.with_suffix(".pdf"))]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from lqmodel.cli import main
+
+    sys.exit(main(["map", *sys.argv[1:]]))

@@ -1,0 +1,344 @@
+r"""The per-point pipeline of a coupling map, vectorised over a batched :class:`~lqmodel.point.Point`.
+
+For each point of a chunk, :class:`PointEvaluator` computes
+
+* the transition moments :math:`|\mu_{\alpha N_1}|` [mu_B] and radiative Dirac masses
+  :math:`|m_{\nu_\alpha N_1}|` [GeV] (NaN where UV-divergent) from :func:`lqmodel.moments.compute_moments`
+  (physics.md §b.2);
+* the flavour observables from :func:`lqmodel.flavour.predict` (``method="surrogate"``, the exact fast
+  path; observables without a surrogate fall back to ``method="flavio"``, one point at a time) and their
+  :math:`\chi^2` from :func:`lqmodel.flavour.chi2` (per observable, ``total``), plus
+  :math:`\Delta\chi^2 = \chi^2(\text{point}) - \chi^2(\text{SM})` per observable and in total, the SM
+  being the same point with all leptoquark couplings set to zero;
+* the neutrino-side verdicts for the moment of the flavour ``lepton`` (default: the base point's lepton,
+  physics.md §d.4–d.5): inside the XENON1T-level band (``observables.neutrino.fit.band("xenon1t",
+  lepton, M_N_keV, cl)``; a two-sided interval, ``low <= mu <= high``), excluded by the XENONnT upper
+  limit (``fit.band("xenonnt", ...)``: ``mu > high``) and by the strongest applicable published limit of
+  ``observables.neutrino.limits.limits(lepton, M_N_keV)`` (Borexino, stellar cooling, ... as the data
+  files provide; ``mu > upper_muB``);
+* a combined verdict: ``viable`` = inside the XENON1T band AND :math:`\Delta\chi^2_\text{total} \le`
+  ``flavour_delta_chi2_max`` (default 4: not disfavoured against the SM by more than 2σ for one
+  parameter) AND not excluded by XENONnT or the other limits; ``verdict`` spells out why not.
+
+Columns (units in :attr:`PointEvaluator.units`, hence in the Parquet schema):
+
+=================================  ======  =============================================================
+``mu_{e,mu,tau}_N1_muB``           mu_B    :math:`|\mu_{\alpha N_1}|`
+``m_nuN_{e,mu,tau}_N1_GeV``        GeV     :math:`|m_{\nu_\alpha N_1}|` (NaN: UV-divergent)
+``<observable>``                   (spec)  flavour prediction, toolkit name (e.g. ``R_Dstar``)
+``chi2_<name>``, ``chi2_total``    1       :math:`\chi^2` from :func:`lqmodel.flavour.chi2`
+``dchi2_<name>``, ``dchi2_total``  1       :math:`\chi^2 - \chi^2_\text{SM}`
+``xenon1t_low_muB/high_muB``       mu_B    XENON1T band at this M_N (``cl``)
+``in_xenon1t_band``                bool
+``xenonnt_limit_muB``, ``excluded_xenonnt``  XENONnT upper limit (``cl``) and the verdict
+``limit_muB``, ``limit_name``      mu_B    strongest applicable published limit (any kind)
+``lab_limit_muB``, ``lab_limit_name``  mu_B  strongest applicable laboratory limit
+``excluded_by_limit``              bool    excluded by any applicable published limit
+``flavour_allowed``, ``viable``    bool
+``verdict``                        str     "viable" or the reasons, e.g. "below band; XENONnT"
+=================================  ======  =============================================================
+
+The evaluator is a frozen dataclass of a top-level class: picklable for spawned processes and dask.
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["PointEvaluator", "resolve_base", "LEPTONS", "DEFAULT_OBSERVABLES"]
+
+LEPTONS = ("e", "mu", "tau")
+#: the flavour observables of the maps (toolkit names, observables.registry); those missing from the
+#: registry are skipped with a note in the manifest (PointEvaluator.spec()).
+DEFAULT_OBSERVABLES: tuple[str, ...] = ()  # () = every observable of observables.registry.OBSERVABLES
+_KEV_PER_GEV = 1e6
+
+
+def resolve_base(base: Any):
+    """A scan's base point: a :class:`~lqmodel.point.Point`, an inline point mapping (point-file format,
+    :func:`lqmodel.pointfile.point_from_mapping`) or the name of a built-in benchmark point."""
+    from lqmodel.point import Point
+
+    if isinstance(base, Point):
+        return base
+    if isinstance(base, Mapping):
+        from lqmodel.pointfile import point_from_mapping
+
+        return point_from_mapping(dict(base), source="scan base point")
+    if isinstance(base, str):
+        try:
+            from lqmodel import benchmarks
+        except ImportError:  # pragma: no cover - depends on the model-core engineer's module
+            raise ValueError(f"base point {base!r}: no built-in benchmark points available; give an inline point") from None
+        return benchmarks.get(base)
+    raise TypeError(f"base point must be a Point, a point mapping or a benchmark name; got {type(base).__name__}")
+
+
+@dataclass(frozen=True)
+class PointEvaluator:
+    """Vectorised evaluator of a coupling-map chunk (the ``evaluator`` of :func:`lqmodel.scan.run_scan`).
+
+    ``observables``: toolkit names of the flavour observables (``()`` = all registered; ``None`` = no
+    flavour observables). ``method``: "surrogate" (default) or "flavio". ``vintage``: measurement
+    vintage for chi2 (None = default). ``lepton``: flavour whose moment the neutrino verdicts test
+    (None = the base point's). ``cl``: confidence level of the XENON1T band and XENONnT limit.
+    ``neutrino``: compute the neutrino-side verdicts. ``flavour_delta_chi2_max``: flavour verdict.
+    """
+
+    observables: tuple[str, ...] | None = DEFAULT_OBSERVABLES
+    method: str = "surrogate"
+    vintage: str | None = None
+    lepton: str | None = None
+    cl: float = 0.9
+    neutrino: bool = True
+    flavour_delta_chi2_max: float = 4.0
+
+    def __post_init__(self):
+        if self.method not in ("surrogate", "flavio"):
+            raise ValueError(f"evaluation method must be 'surrogate' or 'flavio', got {self.method!r}")
+        if self.lepton is not None and self.lepton not in LEPTONS:
+            raise ValueError(f"evaluation lepton must be one of {', '.join(LEPTONS)}, got {self.lepton!r}")
+        if not 0.0 < self.cl < 1.0:
+            raise ValueError(f"evaluation cl must be in (0, 1), got {self.cl!r}")
+        if self.observables is not None:
+            object.__setattr__(self, "observables", tuple(str(o) for o in self.observables))
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> PointEvaluator:
+        """From the ``evaluation`` section of a scan config (keys = the field names)."""
+        allowed = {f for f in cls.__dataclass_fields__}
+        unknown = [k for k in options if k not in allowed]
+        if unknown:
+            raise ValueError(f"unknown evaluation option {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+        opts = dict(options)
+        if "observables" in opts and opts["observables"] not in (None, "all"):
+            if not isinstance(opts["observables"], (list, tuple)):
+                raise ValueError("evaluation.observables must be a list of observable names, 'all' or null")
+            opts["observables"] = tuple(opts["observables"])
+        elif opts.get("observables") == "all":
+            opts["observables"] = ()
+        return cls(**opts)
+
+    # ---- what it computes --------------------------------------------------------------------
+    def observable_names(self) -> tuple[str, ...]:
+        if self.observables is None:
+            return ()
+        from observables.registry import OBSERVABLES, get
+
+        if self.observables == ():
+            return tuple(OBSERVABLES)
+        for n in self.observables:
+            get(n)  # unknown names: KeyError listing close matches
+        return self.observables
+
+    def spec(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["observables"] = None if self.observables is None else list(self.observable_names())
+        return {"callable": f"{type(self).__module__}.{type(self).__qualname__}", "fields": d}
+
+    @property
+    def units(self) -> dict[str, str]:
+        u: dict[str, str] = {}
+        for l in LEPTONS:
+            u[f"mu_{l}_N1_muB"] = "mu_B"
+            u[f"m_nuN_{l}_N1_GeV"] = "GeV"
+        if self.observables is not None:
+            from observables.registry import get
+
+            names = self.observable_names()
+            for n in names:
+                u[n] = get(n).unit
+                u[f"chi2_{n}"] = "1"
+                u[f"dchi2_{n}"] = "1"
+            u.update({"chi2_total": "1", "dchi2_total": "1", "flavour_allowed": ""})
+        if self.neutrino:
+            u.update({
+                "xenon1t_low_muB": "mu_B", "xenon1t_high_muB": "mu_B", "in_xenon1t_band": "",
+                "xenonnt_limit_muB": "mu_B", "excluded_xenonnt": "", "limit_muB": "mu_B", "limit_name": "",
+                "lab_limit_muB": "mu_B", "lab_limit_name": "", "excluded_by_limit": "",
+            })
+        u.update({"viable": "", "verdict": ""})
+        return u
+
+    # ---- main-process preparation --------------------------------------------------------------
+    def prepare(self, base, config=None) -> None:
+        """Warm the on-disk caches (surrogates, detector fits) in the calling process, so that workers
+        only read them: evaluate the first point of every chunk-independent mass/M_N combination."""
+        from lqmodel.point import vary
+
+        point = resolve_base(base)
+        samples: dict[str, np.ndarray] = {}
+        if config is not None:
+            from lqmodel.scan.config import to_assignments
+
+            for r in config.parameters:
+                if r.name in ("m_LQ", "m_S1", "m_R2", "m_R2_23", "M_N", "m_b"):
+                    samples[r.name] = r.grid() if (config.sampling == "grid") else np.array([r.low, r.high])
+            samples = to_assignments(samples)
+        if samples:
+            mesh = np.meshgrid(*samples.values(), indexing="ij")
+            point = vary(point, {k: m.ravel() for k, m in zip(samples, mesh)})
+        self._evaluate_point(point)
+
+    # ---- evaluation ------------------------------------------------------------------------------
+    def __call__(self, base, assignments: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        from lqmodel.point import vary
+
+        point = vary(resolve_base(base), assignments)
+        return self._evaluate_point(point)
+
+    def _evaluate_point(self, point) -> dict[str, np.ndarray]:
+        from lqmodel.moments import compute_moments
+
+        shape = point.batch_shape
+        n = int(np.prod(shape)) if shape else 1
+        flat = lambda a: np.broadcast_to(np.asarray(a), shape).reshape(n)  # noqa: E731
+        cols: dict[str, np.ndarray] = {}
+        mom = compute_moments(point)
+        for a, l in enumerate(LEPTONS):
+            cols[f"mu_{l}_N1_muB"] = flat(np.abs(mom.mu_muB[..., a, 0])).astype(float)
+            cols[f"m_nuN_{l}_N1_GeV"] = flat(np.abs(mom.m_nuN_GeV[..., a, 0])).astype(float)
+        flavour_ok = np.ones(n, dtype=bool)
+        if self.observables is not None:
+            flavour_ok = self._flavour(point, cols, flat, n)
+        verdict_parts: list[tuple[np.ndarray, str]] = []
+        ok = flavour_ok.copy()
+        if self.neutrino:
+            ok &= self._neutrino(point, cols, flat, n, verdict_parts)
+        if self.observables is not None:
+            verdict_parts.append((~flavour_ok, "flavour"))
+        cols["viable"] = ok
+        cols["verdict"] = _verdict_strings(n, verdict_parts)
+        return cols
+
+    def _flavour(self, point, cols, flat, n) -> np.ndarray:
+        from lqmodel.flavour import chi2, predict
+
+        names = self.observable_names()
+        preds = _predict_with_fallback(point, names, self.method)
+        sm_point = _sm_point(point)
+        sm_preds = _predict_with_fallback(sm_point, names, self.method)
+        chi = chi2({k: flat(v) for k, v in preds.items()}, self.vintage)
+        chi_sm = chi2({k: np.asarray(v, dtype=float) for k, v in sm_preds.items()}, self.vintage)
+        for k in names:
+            cols[k] = flat(preds[k]).astype(float)
+        for k in [*names, "total"]:
+            if k in chi:
+                cols[f"chi2_{k}"] = flat(chi[k]).astype(float)
+                cols[f"dchi2_{k}"] = cols[f"chi2_{k}"] - float(np.asarray(chi_sm[k]).ravel()[0])
+            else:
+                cols[f"chi2_{k}"] = np.full(n, np.nan)
+                cols[f"dchi2_{k}"] = np.full(n, np.nan)
+        allowed = cols["dchi2_total"] <= self.flavour_delta_chi2_max
+        cols["flavour_allowed"] = allowed
+        return allowed
+
+    def _neutrino(self, point, cols, flat, n, parts) -> np.ndarray:
+        from observables.neutrino import fit
+
+        lepton = self.lepton or point.lepton
+        if lepton is None:
+            raise ValueError("the neutrino verdicts need a lepton flavour: set evaluation.lepton or the base point's lepton")
+        mu = cols[f"mu_{lepton}_N1_muB"]
+        m_keV = flat(point.M_N) * _KEV_PER_GEV
+        uniq, inv = np.unique(m_keV, return_inverse=True)
+        b1 = fit.band("xenon1t", lepton, uniq, self.cl)
+        bn = fit.band("xenonnt", lepton, uniq, self.cl)
+        low, high = b1["low_muB"][inv], b1["high_muB"][inv]
+        two_sided = b1["two_sided"][inv]
+        cols["xenon1t_low_muB"] = low
+        cols["xenon1t_high_muB"] = high
+        in_band = two_sided & (mu >= low) & (mu <= high)
+        cols["in_xenon1t_band"] = in_band
+        nt = bn["high_muB"][inv]
+        cols["xenonnt_limit_muB"] = nt
+        ex_nt = mu > nt
+        cols["excluded_xenonnt"] = ex_nt
+        mu_quad = np.sqrt(sum(cols[f"mu_{l}_N1_muB"] ** 2 for l in LEPTONS))
+        ex_lim = np.zeros(n, dtype=bool)
+        strongest = {"limit": (np.full(n, np.inf), np.full(n, "", dtype=object)),
+                     "lab_limit": (np.full(n, np.inf), np.full(n, "", dtype=object))}
+        from observables.neutrino import limits as limits_mod
+
+        for k, m in enumerate(uniq):
+            rows = inv == k
+            for lim in limits_mod.limits(lepton, float(m)):
+                if not lim.applicable or lim.upper_muB is None:
+                    continue
+                # bounds on sqrt(sum_a |mu_aN|^2) (stellar, N_eff) use the quadrature sum of the moments
+                moment = mu_quad[rows] if "sqrt(sum" in lim.convention else mu[rows]
+                hit = moment > lim.upper_muB
+                cap = getattr(lim, "excluded_up_to_muB", None)
+                if cap is not None:
+                    hit &= moment < cap
+                ex_lim[rows] |= hit
+                kinds = ["limit"] if _is_astro(lim.name) else ["limit", "lab_limit"]
+                for kind in kinds:
+                    val, name = strongest[kind]
+                    better = rows & (lim.upper_muB < val)
+                    val[better], name[better] = float(lim.upper_muB), str(lim.name)
+        for kind, (val, name) in strongest.items():
+            cols[f"{kind}_muB"] = val
+            cols[f"{kind}_name"] = name.astype(str)
+        cols["excluded_by_limit"] = ex_lim
+        parts.append((~in_band & (mu < low), "below XENON1T band"))
+        parts.append((~in_band & (mu > high), "above XENON1T band"))
+        parts.append((~two_sided, "no XENON1T band"))
+        parts.append((ex_nt, "XENONnT"))
+        parts.append((ex_lim, "published limits"))
+        return in_band & ~ex_nt & ~ex_lim
+
+
+#: name fragments of astrophysical / cosmological bounds (kept apart from laboratory limits in the
+#: ``lab_limit_*`` columns; the ``limit_*`` columns hold the strongest of all)
+_ASTRO = ("red-giant", "globular", "n_eff", "bbn", "sn1987a", "stellar", "supernova", "cmb")
+
+
+def _is_astro(name: str) -> bool:
+    n = name.lower()
+    return any(a in n for a in _ASTRO)
+
+
+def _verdict_strings(n: int, parts: Sequence[tuple[np.ndarray, str]]) -> np.ndarray:
+    out = np.full(n, "", dtype=object)
+    for mask, label in parts:
+        m = np.asarray(mask, dtype=bool)
+        out[m] = np.where(out[m] == "", label, out[m] + "; " + label)
+    out[out == ""] = "viable"
+    return out.astype(str)
+
+
+def _sm_point(point):
+    """The same (first) point with every leptoquark coupling zero: the SM reference for Delta chi2."""
+    from lqmodel.point import MATRIX_FIELDS
+
+    first = point[(0,) * len(point.batch_shape)] if point.batch_shape else point
+    zeros = {f: np.zeros((3, 3), dtype=complex) for f in MATRIX_FIELDS}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return first.replace(model="general", **zeros)
+
+
+def _predict_with_fallback(point, names: Sequence[str], method: str) -> dict[str, np.ndarray]:
+    """lqmodel.flavour.predict with the surrogate; names it cannot do (NotImplementedError) go through
+    flavio, point by point."""
+    from lqmodel.flavour import predict
+
+    try:
+        return predict(point, list(names), method=method)
+    except NotImplementedError:
+        pass
+    out: dict[str, np.ndarray] = {}
+    for name in names:
+        try:
+            out[name] = np.asarray(predict(point, [name], method=method)[name])
+        except NotImplementedError:
+            shape = point.batch_shape
+            flat_pts = [point[idx] for idx in np.ndindex(*shape)] if shape else [point]
+            vals = [float(np.asarray(predict(p, [name], method="flavio")[name])) for p in flat_pts]
+            out[name] = np.asarray(vals).reshape(shape)
+    return out

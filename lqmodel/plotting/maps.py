@@ -1,0 +1,352 @@
+r"""Publication-quality 2D coupling maps from a scan table (matplotlib, Agg backend).
+
+:func:`plot_map` draws, in any two scanned parameters ``x`` and ``y`` (log axes where the scan is log;
+masses shown in TeV, M_N in keV):
+
+* iso-lines of the transition moment :math:`|\mu_{\alpha N_1}|` (thin grey, labelled in mu_B);
+* the XENON1T-level band, ``xenon1t_low_muB <= mu <= xenon1t_high_muB`` (filled green);
+* the R(D*) 1σ and 2σ regions, :math:`\chi^2_{R(D^*)} \le 1, 4` (filled blue; one observable, 1 dof);
+* exclusions (hatched, at :math:`\Delta\chi^2 > 4` against the SM, i.e. 2σ for one parameter):
+  R(K(*)) (sum over the R_K / R_K* bins), :math:`(g-2)_\mu`, B→Kνν̄ (B→K(*)νν̄ branching ratios);
+* direct-detection exclusions, hatched: ``mu > xenonnt_limit_muB`` (XENONnT) and ``mu > lab_limit_muB``
+  (the strongest applicable laboratory limit, named in the legend); the strongest bound of any kind
+  (``limit_muB``, e.g. stellar cooling) as a dash-dotted boundary, so it does not hide the rest.
+
+Each layer is drawn only when its columns are in the table, so the same function plots partial
+tables. Regions are contours of smooth fields (log ratios, χ²) interpolated on the scan grid (grid
+scans) or on a Delaunay triangulation (random / Latin-hypercube scans). Saved as PNG (200 dpi) and PDF.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["plot_map", "axis_label", "MapData"]
+
+_MASS_TEV = {"m_LQ", "m_S1", "m_R2", "m_R2_23"}
+_LATEX_LEPTON = {"e": "e", "mu": r"\mu", "tau": r"\tau"}
+_MATRIX_LATEX = {"y_LL": "y^{LL}", "y_RR": "y^{RR}", "ybar_RR": r"\bar y^{RR}", "yt_RL": r"\tilde y^{RL}",
+                 "yt_LR": r"\tilde y^{LR}"}
+
+# colours (colour-blind-safe Okabe-Ito palette)
+C_BAND = "#009E73"
+C_RDS = "#0072B2"
+C_RK = "#D55E00"
+C_GM2 = "#E69F00"
+C_KNN = "#CC79A7"
+C_NT = "0.25"
+C_LIM = "0.45"
+
+
+def axis_label(name: str) -> str:
+    r"""Axis label with unit for a scan parameter (masses in TeV, M_N in keV).
+
+    >>> print(axis_label("m_LQ"), axis_label("y_LL[2,1]"))
+    $m_{\rm LQ}$ [TeV] $y^{LL}_{21}$
+    """
+    fixed = {
+        "m_LQ": r"$m_{\rm LQ}$ [TeV]", "m_S1": r"$m_{S_1}$ [TeV]", "m_R2": r"$m_{\tilde R_2^{-1/3}}$ [TeV]",
+        "m_R2_23": r"$m_{\tilde R_2^{2/3}}$ [TeV]", "m_b": r"$m_b$ [GeV]", "M_N": r"$M_N$ [keV]",
+        "kappa": r"$\kappa$ [GeV]", "y1": r"$y_1$", "y2": r"$y_2$", "y1p": r"$y_1'$", "y1y2": r"$y_1 y_2$",
+    }
+    if name in fixed:
+        return fixed[name]
+    m = re.match(r"^(\w+)\[(\d),(\d)\]$", name)
+    if m and m.group(1) in _MATRIX_LATEX:
+        return f"${_MATRIX_LATEX[m.group(1)]}_{{{m.group(2)}{m.group(3)}}}$"
+    return name
+
+
+def _display(name: str, v: np.ndarray) -> np.ndarray:
+    if name in _MASS_TEV:
+        return v / 1e3
+    if name == "M_N":
+        return v * 1e6
+    return v
+
+
+class MapData:
+    """Fields of a table on the (x, y) plane: a regular grid if possible, else a triangulation."""
+
+    def __init__(self, df, x: str, y: str, log_x: bool, log_y: bool):
+        self.x, self.y = x, y
+        xv, yv = df[x].to_numpy(float), df[y].to_numpy(float)
+        ux, uy = np.unique(xv), np.unique(yv)
+        self.grid = len(ux) * len(uy) == len(df) and len(ux) > 1 and len(uy) > 1
+        self.log_x, self.log_y = log_x, log_y
+        if self.grid:
+            ix, iy = np.searchsorted(ux, xv), np.searchsorted(uy, yv)
+            self._ix, self._iy, self._shape = ix, iy, (len(uy), len(ux))
+            self.X, self.Y = np.meshgrid(_display(x, ux), _display(y, uy))
+        else:
+            import matplotlib.tri as mtri
+
+            tx = np.log10(xv) if log_x else xv
+            ty = np.log10(yv) if log_y else yv
+            # triangulate in the (scaled) plotting coordinates, draw in data coordinates
+            sx = (tx - tx.min()) / max(np.ptp(tx), 1e-300)
+            sy = (ty - ty.min()) / max(np.ptp(ty), 1e-300)
+            tri = mtri.Triangulation(sx, sy)
+            self.tri = mtri.Triangulation(_display(x, xv), _display(y, yv), tri.triangles)
+        self.df = df
+
+    def field(self, values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, dtype=float)
+        if not self.grid:
+            return values
+        Z = np.full(self._shape, np.nan)
+        Z[self._iy, self._ix] = values
+        return Z
+
+    def contourf(self, ax, Z, **kw):
+        if self.grid:
+            return ax.contourf(self.X, self.Y, Z, **kw)
+        return ax.tricontourf(self.tri, Z, **kw)
+
+    def contour(self, ax, Z, **kw):
+        if self.grid:
+            return ax.contour(self.X, self.Y, Z, **kw)
+        return ax.tricontour(self.tri, Z, **kw)
+
+
+def _select_plane(df, x: str, y: str, parameters: Sequence[str], fix: Mapping[str, float]):
+    """Rows with the other scanned parameters at fixed values (given, or the value closest to their
+    median) — the (x, y) slice of a higher-dimensional grid."""
+    others = [p for p in parameters if p not in (x, y)]
+    mask = np.ones(len(df), dtype=bool)
+    chosen: dict[str, float] = {}
+    for p in others:
+        vals = np.unique(df[p].to_numpy(float))
+        if len(vals) > 0.5 * len(df):  # continuous sampling: no slice possible, project
+            continue
+        target = float(fix[p]) if p in fix else float(np.median(vals))
+        v = vals[np.argmin(np.abs(vals - target))]
+        chosen[p] = v
+        mask &= df[p].to_numpy(float) == v
+    return df[mask].reset_index(drop=True), chosen
+
+
+def _pick(df, pattern: str) -> list[str]:
+    rx = re.compile(pattern)
+    return [c for c in df.columns if rx.search(c)]
+
+
+def _safe_log_ratio(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log10(np.asarray(a, float) / np.asarray(b, float))
+
+
+def _hatched(data: MapData, ax, Z, level: float, color, hatch: str):
+    """Region Z > level: hatched, with a solid boundary line."""
+    finite = np.isfinite(Z)
+    if not finite.any() or np.nanmax(Z) <= level:
+        return False
+    top = max(float(np.nanmax(Z[finite])), level) * 2 + 1.0
+    cs = data.contourf(ax, Z, levels=[level, top], colors="none", hatches=[hatch], extend="max")
+    cs.set_edgecolor(color)
+    cs.set_linewidth(0.0)
+    data.contour(ax, Z, levels=[level], colors=[color], linewidths=1.4)
+    return True
+
+
+def plot_map(
+    table: Any,
+    x: str,
+    y: str,
+    *,
+    lepton: str | None = None,
+    scales: Mapping[str, str] | None = None,
+    parameters: Sequence[str] | None = None,
+    fix: Mapping[str, float] | None = None,
+    title: str | None = None,
+    subtitle: str | None = None,
+    out: str | Path | None = None,
+    mu_levels: Sequence[float] | None = None,
+):
+    """Draw the coupling map of ``table`` (pandas DataFrame, pyarrow Table, or a Parquet path / scan
+    folder) in the plane (``x``, ``y``); save ``out.png`` and ``out.pdf`` when ``out`` (a path without
+    or with suffix) is given. ``lepton``: flavour of the moment shown (default: the one with the largest
+    moment). ``scales``: {parameter: "lin" | "log"} (default: log when the values span > 1.5 decades and
+    are positive). ``parameters``/``fix``: other scanned parameters and the values to slice them at.
+    Returns the matplotlib Figure."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    df = _as_dataframe(table)
+    for p in (x, y):
+        if p not in df.columns:
+            raise KeyError(f"{p!r} is not a column of the scan table (columns: {', '.join(df.columns[:12])}, ...)")
+    parameters = list(parameters or [x, y])
+    df, chosen = _select_plane(df, x, y, parameters, fix or {})
+    scales = dict(scales or {})
+    for p in (x, y):
+        if p not in scales:
+            v = df[p].to_numpy(float)
+            scales[p] = "log" if (v.min() > 0 and v.max() / v.min() > 10**1.5) else "lin"
+    data = MapData(df, x, y, scales[x] == "log", scales[y] == "log")
+
+    mu_cols = {l: f"mu_{l}_N1_muB" for l in ("e", "mu", "tau") if f"mu_{l}_N1_muB" in df.columns}
+    if lepton is None and mu_cols:
+        lepton = max(mu_cols, key=lambda l: float(np.nanmax(df[mu_cols[l]].to_numpy(float))))
+
+    with plt.rc_context(_STYLE):
+        fig = _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle, mu_levels)
+    if out is not None:
+        out = Path(out)
+        stem = out.with_suffix("") if out.suffix in (".png", ".pdf") else out
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        with plt.rc_context(_STYLE):
+            fig.savefig(stem.with_suffix(".png"), dpi=200)
+            fig.savefig(stem.with_suffix(".pdf"))
+    return fig
+
+
+_STYLE = {
+    "font.family": "serif", "font.serif": ["STIXGeneral", "DejaVu Serif"], "mathtext.fontset": "stix",
+    "font.size": 11, "axes.labelsize": 13, "legend.fontsize": 9, "hatch.linewidth": 0.6,
+    "xtick.labelsize": 11, "ytick.labelsize": 11,
+}
+
+
+def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle, mu_levels):
+    mu_cols = {l: f"mu_{l}_N1_muB" for l in ("e", "mu", "tau") if f"mu_{l}_N1_muB" in df.columns}
+    fig, ax = plt.subplots(figsize=(6.4, 5.6), layout="constrained")
+    handles: list[Any] = []
+
+    mu = df[mu_cols[lepton]].to_numpy(float) if lepton in mu_cols else None
+    # 1. R(D*) 1 sigma / 2 sigma regions
+    if "chi2_R_Dstar" in df.columns:
+        Z = data.field(df["chi2_R_Dstar"])
+        if np.nanmin(Z) <= 4.0:
+            data.contourf(ax, Z, levels=[-1.0, 1.0, 4.0], colors=[C_RDS, C_RDS], alpha=0.0)
+            data.contourf(ax, Z, levels=[-1.0, 1.0], colors=[C_RDS], alpha=0.45)
+            data.contourf(ax, Z, levels=[1.0, 4.0], colors=[C_RDS], alpha=0.18)
+            handles += [Patch(facecolor=C_RDS, alpha=0.45, label=r"$R(D^*)$ $1\sigma$"),
+                        Patch(facecolor=C_RDS, alpha=0.18, label=r"$R(D^*)$ $2\sigma$")]
+    # 2. XENON1T band
+    if mu is not None and {"xenon1t_low_muB", "xenon1t_high_muB"} <= set(df.columns):
+        low, high = df["xenon1t_low_muB"].to_numpy(float), df["xenon1t_high_muB"].to_numpy(float)
+        g = np.maximum(_safe_log_ratio(low, mu), _safe_log_ratio(mu, high))  # <= 0 inside the band
+        g = np.where(np.isfinite(g), g, 10.0)
+        Z = data.field(g)
+        if np.nanmin(Z) <= 0:
+            data.contourf(ax, Z, levels=[np.nanmin(Z) - 1.0, 0.0], colors=[C_BAND], alpha=0.5)
+            data.contour(ax, Z, levels=[0.0], colors=[C_BAND], linewidths=1.2)
+        lo_s, hi_s = _sci(np.nanmedian(low)), _sci(np.nanmedian(high))
+        handles.append(Patch(facecolor=C_BAND, alpha=0.5, edgecolor=C_BAND,
+                             label=rf"XENON1T band, $|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|\in[{lo_s},{hi_s}]\,\mu_B$"))
+    # 3. flavour exclusions (Delta chi2 > 4)
+    for pattern, color, hatch, label in (
+        (r"^dchi2_R_K", C_RK, "xx", r"$R_{K^{(*)}}$ excl. ($2\sigma$)"),
+        (r"^dchi2_(Delta_)?a_mu$", C_GM2, "\\\\\\", r"$(g-2)_\mu$ excl. ($2\sigma$)"),
+        (r"^dchi2_.*[Nn]unu", C_KNN, "||", r"$B\to K^{(*)}\nu\bar\nu$ excl. ($2\sigma$)"),
+    ):
+        cols = _pick(df, pattern)
+        if cols:
+            Z = data.field(np.sum([df[c].to_numpy(float) for c in cols], axis=0))
+            if _hatched(data, ax, Z, 4.0, color, hatch):
+                handles.append(Patch(facecolor="none", edgecolor=color, hatch=hatch, label=label))
+    # 4. direct detection / astrophysics exclusions
+    if mu is not None and "xenonnt_limit_muB" in df.columns:
+        Z = data.field(np.nan_to_num(_safe_log_ratio(mu, df["xenonnt_limit_muB"]), nan=-10, neginf=-10, posinf=10))
+        if _hatched(data, ax, Z, 0.0, C_NT, "//"):
+            nt = _sci(np.nanmedian(df["xenonnt_limit_muB"].to_numpy(float)))
+            handles.append(Patch(facecolor="none", edgecolor=C_NT, hatch="//", label=rf"XENONnT excl. ($>{nt}\,\mu_B$)"))
+    lab_col = "lab_limit_muB" if "lab_limit_muB" in df.columns else "limit_muB"
+    if mu is not None and lab_col in df.columns:
+        lim = df[lab_col].to_numpy(float)
+        if np.isfinite(lim).any():
+            Z = data.field(np.nan_to_num(_safe_log_ratio(mu, lim), nan=-10, neginf=-10, posinf=10))
+            if _hatched(data, ax, Z, 0.0, C_LIM, "\\\\"):
+                name = _mode(df, lab_col.replace("_muB", "_name"))
+                handles.append(Patch(facecolor="none", edgecolor=C_LIM, hatch="\\\\",
+                                     label=f"{name} excl. ($>{_sci(np.nanmin(lim))}\\,\\mu_B$)"))
+    if mu is not None and lab_col != "limit_muB" and "limit_muB" in df.columns:
+        # the strongest bound of any kind (astrophysics/cosmology): its boundary only, not to hide the rest
+        lim = df["limit_muB"].to_numpy(float)
+        if np.isfinite(lim).any() and not np.array_equal(lim, df[lab_col].to_numpy(float)):
+            Z = data.field(np.nan_to_num(_safe_log_ratio(mu, lim), nan=-10, neginf=-10, posinf=10))
+            if np.nanmin(Z) < 0 < np.nanmax(Z):
+                data.contour(ax, Z, levels=[0.0], colors=["k"], linewidths=1.3, linestyles="-.")
+                handles.append(Line2D([], [], color="k", lw=1.3, ls="-.",
+                                      label=f"{_mode(df, 'limit_name')} ($|\\mu| = {_sci(np.nanmin(lim))}\\,\\mu_B$)"))
+    # 5. iso-lines of mu
+    if mu is not None and np.nanmax(mu) > 0:
+        lm = np.log10(np.where(mu > 0, mu, np.nan))
+        Z = data.field(lm)
+        if mu_levels is None:
+            lo, hi = math.floor(np.nanmin(lm)), math.ceil(np.nanmax(lm))
+            levels = [float(k) for k in range(lo, hi + 1)]
+        else:
+            levels = [math.log10(v) for v in mu_levels]
+        levels = [lv for lv in levels if np.nanmin(lm) < lv < np.nanmax(lm)]
+        if levels:
+            cs = data.contour(ax, Z, levels=levels, colors="0.35", linewidths=0.7, linestyles="--")
+            ax.clabel(cs, fmt=lambda v: rf"$10^{{{int(round(v))}}}\,\mu_B$", fontsize=8, inline=True)
+            handles.append(Line2D([], [], color="0.35", lw=0.7, ls="--",
+                                  label=rf"$|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|$ contours"))
+
+    ax.set_xscale("log" if scales[x] == "log" else "linear")
+    ax.set_yscale("log" if scales[y] == "log" else "linear")
+    ax.set_xlabel(axis_label(x))
+    ax.set_ylabel(axis_label(y))
+    xd, yd = _display(x, df[x].to_numpy(float)), _display(y, df[y].to_numpy(float))
+    ax.set_xlim(xd.min(), xd.max())
+    ax.set_ylim(yd.min(), yd.max())
+    ax.tick_params(which="both", direction="in", top=True, right=True)
+    sub = subtitle or ""
+    if chosen:
+        fixed_txt = ", ".join(f"{axis_label(k).split(' [')[0]} = {_fmt(_display(k, np.array(v)))}" for k, v in chosen.items())
+        sub = f"{sub}; {fixed_txt}" if sub else fixed_txt
+    heading = "\n".join(t for t in (title, sub) if t)
+    if heading:
+        ax.set_title(heading, fontsize=10.5, loc="left")
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+    return fig
+
+
+def _mode(df, col: str) -> str:
+    if col not in df.columns or len(df) == 0:
+        return "limit"
+    return str(df[col].mode().iloc[0])
+
+
+def _fmt(v) -> str:
+    v = float(v)
+    return f"{v:.3g}"
+
+
+def _sci(v: float) -> str:
+    """1.4e-11 -> '1.4\\times10^{-11}' (for mathtext)."""
+    if not np.isfinite(v) or v == 0:
+        return r"\infty" if not np.isfinite(v) else "0"
+    e = math.floor(math.log10(abs(v)))
+    m = v / 10**e
+    return rf"{m:.1f}\times10^{{{e}}}"
+
+
+def _as_dataframe(table):
+    import pandas as pd
+
+    if isinstance(table, pd.DataFrame):
+        return table
+    if isinstance(table, (str, Path)):
+        import pyarrow.parquet as pq
+
+        p = Path(table)
+        if p.is_dir():
+            p = p / "map.parquet"
+        return pq.read_table(p).to_pandas()
+    if hasattr(table, "to_pandas"):
+        return table.to_pandas()
+    return pd.DataFrame(table)
