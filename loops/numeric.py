@@ -1,0 +1,204 @@
+r"""Vectorised, numerically stable numpy evaluation of the one-loop functions (double precision).
+
+All functions broadcast over numpy arrays. Conventions and sources of the integrands are in
+:mod:`loops.integrands`; the Passarino–Veltman conventions in :mod:`loops.pv`.
+
+Stability strategy (each proved against mpmath at 50 digits in ``tests/test_loops_numeric.py``):
+
+* dipole functions :math:`I_P(x)=\int_0^1 P(u)\,du/(1+\epsilon u)`, :math:`\epsilon=x-1`: exact
+  closed form (polynomial division, :math:`\ln x` of the exact input) for :math:`|\epsilon|\ge 1/2`, and the convergent
+  Taylor series in :math:`\epsilon` (64 exact rational coefficients) for :math:`|\epsilon|<1/2`, which
+  removes the :math:`1/(x-1)^n` cancellations near :math:`x=1`. Valid for :math:`x>0`; relative
+  accuracy better than 1e-13 for :math:`10^{-12}\le x\le 10^{6}` (the :math:`\ln x` terms of the
+  non-enhanced functions cancel against each other, costing :math:`\sim|\ln x|` ulps, for smaller x).
+* :math:`F(M) = [M^2\ln M^2 - m^2\ln m^2]/(M^2-m^2) = \ln M^2 + h(m^2/M^2)`,
+  :math:`h(x) = x\ln x/(x-1)` evaluated as :math:`x\,\mathrm{log1p}(\epsilon)/\epsilon`.
+* differences :math:`F(M_1)-F(M_2)` (the finite :math:`B_0` difference of physics.md §b.2):
+  :math:`2\,\mathrm{log1p}((M_1-M_2)/M_2) + [h(x_1)-h(x_2)]`, the bracket as the divided difference
+  :math:`\Delta x\int_0^1 g(x_2+s\Delta x)\,ds` (since :math:`h'=g`) by 16-point Gauss–Legendre when the
+  relative splitting is below 1/2, with :math:`\Delta x = m^2(M_2-M_1)(M_2+M_1)/(M_1^2M_2^2)` formed
+  without cancellation. Exactly degenerate masses give exactly 0.
+
+Units: masses in GeV (any common unit works: only ratios and :math:`\ln(M^2/\mu^2)` enter).
+
+>>> import numpy as np
+>>> float(loop_function("g", 1.0))
+0.5
+>>> bool(np.isclose(g(1e-10), np.log(1e10) - 1, rtol=1e-8))
+True
+>>> float(delta_F(4.18, 1000.0, 1000.0))
+0.0
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .integrands import LOOP_FUNCTIONS, canonical_name, series_coefficients
+
+__all__ = [
+    "loop_function",
+    "g",
+    "g_F",
+    "g_phi",
+    "g_S",
+    "f_F",
+    "f_phi",
+    "f_S",
+    "h",
+    "F",
+    "delta_F",
+    "delta_h",
+    "B0_zero_finite",
+    "B0_zero_difference",
+    "SERIES_RADIUS",
+]
+
+#: |x - 1| below which the Taylor series is used
+SERIES_RADIUS = 0.5
+_N_SERIES = 64  # 0.5**64 ~ 5e-20
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(16)
+_GL_S = 0.5 * (_GL_NODES + 1.0)
+_GL_W = 0.5 * _GL_WEIGHTS
+
+
+@lru_cache(maxsize=None)
+def _series(name: str) -> np.ndarray:
+    return np.array([float(c) for c in series_coefficients(name, _N_SERIES)])
+
+
+@lru_cache(maxsize=None)
+def _poly(name: str) -> tuple[float, ...]:
+    return tuple(float(c) for c in LOOP_FUNCTIONS[name])
+
+
+def _closed_form(p: tuple[float, ...], x: np.ndarray) -> np.ndarray:
+    # int_0^1 u^k/(1+eps u) du = (1/eps) sum_{j<k} (-1/eps)^(k-1-j)/(j+1) + (-1/eps)^k ln(x)/eps
+    # (ln x, not log1p(x - 1): x - 1 loses the digits of a small x)
+    eps = x - 1.0
+    inv = 1.0 / eps
+    r = -inv
+    log_term = np.log(x) * inv
+    out = np.zeros_like(eps)
+    for k, pk in enumerate(p):
+        if pk == 0.0:
+            continue
+        poly = np.zeros_like(eps)
+        for j in range(k):
+            poly = poly + r ** (k - 1 - j) / (j + 1)
+        out = out + pk * (inv * poly + r**k * log_term)
+    return out
+
+
+def loop_function(name: str, x: ArrayLike) -> np.ndarray:
+    r"""Evaluate the dipole loop function ``name`` (see :mod:`loops.integrands`) at :math:`x>0`.
+
+    :math:`x = m_F^2/m_\phi^2` (dimensionless). Raises ``ValueError`` for :math:`x\le 0` or non-finite x.
+    """
+    name = canonical_name(name)
+    x = np.asarray(x, dtype=float)
+    if not np.all(np.isfinite(x)) or np.any(x <= 0):
+        raise ValueError("loop functions need finite x = m_F^2/m_phi^2 > 0")
+    eps = x - 1.0
+    near = np.abs(eps) < SERIES_RADIUS
+    out = np.empty_like(eps)
+    if np.any(near):
+        out[near] = np.polynomial.polynomial.polyval(eps[near], _series(name))
+    far = ~near
+    if np.any(far):
+        out[far] = _closed_form(_poly(name), x[far])
+    return out[()] if out.ndim == 0 else out
+
+
+def g(x: ArrayLike) -> np.ndarray:
+    r""":math:`g(x) = [x-1-\ln x]/(x-1)^2` (physics.md §b.1; :math:`g_S` of arXiv:1603.04993)."""
+    return loop_function("g", x)
+
+
+def g_S(x: ArrayLike) -> np.ndarray:
+    r"""Alias of :func:`g` in the notation of arXiv:1603.04993 (physics.md §c.5)."""
+    return loop_function("g", x)
+
+
+def g_F(x: ArrayLike) -> np.ndarray:
+    r""":math:`g_F(x) = (x-3)/(2(x-1)^2) + \ln x/(x-1)^3` (photon on the fermion; arXiv:1603.04993)."""
+    return loop_function("g_F", x)
+
+
+def g_phi(x: ArrayLike) -> np.ndarray:
+    r""":math:`g_\phi(x) = \int_0^1 u(1-u)du/(1-u+xu) = g - g_F` (photon on the scalar; physics.md §b.1)."""
+    return loop_function("g_phi", x)
+
+
+def f_F(x: ArrayLike) -> np.ndarray:
+    r""":math:`f_F(x) = (x^2-5x-2)/(12(x-1)^3) + x\ln x/(2(x-1)^4)` (arXiv:1603.04993)."""
+    return loop_function("f_F", x)
+
+
+def f_phi(x: ArrayLike) -> np.ndarray:
+    r""":math:`f_\phi = f_S - f_F`: non-enhanced, photon on the scalar only."""
+    return loop_function("f_phi", x)
+
+
+def f_S(x: ArrayLike) -> np.ndarray:
+    r""":math:`f_S(x) = (x+1)/(4(1-x)^2) + x\ln x/(2(1-x)^3)` (arXiv:1603.04993)."""
+    return loop_function("f_S", x)
+
+
+def h(x: ArrayLike) -> np.ndarray:
+    r""":math:`h(x) = x\ln x/(x-1)` (:math:`h(1)=1`), so that :math:`F(M)=\ln M^2 + h(m^2/M^2)`; :math:`h'=g`."""
+    x = np.asarray(x, dtype=float)
+    eps = x - 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(eps == 0.0, 1.0, np.log1p(eps) / np.where(eps == 0.0, 1.0, eps))
+    return x * ratio
+
+
+def F(m: ArrayLike, M: ArrayLike) -> np.ndarray:
+    r""":math:`F(M) = [M^2\ln M^2 - m^2\ln m^2]/(M^2-m^2)` (physics.md §b.2), masses in GeV, logs of GeV².
+
+    Continuous at :math:`M=m` (value :math:`\ln m^2 + 1`).
+    """
+    m = np.asarray(m, dtype=float)
+    M = np.asarray(M, dtype=float)
+    return np.log(M * M) + h((m / M) ** 2)
+
+
+def delta_h(m: ArrayLike, M1: ArrayLike, M2: ArrayLike) -> np.ndarray:
+    r""":math:`h(m^2/M_1^2) - h(m^2/M_2^2)` without cancellation (divided difference, :math:`h'=g`)."""
+    m, M1, M2 = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (m, M1, M2)))
+    x1 = (m / M1) ** 2
+    x2 = (m / M2) ** 2
+    dx = m * m * (M2 - M1) * (M2 + M1) / (M1 * M1 * M2 * M2)
+    close = np.abs(dx) <= 0.5 * np.maximum(x1, x2)
+    out = np.empty(np.shape(dx))
+    if np.any(close):
+        xc, dc = x2[close], dx[close]
+        nodes = xc[..., None] + _GL_S * dc[..., None]
+        out[close] = dc * (loop_function("g", nodes) @ _GL_W)
+    if np.any(~close):
+        out[~close] = h(x1[~close]) - h(x2[~close])
+    return out[()] if out.ndim == 0 else out
+
+
+def delta_F(m: ArrayLike, M1: ArrayLike, M2: ArrayLike) -> np.ndarray:
+    r""":math:`F(M_1) - F(M_2)` for internal fermion mass ``m`` (GeV), accurate for any splitting.
+
+    Equals :math:`B_0(0;m^2,M_2^2) - B_0(0;m^2,M_1^2)` (UV pole and :math:`\ln\mu` cancel).
+    For :math:`M\gg m`: :math:`\approx \ln(M_1^2/M_2^2)`.
+    """
+    m, M1, M2 = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (m, M1, M2)))
+    return 2.0 * np.log1p((M1 - M2) / M2) + delta_h(m, M1, M2)
+
+
+def B0_zero_finite(m1: ArrayLike, m2: ArrayLike, mu: ArrayLike) -> np.ndarray:
+    r"""Finite part :math:`B_0(0;m_1^2,m_2^2) - \Delta = 1 - F + \ln\mu^2` (see :mod:`loops.pv`)."""
+    mu = np.asarray(mu, dtype=float)
+    return 1.0 - F(m1, m2) + np.log(mu * mu)
+
+
+def B0_zero_difference(m: ArrayLike, M1: ArrayLike, M2: ArrayLike) -> np.ndarray:
+    r""":math:`B_0(0;m^2,M_1^2) - B_0(0;m^2,M_2^2) = F(M_2) - F(M_1)` (scheme- and scale-independent)."""
+    return -delta_F(m, M1, M2)

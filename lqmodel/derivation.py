@@ -1,0 +1,194 @@
+r"""The model's one-loop diagrams fed to the generic engine :mod:`loops`: symbolic :math:`\mu_\nu` and :math:`m_{\nu N}`.
+
+Diagrams (physics.md §a.3, §a.4, §b.2), b quark in the loop, external :math:`\Psi = \nu_L + N_R`
+(neutral), written in the generic form :math:`\bar F(aP_L+bP_R)\Psi\phi^*` + h.c. of :mod:`loops.dipole`:
+
+=================  ===========================  =====================  ==========================
+loop               F (charge)                   scalar in loop          (a, b)
+=================  ===========================  =====================  ==========================
+S1                 :math:`b^C` (+1/3)           :math:`S_1^*` (−1/3)    (:math:`-y^{LL}_{b\nu}`, :math:`\bar y^{RR}_{bN}`)
+R2~^(−1/3)         :math:`b` (−1/3)             :math:`\tilde R^{+1/3*}` (+1/3)  (:math:`\tilde y^{RL}_{b\nu}`, :math:`\tilde y^{LR}_{bN}`)
+=================  ===========================  =====================  ==========================
+
+(:math:`\bar d^C_L\nu_L = \overline{d^C}P_L\nu_L`, :math:`\bar d^C_R N_R = \overline{d^C}P_R N_R`, so
+:math:`F=d^C` with :math:`\phi^*=S_1`; for R2~, :math:`F=d` with :math:`\phi^* = \tilde R_2^{-1/3}`.) Only
+the rephasing invariant :math:`a^*b` enters: :math:`a^*b = -c_S^*` (S1) and :math:`a^*b = c_R^*` (R2~) with
+:math:`c_S = \bar y^{RR*}_{bN}y^{LL}_{b\nu}` and :math:`c_R = \tilde y^{RL}_{b\nu}\tilde y^{LR*}_{bN}`
+(§a.4). The symbolic expressions here take **real** :math:`c_S, c_R` (for complex couplings replace
+:math:`c\to c^*`, as :mod:`lqmodel.moments` does).
+
+Results (engine output, simplified), with :math:`N_c|Q_b| = 1` in the moment and :math:`N_c = 3` in the mass:
+
+.. math::
+
+    \frac{\mu_\nu}{\mu_B} = \frac{m_e m_b}{8\pi^2}\Big[\frac{c_S\,g(x_S)}{m_S^2} + \frac{c_R\,g(x_R)}{m_R^2}\Big],
+    \qquad
+    m_{\nu N} = -\frac{N_c m_b}{16\pi^2}\big[c_R B_0(0;m_b^2,m_R^2) - c_S B_0(0;m_b^2,m_S^2)\big],
+
+i.e. physics.md §b.2, with the mass defined by :math:`\mathcal L\supset -m_{\nu N}\bar\nu_L N_R` + h.c.
+(the opposite overall sign to §b.2's display, which is a convention there) and the moment by
+:math:`\mathcal L = (\mu_\nu/2)\bar\nu_L\sigma^{\mu\nu}N_R F_{\mu\nu}` + h.c. (§a.1; overall sign a
+convention, chosen as in §b.2). The relative S1/R2~ signs are *derived* by the engine.
+
+Named expressions for export: :func:`expression`, :func:`list_expressions`.
+
+>>> sorted(list_expressions())[:3]
+['B0_zero', 'F', 'delta_amu_S1']
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sympy as sp
+
+from loops import dipole, pv, symbolic
+from loops.cache import cached_derivation
+
+__all__ = [
+    "SYMBOLS",
+    "mu_nu",
+    "mu_nu_single",
+    "m_nuN",
+    "m_nuN_uv_pole_coefficient",
+    "m_nuN_scale_derivative",
+    "m_nuN_symmetric",
+    "expression",
+    "list_expressions",
+    "describe",
+]
+
+_pos = dict(positive=True)
+m_b, m_S, m_R, m_LQ, m_e, m_t, m_mu = sp.symbols("m_b m_S1 m_R2 m_LQ m_e m_t m_mu", **_pos)
+c_S, c_R, c, l_c, r_c = sp.symbols("c_S c_R c l r", real=True)
+delta = sp.Symbol("delta", real=True)
+N_c = sp.Integer(3)
+Q_b = sp.Rational(-1, 3)
+
+#: the symbols used by the named expressions (name -> sympy Symbol)
+SYMBOLS: dict[str, sp.Symbol] = {
+    s.name: s for s in (m_b, m_S, m_R, m_LQ, m_e, m_t, m_mu, c_S, c_R, c, l_c, r_c, delta, pv.DELTA, pv.MU, symbolic.X)
+}
+
+
+def _tidy(expr: sp.Expr) -> sp.Expr:
+    """Expand logarithms (masses are positive) and factor the coefficient of each log and of the rest.
+
+    Never combines logs into ``log(m**(2*m**2))`` (which would overflow in exported C/Fortran).
+    """
+    expr = sp.expand(sp.expand_log(sp.expand(expr), force=True))
+    logs = sorted(expr.atoms(sp.log), key=sp.default_sort_key)
+    keys = [pv.DELTA] + logs
+    parts = sp.collect(expr, keys, evaluate=False)
+    return sp.Add(*(sp.factor(sp.cancel(coef)) * k for k, coef in parts.items()))
+
+
+def _to_muB(mu_e_units: sp.Expr) -> sp.Expr:
+    # mu / mu_B with mu_B = e / (2 m_e)
+    return _tidy(mu_e_units * 2 * m_e / dipole.E)
+
+
+def mu_nu_single(loop: str, coupling: sp.Expr, m_phi: sp.Expr, mq: sp.Expr = m_b) -> sp.Expr:
+    r""":math:`\mu_\nu/\mu_B` of one leptoquark loop (``loop`` = "S1" or "R2"), real coupling product ``coupling``."""
+    if loop == "S1":   # F = b^C (+1/3), scalar S1^* (-1/3), a* b = -c_S
+        res = dipole.scalar_fermion_dipole(-Q_b, Q_b, N_c, mq, m_phi, -coupling, 1)
+    elif loop == "R2":  # F = b (-1/3), scalar (R2~^(-1/3))^* (+1/3), a* b = c_R
+        res = dipole.scalar_fermion_dipole(Q_b, -Q_b, N_c, mq, m_phi, coupling, 1)
+    else:
+        raise ValueError(f"unknown loop {loop!r}; allowed: 'S1', 'R2'")
+    return _to_muB(res.mu)
+
+
+def mu_nu() -> sp.Expr:
+    r""":math:`\mu_\nu/\mu_B` of the pair S1 + R2~^(−1/3) (physics.md §b.2), symbols ``c_S, c_R, m_S1, m_R2, m_b, m_e``."""
+    return mu_nu_single("S1", c_S, m_S) + mu_nu_single("R2", c_R, m_R)
+
+
+def m_nuN() -> sp.Expr:
+    r""":math:`m_{\nu N}` in GeV with the explicit pole :math:`\Delta` and scale :math:`\mu` (engine self-energies)."""
+    s1 = dipole.self_energy_mass(N_c, m_b, m_S, -c_S, 1)
+    r2 = dipole.self_energy_mass(N_c, m_b, m_R, c_R, 1)
+    return _tidy(s1 + r2)
+
+
+def m_nuN_uv_pole_coefficient() -> sp.Expr:
+    r"""Coefficient of :math:`\Delta` in :math:`m_{\nu N}`: :math:`-N_c m_b (c_R - c_S)/(16\pi^2)` (zero iff :math:`c_R=c_S`)."""
+    return sp.factor(sp.diff(m_nuN(), pv.DELTA))
+
+
+def m_nuN_scale_derivative() -> sp.Expr:
+    r""":math:`\partial m_{\nu N}/\partial\ln\mu` (zero iff :math:`c_R = c_S`)."""
+    return sp.factor(_tidy(pv.MU * sp.diff(m_nuN(), pv.MU)))
+
+
+def m_nuN_symmetric() -> sp.Expr:
+    r""":math:`m_{\nu N}` for :math:`c_R=c_S=c` (pole and :math:`\ln\mu` cancel): :math:`-\frac{N_c c\,m_b}{16\pi^2}[F(m_S)-F(m_R)]`."""
+    return _tidy(m_nuN().subs({c_R: c, c_S: c}))
+
+
+# ---------------------------------------------------------------------------------------------- registry
+def _expr_mu_nu_voloshin() -> sp.Expr:
+    return _tidy(mu_nu().subs({c_S: c, c_R: c, m_S: m_LQ, m_R: m_LQ}))
+
+
+def _expr_leading_log() -> sp.Expr:
+    # g(x) -> ln(1/x) - 1 for x -> 0 (physics.md §b.1), in the degenerate pair
+    g_small = symbolic.small_x_expansion("g", 1).subs(symbolic.X, m_b**2 / m_LQ**2)
+    return _tidy(m_e * m_b * c * g_small / (4 * sp.pi**2 * m_LQ**2))
+
+
+def _expr_small_splitting() -> sp.Expr:
+    # m_R^2 = m_S^2 (1 + delta): first order in delta, exact in m_b
+    expr = m_nuN_symmetric().subs(m_R, m_S * sp.sqrt(1 + delta))
+    return _tidy(sp.series(expr, delta, 0, 2).removeO())
+
+
+def _expr_delta_amu() -> sp.Expr:
+    # mu^- -> t^C (-2/3) + S1^* (-1/3); L = tbar^C (l P_L + r P_R) mu S1 + h.c. (physics.md §c.5)
+    return _tidy(dipole.anomalous_moment(-1, sp.Rational(-2, 3), sp.Rational(-1, 3), N_c, m_t, m_S, l_c, r_c, m_mu))
+
+
+_REGISTRY: dict[str, tuple[Callable[[], sp.Expr], str]] = {
+    "mu_nu": (mu_nu, "transition moment mu_nu/mu_B of S1 + R2~^(-1/3), real c_S, c_R (physics.md §b.2)"),
+    "mu_nu_S1": (lambda: mu_nu_single("S1", c_S, m_S), "mu_nu/mu_B of the S1 loop alone (physics.md §b.1)"),
+    "mu_nu_voloshin": (_expr_mu_nu_voloshin, "mu_nu/mu_B in the exact SU(2)_H limit c_R=c_S=c, m_S1=m_R2=m_LQ"),
+    "mu_nu_leading_log": (_expr_leading_log, "mu_nu/mu_B of the degenerate pair with g(x) -> ln(m_LQ^2/m_b^2) - 1"),
+    "m_nuN": (m_nuN, "radiative Dirac mass [GeV] (L = -m nubar_L N_R + h.c.) with UV pole Delta and scale mu"),
+    "m_nuN_symmetric": (m_nuN_symmetric, "m_nuN [GeV] for c_R = c_S = c (finite: F(m_S) - F(m_R))"),
+    "m_nuN_small_splitting": (_expr_small_splitting, "m_nuN [GeV] to first order in delta = m_R2^2/m_S1^2 - 1"),
+    "m_nuN_uv_pole": (m_nuN_uv_pole_coefficient, "coefficient of Delta in m_nuN: vanishes iff c_R = c_S"),
+    "delta_amu_S1": (_expr_delta_amu, "Delta a_mu from S1 with top, L = tbar^C (l P_L + r P_R) mu S1 + h.c."),
+    "B0_zero": (lambda: pv.B0_zero(m_b, m_S), "B0(0; m_b^2, m_S1^2) with pole Delta and scale mu"),
+    "F": (lambda: pv.F_closed(m_b, m_S), "F(m) = [m^2 ln m^2 - m_b^2 ln m_b^2]/(m^2 - m_b^2) at m = m_S1"),
+}
+for _name in ("g", "g_F", "g_phi", "g_S", "f_F", "f_phi", "f_S"):
+    _REGISTRY[_name] = (
+        (lambda n=_name: symbolic.loop_function(n)),
+        f"loop function {_name}(x), x = m_F^2/m_phi^2 (loops.integrands)",
+    )
+
+
+def list_expressions() -> dict[str, str]:
+    """Names of the exportable expressions -> one-line descriptions."""
+    return {k: v[1] for k, v in sorted(_REGISTRY.items())}
+
+
+def describe(name: str) -> str:
+    """One-line description of a named expression."""
+    return _lookup(name)[1]
+
+
+def _lookup(name: str) -> tuple[Callable[[], sp.Expr], str]:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(name, _REGISTRY, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"unknown expression {name!r}.{hint} Use `lqmodel export --list` to see all.") from None
+
+
+def expression(name: str) -> sp.Expr:
+    """The named sympy expression (derived on first use, then cached on disk)."""
+    build = _lookup(name)[0]
+    return cached_derivation("lqmodel-expression", (name,), lambda: {"expr": build()})["expr"]
