@@ -1,0 +1,65 @@
+"""``lqmodel map``: listing, built-in configs, and one-line errors for bad input (exit status 2)."""
+from __future__ import annotations
+
+import pytest
+
+from lqmodel.cli import main
+from lqmodel.scan.benchmarks import DEFAULT, list_map_benchmarks, map_benchmark
+
+
+def _run(capsys, *argv):
+    code = main(["map", *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_list_benchmarks(capsys):
+    code, out, err = _run(capsys, "--list-benchmarks")
+    assert code == 0 and err == ""
+    lines = out.strip().splitlines()
+    assert any(line.startswith(f"{DEFAULT}  (default):") for line in lines)
+    names = [line.split(":")[0].split()[0] for line in lines]
+    assert names == list_map_benchmarks()
+    # the issue's minimum: the Voloshin pair at 1 and 2 TeV in (y1, y2), and the (m_LQ, y1*y2) plane
+    assert {"voloshin_1TeV_y1y2", "voloshin_2TeV_y1y2", "voloshin_mLQ_y1y2"} <= set(names)
+
+
+@pytest.mark.parametrize("name", ["default", "voloshin_1TeV_y1y2", "voloshin_2TeV_y1y2", "voloshin_mLQ_y1y2"])
+def test_builtin_configs_are_valid_and_use_real_benchmark_points(name):
+    from lqmodel.evaluate import PointEvaluator, resolve_base
+
+    cfg = map_benchmark(name)
+    point = resolve_base(cfg.base)
+    assert point.model == "voloshin" and point.lepton == "mu"
+    PointEvaluator.from_options(cfg.evaluation)
+    assert cfg.plot["x"] in cfg.parameter_names and cfg.plot["y"] in cfg.parameter_names
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("base: BP2\nparameters:\n  y1: {min: 0.1, max: 1.0, n: 3\n", "malformed YAML"),
+        ("base: BP2\nparameters:\n  yy1: {min: 0.1, max: 1.0, n: 3}\n", "unknown scan parameter 'yy1'"),
+        ("base: BP2\nparameters:\n  m_LQ: {min: -1000.0, max: 2000.0, n: 3}\n", "is a mass"),
+        ("base: BP3\nparameters:\n  y1: {min: 0.1, max: 1.0, n: 3}\n", "BP3"),
+        ("base: BP2\nparameters:\n  y1: {min: 0.1, max: 1.0, n: 3}\nevaluation: {colour: red}\n",
+         "unknown evaluation option 'colour'"),
+    ],
+)
+def test_bad_configs_exit_2_with_one_line(tmp_path, capsys, text, message):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(text)
+    code, out, err = _run(capsys, str(cfg), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert err.startswith("lqmodel map: error: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # nothing is created for a config that cannot run
+
+
+def test_usage_errors(tmp_path, capsys):
+    code, _, err = _run(capsys, "--benchmark", "default")
+    assert code == 2 and "--out DIR is required" in err
+    code, _, err = _run(capsys, "--out", str(tmp_path))
+    assert code == 2 and "give either a CONFIG file or --benchmark NAME" in err
+    code, _, err = _run(capsys, "--benchmark", "voloshin_1TeV", "--out", str(tmp_path / "o"))
+    assert code == 2 and "unknown map benchmark 'voloshin_1TeV'" in err and "did you mean" in err
