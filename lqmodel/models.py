@@ -186,12 +186,22 @@ def couplings_cS_cR(point: Point) -> tuple[np.ndarray, np.ndarray]:
 
     (the right-hand forms hold in the down basis). S1 loop: :math:`c_S`; R2~^(-1/3) loop: :math:`c_R`.
     """
-    mb = point.mass_basis()
     b = B_INDEX
-    kappa_S = mb.s1_dc_nuL[..., b, :]          # -y^LL_{b alpha}   [lepton]
-    lambda_S = np.conj(mb.s1_dc_NR[..., b, :])  # conj(ybar^RR_{bj}) [N]
-    lambda_R = mb.r2_d_nuL[..., b, :]           # yt^RL_{b alpha}   [lepton]
-    kappa_R = np.conj(mb.r2_d_NR[..., b, :])    # conj(yt^LR_{bj})   [N]
+    # only the b rows of the mass-basis couplings are needed (fast for large batches); these equal
+    # point.mass_basis().<name>[..., b, :] (checked in tests/test_models.py)
+    if point.quark_basis == "down":
+        s1_dc_nuL_b = -point.y_LL[..., b, :]
+        r2_d_NR_b = point.yt_LR[..., b, :]
+    else:
+        from observables.parameters import ckm_matrix
+
+        V = ckm_matrix()
+        s1_dc_nuL_b = -np.einsum("i,...ij->...j", V[:, b], point.y_LL)             # -(V^T y^LL)_{b j}
+        r2_d_NR_b = np.einsum("i,...ij->...j", V[:, b].conj(), point.yt_LR)       # (V^dagger yt^LR)_{b j}
+    kappa_S = s1_dc_nuL_b                          # -y^LL_{b alpha}   [lepton]
+    lambda_S = np.conj(point.ybar_RR[..., b, :])   # conj(ybar^RR_{bj}) [N]
+    lambda_R = point.yt_RL[..., b, :]              # yt^RL_{b alpha}   [lepton]
+    kappa_R = np.conj(r2_d_NR_b)                   # conj(yt^LR_{bj})   [N]
     c_S = -(kappa_S[..., :, None] * lambda_S[..., None, :])
     c_R = lambda_R[..., :, None] * kappa_R[..., None, :]
     return c_S, c_R

@@ -169,6 +169,7 @@ def _example(bad: np.ndarray, arr: np.ndarray) -> str:
 
 
 def _real_array(name: str, value: Any) -> np.ndarray:
+    """``value`` as a real numeric array (no copy when possible); refuses complex, bool, strings."""
     try:
         arr = np.asarray(value)
     except Exception as exc:  # noqa: BLE001 - ragged lists etc.
@@ -177,7 +178,24 @@ def _real_array(name: str, value: Any) -> np.ndarray:
         if arr.dtype.kind == "c":
             raise PointError(f"{name} must be real; got a complex value")
         raise PointError(f"{name} must be a real number or array of numbers; got {value!r}")
-    return np.array(arr, dtype=float)
+    return arr
+
+
+def _compact(arr: np.ndarray) -> np.ndarray:
+    """Undo broadcasting: axes with stride 0 (and length > 1) are reduced to length 1 (a view)."""
+    if arr.ndim == 0 or all(s != 0 or n <= 1 for s, n in zip(arr.strides, arr.shape)):
+        return arr
+    return arr[tuple(slice(0, 1) if (s == 0 and n > 1) else slice(None) for s, n in zip(arr.strides, arr.shape))]
+
+
+def _owned_copy(arr: np.ndarray, dtype) -> np.ndarray:
+    """A read-only array of ``dtype`` that nobody else can write: ``arr`` itself if it already is one
+    (read-only and owning its data, e.g. the fresh arrays made by :func:`vary`), else a compact copy."""
+    if arr.dtype == dtype and not arr.flags.writeable and arr.flags.owndata:
+        return arr
+    out = np.array(_compact(arr), dtype=dtype)
+    out.setflags(write=False)
+    return out
 
 
 def _matrix_array(name: str, value: Any) -> np.ndarray:
@@ -189,7 +207,7 @@ def _matrix_array(name: str, value: Any) -> np.ndarray:
         raise PointError(f"{name} must be a 3x3 matrix of (complex) numbers; got entries of type {arr.dtype}")
     if arr.ndim < 2 or arr.shape[-2:] != (3, 3):
         raise PointError(f"{name} must have shape (3, 3) or (*B, 3, 3) [quark, lepton/N]; got shape {arr.shape}")
-    return np.array(arr, dtype=complex)
+    return arr
 
 
 def _readonly(arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -294,8 +312,11 @@ class Point:
         for name in MATRIX_FIELDS:
             v = getattr(self, name)
             arrays[name] = np.zeros((3, 3), complex) if v is None else _matrix_array(name, v)
-
+        # batch shape from the arrays as given; then private, read-only, compact copies (broadcast axes
+        # of stride 0 are stored once), so that validation costs O(distinct values)
         shapes = {n: (a.shape if n in SCALAR_FIELDS else a.shape[:-2]) for n, a in arrays.items() if a is not None}
+        arrays = {n: (None if a is None else _owned_copy(a, float if n in SCALAR_FIELDS else complex))
+                  for n, a in arrays.items()}
         try:
             batch = np.broadcast_shapes(*shapes.values())
         except ValueError:
@@ -340,8 +361,6 @@ class Point:
                 object.__setattr__(self, name, float(a) if batch == () else _readonly(a, batch))
             else:
                 if batch == ():
-                    a = a.copy()
-                    a.setflags(write=False)
                     object.__setattr__(self, name, a)
                 else:
                     object.__setattr__(self, name, _readonly(a, batch + (3, 3)))
@@ -580,7 +599,7 @@ def vary(base: Point, assignments: Mapping[str, ArrayLike]) -> Point:
         else:
             raise UnknownNameError(f"unknown parameter {name!r} for vary.{_did_you_mean(key, allowed)} Allowed: {', '.join(allowed)}")
         if tlist[0][1] is None:
-            arr = _real_array(name, val)
+            arr = np.array(_real_array(name, val), dtype=float)
         else:
             arr = _matrix_entry_array(name, val)
         values[name] = arr
@@ -604,6 +623,9 @@ def vary(base: Point, assignments: Mapping[str, ArrayLike]) -> Point:
         if fld not in changes:
             changes[fld] = np.array(np.broadcast_to(getattr(base, fld), batch + (3, 3)), dtype=complex)
         changes[fld][(..., *idx)] = -np.conj(v) if conj else v
+    for v in changes.values():  # fresh arrays, handed over to Point without another copy
+        if isinstance(v, np.ndarray) and v.flags.owndata:
+            v.setflags(write=False)
     if "m_b" in changes:
         changes["m_b_scheme"] = "custom"
     if direct_matrix:
