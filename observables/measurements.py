@@ -1,0 +1,146 @@
+r"""The toolkit's dated measurement vintages (``observables/data/measurements/<vintage>.yaml``).
+
+A *vintage* is a dated set of measurements with sources; it replaces flavio's shipped database where that
+is out of date (HFLAV 2025 R(D(*)), 2025 (g-2)_mu, Belle II B -> K nu nu, ...). See the header of the
+YAML file for the conventions (symmetrisation of asymmetric errors, upper limits as half-Gaussians with
+:math:`\sigma = \text{limit}/z_{(1+\mathrm{CL})/2}`, i.e. limit/1.645 at 90% CL).
+
+Entries flagged ``verified: false`` are used like all others (nothing is refused), but
+:attr:`Constraint.verified` carries the flag so that reports can say so.
+
+>>> from observables.measurements import load
+>>> m = load()
+>>> m.vintage
+'2026-11'
+>>> c = m.constraint_for("R_Dstar")
+>>> c.observables, c.values.tolist()
+(('R_D', 'R_Dstar'), [0.347, 0.288])
+>>> round(float(c.covariance[0, 1]), 6)   # -0.39 * 0.025 * 0.012
+-0.000117
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import yaml
+from scipy.stats import norm
+
+__all__ = ["Constraint", "MeasurementSet", "load", "available_vintages", "default_vintage"]
+
+_PACKAGE_DIR = "data/measurements"
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One (possibly multi-observable) measurement: Gaussian with covariance, or a one-sided limit."""
+
+    name: str
+    observables: tuple[str, ...]
+    kind: str                  # "gaussian" | "upper_limit"
+    values: np.ndarray         # central values (0 for upper limits)
+    covariance: np.ndarray     # experimental covariance (for limits: (limit/z)^2)
+    theory: str                # "flavio" | "included" | "none"
+    source: str
+    url: str
+    date: str
+    verified: bool
+    note: str = ""
+    limit: float | None = None
+    cl: float | None = None
+
+    @property
+    def uncertainties(self) -> np.ndarray:
+        return np.sqrt(np.diag(self.covariance))
+
+
+@dataclass(frozen=True)
+class MeasurementSet:
+    """All constraints of one vintage."""
+
+    vintage: str
+    date: str
+    constraints: tuple[Constraint, ...]
+
+    @property
+    def observables(self) -> tuple[str, ...]:
+        return tuple(o for c in self.constraints for o in c.observables)
+
+    def constraint_for(self, observable: str) -> Constraint:
+        for c in self.constraints:
+            if observable in c.observables:
+                return c
+        raise KeyError(f"no measurement of {observable!r} in vintage {self.vintage!r}; measured: {', '.join(self.observables)}")
+
+
+def available_vintages() -> tuple[str, ...]:
+    """Names of the shipped vintages, oldest first."""
+    folder = resources.files("observables").joinpath(_PACKAGE_DIR)
+    return tuple(sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml")))
+
+
+def default_vintage() -> str:
+    """The newest shipped vintage."""
+    return available_vintages()[-1]
+
+
+def _sym(pair) -> float:
+    up, down = (float(pair[0]), float(pair[1])) if isinstance(pair, (list, tuple)) else (float(pair), float(pair))
+    return up, down
+
+
+def _gaussian_sigmas(e: dict) -> np.ndarray:
+    if "uncertainties" in e:
+        return np.asarray(e["uncertainties"], dtype=float)
+    out = []
+    for st, sy in zip(e["stat"], e["syst"], strict=True):
+        (su, sd), (yu, yd) = _sym(st), _sym(sy)
+        out.append(0.5 * (np.hypot(su, yu) + np.hypot(sd, yd)))
+    return np.asarray(out)
+
+
+def _parse(e: dict) -> Constraint:
+    from observables.parameters import value as par
+
+    obs = tuple(str(o) for o in e["observables"])
+    common = dict(
+        name=str(e["name"]), observables=obs, theory=str(e["theory"]), source=str(e["source"]),
+        url=str(e.get("url", "")), date=str(e["date"]), verified=bool(e["verified"]),
+        note=str(e.get("checked_against", "")),
+    )
+    kind = e["kind"]
+    if kind == "gaussian":
+        vals = np.asarray(e["values"], dtype=float)
+        sig = _gaussian_sigmas(e)
+        corr = np.asarray(e["correlation"], dtype=float)
+        if e.get("unit") == "ps^-1":  # Delta M in GeV = Delta M[ps^-1] * hbar[GeV s] * 1e12
+            conv = par("hbar") * 1e12
+            vals, sig = vals * conv, sig * conv
+        cov = corr * np.outer(sig, sig)
+        return Constraint(kind="gaussian", values=vals, covariance=cov, **common)
+    if kind == "difference":
+        a, b = e["minuend"], e["subtrahend"]
+        val = float(a["value"]) - float(b["value"])
+        sig = float(np.hypot(float(a["uncertainty"]), float(b["uncertainty"])))
+        return Constraint(kind="gaussian", values=np.array([val]), covariance=np.array([[sig * sig]]), **common)
+    if kind == "upper_limit":
+        limit, cl = float(e["limit"]), float(e["cl"])
+        sigma = limit / norm.ppf(0.5 * (1.0 + cl))
+        return Constraint(kind="upper_limit", values=np.zeros(1), covariance=np.array([[sigma * sigma]]),
+                          limit=limit, cl=cl, **common)
+    raise ValueError(f"unknown measurement kind {kind!r} in entry {e['name']!r}; allowed: gaussian, difference, upper_limit")
+
+
+@lru_cache(maxsize=8)
+def load(vintage: str | None = None) -> MeasurementSet:
+    """Load a measurement vintage (default: the newest). Unknown vintages raise ``KeyError``."""
+    names = available_vintages()
+    v = vintage or names[-1]
+    if v not in names:
+        raise KeyError(f"unknown measurement vintage {v!r}; available: {', '.join(names)}")
+    text = resources.files("observables").joinpath(f"{_PACKAGE_DIR}/{v}.yaml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(text)
+    return MeasurementSet(vintage=str(raw["vintage"]), date=str(raw["date"]),
+                          constraints=tuple(_parse(e) for e in raw["measurements"]))

@@ -1,0 +1,345 @@
+r"""Exact fast representation of flavio observables as (ratios of) quadratic forms in the Wilson coefficients.
+
+At a fixed input scale every registered observable is, in the real variables
+:math:`x = (\mathrm{Re}\,C_1, \mathrm{Im}\,C_1, \mathrm{Re}\,C_2, \dots)` of its WET flavio-basis
+coefficients (new physics only),
+
+.. math::
+
+    P(x) = c + g^T x + x^T Q x  \qquad (\text{"quadratic", "linear"}),\qquad
+    O = P_\mathrm{num}(x) / P_\mathrm{den}(x) \quad (\text{"rational"}),\qquad
+    O = \sqrt{P(x)} \quad (\text{"sqrt\_quadratic"}),
+
+because the amplitudes are linear in the :math:`C_i` (the running from the input scale is linear too) and
+rates are squared amplitudes. The coefficients :math:`c, g, Q` are *extracted from flavio itself* with the
+minimal exact design (no least squares):
+
+* :math:`f(0)`; for each variable :math:`k`, :math:`f(\pm h_k e_k)` gives
+  :math:`g_k = [f(h_k e_k) - f(-h_k e_k)]/(2h_k)` and :math:`Q_{kk} = [f(h_k e_k) + f(-h_k e_k) - 2f(0)]/(2h_k^2)`;
+* for each pair :math:`k<l` *in the same interference block*, :math:`f(h_k e_k + h_l e_l)` gives
+  :math:`Q_{kl}`; pairs in different blocks (e.g. different neutrino flavours) have :math:`Q_{kl}=0`.
+
+That is :math:`1 + 2N + \sum_b N_b(N_b-1)/2` flavio evaluations for :math:`N` real variables. Because the
+form is exactly quadratic there is no truncation error, so the steps are chosen *large*: :math:`h_k` is set
+(from a pilot evaluation at :math:`h=1`) so that the new-physics change equals the SM value,
+:math:`|g_k| h_k + |Q_{kk}| h_k^2 = |f(0)|`. flavio's integration jitter :math:`\epsilon |f|` then enters the
+coefficients only at relative size :math:`\sim\epsilon`, and the surrogate is built with flavio's
+integration tolerance tightened by ``TOLERANCE_FACTOR`` (see
+:func:`observables.flavio_backend.integration_tolerance`), so it is closer to the exact integral than a
+default flavio call is.
+
+Surrogates are cached on disk (``$LQMODEL_CACHE_DIR`` or ``~/.cache/lqmodel``, sub-folder ``surrogates``),
+one file per fitted flavio quantity, keyed by quantity, arguments, scale, coefficient list, blocks, flavio
+and wilson versions, the build settings and the measurement vintage; writes are atomic.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from observables.registry import ObservableSpec, Part, Term, get
+
+__all__ = ["QuadraticForm", "Surrogate", "get_surrogate", "cache_dir", "TOLERANCE_FACTOR", "METHOD_VERSION"]
+
+#: flavio's integration tolerance is multiplied by this while the surrogates are built
+TOLERANCE_FACTOR = 0.1
+#: bump when the extraction algorithm changes (part of the cache key)
+METHOD_VERSION = 1
+
+
+def cache_dir() -> Path:
+    """Folder of the surrogate cache: ``$LQMODEL_CACHE_DIR/surrogates`` or ``~/.cache/lqmodel/surrogates``."""
+    root = os.environ.get("LQMODEL_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "lqmodel")
+    return Path(root) / "surrogates"
+
+
+def _real_variables(wc_names: Sequence[str]) -> tuple[str, ...]:
+    return tuple(f"{part}({n})" for n in wc_names for part in ("Re", "Im"))
+
+
+@dataclass(frozen=True)
+class QuadraticForm:
+    r"""A quadratic polynomial :math:`c + g^T x + x^T Q x` in real variables, block-diagonal in ``blocks``.
+
+    ``variables`` are named ``"Re(C)"`` / ``"Im(C)"``; ``quadratic`` is symmetric; ``blocks`` lists index
+    arrays of the interference blocks (``quadratic`` vanishes between blocks).
+    """
+
+    variables: tuple[str, ...]
+    constant: float
+    linear: np.ndarray
+    quadratic: np.ndarray
+    blocks: tuple[tuple[int, ...], ...]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Evaluate at ``x`` of shape ``(..., N)``."""
+        return self.constant + self.linear_part(x) + self.quadratic_part(x)
+
+    def linear_part(self, x: np.ndarray) -> np.ndarray:
+        return x @ self.linear if self.linear.size else np.zeros(x.shape[:-1])
+
+    def quadratic_part(self, x: np.ndarray) -> np.ndarray:
+        r""":math:`x^T Q x`, evaluated block by block."""
+        out = np.zeros(x.shape[:-1])
+        for idx in self.blocks:
+            i = np.asarray(idx)
+            xb = x[..., i]
+            out = out + np.einsum("...i,...i->...", xb @ self.quadratic[np.ix_(i, i)], xb)
+        return out
+
+
+def _wc_to_x(wc: Mapping[str, ArrayLike], wc_names: Sequence[str], known: Sequence[str]) -> np.ndarray:
+    unknown = [k for k in wc if k not in known]
+    if unknown:
+        raise KeyError(f"Wilson coefficients {unknown} do not enter this surrogate; allowed: {', '.join(known)}")
+    arrays = [np.asarray(wc.get(n, 0.0)) for n in wc_names]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
+    x = np.empty(shape + (2 * len(wc_names),))
+    for k, a in enumerate(arrays):
+        a = np.broadcast_to(a, shape)
+        x[..., 2 * k] = a.real
+        x[..., 2 * k + 1] = a.imag
+    return x
+
+
+class Surrogate:
+    r"""Exact fast representation of one registered observable at one input scale.
+
+    Call it with a mapping ``{wc_name: complex array}`` (WET flavio basis, NP only, at :attr:`scale`);
+    arrays broadcast; missing coefficients are zero. Coefficients outside :attr:`wc_names` raise
+    ``KeyError`` (build a surrogate with them instead).
+
+    Parts: :attr:`numerator` (and :attr:`denominator` for ``form == "rational"``) are
+    :class:`QuadraticForm` objects in :attr:`variables`; :attr:`constant`, :attr:`linear` and
+    :attr:`quadratic` are those of the numerator. :meth:`quadratic_part` gives the pure new-physics
+    (NP-squared) piece, which is what operators that do not interfere with these ones (e.g. with a
+    right-handed neutrino mapped by parity onto these operators, physics.md §c.6) add incoherently.
+    """
+
+    def __init__(self, spec: ObservableSpec, scale: float, wc_names: tuple[str, ...],
+                 numerator: QuadraticForm, denominator: QuadraticForm | None, info: dict) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.form = spec.form
+        self.scale = float(scale)
+        self.wc_names = wc_names
+        self.variables = _real_variables(wc_names)
+        self.numerator = numerator
+        self.denominator = denominator
+        self.info = info
+        self._offset = numerator.constant if spec.subtract_sm else 0.0
+
+    # -- contract -----------------------------------------------------------------------------------
+    def __call__(self, wc: Mapping[str, ArrayLike]) -> np.ndarray:
+        x = _wc_to_x(wc, self.wc_names, self.wc_names)
+        num = self.numerator(x) - self._offset
+        if self.form == "rational":
+            return num / self.denominator(x)
+        if self.form == "sqrt_quadratic":
+            return np.sqrt(np.maximum(num, 0.0))
+        return num
+
+    @property
+    def constant(self) -> float:
+        return self.numerator.constant - self._offset
+
+    @property
+    def linear(self) -> np.ndarray:
+        return self.numerator.linear
+
+    @property
+    def quadratic(self) -> np.ndarray:
+        return self.numerator.quadratic
+
+    def numerator_value(self, wc: Mapping[str, ArrayLike]) -> np.ndarray:
+        return self.numerator(_wc_to_x(wc, self.wc_names, self.wc_names)) - self._offset
+
+    def denominator_value(self, wc: Mapping[str, ArrayLike]) -> np.ndarray:
+        if self.denominator is None:
+            raise ValueError(f"{self.name} has form {self.form!r}: no denominator")
+        return self.denominator(_wc_to_x(wc, self.wc_names, self.wc_names))
+
+    def quadratic_part(self, wc: Mapping[str, ArrayLike], denominator_wc: Mapping[str, ArrayLike] | None = None) -> np.ndarray:
+        r"""The NP-squared piece :math:`x^T Q x` of the numerator at ``wc``.
+
+        For ``"rational"`` observables it is divided by the denominator evaluated at ``denominator_wc``
+        (default: ``wc``), i.e. it is the incoherent contribution to the ratio. Not defined for
+        ``"sqrt_quadratic"`` (raises ``ValueError``).
+        """
+        if self.form == "sqrt_quadratic":
+            raise ValueError(f"{self.name}: the NP-squared part is not additive for form 'sqrt_quadratic'")
+        q = self.numerator.quadratic_part(_wc_to_x(wc, self.wc_names, self.wc_names))
+        if self.form == "rational":
+            return q / self.denominator_value(wc if denominator_wc is None else denominator_wc)
+        return q
+
+    def __repr__(self) -> str:
+        return f"Surrogate({self.name!r}, scale={self.scale:g} GeV, form={self.form!r}, {len(self.wc_names)} WCs)"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# extraction
+# ---------------------------------------------------------------------------------------------------------
+def _restrict(part: Part, wanted: Sequence[str]) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    names = tuple(n for n in part.wc_names if n in wanted)
+    blocks = tuple(b2 for b in part.blocks if (b2 := tuple(n for n in b if n in wanted)))
+    return names, blocks
+
+
+def _fit_function(f, n_var: int, blocks: Sequence[Sequence[int]]) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Exact quadratic extraction of ``f`` (a function of a real vector) with adaptive steps."""
+    n_eval = 0
+
+    def call(x):
+        nonlocal n_eval
+        n_eval += 1
+        return f(x)
+
+    zero = np.zeros(n_var)
+    f0 = call(zero)
+    lin = np.zeros(n_var)
+    quad = np.zeros((n_var, n_var))
+    steps = np.ones(n_var)
+    for k in range(n_var):
+        h_try = 1.0
+        for _ in range(4):
+            h = h_try
+            e = np.zeros(n_var)
+            e[k] = h
+            fp, fm = call(e), call(-e)
+            a = (fp - fm) / (2 * h)
+            q = (fp + fm - 2 * f0) / (2 * h * h)
+            target = abs(f0)
+            if target == 0.0 or (a == 0.0 and q == 0.0):
+                break  # pure-NP observable (any step is exact) or a variable that does not enter
+            if q != 0.0:
+                h_try = float((-abs(a) + np.sqrt(a * a + 4 * abs(q) * target)) / (2 * abs(q)))
+            else:
+                h_try = target / abs(a)
+            if 0.3 <= h_try / h <= 3.0:
+                break
+        steps[k], lin[k], quad[k, k] = h, a, q
+    for block in blocks:
+        for ii, k in enumerate(block):
+            for l in block[ii + 1:]:
+                e = np.zeros(n_var)
+                e[k], e[l] = steps[k], steps[l]
+                fkl = call(e)
+                rest = f0 + lin[k] * steps[k] + quad[k, k] * steps[k] ** 2 + lin[l] * steps[l] + quad[l, l] * steps[l] ** 2
+                quad[k, l] = quad[l, k] = (fkl - rest) / (2 * steps[k] * steps[l])
+    return float(f0), lin, quad, steps, n_eval
+
+
+def _key(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool, vintage: str) -> dict:
+    from observables.flavio_backend import flavio_version, wilson_version
+
+    return {
+        "quantity": term.quantity,
+        "args": [float(a) for a in term.args],
+        "wc_names": list(names),
+        "blocks": [list(b) for b in blocks],
+        "scale": repr(float(scale)),
+        "square": square,
+        "flavio": flavio_version(),
+        "wilson": wilson_version(),
+        "tolerance_factor": TOLERANCE_FACTOR,
+        "method": METHOD_VERSION,
+        "vintage": vintage,
+    }
+
+
+def _fit_term_cached(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool, vintage: str) -> tuple[QuadraticForm, dict]:
+    key = _key(term, names, blocks, scale, square, vintage)
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
+    path = cache_dir() / f"{digest}.npz"
+    variables = _real_variables(names)
+    index = {n: i for i, n in enumerate(names)}
+    iblocks = tuple(tuple(j for n in b for j in (2 * index[n], 2 * index[n] + 1)) for b in blocks)
+    if path.exists():
+        with np.load(path, allow_pickle=False) as d:
+            if json.loads(str(d["key"])) == key:
+                info = json.loads(str(d["info"]))
+                return QuadraticForm(variables, float(d["constant"]), d["linear"], d["quadratic"], iblocks), info
+    from observables import flavio_backend as fb
+
+    def f(x: np.ndarray) -> float:
+        wc = {n: complex(x[2 * i], x[2 * i + 1]) for i, n in enumerate(names)}
+        v = fb.quantity(term.quantity, fb.make_wc(wc, scale), term.args)
+        return v * v if square else v
+
+    t0 = time.perf_counter()
+    with fb.integration_tolerance(TOLERANCE_FACTOR):
+        c, g, q, steps, n_eval = _fit_function(f, len(variables), iblocks)
+    info = {"n_flavio_calls": n_eval, "build_seconds": time.perf_counter() - t0, "steps": steps.tolist()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, key=json.dumps(key, sort_keys=True), info=json.dumps(info), constant=c, linear=g, quadratic=q)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return QuadraticForm(variables, c, g, q, iblocks), info
+
+
+def _fit_part(part: Part, wanted: Sequence[str], all_names: tuple[str, ...], scale: float, square: bool, vintage: str) -> tuple[QuadraticForm, dict]:
+    """Fit every term of ``part`` on its own coefficients and embed the weighted sum in ``all_names``."""
+    n = 2 * len(all_names)
+    pos = {name: i for i, name in enumerate(all_names)}
+    const, lin, quad = 0.0, np.zeros(n), np.zeros((n, n))
+    info = {"n_flavio_calls": 0, "build_seconds": 0.0}
+    for term in part.terms:
+        sub = Part((term,), term.wc_names or part.wc_names,
+                   tuple(b2 for b in part.blocks if (b2 := tuple(x for x in b if x in (term.wc_names or part.wc_names)))))
+        names, blocks = _restrict(sub, wanted)
+        form, tinfo = _fit_term_cached(term, names, blocks, scale, square, vintage)
+        idx = np.array([j for nm in names for j in (2 * pos[nm], 2 * pos[nm] + 1)], dtype=int)
+        const += term.weight * form.constant
+        if idx.size:
+            lin[idx] += term.weight * form.linear
+            quad[np.ix_(idx, idx)] += term.weight * form.quadratic
+        info["n_flavio_calls"] += tinfo["n_flavio_calls"]
+        info["build_seconds"] += tinfo["build_seconds"]
+    _, blocks = _restrict(part, wanted)
+    iblocks = tuple(tuple(j for nm in b for j in (2 * pos[nm], 2 * pos[nm] + 1)) for b in blocks)
+    return QuadraticForm(_real_variables(all_names), const, lin, quad, iblocks), info
+
+
+def get_surrogate(name: str, scale: float, wc_names: Sequence[str] | None = None, *, vintage: str | None = None) -> Surrogate:
+    """The exact fast representation of toolkit observable ``name`` at input ``scale`` (GeV).
+
+    ``wc_names``: the coefficients to keep as variables (default: all of the registry entry's; a
+    smaller set makes the build cheaper — the others are then fixed to zero). Unknown names raise
+    ``KeyError``. Built from flavio on first use (about 1 + 2N + pairs calls) and cached on disk.
+    """
+    from observables.measurements import default_vintage
+
+    spec = get(name)
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a positive number of GeV, got {scale!r}")
+    if wc_names is None:
+        wanted = spec.wc_names
+    else:
+        wanted = tuple(dict.fromkeys(wc_names))
+        bad = [w for w in wanted if w not in spec.wc_names]
+        if bad:
+            raise KeyError(f"{bad} do not enter {spec.name}; its Wilson coefficients are: {', '.join(spec.wc_names)}")
+    all_names = tuple(n for n in spec.wc_names if n in wanted)
+    vint = vintage or default_vintage()
+    square = spec.form == "sqrt_quadratic"
+    num, info_n = _fit_part(spec.numerator, all_names, all_names, scale, square, vint)
+    den, info_d = (None, {"n_flavio_calls": 0, "build_seconds": 0.0})
+    if spec.denominator is not None:
+        den, info_d = _fit_part(spec.denominator, all_names, all_names, scale, square, vint)
+    info = {k: info_n[k] + info_d[k] for k in info_n}
+    return Surrogate(spec, scale, all_names, num, den, info)
