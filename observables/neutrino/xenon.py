@@ -17,16 +17,16 @@ rises like :math:`1/E_r`, the free-electron (step) approximation **overestimates
 recoil energy; the size of the overestimate is of order 10% at a few keV and grows towards the
 ionisation thresholds (physics.md §d.1 states O(10%) relative to RRPA; Hsieh et al. 1903.06085 compare
 the two approaches for xenon; the precise percentage was not re-read here and should be treated as
-[unverified]). Collaboration analyses (XENON1T 2006.09721, XENONnT 2207.11330) use the same step
-approximation for the solar-neutrino and magnetic-moment spectra, so fits to their data are consistent
-with it. Near the edges (e.g. 4.8–5.5 keV, L shell) the true response is smooth, not a step.
+[unverified]). The XENON1T/XENONnT magnetic-moment analyses (2006.09721, 2207.11330) are understood
+to use a free-electron cross section with a binding step of this kind [unverified], so fits to their
+data are consistent with it. Near the edges (e.g. 4.8–5.5 keV, L shell) the true response is smooth, not a step.
 
 Also here: the number of xenon atoms per tonne from the standard atomic weight (data file).
 
 >>> effective_electrons([1.0, 2.0, 5.0, 40.0])
-array([42., 44., 48., 54.])
+array([40., 44., 48., 54.])
 >>> round(atoms_per_tonne() / 1e27, 4)
-4.5867
+4.5868
 """
 from __future__ import annotations
 
