@@ -29,6 +29,8 @@ __all__ = ["FORMATS", "arguments", "to_latex", "to_python", "to_c", "to_fortran"
 
 FORMATS = ("latex", "python", "c", "fortran", "json")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_C_PI = "#ifndef M_PI\n#define M_PI 3.14159265358979323846\n#endif\n"
+_F_PARAM = re.compile(r"^\s*parameter \((\w+) = ([^)]+)\)\s*$", re.IGNORECASE)
 
 
 def arguments(expr: sp.Expr) -> list[sp.Symbol]:
@@ -77,7 +79,10 @@ def to_c(expr: sp.Expr, name: str = "f") -> str:
     args = arguments(expr)
     params = ", ".join(f"double {a.name}" for a in args) or "void"
     body = sp.ccode(expr, standard="c99")
-    return f"#include <math.h>\n\n/* {_header(name, args)} */\ndouble {name}({params}) {{\n   return {body};\n}}\n"
+    return (
+        f"#include <math.h>\n{_C_PI if 'M_PI' in body else ''}\n/* {_header(name, args)} */\n"
+        f"double {name}({params}) {{\n   return {body};\n}}\n"
+    )
 
 
 def to_fortran(expr: sp.Expr, name: str = "f") -> str:
@@ -86,7 +91,14 @@ def to_fortran(expr: sp.Expr, name: str = "f") -> str:
     _check_real(expr, "Fortran")
     args = arguments(expr)
     params = ", ".join(a.name for a in args)
+    lowered = [a.name.lower() for a in args] + [name.lower()]
+    if len(set(lowered)) != len(lowered):
+        raise ValueError(f"Fortran is case-insensitive: the names {lowered} collide")
     body = sp.fcode(expr, assign_to=name, source_format="free", standard=95)
+    # sympy writes `parameter (pi = ...)`, which `implicit none` rejects: declare it properly
+    body = "\n".join(
+        _F_PARAM.sub(lambda m: f"real(8), parameter :: {m.group(1)} = {m.group(2)}", line) for line in body.splitlines()
+    )
     decl = f"   real(8), intent(in) :: {params}\n" if args else ""
     return (
         f"! {_header(name, args)}\n"

@@ -1,0 +1,44 @@
+"""``lqmodel export EXPRESSION --format latex|python|c|fortran|json``: print a derived expression.
+
+EXPRESSION is one of the named expressions of :mod:`lqmodel.derivation` (``lqmodel export --list``
+prints them with one-line descriptions). The generated function's arguments are the expression's
+symbols sorted by name (masses in GeV, moments in Bohr magnetons; see each description). Unknown names
+exit with status 2 and a one-line message naming the closest matches.
+"""
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["register", "run"]
+
+_FORMATS = ("latex", "python", "c", "fortran", "json")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "export",
+        help="print a derived expression as LaTeX, Python/numpy, C, Fortran or JSON",
+        description=__doc__.split("\n\n")[0],
+    )
+    p.add_argument("expression", nargs="?", help="name of the expression (see --list)")
+    p.add_argument("--format", "-f", choices=_FORMATS, default="latex", help="output format (default: latex)")
+    p.add_argument("--name", default=None, help="function name in generated code (default: the expression name)")
+    p.add_argument("--list", action="store_true", help="list the available expressions and exit")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lqmodel import derivation
+
+    if args.list:
+        for name, desc in derivation.list_expressions().items():
+            print(f"{name:24s} {desc}")
+        return 0
+    if not args.expression:
+        raise ValueError("missing EXPRESSION; run `lqmodel export --list` to see the available names")
+    expr = derivation.expression(args.expression)  # KeyError with close matches for unknown names
+
+    from loops.export import export
+
+    print(export(expr, args.format, name=args.name or args.expression).rstrip("\n"))
+    return 0
