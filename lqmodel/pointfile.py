@@ -275,7 +275,7 @@ def dumps_point(point: Point, fmt: str = "yaml") -> str:
         raise UnknownNameError(f"unknown format {fmt!r}; allowed: 'yaml', 'json'")
     import yaml
 
-    return yaml.safe_dump(d, sort_keys=False, default_flow_style=None)
+    return yaml.safe_dump(d, sort_keys=False, default_flow_style=None, allow_unicode=True)
 
 
 def save_point(point: Point, path: str | os.PathLike) -> None:
