@@ -10,16 +10,18 @@ with the sub-shell occupancies :math:`n_i` and binding energies :math:`B_i` (RRP
 Liu, Wu, PLB 774 (2017) 656, arXiv:1610.04177; data file ``observables/data/xenon_binding``, physics.md
 §d.1). :math:`Z_{\rm eff} = 44` for :math:`1.17 < E_r < 4.84` keV and 54 above the K edge at 34.76 keV.
 
-**Accuracy.** For the *weak* (SM) interaction the step approximation agrees with ab-initio (RRPA)
-atomic calculations to within a few per cent above ~1 keV (Chen et al. 1610.04177; Hsieh et al.,
-PRD 100 (2019) 073001, arXiv:1903.06085). For the *magnetic moment*, whose free-electron cross section
-rises like :math:`1/E_r`, the free-electron (step) approximation **overestimates** the RRPA rate at low
-recoil energy; the size of the overestimate is of order 10% at a few keV and grows towards the
-ionisation thresholds (physics.md §d.1 states O(10%) relative to RRPA; Hsieh et al. 1903.06085 compare
-the two approaches for xenon; the precise percentage was not re-read here and should be treated as
-[unverified]). The XENON1T/XENONnT magnetic-moment analyses (2006.09721, 2207.11330) are understood
-to use a free-electron cross section with a binding step of this kind [unverified], so fits to their
-data are consistent with it. Near the edges (e.g. 4.8–5.5 keV, L shell) the true response is smooth, not a step.
+**Accuracy.** [source: abstract of Chen, Chi, Liu, Wu, arXiv:1610.04177 / PLB 774 (2017) 656] an ab-initio
+(RRPA) treatment of xenon reduces the SM solar-neutrino electron-recoil rate over 0.1–30 keV by about
+23–25% relative to the *pure free-electron* picture (all 54 electrons free). The step approximation
+removes most of that difference by itself (below the K edge at most 52, and for 1.17–4.84 keV only 44,
+of the 54 electrons count), but it does not reproduce the smooth suppression near the shell edges. For
+the magnetic-moment cross section, which rises like :math:`1/E_r`, the step approximation
+**overestimates** the RRPA rate at low recoil energies, by O(10%) at a few keV (physics.md §d.1;
+Hsieh et al., PRD 100 (2019) 073001, arXiv:1903.06085 compute the RRPA magnetic-moment rate in xenon)
+[unverified: the percentage was not re-read from those papers]. Treat the step-approximation spectra as
+accurate to ~10% at 1–10 keV and better above; near the edges (4.8–5.5 keV, L shell) the true response
+is smooth, not a step. Whether a given experimental analysis used the same approximation must be
+checked per analysis before comparing intervals at the 10% level.
 
 Also here: the number of xenon atoms per tonne from the standard atomic weight (data file).
 
