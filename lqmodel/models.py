@@ -185,23 +185,28 @@ def couplings_cS_cR(point: Point) -> tuple[np.ndarray, np.ndarray]:
             = \tilde y^{RL}_{b\alpha}\,\tilde y^{LR*}_{bj}
 
     (the right-hand forms hold in the down basis). S1 loop: :math:`c_S`; R2~^(-1/3) loop: :math:`c_R`.
+    The returned arrays are read-only (possibly broadcast views).
     """
+    from lqmodel.point import _compact
+
     b = B_INDEX
-    # only the b rows of the mass-basis couplings are needed (fast for large batches); these equal
-    # point.mass_basis().<name>[..., b, :] (checked in tests/test_models.py)
+    # only the b rows of the mass-basis couplings are needed, computed on the compact (un-broadcast)
+    # arrays; they equal point.mass_basis().<name>[..., b, :] (checked in tests/test_models.py)
+    y_LL, yt_LR, ybar_RR, yt_RL = (_compact(getattr(point, n)) for n in ("y_LL", "yt_LR", "ybar_RR", "yt_RL"))
     if point.quark_basis == "down":
-        s1_dc_nuL_b = -point.y_LL[..., b, :]
-        r2_d_NR_b = point.yt_LR[..., b, :]
+        s1_dc_nuL_b = -y_LL[..., b, :]
+        r2_d_NR_b = yt_LR[..., b, :]
     else:
         from observables.parameters import ckm_matrix
 
         V = ckm_matrix()
-        s1_dc_nuL_b = -np.einsum("i,...ij->...j", V[:, b], point.y_LL)             # -(V^T y^LL)_{b j}
-        r2_d_NR_b = np.einsum("i,...ij->...j", V[:, b].conj(), point.yt_LR)       # (V^dagger yt^LR)_{b j}
-    kappa_S = s1_dc_nuL_b                          # -y^LL_{b alpha}   [lepton]
-    lambda_S = np.conj(point.ybar_RR[..., b, :])   # conj(ybar^RR_{bj}) [N]
-    lambda_R = point.yt_RL[..., b, :]              # yt^RL_{b alpha}   [lepton]
-    kappa_R = np.conj(r2_d_NR_b)                   # conj(yt^LR_{bj})   [N]
-    c_S = -(kappa_S[..., :, None] * lambda_S[..., None, :])
-    c_R = lambda_R[..., :, None] * kappa_R[..., None, :]
+        s1_dc_nuL_b = -np.einsum("i,...ij->...j", V[:, b], y_LL)             # -(V^T y^LL)_{b j}
+        r2_d_NR_b = np.einsum("i,...ij->...j", V[:, b].conj(), yt_LR)       # (V^dagger yt^LR)_{b j}
+    kappa_S = s1_dc_nuL_b                    # -y^LL_{b alpha}   [lepton]
+    lambda_S = np.conj(ybar_RR[..., b, :])   # conj(ybar^RR_{bj}) [N]
+    lambda_R = yt_RL[..., b, :]              # yt^RL_{b alpha}   [lepton]
+    kappa_R = np.conj(r2_d_NR_b)             # conj(yt^LR_{bj})   [N]
+    shape = point.batch_shape + (3, 3)
+    c_S = np.broadcast_to(-(kappa_S[..., :, None] * lambda_S[..., None, :]), shape)
+    c_R = np.broadcast_to(lambda_R[..., :, None] * kappa_R[..., None, :], shape)
     return c_S, c_R

@@ -225,7 +225,7 @@ class MassBasisCouplings:
     the lepton flavour (e, mu, tau) or the N index. The operator of each field is listed in
     :data:`MASS_BASIS_TERMS` and in the table of the module docstring of :mod:`lqmodel.point`.
     ``quark_basis`` records the weak basis the point was given in (the values here do not depend on it
-    for the same physics).
+    for the same physics). The arrays are read-only (possibly broadcast views: copy before writing).
     """
 
     s1_uc_eL: np.ndarray
@@ -451,17 +451,19 @@ class Point:
         from observables.parameters import ckm_matrix
 
         V = ckm_matrix()
+        c = {n: _compact(getattr(self, n)) for n in MATRIX_FIELDS}  # broadcast axes computed once
         if self.quark_basis == "down":
-            s1_uc_eL, s1_dc_nuL = V.conj() @ self.y_LL, -self.y_LL
-            r2_u_NR, r2_d_NR = V @ self.yt_LR, np.array(self.yt_LR)
+            s1_uc_eL, s1_dc_nuL = V.conj() @ c["y_LL"], -c["y_LL"]
+            r2_u_NR, r2_d_NR = V @ c["yt_LR"], c["yt_LR"]
         else:
-            s1_uc_eL, s1_dc_nuL = np.array(self.y_LL), -(V.T @ self.y_LL)
-            r2_u_NR, r2_d_NR = np.array(self.yt_LR), V.conj().T @ self.yt_LR
-        return MassBasisCouplings(
-            s1_uc_eL=s1_uc_eL, s1_dc_nuL=s1_dc_nuL, s1_uc_eR=np.array(self.y_RR),
-            s1_dc_NR=np.array(self.ybar_RR), r2_d_eL=-np.array(self.yt_RL), r2_d_nuL=np.array(self.yt_RL),
-            r2_u_NR=r2_u_NR, r2_d_NR=r2_d_NR, quark_basis=self.quark_basis,
+            s1_uc_eL, s1_dc_nuL = c["y_LL"], -(V.T @ c["y_LL"])
+            r2_u_NR, r2_d_NR = c["yt_LR"], V.conj().T @ c["yt_LR"]
+        shape = self.batch_shape + (3, 3)
+        out = dict(
+            s1_uc_eL=s1_uc_eL, s1_dc_nuL=s1_dc_nuL, s1_uc_eR=c["y_RR"], s1_dc_NR=c["ybar_RR"],
+            r2_d_eL=-c["yt_RL"], r2_d_nuL=c["yt_RL"], r2_u_NR=r2_u_NR, r2_d_NR=r2_d_NR,
         )
+        return MassBasisCouplings(**{k: _readonly(v, shape) for k, v in out.items()}, quark_basis=self.quark_basis)
 
     def to_quark_basis(self, basis: str) -> "Point":
         r"""The same physics written in the other weak basis: :math:`y^{LL}_{up} = V^* y^{LL}_{down}`,
