@@ -28,7 +28,7 @@ cross sections are returned in natural units **GeV^-3** (i.e. GeV^-2 per GeV of 
        + \frac{(E_r-m_e)\,a(1+a)}{2E_\nu^2}\Big].
 
 2. Standard-Model :math:`\nu_\alpha e\to\nu_\alpha e` (tree level, physics.md §d.1; e.g. Giunti & Kim,
-   *Fundamentals of Neutrino Physics and Astrophysics*, Eq. 5.x; 't Hooft, PLB 37 (1971) 195):
+   *Fundamentals of Neutrino Physics and Astrophysics* (OUP 2007); 't Hooft, PLB 37 (1971) 195):
 
    .. math::
        \frac{d\sigma}{dE_r} = \frac{2G_F^2m_e}{\pi}\Big[g_L^2 + g_R^2\Big(1-\frac{E_r}{E_\nu}\Big)^2
