@@ -13,8 +13,9 @@ Liu, Wu, PLB 774 (2017) 656, arXiv:1610.04177; data file ``observables/data/xeno
 **Accuracy.** [source: abstract of Chen, Chi, Liu, Wu, arXiv:1610.04177 / PLB 774 (2017) 656] an ab-initio
 (RRPA) treatment of xenon reduces the SM solar-neutrino electron-recoil rate over 0.1–30 keV by about
 23–25% relative to the *pure free-electron* picture (all 54 electrons free). The step approximation
-removes most of that difference by itself (below the K edge at most 52, and for 1.17–4.84 keV only 44,
-of the 54 electrons count), but it does not reproduce the smooth suppression near the shell edges. For
+removes part of that difference by construction (averaged over 0.1–30 keV it counts ~93% of the 54
+electrons); how close it comes to RRPA in each energy bin was not re-checked here, and it does not
+reproduce the smooth suppression near the shell edges. For
 the magnetic-moment cross section, which rises like :math:`1/E_r`, the step approximation
 **overestimates** the RRPA rate at low recoil energies, by O(10%) at a few keV (physics.md §d.1;
 Hsieh et al., PRD 100 (2019) 073001, arXiv:1903.06085 compute the RRPA magnetic-moment rate in xenon)
