@@ -19,7 +19,11 @@ reproduce the smooth suppression near the shell edges. For
 the magnetic-moment cross section, which rises like :math:`1/E_r`, the step approximation
 **overestimates** the RRPA rate at low recoil energies, by O(10%) at a few keV (physics.md §d.1;
 Hsieh et al., PRD 100 (2019) 073001, arXiv:1903.06085 compute the RRPA magnetic-moment rate in xenon)
-[unverified: the percentage was not re-read from those papers]. Treat the step-approximation spectra as
+[unverified: the percentage was not re-read from those papers]. For the magnetic-moment (and weak) ionisation of atoms, Kouzakov, Studenikin & Voloshin (arXiv:1101.4878,
+PRD 83 (2011) 113001; JETP Lett. 93 (2011) 699) find the stepping approximation exact in the
+semiclassical limit, with very small deviations already for the lowest Coulomb states, and electron-
+correlation corrections at the 1% level in germanium down to a fraction of a keV [source: abstracts].
+Treat the step-approximation spectra as
 accurate to ~10% at 1–10 keV and better above; near the edges (4.8–5.5 keV, L shell) the true response
 is smooth, not a step. Whether a given experimental analysis used the same approximation must be
 checked per analysis before comparing intervals at the 10% level.
