@@ -10,23 +10,21 @@ with the sub-shell occupancies :math:`n_i` and binding energies :math:`B_i` (RRP
 Liu, Wu, PLB 774 (2017) 656, arXiv:1610.04177; data file ``observables/data/xenon_binding``, physics.md
 §d.1). :math:`Z_{\rm eff} = 44` for :math:`1.17 < E_r < 4.84` keV and 54 above the K edge at 34.76 keV.
 
-**Accuracy.** [source: abstract of Chen, Chi, Liu, Wu, arXiv:1610.04177 / PLB 774 (2017) 656] an ab-initio
-(RRPA) treatment of xenon reduces the SM solar-neutrino electron-recoil rate over 0.1–30 keV by about
-23–25% relative to the *pure free-electron* picture (all 54 electrons free). The step approximation
-removes part of that difference by construction (averaged over 0.1–30 keV it counts ~93% of the 54
-electrons); how close it comes to RRPA in each energy bin was not re-checked here, and it does not
-reproduce the smooth suppression near the shell edges. For
-the magnetic-moment cross section, which rises like :math:`1/E_r`, the step approximation
-**overestimates** the RRPA rate at low recoil energies, by O(10%) at a few keV (physics.md §d.1;
-Hsieh et al., PRD 100 (2019) 073001, arXiv:1903.06085 compute the RRPA magnetic-moment rate in xenon)
-[unverified: the percentage was not re-read from those papers]. For the magnetic-moment (and weak) ionisation of atoms, Kouzakov, Studenikin & Voloshin (arXiv:1101.4878,
-PRD 83 (2011) 113001; JETP Lett. 93 (2011) 699) find the stepping approximation exact in the
-semiclassical limit, with very small deviations already for the lowest Coulomb states, and electron-
-correlation corrections at the 1% level in germanium down to a fraction of a keV [source: abstracts].
-Treat the step-approximation spectra as
-accurate to ~10% at 1–10 keV and better above; near the edges (4.8–5.5 keV, L shell) the true response
-is smooth, not a step. Whether a given experimental analysis used the same approximation must be
-checked per analysis before comparing intervals at the 10% level.
+**Accuracy.** An ab-initio (RRPA) treatment of xenon reduces the SM solar-neutrino electron-recoil rate
+over 0.1–30 keV by about 23–25% relative to the *pure free-electron* picture with all 54 electrons free
+[source: abstract of arXiv:1610.04177]. The step approximation removes part of that difference by
+construction (averaged over 0.1–30 keV it counts ~93% of the 54 electrons); how close it comes to RRPA
+in each energy bin was not re-checked here, and it does not reproduce the smooth suppression near the
+shell edges. For the magnetic-moment cross section, which rises like :math:`1/E_r`, the step
+approximation overestimates the RRPA rate at low recoil energy by O(10%) at a few keV (physics.md §d.1;
+Hsieh et al., arXiv:1903.06085, compute the RRPA magnetic-moment rate in xenon) [unverified: the
+percentage was not re-read]. Kouzakov, Studenikin & Voloshin (arXiv:1101.4878; JETP Lett. 93 (2011)
+699) find the stepping approximation exact in the semiclassical limit, with very small deviations
+already for the lowest Coulomb states, and electron-correlation corrections at the 1% level in germanium
+down to a fraction of a keV [source: abstracts]. Treat the step-approximation spectra as accurate to
+~10% at 1–10 keV and better above; near the edges (4.8–5.5 keV, L shell) the true response is smooth,
+not a step. Whether a given experimental analysis used the same approximation must be checked per
+analysis before comparing intervals at the 10% level.
 
 Also here: the number of xenon atoms per tonne from the standard atomic weight (data file).
 
