@@ -1,0 +1,241 @@
+r"""Flavour observables of a leptoquark point: predictions (exact fast surrogate or direct flavio), χ²,
+and the JSON summary of ``lqmodel point --json --flavour``.
+
+Pipeline (physics.md §c, §e): :func:`lqmodel.matching.match` gives the WET coefficients at the matching
+scale :math:`\mu=m_{S_1}`; the toolkit observables of :mod:`observables.registry` are evaluated either by
+
+* ``method="surrogate"`` (default): :func:`observables.surrogate.get_surrogate` at that scale — the exact
+  polynomial / rational representation extracted from flavio, vectorised over the batch. Points are
+  grouped by their matching scale (one surrogate per distinct leptoquark mass; at most
+  :data:`MAX_SCALES` distinct masses per call: scan masses on a grid). Each surrogate keeps as variables
+  only the coefficients that are non-zero somewhere in the group, so a model that moves few coefficients
+  needs few flavio calls to build it; surrogates are cached on disk (``LQMODEL_CACHE_DIR``).
+* ``method="flavio"``: direct flavio calls through :mod:`observables.flavio_backend`, one point at a
+  time (~0.1 s per observable and point): for scalar points and small batches.
+
+Operators with a right-handed neutrino (:attr:`WilsonCoefficients.right_handed_nu`) have no flavio
+counterpart. For :math:`M_N\to0` they do not interfere with the left-handed-ν amplitudes and, by parity
+(physics.md §c.6), each :math:`N_k` final state contributes to a rate exactly what the parity-mirrored
+flavio operators (CVL↔CVR, CSL↔CSR, CT↔CT; ``CL/CR_bsN…`` ↔ ``CL/CR_bsnu…``) contribute to their
+NP-squared part. That part is obtained from the same surrogate (or flavio) as
+:math:`q(M) = [f(M)+f(-M)]/2 - f(0)` for each quadratic form :math:`f` (exact for a quadratic form), and
+added to the numerator (and, for ratios, to the denominator: :math:`B\to D^{(*)}\ell N` with
+:math:`\ell = e,\mu` enter the R(D(*)) normalisation too). The scalar/tensor :math:`b\to s\nu\bar N`
+operators have no flavio image; they are reported by :func:`flavour_summary` under
+``"omitted_right_handed_nu"`` when non-zero and otherwise left out (they vanish for b-only couplings in
+the down basis).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .matching import LEPTONS, WilsonCoefficients, match, matching_scale
+
+__all__ = ["predict", "chi2", "flavour_summary", "parity_images", "MAX_SCALES", "METHODS"]
+
+#: largest number of distinct leptoquark masses in one surrogate call
+MAX_SCALES = 64
+METHODS = ("surrogate", "flavio")
+_CC_PAIRS = [(d, u) for u in ("u", "c") for d in ("d", "s", "b")]
+
+
+def _image_table() -> list[tuple[str, dict[str, str]]]:
+    """(label, {N_R operator name -> flavio name of its parity image}) per incoherent N final state."""
+    out: list[tuple[str, dict[str, str]]] = []
+    for d, u in _CC_PAIRS:
+        for k in range(1, 4):
+            m: dict[str, str] = {}
+            for lep in LEPTONS:
+                src, dst = f"{d}{u}{lep}N{k}", f"{d}{u}{lep}nutau"
+                m.update({f"CVL_{src}": f"CVR_{dst}", f"CVR_{src}": f"CVL_{dst}", f"CSL_{src}": f"CSR_{dst}",
+                          f"CSR_{src}": f"CSL_{dst}", f"CT_{src}": f"CT_{dst}"})
+            out.append((f"{d}{u}N{k}", m))
+    for q in ("s", "d"):
+        for a in range(1, 4):
+            for b in range(1, 4):
+                out.append((f"b{q}N{b}N{a}", {f"CL_b{q}N{b}N{a}": f"CL_b{q}nutaunutau",
+                                              f"CR_b{q}N{b}N{a}": f"CR_b{q}nutaunutau"}))
+    return out
+
+
+_IMAGES = _image_table()
+_IMAGE_SOURCES = frozenset(s for _, m in _IMAGES for s in m)
+
+
+def parity_images(wc: WilsonCoefficients) -> list[dict[str, np.ndarray]]:
+    r"""The parity images of the N_R operators (physics.md §c.6), one dict per incoherent N final state.
+
+    Each dict maps flavio-basis names to the N_R coefficients they mirror; only images with a non-zero
+    coefficient somewhere in the batch are returned. Their NP-squared contributions add to the rates.
+    """
+    out = []
+    for _, m in _IMAGES:
+        img = {dst: wc.right_handed_nu[src] for src, dst in m.items() if src in wc.right_handed_nu}
+        if any(np.any(v != 0) for v in img.values()):
+            out.append(img)
+    return out
+
+
+def _specs(names: Sequence[str] | None):
+    from observables import registry
+
+    if isinstance(names, str):
+        names = [names]
+    return [registry.get(n) for n in (registry.names() if names is None else names)]
+
+
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
+
+
+def predict(point, names: Sequence[str] | None = None, *, method: str = "surrogate") -> dict[str, np.ndarray]:
+    """Predictions of toolkit observables (keys of ``observables.registry.OBSERVABLES``) for ``point``.
+
+    Returns name -> array of shape ``point.batch_shape`` (float for a scalar point is a 0-d array).
+    ``names=None``: every registered observable. Units: those of the registry entries.
+    """
+    _check_method(method)
+    specs = _specs(names)
+    needed = set().union(*(s.wc_names for s in specs)) | _IMAGE_SOURCES
+    wc = match(point, names=needed)
+    if method == "surrogate":
+        return _predict_surrogate(specs, wc)
+    return _predict_flavio(specs, wc)
+
+
+# ------------------------------------------------------------------------------------------ surrogate
+def _q(f, M: Mapping[str, np.ndarray], zero: Mapping[str, np.ndarray]) -> np.ndarray:
+    """NP-squared part of a quadratic form evaluated through calls: [f(M) + f(-M)]/2 - f(0)."""
+    neg = {k: -v for k, v in M.items()}
+    return 0.5 * (f(M) + f(neg)) - f(zero)
+
+
+def _eval_spec_surrogate(spec, scale: float, C: dict[str, np.ndarray], images: list[dict[str, np.ndarray]]):
+    from observables.surrogate import get_surrogate
+
+    allowed = set(spec.wc_names)
+    Cs = {k: v for k, v in C.items() if k in allowed and np.any(v != 0)}
+    imgs = [{k: v for k, v in img.items() if k in allowed} for img in images]
+    imgs = [img for img in imgs if any(np.any(v != 0) for v in img.values())]
+    if spec.form in ("linear", "sqrt_quadratic"):
+        imgs = []  # N_R operators do not enter a_mu or Delta M_s
+    variables = [n for n in spec.wc_names if n in Cs or any(n in img for img in imgs)]
+    s = get_surrogate(spec.name, scale, wc_names=variables)
+    if not imgs:
+        return s(Cs)
+    zero: dict[str, np.ndarray] = {}
+    if spec.form == "rational":
+        num, den = s.numerator_value(Cs), s.denominator_value(Cs)
+        for img in imgs:
+            num = num + _q(s.numerator_value, img, zero)
+            den = den + _q(s.denominator_value, img, zero)
+        return num / den
+    val = s(Cs)
+    for img in imgs:
+        val = val + _q(s, img, zero)
+    return val
+
+
+def _predict_surrogate(specs, wc: WilsonCoefficients) -> dict[str, np.ndarray]:
+    shape = wc.batch_shape
+    scales = np.broadcast_to(np.asarray(wc.scale, dtype=float), shape)
+    distinct = np.unique(scales)
+    if distinct.size > MAX_SCALES:
+        raise ValueError(
+            f"{distinct.size} distinct leptoquark masses in one call; the surrogate path builds one surrogate "
+            f"per mass (at most {MAX_SCALES}): put the masses on a grid, or use method='flavio'"
+        )
+    images = parity_images(wc)
+    out = {s.name: np.empty(shape) for s in specs}
+    for mu in distinct:
+        mask = scales == mu
+        C = {k: np.asarray(v)[mask] for k, v in wc.values.items()}
+        imgs = [{k: np.asarray(v)[mask] for k, v in img.items()} for img in images]
+        for spec in specs:
+            out[spec.name][mask] = _eval_spec_surrogate(spec, float(mu), C, imgs)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ flavio
+def _eval_spec_flavio(spec, scale: float, C: dict[str, complex], images: list[dict[str, complex]]) -> float:
+    from observables import flavio_backend as fb
+
+    allowed = set(spec.wc_names)
+    Cs = {k: v for k, v in C.items() if k in allowed and v != 0}
+    imgs = [{k: v for k, v in img.items() if k in allowed and v != 0} for img in images]
+    imgs = [img for img in imgs if img] if spec.form not in ("linear", "sqrt_quadratic") else []
+    if not imgs:
+        return fb.np_prediction(spec.name, Cs, scale)
+
+    def value(part):
+        return lambda wc: fb.part_value(part, fb.make_wc(wc, scale))
+
+    if spec.form == "rational":
+        fn, fd = value(spec.numerator), value(spec.denominator)
+        num, den = fn(Cs), fd(Cs)
+        for img in imgs:
+            num += _q(fn, img, {})
+            den += _q(fd, img, {})
+        return num / den
+    f = value(spec.numerator)
+    val = f(Cs)
+    for img in imgs:
+        val += _q(f, img, {})
+    return val
+
+
+def _predict_flavio(specs, wc: WilsonCoefficients) -> dict[str, np.ndarray]:
+    shape = wc.batch_shape
+    scales = np.broadcast_to(np.asarray(wc.scale, dtype=float), shape)
+    images = parity_images(wc)
+    out = {s.name: np.empty(shape) for s in specs}
+    for idx in np.ndindex(shape):
+        C = {k: complex(np.asarray(v)[idx]) for k, v in wc.values.items() if np.asarray(v)[idx] != 0}
+        imgs = [{k: complex(np.asarray(v)[idx]) for k, v in img.items()} for img in images]
+        for spec in specs:
+            out[spec.name][idx] = _eval_spec_flavio(spec, float(scales[idx]), C, imgs)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ chi2 / summary
+def chi2(predictions: Mapping[str, Any], vintage: str | None = None) -> dict[str, np.ndarray]:
+    """χ² per measured observable and ``"total"`` (:func:`observables.likelihood.chi2`, with correlations
+    and flavio's SM theory covariance). Observables without a measurement in the vintage are ignored."""
+    from observables.likelihood import chi2 as _chi2
+
+    return _chi2(predictions, vintage)
+
+
+def _flavio_key(spec) -> str:
+    if spec.args:
+        return f"{spec.flavio_name}[{','.join(f'{a:g}' for a in spec.args)}]"
+    return spec.flavio_name
+
+
+def flavour_summary(point, *, method: str = "surrogate", vintage: str | None = None) -> dict:
+    """JSON-ready flavour summary of a scalar point (``lqmodel point FILE --json --flavour``).
+
+    ``{"observables": {flavio name (+"[qmin,qmax]"): value}, "chi2": {toolkit name: x, "total": x},
+    "wilson_coefficients": {"scale": GeV, "eft": "WET", "basis": "flavio", "values": {name: value or
+    [re, im]}}}`` plus ``"right_handed_nu"`` (non-zero N_R coefficients, same encoding) and
+    ``"omitted_right_handed_nu"`` (non-zero N_R coefficients without a flavio image, not in the predictions).
+    """
+    if point.batch_shape != ():
+        raise ValueError(f"flavour_summary needs a scalar point, got batch shape {point.batch_shape}")
+    _check_method(method)
+    specs = _specs(None)
+    preds = predict(point, None, method=method)
+    wc = match(point)
+    rhn = {k: complex(v) for k, v in wc.right_handed_nu.items() if complex(v) != 0}
+    enc = lambda v: v.real if v.imag == 0 else [v.real, v.imag]  # noqa: E731
+    return {
+        "observables": {_flavio_key(s): float(preds[s.name]) for s in specs},
+        "chi2": {k: float(v) for k, v in chi2(preds, vintage).items()},
+        "wilson_coefficients": wc.to_dict(),
+        "right_handed_nu": {k: enc(v) for k, v in rhn.items()},
+        "omitted_right_handed_nu": sorted(k for k in rhn if k not in _IMAGE_SOURCES),
+    }
