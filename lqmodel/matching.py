@@ -487,7 +487,7 @@ def delta_a_lepton(point, *, dipoles: np.ndarray | None = None) -> np.ndarray:
     >>> from lqmodel.models import s1_only
     >>> p = s1_only(1000.0, 0.0, 0.1, "mu", y1p=0.1)
     >>> f"{float(delta_a_lepton(p)[1]):.3e}"
-    '7.661e-08'
+    '9.477e-09'
     """
     c = _constants()
     C = lepton_dipoles(point) if dipoles is None else dipoles
