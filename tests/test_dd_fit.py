@@ -47,8 +47,8 @@ def test_xenonnt_upper_limit():
 
 
 def test_babu_jana_lindner_transition_moment():
-    """arXiv:2007.04291: a single nu_e-nu_mu transition moment (scatters nu_e and nu_mu) fits XENON1T for
-    mu in (1.65, 3.42)e-11 mu_B. Within 10%."""
+    """arXiv:2007.04291 (abstract, verified): a single nu_e-nu_mu transition moment (scatters nu_e and nu_mu)
+    fits XENON1T for mu in (1.65, 3.42)e-11 mu_B. Within 10%."""
     r = fit_moment("xenon1t", "e+mu", 0.0, 0.9)
     lo, hi = r.interval_muB
     assert lo == pytest.approx(1.65e-11, rel=0.10)

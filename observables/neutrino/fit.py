@@ -65,7 +65,7 @@ MU_REF_MUB: float = 1e-11
 #: Allowed single lepton labels (plus "+"-joined combinations of e, mu, tau).
 LEPTONS: tuple[str, ...] = ("e", "mu", "tau", "all")
 #: Version of the fitting algorithm; part of the cache key.
-FIT_VERSION = "1"
+FIT_VERSION = "2"
 
 SpectraFn = Callable[[NDArray[np.float64], float, str], NDArray[np.float64]]
 

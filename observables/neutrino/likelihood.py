@@ -28,11 +28,12 @@ Dimensionless; counts in events.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize, minimize_scalar
+from scipy.optimize import minimize_scalar
 
 from observables.neutrino.detectors import Detector
 
@@ -98,27 +99,62 @@ class BinnedPoissonLikelihood:
         return out
 
     def profile(self, s: float) -> tuple[float, dict[str, float]]:
-        """Minimum of -2 ln L over the nuisances at fixed ``s`` -> (value, {nuisance: best value})."""
+        """Minimum of -2 ln L over the nuisances at fixed ``s`` -> (value, {nuisance: best value}).
+
+        -2 ln L is convex in the nuisances (lambda is linear in them), so a damped Newton iteration with an active
+        set for the bound t >= 0 finds the unique minimum (analytic gradient and Hessian; typically < 10 steps).
+        """
         free = self._free()
         if not free:
             return self.m2lnl(s), {}
-        t0 = 1.0 if self.tritium is not None else 0.0
-        start = {"a": 1.0, "e": 1.0, "t": t0}
-        bounds = {"a": (0.2, 5.0), "e": (0.5, 1.5), "t": (0.0, 200.0)}
+        n = np.asarray(self.observed, dtype=float)
+        comps = {"a": np.asarray(self.b0, float), "e": s * np.asarray(self.signal, float), "t": self.tritium}
+        prior = {"a": self.sigma_b0, "e": self.sigma_eff, "t": 0.0}
+        C = np.stack([np.asarray(comps[k], dtype=float) for k in free])
+        w = np.array([1.0 / prior[k] ** 2 if prior[k] > 0 else 0.0 for k in free])
+        fixed = np.zeros_like(n)
+        if "a" not in free:
+            fixed = fixed + comps["a"]
+        if "e" not in free:
+            fixed = fixed + comps["e"]
+        bounded = np.array([k == "t" for k in free])
 
-        def f(x: NDArray[np.float64]) -> float:
-            return self.m2lnl(s, **dict(zip(free, x)))
+        def obj(x: NDArray[np.float64]) -> float:
+            lam = fixed + x @ C
+            if np.any(lam <= 0):
+                return math.inf
+            return _m2lnl_poisson(lam, n) + float(np.sum(w * (x - 1.0) ** 2))
 
-        best = None
-        starts = [[start[k] for k in free]]
-        if "t" in free:
-            starts.append([0.0 if k == "t" else start[k] for k in free])
-        for x0 in starts:
-            res = minimize(f, x0, method="L-BFGS-B", bounds=[bounds[k] for k in free],
-                           options={"ftol": 1e-12, "gtol": 1e-9})
-            if best is None or res.fun < best.fun:
-                best = res
-        return float(best.fun), dict(zip(free, map(float, best.x)))
+        x = np.array([1.0] * len(free))
+        f = obj(x)
+        for _ in range(200):
+            lam = fixed + x @ C
+            r = 1.0 - n / lam
+            g = 2.0 * C @ r + 2.0 * w * (x - 1.0)
+            H = 2.0 * (C * (n / lam**2)) @ C.T + 2.0 * np.diag(w) + 1e-12 * np.eye(len(free))
+            active = bounded & (x <= 0.0) & (g > 0.0)
+            idx = np.flatnonzero(~active)
+            step = np.zeros_like(x)
+            if idx.size:
+                step[idx] = -np.linalg.solve(H[np.ix_(idx, idx)], g[idx])
+            decrement = float(-g @ step)
+            if decrement < 1e-12:
+                break
+            alpha = 1.0
+            while alpha > 1e-12:
+                x_new = x + alpha * step
+                x_new[bounded] = np.maximum(x_new[bounded], 0.0)
+                f_new = obj(x_new)
+                if f_new <= f - 1e-4 * alpha * decrement or (f_new <= f and alpha < 1e-3):
+                    break
+                alpha *= 0.5
+            else:
+                break
+            if f - f_new < 1e-13:
+                x, f = x_new, min(f, f_new)
+                break
+            x, f = x_new, f_new
+        return float(f), {k: float(v) for k, v in zip(free, x)}
 
     def profile_curve(self, s_values: ArrayLike) -> NDArray[np.float64]:
         """Profiled -2 ln L at each signal strength in ``s_values``."""
