@@ -24,6 +24,9 @@ Profile-likelihood test statistic (the one reported by :mod:`observables.neutrin
 
     q(s) = -2\ln\frac{L(s,\hat{\hat\theta}(s))}{L(\hat s,\hat\theta)},\qquad \hat s \ge 0 .
 
+Profiling: -2 ln L is convex in the nuisances (lambda is linear in them), so :meth:`BinnedPoissonLikelihood.profile`
+uses a damped Newton iteration with analytic gradient and Hessian and an active set for t >= 0; the signal
+strength is then scanned / root-found with scipy (``minimize_scalar``, ``brentq`` in :mod:`~observables.neutrino.fit`).
 Dimensionless; counts in events.
 """
 from __future__ import annotations
