@@ -1,0 +1,171 @@
+r"""Gaussian :math:`\chi^2` of flavour predictions against a measurement vintage, with correlations.
+
+For each constraint of the vintage (``observables.measurements``) with observables :math:`i,j` measured by
+it, residual :math:`r = \text{prediction} - \text{measurement}` and covariance
+:math:`C = C_\text{exp} + C_\text{th}`:
+
+.. math::  \chi^2 = r^T C^{-1} r, \qquad -2\ln L = \chi^2 + \ln\det(2\pi C).
+
+* :math:`C_\text{exp}`: the experimental covariance of the vintage (R(D)–R(D*) correlation −0.39; the
+  LHCb 2022 R(K)/R(K*) correlation matrix).
+* :math:`C_\text{th}`: flavio's **SM** covariance of the observables flagged ``theory: flavio`` (parameter
+  uncertainties, :func:`flavio.sm_covariance`), computed once and cached on disk; it is used at every point
+  (the usual approximation of flavio's FastLikelihood: the NP dependence of the theory error is neglected).
+  ``Delta_a_mu`` carries the WP25 SM error inside its measurement; pure-NP observables have none.
+* One-sided limits (``kind: upper_limit``): half-Gaussian at zero, :math:`\sigma = \text{limit}/1.645` at
+  90% CL, :math:`\chi^2 = (\max(\text{pred}, 0)/\sigma)^2`.
+
+Per-observable entries are the contributions :math:`r_i (C^{-1} r)_i`, which add up to the constraint's
+:math:`\chi^2` (for correlated observables one of them can be negative); ``"total"`` is their sum over
+all measured observables present in the predictions. Pulls are :math:`r_i/\sqrt{C_{ii}}`.
+
+Verdict per point (documented thresholds): the total :math:`\chi^2` with :math:`n` = number of measured
+observables used is turned into a p-value and a two-sided Gaussian significance :math:`Z`;
+``"consistent"`` if :math:`Z < 2`, ``"tension"`` if :math:`2 \le Z < 3`, ``"excluded"`` if :math:`Z \ge 3`.
+Note that the SM itself is in tension with the HFLAV R(D)–R(D*) average (§e).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats
+
+from observables.measurements import MeasurementSet, load
+
+__all__ = ["chi2", "log_likelihood", "pulls", "summary", "theory_covariance", "VERDICT_THRESHOLDS", "THEORY_SAMPLES"]
+
+#: significance thresholds (Gaussian sigma) of the verdicts "tension" and "excluded"
+VERDICT_THRESHOLDS = (2.0, 3.0)
+#: number of parameter samples flavio uses for the SM covariance
+THEORY_SAMPLES = 100
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("LQMODEL_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "lqmodel")
+    return Path(root) / "theory_covariance"
+
+
+def theory_covariance(names: Sequence[str], *, N: int = THEORY_SAMPLES, seed: int = 20261122) -> np.ndarray:
+    """flavio's SM covariance of toolkit observables ``names`` (cached on disk; deterministic for ``seed``).
+
+    Computed with ``flavio.sm_covariance`` from ``N`` random parameter points (~1 s per point for all
+    registered observables); the cache key holds the names, ``N``, ``seed`` and the flavio version.
+    """
+    from observables import flavio_backend as fb
+    from observables.registry import get
+
+    specs = [get(n) for n in names]
+    key = {"names": list(names), "N": int(N), "seed": int(seed), "flavio": fb.flavio_version(), "version": 1}
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
+    path = _cache_dir() / f"{digest}.npz"
+    if path.exists():
+        with np.load(path, allow_pickle=False) as d:
+            if json.loads(str(d["key"])) == key:
+                return np.array(d["cov"])
+    flavio = fb._import_flavio()
+    obs = [(s.flavio_name, *s.args) if s.args else s.flavio_name for s in specs]
+    state = np.random.get_state()
+    np.random.seed(seed)  # flavio samples with numpy's global generator; restored below
+    try:
+        cov = np.atleast_2d(np.asarray(flavio.sm_covariance(obs, N=N, threads=1), dtype=float))
+    finally:
+        np.random.set_state(state)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, key=json.dumps(key, sort_keys=True), cov=cov)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return cov
+
+
+def _prepare(predictions: Mapping[str, ArrayLike], vintage: str | None, theory: bool):
+    from observables.registry import get
+
+    for name in predictions:
+        get(name)  # unknown names -> KeyError with close matches
+    mset: MeasurementSet = load(vintage)
+    preds = {k: np.asarray(v, dtype=float) for k, v in predictions.items()}
+    shape = np.broadcast_shapes(*(v.shape for v in preds.values())) if preds else ()
+    used = [c for c in mset.constraints if any(o in preds for o in c.observables)]
+    th_names = [o for c in used if c.theory == "flavio" for o in c.observables if o in preds]
+    th_cov = theory_covariance(th_names) if (theory and th_names) else None
+    th_index = {n: i for i, n in enumerate(th_names)}
+    out = []
+    for c in used:
+        sel = [i for i, o in enumerate(c.observables) if o in preds]
+        names = [c.observables[i] for i in sel]
+        cov = c.covariance[np.ix_(sel, sel)].copy()
+        if th_cov is not None and c.theory == "flavio":
+            ti = [th_index[n] for n in names]
+            cov = cov + th_cov[np.ix_(ti, ti)]
+        pred = np.stack([np.broadcast_to(preds[n], shape) for n in names], axis=-1)
+        if c.kind == "upper_limit":
+            pred = np.maximum(pred, 0.0)
+        resid = pred - c.values[sel]
+        out.append((c, names, cov, resid))
+    return out, shape
+
+
+def chi2(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *, theory: bool = True) -> dict[str, np.ndarray]:
+    """Per-observable χ² contributions and ``"total"`` (arrays broadcast over points).
+
+    ``predictions``: toolkit observable name -> value(s). Observables without a measurement in the vintage
+    are ignored. ``theory=False`` drops flavio's SM theory covariance.
+    """
+    groups, shape = _prepare(predictions, vintage, theory)
+    out: dict[str, np.ndarray] = {}
+    total = np.zeros(shape)
+    for _, names, cov, resid in groups:
+        w = np.linalg.solve(cov, resid[..., None])[..., 0]
+        contrib = resid * w
+        for i, n in enumerate(names):
+            out[n] = contrib[..., i]
+        total = total + contrib.sum(axis=-1)
+    out["total"] = total
+    return out
+
+
+def log_likelihood(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *, theory: bool = True) -> np.ndarray:
+    r"""Gaussian :math:`\ln L = -\tfrac12[\chi^2 + \ln\det(2\pi C)]` summed over constraints (limits as half-Gaussians, normalised on pred >= 0)."""
+    groups, shape = _prepare(predictions, vintage, theory)
+    ll = np.zeros(shape)
+    for c, _, cov, resid in groups:
+        w = np.linalg.solve(cov, resid[..., None])[..., 0]
+        _, logdet = np.linalg.slogdet(2 * np.pi * cov)
+        norm = np.log(2.0) * resid.shape[-1] if c.kind == "upper_limit" else 0.0
+        ll = ll - 0.5 * ((resid * w).sum(axis=-1) + logdet) + norm
+    return ll
+
+
+def pulls(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *, theory: bool = True) -> dict[str, np.ndarray]:
+    r"""Pull :math:`(\text{pred} - \text{meas})/\sigma_\text{tot}` of each measured observable (limits: pred/σ)."""
+    groups, _ = _prepare(predictions, vintage, theory)
+    out = {}
+    for _, names, cov, resid in groups:
+        sig = np.sqrt(np.diag(cov))
+        for i, n in enumerate(names):
+            out[n] = resid[..., i] / sig[i]
+    return out
+
+
+def summary(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *, theory: bool = True) -> dict:
+    """χ², pulls, p-value, significance and verdict per point (see module docstring for thresholds)."""
+    c2 = chi2(predictions, vintage, theory=theory)
+    pl = pulls(predictions, vintage, theory=theory)
+    ndof = len(pl)
+    p = stats.chi2.sf(c2["total"], ndof) if ndof else np.ones_like(c2["total"])
+    z = stats.norm.isf(np.clip(p, 1e-300, 1.0) / 2.0)
+    lo, hi = VERDICT_THRESHOLDS
+    verdict = np.where(z < lo, "consistent", np.where(z < hi, "tension", "excluded"))
+    return {"chi2": c2, "pulls": pl, "ndof": ndof, "p_value": p, "significance": z, "verdict": verdict}
