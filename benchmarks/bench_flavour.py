@@ -1,0 +1,127 @@
+"""Benchmark of the flavour path: direct flavio calls versus the exact surrogates, on the same points.
+
+Run: ``python benchmarks/bench_flavour.py [--points 1000000] [--direct 20]``. In one run it
+
+1. builds (or loads from the cache) the surrogates of all registered observables at 1 TeV for a realistic
+   set of 17 WET coefficients (what a leptoquark point produces);
+2. draws random complex coefficients; times direct flavio predictions of the full observable vector on
+   the first ``--direct`` points and the surrogate (full vector + chi^2) on all ``--points`` points;
+3. reports the agreement surrogate vs flavio on the direct points and flavio's own integration spread
+   (default tolerance vs 100x tighter, same points) for the numerically integrated observables.
+
+Prints a table and writes ``benchmarks/output/bench_flavour.json``. Nothing here is a test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+SCALE = 1000.0
+WCS = {
+    "bctaunu": ["CVL_bctaunutau", "CSL_bctaunutau", "CT_bctaunutau", "CSL_bctaunumu", "CT_bctaunumu", "CVL_bcmunumu"],
+    "bsll": ["C9_bsmumu", "C10_bsmumu"],
+    "dipole": ["C7_mumu", "Cgamma_taumu", "Cgamma_mutau"],
+    "bsnunu": ["CL_bsnumunumu", "CL_bsnutaunutau", "CL_bsnumunutau"],
+    "mixing": ["CVLL_bsbs"],
+    "butaunu": ["CVL_butaunutau", "CSL_butaunutau"],
+}
+#: typical magnitudes of the random coefficients (units of the WCxf basis)
+SIZES = {"C7_mumu": 20.0, "Cgamma_taumu": 1e-9, "Cgamma_mutau": 1e-9, "CVLL_bsbs": 5e-12,
+         "C9_bsmumu": 0.3, "C10_bsmumu": 0.3}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--points", type=int, default=1_000_000)
+    ap.add_argument("--direct", type=int, default=20)
+    ap.add_argument("--spread-points", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+
+    from observables import flavio_backend as fb
+    from observables.likelihood import chi2
+    from observables.registry import OBSERVABLES
+    from observables.surrogate import get_surrogate
+
+    all_wcs = [w for ws in WCS.values() for w in ws]
+    t0 = time.perf_counter()
+    fb._import_flavio()
+    t_import = time.perf_counter() - t0
+
+    sur, build = {}, {}
+    for name, spec in OBSERVABLES.items():
+        wanted = [w for w in spec.wc_names if w in all_wcs]
+        t = time.perf_counter()
+        sur[name] = get_surrogate(name, SCALE, wanted)
+        build[name] = {"seconds": time.perf_counter() - t, "flavio_calls": sur[name].info["n_flavio_calls"],
+                       "n_wc": len(wanted)}
+
+    rng = np.random.default_rng(args.seed)
+    n = args.points
+    wc = {w: (rng.normal(0, SIZES.get(w, 0.1), n) + 1j * rng.normal(0, SIZES.get(w, 0.1), n)) for w in all_wcs}
+
+    # --- surrogate: full vector + chi^2 on all points -------------------------------------------------
+    t = time.perf_counter()
+    preds = {name: s({k: wc[k] for k in s.wc_names}) for name, s in sur.items()}
+    total = chi2(preds, theory=False)["total"]
+    t_sur = time.perf_counter() - t
+    assert total.shape == (n,)
+
+    # --- direct flavio on the first points ----------------------------------------------------------------
+    nd = args.direct
+    direct = {name: np.empty(nd) for name in OBSERVABLES}
+    t = time.perf_counter()
+    for i in range(nd):
+        point = {k: complex(v[i]) for k, v in wc.items()}
+        for name, s in sur.items():
+            direct[name][i] = fb.np_prediction(name, {k: point[k] for k in s.wc_names}, SCALE)
+    t_dir = time.perf_counter() - t
+
+    # --- agreement and flavio's own integration spread -------------------------------------------------
+    rows = {}
+    ns = min(args.spread_points, nd)
+    for name, spec in OBSERVABLES.items():
+        d, s = direct[name], preds[name][:nd]
+        scale = np.maximum(np.abs(d), 1e-300)
+        err = float(np.max(np.abs(s - d) / scale))
+        spread = 0.0
+        if spec.integrated:
+            with fb.integration_tolerance(0.01):
+                for i in range(ns):
+                    point = {k: complex(wc[k][i]) for k in sur[name].wc_names}
+                    tight = fb.np_prediction(name, point, SCALE)
+                    spread = max(spread, abs(d[i] - tight) / abs(tight))
+        rows[name] = {"max_rel_diff_surrogate_vs_flavio": err, "flavio_integration_spread": spread,
+                      "integrated": spec.integrated, **build[name]}
+
+    per_point_direct = t_dir / nd
+    per_point_sur = t_sur / n
+    result = {
+        "scale_GeV": SCALE, "n_wilson_coefficients": len(all_wcs), "n_observables": len(OBSERVABLES),
+        "flavio_import_seconds": t_import,
+        "direct_points": nd, "direct_seconds": t_dir, "direct_points_per_second": 1 / per_point_direct,
+        "surrogate_points": n, "surrogate_seconds_vector_plus_chi2": t_sur, "surrogate_points_per_second": 1 / per_point_sur,
+        "speedup": per_point_direct / per_point_sur,
+        "observables": rows, "cpu_count": os.cpu_count(),
+    }
+    print(f"flavio import {t_import:.1f} s; {len(all_wcs)} WCs at {SCALE:g} GeV; {len(OBSERVABLES)} observables")
+    print(f"direct flavio : {nd} points in {t_dir:.1f} s  -> {1 / per_point_direct:.3g} points/s (full vector)")
+    print(f"surrogate     : {n} points in {t_sur:.2f} s -> {1 / per_point_sur:.3g} points/s (full vector + chi2)")
+    print(f"speed-up      : {result['speedup']:.3g}")
+    print(f"{'observable':20s} {'max|sur-flavio|/flavio':>24s} {'flavio spread':>14s} {'build s':>8s} {'calls':>6s}")
+    for name, r in rows.items():
+        sp = f"{r['flavio_integration_spread']:.2e}" if r["integrated"] else "exact"
+        print(f"{name:20s} {r['max_rel_diff_surrogate_vs_flavio']:24.2e} {sp:>14s} {r['seconds']:8.1f} {r['flavio_calls']:6d}")
+    out = Path(__file__).resolve().parent / "output"
+    out.mkdir(exist_ok=True)
+    (out / "bench_flavour.json").write_text(json.dumps(result, indent=2))
+    print(f"written {out / 'bench_flavour.json'}")
+
+
+if __name__ == "__main__":
+    main()
