@@ -142,6 +142,12 @@ def _expr_small_splitting() -> sp.Expr:
     return _tidy(sp.series(expr, delta, 0, 2).removeO())
 
 
+def _expr_mu_per_m() -> sp.Expr:
+    # physics.md §b.3/§f.2: (mu_nu/mu_B) / m_nuN when SU(2)_H is broken only by a small splitting delta
+    mu = _expr_mu_nu_voloshin().subs(m_LQ, m_S)
+    return _tidy(sp.simplify(mu / _expr_small_splitting()))
+
+
 def _expr_delta_amu() -> sp.Expr:
     # mu^- -> t^C (-2/3) + S1^* (-1/3); L = tbar^C (l P_L + r P_R) mu S1 + h.c. (physics.md §c.5)
     return _tidy(dipole.anomalous_moment(-1, sp.Rational(-2, 3), sp.Rational(-1, 3), N_c, m_t, m_S, l_c, r_c, m_mu))
@@ -155,6 +161,7 @@ _REGISTRY: dict[str, tuple[Callable[[], sp.Expr], str]] = {
     "m_nuN": (m_nuN, "radiative Dirac mass [GeV] (L = -m nubar_L N_R + h.c.) with UV pole Delta and scale mu"),
     "m_nuN_symmetric": (m_nuN_symmetric, "m_nuN [GeV] for c_R = c_S = c (finite: F(m_S) - F(m_R))"),
     "m_nuN_small_splitting": (_expr_small_splitting, "m_nuN [GeV] to first order in delta = m_R2^2/m_S1^2 - 1"),
+    "mu_nu_per_m_nuN": (_expr_mu_per_m, "(mu_nu/mu_B)/m_nuN [1/GeV] for a small splitting delta (physics.md §f.2)"),
     "m_nuN_uv_pole": (m_nuN_uv_pole_coefficient, "coefficient of Delta in m_nuN: vanishes iff c_R = c_S"),
     "delta_amu_S1": (_expr_delta_amu, "Delta a_mu from S1 with top, L = tbar^C (l P_L + r P_R) mu S1 + h.c."),
     "B0_zero": (lambda: pv.B0_zero(m_b, m_S), "B0(0; m_b^2, m_S1^2) with pole Delta and scale mu"),

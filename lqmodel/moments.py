@@ -205,27 +205,37 @@ def compute_moments(point: "Point", *, precision: str = "double", dps: int = 50)
     if precision not in _PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; allowed: {', '.join(_PRECISIONS)}")
     _warn_kappa(point)
-    c_S, c_R = coupling_products(point)                         # (*B, 3, 3, 3)
     m_q = down_quark_masses(point.m_b)                          # (*Bb, 3)
     m_S1 = np.asarray(point.m_S1, dtype=float)[..., None]      # (*B, 1)
     m_R2 = np.asarray(point.m_R2, dtype=float)[..., None]
     if precision == "mp":
+        c_S, c_R = coupling_products(point)                     # (*B, 3, 3, 3)
         return _compute_mp(c_S, c_R, m_q, m_S1, m_R2, dps)
     m_e = _m_e()
-    x_S = (m_q / m_S1) ** 2
+    x_S = (m_q / m_S1) ** 2                                     # (*B, 3)
     x_R = (m_q / m_R2) ** 2
-    gS = numeric.g(x_S)                                          # (*B, 3)
-    gR = numeric.g(x_R)
-    wS = (m_e * m_q / (8.0 * math.pi**2) * gS / m_S1**2)[..., :, None, None]
-    wR = (m_e * m_q / (8.0 * math.pi**2) * gR / m_R2**2)[..., :, None, None]
-    mu = np.sum(np.conj(c_S) * wS + np.conj(c_R) * wR, axis=-3)
-    mqb = np.broadcast_to(m_q, np.broadcast_shapes(m_q.shape, x_S.shape))[..., :, None, None]
-    dF = numeric.delta_F(m_q, m_S1, m_R2)[..., :, None, None]
-    hR = numeric.h(x_R)[..., :, None, None]
-    dc = np.conj(c_R) - np.conj(c_S)
-    finite = np.sum(mqb * (np.conj(c_S) * dF - dc * hR), axis=-3)
-    pole = np.sum(mqb * dc, axis=-3)
-    scale = np.sum(mqb * (np.abs(c_R) + np.abs(c_S)), axis=-3)
+    mqb = np.broadcast_to(m_q, np.broadcast_shapes(m_q.shape, x_S.shape, x_R.shape))
+    wS = m_e * mqb / (8.0 * math.pi**2) * numeric.g(x_S) / m_S1**2
+    wR = m_e * mqb / (8.0 * math.pi**2) * numeric.g(x_R) / m_R2**2
+    dF = numeric.delta_F(m_q, m_S1, m_R2)
+    hR = numeric.h(x_R)
+    # factorised couplings: c_S^*[k,a,j] = sNR[k,j] sL[k,a], c_R^*[k,a,j] = rL[k,a] rNR[k,j]
+    mb_ = point.mass_basis()
+    sL = np.conj(-mb_.s1_dc_nuL)
+    sNR = mb_.s1_dc_NR
+    rL = np.conj(mb_.r2_d_nuL)
+    rNR = mb_.r2_d_NR
+
+    def contract(left, right, w):  # sum_k left[k,a] right[k,j] w[k]
+        return np.swapaxes(left * w[..., :, None], -1, -2) @ right
+
+    mu = contract(sL, sNR, wS) + contract(rL, rNR, wR)
+    # keep the c_S* dF term separate (never dF + h - h, which would lose the digits of a tiny splitting)
+    # (c_R - c_S)^* elementwise (products commute exactly, so equal couplings give exactly 0)
+    dc = rL[..., :, :, None] * rNR[..., :, None, :] - sL[..., :, :, None] * sNR[..., :, None, :]
+    finite = contract(sL, sNR, mqb * dF) - np.sum(dc * (mqb * hR)[..., :, None, None], axis=-3)
+    pole = np.sum(dc * mqb[..., :, None, None], axis=-3)
+    scale = contract(np.abs(rL), np.abs(rNR), mqb) + contract(np.abs(sL), np.abs(sNR), mqb)
     div = np.abs(pole) > UV_RTOL * scale
     m = np.where(div, np.nan + 0j, -N_C / (16.0 * math.pi**2) * finite)
     return Moments(mu_muB=mu, m_nuN_GeV=m, uv_divergent=div)

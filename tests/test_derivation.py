@@ -97,3 +97,14 @@ def test_registry():
         D.expression("mu_n")
     with pytest.raises(ValueError, match="unknown loop"):
         D.mu_nu_single("S3", S["c"], S["m_LQ"])
+
+
+def test_mu_per_m_nuN_small_splitting_f2():
+    # physics.md §f.2: mu_nu/mu_B = (4/3) g(x) m_e m_nuN / (delta m^2) at leading order in m_b^2/m^2,
+    # i.e. (4 pi / alpha) * (4 g / 3) * m_e m_nuN / m^2 for delta = alpha / (4 pi): the loop factor 4pi/alpha
+    # multiplies (not alpha/4pi as the talk slides [unverified] write)
+    e = D.expression("mu_nu_per_m_nuN")
+    mS, mb = 1e5, 4.18
+    val = float(e.subs({S["m_S1"]: mS, S["m_b"]: mb, S["m_e"]: M_E, S["delta"]: 1.0}))
+    gx = float(symbolic.loop_function("g", sp.Float((mb / mS) ** 2, 30)))
+    assert val * mS**2 / (M_E * gx) == pytest.approx(4 / 3, rel=1e-6)  # O(m_b^2/m^2 ln) corrections
