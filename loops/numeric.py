@@ -53,6 +53,8 @@ __all__ = [
     "F",
     "delta_F",
     "delta_h",
+    "delta_F_sq",
+    "delta_h_sq",
     "B0_zero_finite",
     "B0_zero_difference",
     "SERIES_RADIUS",
@@ -168,19 +170,20 @@ def F(m: ArrayLike, M: ArrayLike) -> np.ndarray:
     return np.log(M * M) + h((m / M) ** 2)
 
 
-def delta_h(m: ArrayLike, M1: ArrayLike, M2: ArrayLike) -> np.ndarray:
-    r""":math:`h(m^2/M_1^2) - h(m^2/M_2^2)` without cancellation (module docstring).
+def delta_h_sq(m: ArrayLike, A1: ArrayLike, A2: ArrayLike, dA: ArrayLike) -> np.ndarray:
+    r""":math:`h(m^2/A_1) - h(m^2/A_2)` from squared masses :math:`A_i` and their exact difference :math:`dA=A_1-A_2`.
 
     Both :math:`x_i\le 1/2`: exact rearrangement
-    :math:`[x_1 L (x_2-1) - \Delta x\ln x_2]/((x_1-1)(x_2-1))`, :math:`L=\mathrm{log1p}(\Delta x/x_2)`
-    (no cancellation there, since :math:`x-1-\ln x\ge0.19`); otherwise, for a relative splitting below
-    1/2, the divided difference :math:`\Delta x\int_0^1 g(x_2+s\Delta x)ds` by Gauss–Legendre; else the
-    plain difference. Exactly equal masses give exactly 0.
+    :math:`[x_1 L (x_2-1) - \Delta x\ln x_2]/((x_1-1)(x_2-1))`, :math:`L=\mathrm{log1p}(\Delta x/x_2)`,
+    :math:`\Delta x = -m^2\,dA/(A_1A_2)` (no cancellation, since :math:`x-1-\ln x\ge0.19` there);
+    otherwise, for a relative splitting below 1/2, the divided difference
+    :math:`\Delta x\int_0^1 g(x_2+s\Delta x)ds` by Gauss–Legendre; else the plain difference.
+    ``dA == 0`` gives exactly 0.
     """
-    m, M1, M2 = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (m, M1, M2)))
-    x1 = (m / M1) ** 2
-    x2 = (m / M2) ** 2
-    dx = m * m * (M2 - M1) * (M2 + M1) / (M1 * M1 * M2 * M2)
+    m, A1, A2, dA = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (m, A1, A2, dA)))
+    x1 = m * m / A1
+    x2 = m * m / A2
+    dx = -m * m * dA / (A1 * A2)
     out = np.zeros(np.shape(dx))
     same = dx == 0.0
     small = (np.maximum(x1, x2) <= 0.5) & ~same
@@ -198,14 +201,38 @@ def delta_h(m: ArrayLike, M1: ArrayLike, M2: ArrayLike) -> np.ndarray:
     return out[()] if out.ndim == 0 else out
 
 
+def delta_F_sq(m: ArrayLike, A1: ArrayLike, A2: ArrayLike, dA: ArrayLike) -> np.ndarray:
+    r""":math:`F(\sqrt{A_1}) - F(\sqrt{A_2})` from squared masses (GeV²) and their exact difference ``dA = A1 - A2``.
+
+    :math:`= \mathrm{log1p}(dA/A_2) + [h(m^2/A_1) - h(m^2/A_2)]`; use when :math:`A_1-A_2` is known more
+    accurately than the rounded :math:`A_i` (e.g. :math:`2r` for the eigenvalues of a mixing matrix).
+    """
+    A1 = np.asarray(A1, dtype=float)
+    A2 = np.asarray(A2, dtype=float)
+    dA = np.asarray(dA, dtype=float)
+    rel = dA / A2
+    # log1p for small splittings; the plain log of the ratio when A1 << A2 (1 + rel would cancel)
+    log_ratio = np.where(np.abs(rel) < 0.5, np.log1p(rel), np.log(A1 / A2))
+    return log_ratio + delta_h_sq(m, A1, A2, dA)
+
+
+def delta_h(m: ArrayLike, M1: ArrayLike, M2: ArrayLike) -> np.ndarray:
+    r""":math:`h(m^2/M_1^2) - h(m^2/M_2^2)` without cancellation (see :func:`delta_h_sq`)."""
+    M1 = np.asarray(M1, dtype=float)
+    M2 = np.asarray(M2, dtype=float)
+    return delta_h_sq(m, M1 * M1, M2 * M2, (M1 - M2) * (M1 + M2))
+
+
 def delta_F(m: ArrayLike, M1: ArrayLike, M2: ArrayLike) -> np.ndarray:
     r""":math:`F(M_1) - F(M_2)` for internal fermion mass ``m`` (GeV), accurate for any splitting.
 
     Equals :math:`B_0(0;m^2,M_2^2) - B_0(0;m^2,M_1^2)` (UV pole and :math:`\ln\mu` cancel).
-    For :math:`M\gg m`: :math:`\approx \ln(M_1^2/M_2^2)`.
+    For :math:`M\gg m`: :math:`\approx \ln(M_1^2/M_2^2)`. The splitting enters as
+    :math:`(M_1-M_2)(M_1+M_2)`, exact for floats that differ in the last bits.
     """
-    m, M1, M2 = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (m, M1, M2)))
-    return 2.0 * np.log1p((M1 - M2) / M2) + delta_h(m, M1, M2)
+    M1 = np.asarray(M1, dtype=float)
+    M2 = np.asarray(M2, dtype=float)
+    return delta_F_sq(m, M1 * M1, M2 * M2, (M1 - M2) * (M1 + M2))
 
 
 def B0_zero_finite(m1: ArrayLike, m2: ArrayLike, mu: ArrayLike) -> np.ndarray:

@@ -44,10 +44,18 @@ convention (physics.md §f.3), fixed so that real positive :math:`c` gives posit
 masses (:math:`M_N`, :math:`m_\nu`) are neglected in the loop; the same formulas hold for Dirac and
 Majorana N (the Majorana decay width doubles, physics.md §d.2, which is not this module's business).
 
-NOT INCLUDED: the S1–:math:`\tilde R_2^{-1/3}` mixing from :math:`\kappa` (physics.md §b.3 item 3: it
-produces Majorana :math:`\nu\nu` and :math:`NN` masses and active–active moments, not modelled here);
-a point with :math:`\kappa\neq0` triggers a :class:`KappaNotIncludedWarning`. QCD running of
-:math:`m_b` is not included (the user's ``m_b`` is used as given; physics.md §b.4).
+KAPPA (S1–:math:`\tilde R_2^{-1/3}` mixing, physics.md §a.3, §b.3 item 3) IS included for these
+:math:`\nu`–:math:`N` entries: ``m_S1`` and ``m_R2`` are then the diagonal entries of the charge −1/3 mass
+matrix (:func:`scalar_mixing`), and each loop's propagator becomes the weighted sum over the two mass
+eigenstates :math:`\lambda_\pm` (the S1 loop with :math:`|U_{S\pm}|^2`, the R2~ loop with
+:math:`|U_{R\pm}|^2`); the off-diagonal propagator does not contribute to :math:`\bar\nu_L N_R` (it needs
+two :math:`b_R` or two :math:`b_L` vertices). Hence :math:`F_k(m_S)-F_k(m_R)\to-(d/r)[F_k(\lambda_+)-F_k(\lambda_-)]`
+and :math:`h(x_{k,R})\to\sum_\pm|U_{R\pm}|^2 h(m_k^2/\lambda_\pm)` above. With degenerate diagonal
+masses, :math:`\kappa` alone gives no Dirac mass (it is the :math:`T^\pm` component of an SU(2)_H triplet
+spurion). NOT INCLUDED: the Majorana :math:`\nu_L\nu_L` and :math:`NN` masses and the active–active
+moments that :math:`\kappa` also induces (they are not part of :class:`Moments`); a point with
+:math:`\kappa\neq0` triggers a :class:`KappaNotIncludedWarning` saying so. QCD running of :math:`m_b` is
+not included (the user's ``m_b`` is used as given; physics.md §b.4).
 
 >>> from lqmodel.models import voloshin
 >>> m = compute_moments(voloshin(1000.0, 0.05, 1.0, "mu"))
@@ -77,6 +85,8 @@ __all__ = [
     "m_nuN_GeV",
     "down_quark_masses",
     "KappaNotIncludedWarning",
+    "ScalarMixing",
+    "scalar_mixing",
     "N_C",
     "UV_RTOL",
 ]
@@ -89,7 +99,8 @@ _PRECISIONS = ("double", "mp")
 
 
 class KappaNotIncludedWarning(UserWarning):
-    """The point has kappa != 0, whose S1–R2~ mixing is not included in the moments."""
+    """kappa != 0: its Majorana nu-nu / N-N masses and active-active moments are not computed (the nu–N
+    moments and masses do include the S1–R2~ mixing)."""
 
 
 @dataclass(frozen=True)
@@ -188,11 +199,78 @@ def m_nuN_GeV(c_S: ArrayLike, c_R: ArrayLike, m_q: ArrayLike, m_S1: ArrayLike, m
 def _warn_kappa(point: "Point") -> None:
     if np.any(np.asarray(point.kappa, dtype=float) != 0.0):
         warnings.warn(
-            "kappa != 0: the S1–R2~ mixing it induces (Majorana nu-nu and N-N masses, physics.md §b.3) is "
-            "not included; mu_nu and m_nuN are computed without it",
+            "kappa != 0: the S1–R2~^(-1/3) mixing is included in mu_nu and m_nuN (nu–N entries), but the "
+            "Majorana nu_L–nu_L and N–N masses and the active–active moments it also induces "
+            "(physics.md §b.3 item 3) are not computed by lqmodel.moments",
             KappaNotIncludedWarning,
             stacklevel=3,
         )
+
+
+def _vev() -> float:
+    from observables.parameters import value
+
+    return (math.sqrt(2.0) * value("G_F")) ** -0.5
+
+
+@dataclass(frozen=True)
+class ScalarMixing:
+    """Charge −1/3 scalar sector (S1*, R2~^(-1/3)) after kappa mixing; arrays of the point's batch shape.
+
+    ``lam_plus >= lam_minus`` are the squared mass eigenvalues (GeV²), ``dlam = lam_plus - lam_minus``
+    (formed without cancellation), ``w_R_plus`` / ``w_S_plus`` the weights |U|² of R2~^(-1/3) / S1* in the
+    heavier eigenstate (those in the lighter one are ``w_S_plus`` / ``w_R_plus``), and
+    ``d_over_r = w_R_plus - w_S_plus``.
+    """
+
+    lam_plus: np.ndarray
+    lam_minus: np.ndarray
+    dlam: np.ndarray
+    w_R_plus: np.ndarray
+    w_S_plus: np.ndarray
+    d_over_r: np.ndarray
+
+
+def scalar_mixing(m_S1: ArrayLike, m_R2: ArrayLike, kappa: ArrayLike, v: float | None = None) -> ScalarMixing:
+    r"""Diagonalise the charge −1/3 mass matrix in the basis :math:`(S_1^*, 	ilde R_2^{-1/3})`.
+
+    :math:`\mathcal M^2 = egin{pmatrix} m_{S_1}^2 & \kappa v/\sqrt2 \ \kappa v/\sqrt2 & m_{R}^2\end{pmatrix}`
+    from :math:`\kappa(	ilde R_2^\dagger H)S_1^\dagger` + h.c. with :math:`\langle H
+angle = (0, v/\sqrt2)`,
+    :math:`v = (\sqrt2 G_F)^{-1/2}` = 246.22 GeV (physics.md §a.3: :math:`	an2	heta = \sqrt2\kappa v/(m_R^2-m_S^2)`).
+    ``m_S1``, ``m_R2`` are the diagonal (Lagrangian) masses; the sign of the off-diagonal entry (a phase
+    convention) does not enter the weights. With :math:`d=(m_R^2-m_S^2)/2`, :math:`r=\sqrt{d^2+M_{12}^2}`:
+    :math:`\lambda_\pm = (m_S^2+m_R^2)/2 \pm r`, :math:`|U_{R+}|^2 = (r+d)/2r`, :math:`|U_{S+}|^2=(r-d)/2r`.
+    For :math:`\kappa = 0` the eigenvalues are the input masses squared exactly.
+
+    >>> mx = scalar_mixing(1000.0, 1200.0, 0.0)
+    >>> float(mx.lam_plus), float(mx.w_R_plus), float(mx.d_over_r)
+    (1440000.0, 1.0, 1.0)
+    """
+    m_S1 = np.asarray(m_S1, dtype=float)
+    m_R2 = np.asarray(m_R2, dtype=float)
+    kappa = np.asarray(kappa, dtype=float)
+    v = _vev() if v is None else v
+    A_S, A_R = m_S1 * m_S1, m_R2 * m_R2
+    d = 0.5 * (m_R2 - m_S1) * (m_R2 + m_S1)
+    M12 = kappa * v / math.sqrt(2.0)
+    det = A_S * A_R - M12 * M12
+    if np.any(det <= 0):
+        raise ValueError("kappa too large: the S1–R2~ mass matrix has a non-positive eigenvalue "
+                         "(need kappa^2 v^2 / 2 < m_S1^2 m_R2^2)")
+    r = np.hypot(d, M12)
+    nomix = M12 == 0.0
+    lam_p = np.where(nomix, np.maximum(A_S, A_R), 0.5 * (A_S + A_R) + r)
+    lam_m = np.where(nomix, np.minimum(A_S, A_R), det / lam_p)
+    dlam = np.where(nomix, np.abs(2.0 * d), 2.0 * r)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r_safe = np.where(r == 0.0, 1.0, r)
+        rpd = np.where(d >= 0, r + d, M12 * M12 / np.where(r - d == 0.0, 1.0, r - d))   # r + d, no cancellation
+        rmd = np.where(d <= 0, r - d, M12 * M12 / np.where(r + d == 0.0, 1.0, r + d))   # r - d
+        w_R = np.where(r == 0.0, 0.5, rpd / (2.0 * r_safe))
+        w_S = np.where(r == 0.0, 0.5, rmd / (2.0 * r_safe))
+        d_over_r = np.where(r == 0.0, 0.0, d / r_safe)
+    return ScalarMixing(lam_plus=lam_p, lam_minus=lam_m, dlam=dlam, w_R_plus=w_R, w_S_plus=w_S, d_over_r=d_over_r)
 
 
 def compute_moments(point: "Point", *, precision: str = "double", dps: int = 50) -> Moments:
@@ -204,21 +282,29 @@ def compute_moments(point: "Point", *, precision: str = "double", dps: int = 50)
     """
     if precision not in _PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; allowed: {', '.join(_PRECISIONS)}")
+    scalar_mixing(point.m_S1, point.m_R2, point.kappa)          # validates kappa (both precisions)
     _warn_kappa(point)
     m_q = down_quark_masses(point.m_b)                          # (*Bb, 3)
     m_S1 = np.asarray(point.m_S1, dtype=float)[..., None]      # (*B, 1)
     m_R2 = np.asarray(point.m_R2, dtype=float)[..., None]
     if precision == "mp":
         c_S, c_R = coupling_products(point)                     # (*B, 3, 3, 3)
-        return _compute_mp(c_S, c_R, m_q, m_S1, m_R2, dps)
+        kap = np.asarray(point.kappa, dtype=float)[..., None]
+        return _compute_mp(c_S, c_R, m_q, m_S1, m_R2, kap, dps)
     m_e = _m_e()
-    x_S = (m_q / m_S1) ** 2                                     # (*B, 3)
-    x_R = (m_q / m_R2) ** 2
-    mqb = np.broadcast_to(m_q, np.broadcast_shapes(m_q.shape, x_S.shape, x_R.shape))
-    wS = m_e * mqb / (8.0 * math.pi**2) * numeric.g(x_S) / m_S1**2
-    wR = m_e * mqb / (8.0 * math.pi**2) * numeric.g(x_R) / m_R2**2
-    dF = numeric.delta_F(m_q, m_S1, m_R2)
-    hR = numeric.h(x_R)
+    mix = scalar_mixing(point.m_S1, point.m_R2, point.kappa)
+    lp, lm = mix.lam_plus[..., None], mix.lam_minus[..., None]       # (*B, 1)
+    wRp, wSp = mix.w_R_plus[..., None], mix.w_S_plus[..., None]
+    x_p = m_q**2 / lp                                                 # (*B, 3)
+    x_m = m_q**2 / lm
+    mqb = np.broadcast_to(m_q, np.broadcast_shapes(m_q.shape, x_p.shape, x_m.shape))
+    gp, gm = numeric.g(x_p) / lp, numeric.g(x_m) / lm
+    pref = m_e * mqb / (8.0 * math.pi**2)
+    wS = pref * (wSp * gp + wRp * gm)                                 # S1 propagator: weights (w_S+, w_S-)
+    wR = pref * (wRp * gp + wSp * gm)                                 # R propagator: weights (w_R+, w_R-)
+    # sum_i (w_Si - w_Ri) F_k(lambda_i) = -(d/r) [F_k(lambda+) - F_k(lambda-)]   (= F(m_S) - F(m_R) at kappa=0)
+    D = -mix.d_over_r[..., None] * numeric.delta_F_sq(m_q, lp, lm, mix.dlam[..., None])
+    H = wRp * numeric.h(x_p) + wSp * numeric.h(x_m)                   # sum_i w_Ri h(x_{k,i})
     # factorised couplings: c_S^*[k,a,j] = sNR[k,j] sL[k,a], c_R^*[k,a,j] = rL[k,a] rNR[k,j]
     mb_ = point.mass_basis()
     sL = np.conj(-mb_.s1_dc_nuL)
@@ -230,10 +316,10 @@ def compute_moments(point: "Point", *, precision: str = "double", dps: int = 50)
         return np.swapaxes(left * w[..., :, None], -1, -2) @ right
 
     mu = contract(sL, sNR, wS) + contract(rL, rNR, wR)
-    # keep the c_S* dF term separate (never dF + h - h, which would lose the digits of a tiny splitting)
+    # keep the c_S* D term separate (never D + H - H, which would lose the digits of a tiny splitting);
     # (c_R - c_S)^* elementwise (products commute exactly, so equal couplings give exactly 0)
     dc = rL[..., :, :, None] * rNR[..., :, None, :] - sL[..., :, :, None] * sNR[..., :, None, :]
-    finite = contract(sL, sNR, mqb * dF) - np.sum(dc * (mqb * hR)[..., :, None, None], axis=-3)
+    finite = contract(sL, sNR, mqb * D) - np.sum(dc * (mqb * H)[..., :, None, None], axis=-3)
     pole = np.sum(dc * mqb[..., :, None, None], axis=-3)
     scale = contract(np.abs(rL), np.abs(rNR), mqb) + contract(np.abs(sL), np.abs(sNR), mqb)
     div = np.abs(pole) > UV_RTOL * scale
@@ -241,44 +327,59 @@ def compute_moments(point: "Point", *, precision: str = "double", dps: int = 50)
     return Moments(mu_muB=mu, m_nuN_GeV=m, uv_divergent=div)
 
 
-def _compute_mp(c_S, c_R, m_q, m_S1, m_R2, dps: int) -> Moments:
+def _compute_mp(c_S, c_R, m_q, m_S1, m_R2, kappa, dps: int) -> Moments:
+    """Independent high-precision path: eigenvalues, weights and B0 sums evaluated naively in mpmath at
+    ``dps + 40`` digits (no cancellation-avoiding rearrangement), rounded at the end."""
     import mpmath
 
     from loops import highprec
 
-    shape = np.broadcast_shapes(c_S.shape[:-3], m_q.shape[:-1], m_S1.shape[:-1], m_R2.shape[:-1])
+    shape = np.broadcast_shapes(c_S.shape[:-3], m_q.shape[:-1], m_S1.shape[:-1], m_R2.shape[:-1], kappa.shape[:-1])
     c_S = np.broadcast_to(c_S, shape + (3, 3, 3))
     c_R = np.broadcast_to(c_R, shape + (3, 3, 3))
     m_q = np.broadcast_to(m_q, shape + (3,))
     m_S1 = np.broadcast_to(m_S1, shape + (1,))
     m_R2 = np.broadcast_to(m_R2, shape + (1,))
+    kappa = np.broadcast_to(kappa, shape + (1,))
     mu_out = np.empty(shape + (3, 3), dtype=complex)
     m_out = np.empty(shape + (3, 3), dtype=complex)
     div_out = np.empty(shape + (3, 3), dtype=bool)
-    with mpmath.workdps(dps):
+    work = dps + 40
+    with mpmath.workdps(work):
         m_e = mpmath.mpf(_m_e())
+        v = mpmath.mpf(_vev())
         pi2 = mpmath.pi**2
         for idx in np.ndindex(*shape):
-            mS, mR = mpmath.mpf(m_S1[idx][0]), mpmath.mpf(m_R2[idx][0])
+            A_S, A_R = mpmath.mpf(m_S1[idx][0]) ** 2, mpmath.mpf(m_R2[idx][0]) ** 2
+            M12 = mpmath.mpf(kappa[idx][0]) * v / mpmath.sqrt(2)
+            d = (A_R - A_S) / 2
+            r = mpmath.sqrt(d * d + M12 * M12)
+            lams = [(A_S + A_R) / 2 + r, (A_S + A_R) / 2 - r]
+            if r == 0:
+                wR = [mpmath.mpf(1) / 2, mpmath.mpf(1) / 2]
+            else:
+                wR = [(r + d) / (2 * r), (r - d) / (2 * r)]
+            wS = [1 - wR[0], 1 - wR[1]]
             per_q = []
             for k in range(3):
                 mk = mpmath.mpf(m_q[idx][k])
-                gS = highprec.loop_function("g", (mk / mS) ** 2, dps)
-                gR = highprec.loop_function("g", (mk / mR) ** 2, dps)
-                dF = highprec.delta_F(mk, mS, mR, dps)
-                hR = highprec.h((mk / mR) ** 2, dps)
-                per_q.append((mk, gS, gR, dF, hR))
+                gl = [highprec.loop_function("g", mk**2 / lam, work) / lam for lam in lams]
+                # B0(0; m_k^2, lambda) - Delta - ln mu^2 = 1 - F  (mu = 1 GeV; the pole cancels when finite)
+                b0 = [1 - highprec.F(mk, mpmath.sqrt(lam), work) for lam in lams]
+                per_q.append((mk, gl, b0))
             for a in range(3):
                 for j in range(3):
                     mu = mpmath.mpc(0)
                     fin = mpmath.mpc(0)
                     pole = mpmath.mpc(0)
                     scale = mpmath.mpf(0)
-                    for k, (mk, gS, gR, dF, hR) in enumerate(per_q):
+                    for k, (mk, gl, b0) in enumerate(per_q):
                         cs = mpmath.conj(mpmath.mpc(c_S[idx][k, a, j]))
                         cr = mpmath.conj(mpmath.mpc(c_R[idx][k, a, j]))
-                        mu += m_e * mk / (8 * pi2) * (cs * gS / mS**2 + cr * gR / mR**2)
-                        fin += mk * (cs * dF - (cr - cs) * hR)
+                        mu += m_e * mk / (8 * pi2) * sum(
+                            (cs * wS[i] + cr * wR[i]) * gl[i] for i in range(2)
+                        )
+                        fin += mk * sum((cr * wR[i] - cs * wS[i]) * b0[i] for i in range(2))
                         pole += mk * (cr - cs)
                         scale += mk * (abs(cr) + abs(cs))
                     div = abs(pole) > UV_RTOL * scale

@@ -151,7 +151,54 @@ def test_low_level_functions_vectorised():
 
 def test_kappa_warns_and_bad_precision():
     p = voloshin(1000.0, 0.05, 1.0, "mu", kappa=10.0)
-    with pytest.warns(KappaNotIncludedWarning, match="kappa"):
+    with pytest.warns(KappaNotIncludedWarning, match="Majorana"):
         compute_moments(p)
     with pytest.raises(ValueError, match="unknown precision"):
         compute_moments(voloshin(1000.0, 0.05, 1.0, "mu"), precision="quad")
+    with pytest.raises(ValueError, match="kappa too large"):
+        compute_moments(voloshin(1000.0, 0.05, 1.0, "mu", kappa=6000.0))
+
+
+def _brute_force_kappa(mS, mR, kappa, c, m_b=4.18):
+    """Independent route: numpy eigh of the 2x2 mass matrix, then mpmath sums of the propagator-weighted
+    loop functions (mu) and of the weighted B0's (m_nuN; the pole cancels for c_R = c_S)."""
+    from observables.parameters import value
+
+    v = (math.sqrt(2) * value("G_F")) ** -0.5
+    lam, U = np.linalg.eigh(np.array([[mS**2, kappa * v / math.sqrt(2)], [kappa * v / math.sqrt(2), mR**2]]))
+    wS, wR = U[0] ** 2, U[1] ** 2
+    with mpmath.workdps(50):
+        me = mpmath.mpf(value("m_e"))
+        mu = me * m_b / (8 * mpmath.pi**2) * c * sum(
+            (wS[i] + wR[i]) * highprec.loop_function("g", m_b**2 / mpmath.mpf(lam[i])) / lam[i] for i in range(2))
+        b0 = [1 - highprec.F(m_b, mpmath.sqrt(lam[i])) for i in range(2)]
+        m = -3 * m_b / (16 * mpmath.pi**2) * c * sum((wR[i] - wS[i]) * b0[i] for i in range(2))
+    return float(mu), float(m)
+
+
+@pytest.mark.parametrize("mS,mR,kappa", [(1000.0, 1100.0, 200.0), (1100.0, 1000.0, -300.0), (1500.0, 1500.0, 100.0),
+                                         (800.0, 2000.0, 1000.0)])
+def test_kappa_mixing_vs_brute_force_diagonalisation(mS, mR, kappa):
+    p = voloshin_split(mS, mR, 0.05, 1.0, "mu", kappa=kappa)
+    with pytest.warns(KappaNotIncludedWarning):
+        got = compute_moments(p)
+    mu_ref, m_ref = _brute_force_kappa(mS, mR, kappa, 0.05)
+    assert got.mu_muB[MU, N1].real == pytest.approx(mu_ref, rel=1e-12)
+    if mS == mR:
+        # SU(2)_H-symmetric diagonal masses: kappa alone (the T^+- spurion) gives no Dirac nu-N mass
+        assert got.m_nuN_GeV[MU, N1] == 0.0
+        assert abs(m_ref) < 1e-25
+    else:
+        assert got.m_nuN_GeV[MU, N1].real == pytest.approx(m_ref, rel=1e-10)
+    with pytest.warns(KappaNotIncludedWarning):
+        mp = compute_moments(p, precision="mp")
+    np.testing.assert_allclose(mp.mu_muB, got.mu_muB, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(mp.m_nuN_GeV, got.m_nuN_GeV, rtol=1e-12, atol=1e-40)
+
+
+def test_kappa_to_zero_is_continuous():
+    base = compute_moments(voloshin_split(1000.0, 1000.0 * (1 + 1e-7), 0.05, 1.0, "mu"))
+    with pytest.warns(KappaNotIncludedWarning):
+        small = compute_moments(voloshin_split(1000.0, 1000.0 * (1 + 1e-7), 0.05, 1.0, "mu", kappa=1e-9))
+    assert small.mu_muB[MU, N1] == pytest.approx(base.mu_muB[MU, N1], rel=1e-13)
+    assert small.m_nuN_GeV[MU, N1] == pytest.approx(base.m_nuN_GeV[MU, N1], rel=1e-6)
