@@ -73,8 +73,9 @@ def parity_images(wc: WilsonCoefficients) -> list[dict[str, np.ndarray]]:
     """
     out = []
     for _, m in _IMAGES:
-        img = {dst: wc.right_handed_nu[src] for src, dst in m.items() if src in wc.right_handed_nu}
-        if any(np.any(v != 0) for v in img.values()):
+        img = {dst: wc.right_handed_nu[src] for src, dst in m.items()
+               if src in wc.right_handed_nu and np.any(wc.right_handed_nu[src] != 0)}
+        if img:
             out.append(img)
     return out
 
@@ -210,31 +211,40 @@ def chi2(predictions: Mapping[str, Any], vintage: str | None = None) -> dict[str
     return _chi2(predictions, vintage)
 
 
+def _chi2_theory(predictions, vintage, theory: bool):
+    from observables.likelihood import chi2 as _chi2
+
+    return _chi2(predictions, vintage, theory=theory)
+
+
 def _flavio_key(spec) -> str:
     if spec.args:
-        return f"{spec.flavio_name}[{','.join(f'{a:g}' for a in spec.args)}]"
+        return f"{spec.flavio_name}[{','.join(str(a) for a in spec.args)}]"
     return spec.flavio_name
 
 
-def flavour_summary(point, *, method: str = "surrogate", vintage: str | None = None) -> dict:
+def flavour_summary(point, names: Sequence[str] | None = None, *, method: str = "surrogate",
+                    vintage: str | None = None, theory: bool = True) -> dict:
     """JSON-ready flavour summary of a scalar point (``lqmodel point FILE --json --flavour``).
 
     ``{"observables": {flavio name (+"[qmin,qmax]"): value}, "chi2": {toolkit name: x, "total": x},
     "wilson_coefficients": {"scale": GeV, "eft": "WET", "basis": "flavio", "values": {name: value or
     [re, im]}}}`` plus ``"right_handed_nu"`` (non-zero N_R coefficients, same encoding) and
     ``"omitted_right_handed_nu"`` (non-zero N_R coefficients without a flavio image, not in the predictions).
+    ``names``: observables to include (default all registered); ``theory=False`` drops flavio's SM theory
+    covariance from the χ² (:func:`observables.likelihood.chi2`; building it costs ~1 min once per cache).
     """
     if point.batch_shape != ():
         raise ValueError(f"flavour_summary needs a scalar point, got batch shape {point.batch_shape}")
     _check_method(method)
-    specs = _specs(None)
-    preds = predict(point, None, method=method)
+    specs = _specs(names)
+    preds = predict(point, [s.name for s in specs], method=method)
     wc = match(point)
     rhn = {k: complex(v) for k, v in wc.right_handed_nu.items() if complex(v) != 0}
     enc = lambda v: v.real if v.imag == 0 else [v.real, v.imag]  # noqa: E731
     return {
         "observables": {_flavio_key(s): float(preds[s.name]) for s in specs},
-        "chi2": {k: float(v) for k, v in chi2(preds, vintage).items()},
+        "chi2": {k: float(v) for k, v in _chi2_theory(preds, vintage, theory).items()},
         "wilson_coefficients": wc.to_dict(),
         "right_handed_nu": {k: enc(v) for k, v in rhn.items()},
         "omitted_right_handed_nu": sorted(k for k in rhn if k not in _IMAGE_SOURCES),
