@@ -195,7 +195,11 @@ def _lookup(name: str) -> tuple[Callable[[], sp.Expr], str]:
         raise KeyError(f"unknown expression {name!r}.{hint} Use `lqmodel export --list` to see all.") from None
 
 
+#: bump whenever a registry expression's derivation changes (part of the disk-cache key)
+REGISTRY_VERSION = "lqmodel-derivation-2"
+
+
 def expression(name: str) -> sp.Expr:
-    """The named sympy expression (derived on first use, then cached on disk)."""
+    """The named sympy expression (derived on first use, then cached on disk, keyed by name and version)."""
     build = _lookup(name)[0]
-    return cached_derivation("lqmodel-expression", (name,), lambda: {"expr": build()})["expr"]
+    return cached_derivation("lqmodel-expression", (name, REGISTRY_VERSION), lambda: {"expr": build()})["expr"]
