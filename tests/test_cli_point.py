@@ -12,7 +12,6 @@ import pytest
 from lqmodel.cli import main
 
 HAS_MOMENTS = importlib.util.find_spec("lqmodel.moments") is not None
-HAS_FLAVOUR = importlib.util.find_spec("lqmodel.flavour") is not None
 needs_moments = pytest.mark.skipif(not HAS_MOMENTS, reason="lqmodel.moments not available yet")
 
 
@@ -94,17 +93,3 @@ def test_bp2prime_and_mismatch_benchmarks(capsys):
     assert d["mu_nu_muB"]["mu"] > 0
     code, out, _ = run(capsys, "point", "--benchmark", "BP2")
     assert code == 0 and "mu_B" in out and "2.69314e-11" in out
-
-
-@needs_moments
-@pytest.mark.flavio
-@pytest.mark.slow
-def test_flavour_option(capsys):
-    with bp2_file() as f:
-        code, out, err = run(capsys, "point", str(f), "--json", "--flavour")
-    if not HAS_FLAVOUR:
-        assert code == 2 and "lqmodel.flavour" in err and err.count("\n") == 1
-        return
-    assert code == 0, err
-    d = json.loads(out)
-    assert {"observables", "chi2", "wilson_coefficients"} <= set(d) and "total" in d["chi2"]
