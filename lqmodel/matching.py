@@ -364,12 +364,14 @@ def _boxes(mb, mS2, m232, m132, c, values, want) -> None:
     :math:`\Delta F=2` (:math:`(\bar q\gamma^\mu P_Lb)^2` etc.):
 
     .. math::
-        C_{VLL}^{bqbq} = \frac{(\sum_\alpha B_{b\alpha}B^*_{q\alpha})^2}{128\pi^2m_{S_1}^2}
-          + \frac{(\sum_\alpha D^N_{q\alpha}D^{N*}_{b\alpha})^2}{128\pi^2m_{R}^2},\quad
-        C_{VRR}^{bqbq} = \frac{(\sum\bar N_{b}\bar N^*_{q})^2}{128\pi^2m_{S_1}^2}
-          + \frac{(\sum D^\nu_{q}D^{\nu*}_{b})^2}{128\pi^2m_{R}^2} + \frac{(\sum D_{q}D^*_{b})^2}{128\pi^2m_{R^{2/3}}^2},
+        C_{VLL}^{bqbq} = -\frac{(\sum_\alpha B_{b\alpha}B^*_{q\alpha})^2}{128\pi^2m_{S_1}^2}
+          - \frac{(\sum_\alpha D^N_{q\alpha}D^{N*}_{b\alpha})^2}{128\pi^2m_{R}^2},\quad
+        C_{VRR}^{bqbq} = -\frac{(\sum\bar N_{b}\bar N^*_{q})^2}{128\pi^2m_{S_1}^2}
+          - \frac{(\sum D^\nu_{q}D^{\nu*}_{b})^2}{128\pi^2m_{R}^2} - \frac{(\sum D_{q}D^*_{b})^2}{128\pi^2m_{R^{2/3}}^2},
 
-    :math:`C_{VLR}^{bqbq} = 2(\sum B_bB_q^*)(\sum\bar N_b\bar N_q^*)/(128\pi^2m_{S_1}^2) + 2(\sum D^\nu_qD^{\nu*}_b)(\sum D^N_qD^{N*}_b)/(128\pi^2m_R^2)`.
+    :math:`C_{VLR}^{bqbq} = -2(\sum B_bB_q^*)(\sum\bar N_b\bar N_q^*)/(128\pi^2m_{S_1}^2) - 2(\sum D^\nu_qD^{\nu*}_b)(\sum D^N_qD^{N*}_b)/(128\pi^2m_R^2)`
+    (:math:`\mathcal L = C\,O`: the minus sign makes the LQ box add constructively to the SM :math:`B_s`
+    mixing amplitude in flavio, i.e. raise :math:`\Delta M_s` for CKM-like real couplings; tested).
     """
     A, B, R, Nb = mb.s1_uc_eL, mb.s1_dc_nuL, mb.s1_uc_eR, mb.s1_dc_NR
     D, Dv, DN = mb.r2_d_eL, mb.r2_d_nuL, mb.r2_d_NR
@@ -411,9 +413,11 @@ def _boxes(mb, mS2, m232, m132, c, values, want) -> None:
         r2_R = np.sum(Dv[..., lo, :] * np.conj(Dv[..., hi, :]), axis=-1)
         r2_L = np.sum(DN[..., lo, :] * np.conj(DN[..., hi, :]), axis=-1)
         r23_R = np.sum(D[..., lo, :] * np.conj(D[..., hi, :]), axis=-1)
-        values[f"CVLL_{name}"] = s1_L**2 / (loop2 * mS2) + r2_L**2 / (loop2 * m132)
-        values[f"CVRR_{name}"] = s1_R**2 / (loop2 * mS2) + r2_R**2 / (loop2 * m132) + r23_R**2 / (loop2 * m232)
-        values[f"CVLR_{name}"] = 2 * s1_L * s1_R / (loop2 * mS2) + 2 * r2_R * r2_L / (loop2 * m132)
+        # overall minus: in the Delta F = 2 box both fermion lines carry the loop momentum the same way
+        # (docs/matching.md §4), opposite to the Delta F = 1 box
+        values[f"CVLL_{name}"] = -(s1_L**2 / (loop2 * mS2) + r2_L**2 / (loop2 * m132))
+        values[f"CVRR_{name}"] = -(s1_R**2 / (loop2 * mS2) + r2_R**2 / (loop2 * m132) + r23_R**2 / (loop2 * m232))
+        values[f"CVLR_{name}"] = -(2 * s1_L * s1_R / (loop2 * mS2) + 2 * r2_R * r2_L / (loop2 * m132))
 
 
 # ----------------------------------------------------------------------------------------- dipoles

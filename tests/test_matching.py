@@ -150,7 +150,7 @@ def test_box_loop_integral_normalisation():
 
 def test_s1_box_and_mixing_structure():
     """LQ-LQ boxes: C9 = -C10 for left-handed couplings, magnitude sqrt2 X/(128 pi alpha G_F lambda_t m^2) (§c.5);
-    B_s mixing (sum y_b y_s*)^2/(128 pi^2 m^2)."""
+    B_s mixing -(sum y_b y_s*)^2/(128 pi^2 m^2) (L = C O; sign derived in docs/matching.md §4)."""
     y = np.zeros((3, 3), complex)
     y[2, 1], y[1, 1] = 0.5, 0.4
     m = 3000.0
@@ -165,7 +165,7 @@ def test_s1_box_and_mixing_structure():
     c9, c10 = complex(wc.values["C9_bsmumu"]), complex(wc.values["C10_bsmumu"])
     assert c9 == pytest.approx(-c10, rel=1e-12)
     assert abs(c9) == pytest.approx(mag, rel=1e-12)
-    assert complex(wc.values["CVLL_bsbs"]) == pytest.approx(X_q**2 / (128 * math.pi**2 * m**2), rel=1e-12)
+    assert complex(wc.values["CVLL_bsbs"]) == pytest.approx(-(X_q**2) / (128 * math.pi**2 * m**2), rel=1e-12)
 
 
 # ------------------------------------------------------------------------------------ dipoles / g-2
