@@ -469,7 +469,8 @@ class Point:
         r"""The same physics written in the other weak basis: :math:`y^{LL}_{up} = V^* y^{LL}_{down}`,
         :math:`\tilde y^{LR}_{up} = V \tilde y^{LR}_{down}` (and the inverse); other matrices unchanged.
 
-        The model tag becomes "general" when it changes the b-row entries the tag refers to.
+        The model tag is kept when its relation still holds in the new basis (e.g. a Voloshin point with only
+        b-row couplings), else it becomes "general".
         """
         _check_choice("quark_basis", basis, QUARK_BASES)
         if basis == self.quark_basis:
@@ -481,8 +482,10 @@ class Point:
             y_LL, yt_LR = V.conj() @ self.y_LL, V @ self.yt_LR
         else:
             y_LL, yt_LR = V.T @ self.y_LL, V.conj().T @ self.yt_LR
-        model = self.model if self.model == "s1" else "general"
-        return dataclasses.replace(self, y_LL=y_LL, yt_LR=yt_LR, quark_basis=basis, model=model)
+        try:  # keep the model tag when its relation still holds in the new basis
+            return dataclasses.replace(self, y_LL=y_LL, yt_LR=yt_LR, quark_basis=basis)
+        except PointError:
+            return dataclasses.replace(self, y_LL=y_LL, yt_LR=yt_LR, quark_basis=basis, model="general")
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict[str, Any]:

@@ -265,3 +265,20 @@ def test_vary_million_points_is_fast():
     p.mass_basis()
     assert p.batch_shape == (10**6,)
     assert time.perf_counter() - t < 10.0  # generous: shared 2-core machine; typically ~1 s
+
+
+@pytest.mark.skipif(__import__("importlib").util.find_spec("lqmodel.moments") is None, reason="lqmodel.moments not available")
+def test_moments_do_not_depend_on_the_basis_used_to_write_the_point():
+    """Physics is basis independent: the same point in the up basis gives the same mu_nu and m_nuN."""
+    from lqmodel.models import voloshin_split
+    from lqmodel.moments import compute_moments
+
+    p = voloshin_split(1000.0, 1300.0, 0.2 * np.exp(0.3j), 0.9, "tau", y1p=0.1)
+    q = p.to_quark_basis("up")
+    assert q.model == "voloshin" and q.quark_basis == "up"
+    a, b = compute_moments(p), compute_moments(q)
+    np.testing.assert_allclose(a.mu_muB, b.mu_muB, rtol=1e-12, atol=1e-30)
+    np.testing.assert_allclose(a.m_nuN_GeV, b.m_nuN_GeV, rtol=1e-12, atol=1e-30)
+    r = random_point("down")  # general couplings: also the S1-only and R2-only pieces
+    np.testing.assert_allclose(compute_moments(r).mu_muB, compute_moments(r.to_quark_basis("up")).mu_muB,
+                               rtol=1e-10, atol=1e-25)
