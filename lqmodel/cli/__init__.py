@@ -58,6 +58,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly, as Unix tools do
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (CLIError, ValueError, KeyError, TypeError, OSError) as exc:
         print(f"lqmodel {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
