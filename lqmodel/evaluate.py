@@ -165,9 +165,11 @@ class PointEvaluator:
         return u
 
     # ---- main-process preparation --------------------------------------------------------------
-    def prepare(self, base, config=None) -> None:
-        """Warm the on-disk caches (surrogates, detector fits) in the calling process, so that workers
-        only read them: evaluate the first point of every chunk-independent mass/M_N combination."""
+    def prepare(self, base, config=None, executor=None) -> None:
+        """Warm the on-disk caches (flavour surrogates, detector fits, theory covariance) before the
+        chunks run, so that workers only read them: the base point at every scanned mass (grid values;
+        for random sampling the range ends) and its SM reference. With an ``executor`` the surrogates are
+        built in parallel, one task per observable (each worker imports flavio once)."""
         from lqmodel.point import vary
 
         point = resolve_base(base)
@@ -182,7 +184,32 @@ class PointEvaluator:
         if samples:
             mesh = np.meshgrid(*samples.values(), indexing="ij")
             point = vary(point, {k: m.ravel() for k, m in zip(samples, mesh)})
-        self._evaluate_point(point)
+        futures = []
+        if executor is not None and self.observables is not None:
+            futures = [executor.submit(_warm_flavour, point, name, self.method) for name in self.observable_names()]
+        try:
+            self._evaluate_point(point) if not futures else self._warm_local(point)
+            for f in futures:
+                f.result()
+        finally:
+            for f in futures:
+                f.cancel()
+        if futures:
+            self._evaluate_point(point)
+
+    def _warm_local(self, point) -> None:
+        """What the calling process warms while the workers build surrogates: moments, detector fits."""
+        cols: dict[str, np.ndarray] = {}
+        from lqmodel.moments import compute_moments
+
+        shape = point.batch_shape
+        n = int(np.prod(shape)) if shape else 1
+        flat = _flattener(shape, n)
+        mom = compute_moments(point)
+        for a, l in enumerate(LEPTONS):
+            cols[f"mu_{l}_N1_muB"] = flat(np.abs(mom.mu_muB[..., a, 0])).astype(float)
+        if self.neutrino:
+            self._neutrino(point, cols, flat, n, [])
 
     # ---- evaluation ------------------------------------------------------------------------------
     def __call__(self, base, assignments: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -196,7 +223,7 @@ class PointEvaluator:
 
         shape = point.batch_shape
         n = int(np.prod(shape)) if shape else 1
-        flat = lambda a: np.broadcast_to(np.asarray(a), shape).reshape(n)  # noqa: E731
+        flat = _flattener(shape, n)
         cols: dict[str, np.ndarray] = {}
         mom = compute_moments(point)
         for a, l in enumerate(LEPTONS):
@@ -301,6 +328,25 @@ _ASTRO = ("red-giant", "globular", "n_eff", "bbn", "sn1987a", "stellar", "supern
 def _is_astro(name: str) -> bool:
     n = name.lower()
     return any(a in n for a in _ASTRO)
+
+
+def _flattener(shape: tuple, n: int):
+    """a -> 1-d array of the n points (a already flat, or broadcastable to the batch shape)."""
+
+    def flat(a):
+        a = np.asarray(a)
+        if a.shape == (n,):
+            return a
+        return np.broadcast_to(a, shape).reshape(n)
+
+    return flat
+
+
+def _warm_flavour(point, name: str, method: str) -> None:
+    """Worker task of :meth:`PointEvaluator.prepare`: build (and cache) the surrogates of one observable
+    for ``point`` and its SM reference."""
+    _predict_with_fallback(point, [name], method)
+    _predict_with_fallback(_sm_point(point), [name], method)
 
 
 def _verdict_strings(n: int, parts: Sequence[tuple[np.ndarray, str]]) -> np.ndarray:

@@ -113,6 +113,7 @@ def _plot(config, table_path, stem) -> list[str]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import numpy as np
 
     from lqmodel.evaluate import resolve_base
     from lqmodel.plotting.maps import plot_map
@@ -124,9 +125,14 @@ def _plot(config, table_path, stem) -> list[str]:
     y = config.plot.get("y", names[1] if names[1] != x else names[0])
     base = resolve_base(config.base)
     lepton = config.evaluation.get("lepton") or base.lepton
+    cl = float(config.evaluation.get("cl", 0.9))
+    m_b = np.unique(np.asarray(base.m_b, dtype=float))
+    subtitle = (f"XENON1T/XENONnT at {100 * cl:.0f}% CL; flavour exclusions at $\\Delta\\chi^2 > 4$"
+                + (f"; $m_b = {m_b[0]:g}$ GeV" if m_b.size == 1 and "m_b" not in names else ""))
     fig = plot_map(
         table_path, x, y, lepton=lepton, scales={r.name: r.scale for r in config.parameters},
-        parameters=names, fix=config.plot.get("fix") or {}, title=config.title or None, out=stem,
+        parameters=names, fix=config.plot.get("fix") or {}, title=config.title or None, subtitle=subtitle,
+        out=stem,
     )
     plt.close(fig)
     return [str(stem.with_suffix(".png")), str(stem.with_suffix(".pdf"))]

@@ -6,8 +6,9 @@ masses shown in TeV, M_N in keV):
 * iso-lines of the transition moment :math:`|\mu_{\alpha N_1}|` (thin grey, labelled in mu_B);
 * the XENON1T-level band, ``xenon1t_low_muB <= mu <= xenon1t_high_muB`` (filled green);
 * the R(D*) 1σ and 2σ regions, :math:`\chi^2_{R(D^*)} \le 1, 4` (filled blue; one observable, 1 dof);
-* exclusions (hatched, at :math:`\Delta\chi^2 > 4` against the SM, i.e. 2σ for one parameter):
-  R(K(*)) (sum over the R_K / R_K* bins), :math:`(g-2)_\mu`, B→Kνν̄ (B→K(*)νν̄ branching ratios);
+* exclusions (hatched, at :math:`\Delta\chi^2 > 4` against the SM, i.e. 2σ for one parameter): all
+  flavour observables together (``dchi2_total``), R(K(*)) (sum over the R_K / R_K* bins),
+  :math:`(g-2)_\mu`, B→Kνν̄ (B→K(*)νν̄ branching ratios) — each drawn only where it excludes something;
 * direct-detection exclusions, hatched: ``mu > xenonnt_limit_muB`` (XENONnT) and ``mu > lab_limit_muB``
   (the strongest applicable laboratory limit, named in the legend); the strongest bound of any kind
   (``limit_muB``, e.g. stellar cooling) as a dash-dotted boundary, so it does not hide the rest.
@@ -40,6 +41,7 @@ C_RK = "#D55E00"
 C_GM2 = "#E69F00"
 C_KNN = "#CC79A7"
 C_NT = "0.25"
+C_FLAV = "#8B0000"
 C_LIM = "0.45"
 
 
@@ -220,6 +222,13 @@ _STYLE = {
 def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle, mu_levels):
     mu_cols = {l: f"mu_{l}_N1_muB" for l in ("e", "mu", "tau") if f"mu_{l}_N1_muB" in df.columns}
     fig, ax = plt.subplots(figsize=(6.4, 5.6), layout="constrained")
+    ax.set_xscale("log" if scales[x] == "log" else "linear")
+    ax.set_yscale("log" if scales[y] == "log" else "linear")
+    ax.set_xlabel(axis_label(x))
+    ax.set_ylabel(axis_label(y))
+    xd, yd = _display(x, df[x].to_numpy(float)), _display(y, df[y].to_numpy(float))
+    ax.set_xlim(xd.min(), xd.max())
+    ax.set_ylim(yd.min(), yd.max())
     handles: list[Any] = []
 
     mu = df[mu_cols[lepton]].to_numpy(float) if lepton in mu_cols else None
@@ -232,6 +241,9 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
             data.contourf(ax, Z, levels=[1.0, 4.0], colors=[C_RDS], alpha=0.18)
             handles += [Patch(facecolor=C_RDS, alpha=0.45, label=r"$R(D^*)$ $1\sigma$"),
                         Patch(facecolor=C_RDS, alpha=0.18, label=r"$R(D^*)$ $2\sigma$")]
+        else:  # say so rather than silently drawing nothing
+            handles.append(Patch(facecolor="none", edgecolor="none",
+                                 label=rf"$R(D^*)$ $2\sigma$ not reached (min $\chi^2$ = {np.nanmin(Z):.1f})"))
     # 2. XENON1T band
     if mu is not None and {"xenon1t_low_muB", "xenon1t_high_muB"} <= set(df.columns):
         low, high = df["xenon1t_low_muB"].to_numpy(float), df["xenon1t_high_muB"].to_numpy(float)
@@ -246,6 +258,7 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
                              label=rf"XENON1T band, $|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|\in[{lo_s},{hi_s}]\,\mu_B$"))
     # 3. flavour exclusions (Delta chi2 > 4)
     for pattern, color, hatch, label in (
+        (r"^dchi2_total$", C_FLAV, "..", r"flavour, $\Delta\chi^2_{\rm tot} > 4$"),
         (r"^dchi2_R_K", C_RK, "xx", r"$R_{K^{(*)}}$ excl. ($2\sigma$)"),
         (r"^dchi2_(Delta_)?a_mu$", C_GM2, "\\\\\\", r"$(g-2)_\mu$ excl. ($2\sigma$)"),
         (r"^dchi2_.*[Nn]unu", C_KNN, "||", r"$B\to K^{(*)}\nu\bar\nu$ excl. ($2\sigma$)"),
@@ -267,7 +280,7 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
         if np.isfinite(lim).any():
             Z = data.field(np.nan_to_num(_safe_log_ratio(mu, lim), nan=-10, neginf=-10, posinf=10))
             if _hatched(data, ax, Z, 0.0, C_LIM, "\\\\"):
-                name = _mode(df, lab_col.replace("_muB", "_name"))
+                name = _short(_mode(df, lab_col.replace("_muB", "_name")))
                 handles.append(Patch(facecolor="none", edgecolor=C_LIM, hatch="\\\\",
                                      label=f"{name} excl. ($>{_sci(np.nanmin(lim))}\\,\\mu_B$)"))
     if mu is not None and lab_col != "limit_muB" and "limit_muB" in df.columns:
@@ -278,7 +291,7 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
             if np.nanmin(Z) < 0 < np.nanmax(Z):
                 data.contour(ax, Z, levels=[0.0], colors=["k"], linewidths=1.3, linestyles="-.")
                 handles.append(Line2D([], [], color="k", lw=1.3, ls="-.",
-                                      label=f"{_mode(df, 'limit_name')} ($|\\mu| = {_sci(np.nanmin(lim))}\\,\\mu_B$)"))
+                                      label=f"{_short(_mode(df, 'limit_name'))} ($|\\mu| = {_sci(np.nanmin(lim))}\\,\\mu_B$)"))
     # 5. iso-lines of mu
     if mu is not None and np.nanmax(mu) > 0:
         lm = np.log10(np.where(mu > 0, mu, np.nan))
@@ -291,17 +304,10 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
         levels = [lv for lv in levels if np.nanmin(lm) < lv < np.nanmax(lm)]
         if levels:
             cs = data.contour(ax, Z, levels=levels, colors="0.35", linewidths=0.7, linestyles="--")
-            ax.clabel(cs, fmt=lambda v: rf"$10^{{{int(round(v))}}}\,\mu_B$", fontsize=8, inline=True)
+            _label_lines(ax, cs, [rf"$10^{{{int(round(v))}}}\,\mu_B$" for v in levels])
             handles.append(Line2D([], [], color="0.35", lw=0.7, ls="--",
                                   label=rf"$|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|$ contours"))
 
-    ax.set_xscale("log" if scales[x] == "log" else "linear")
-    ax.set_yscale("log" if scales[y] == "log" else "linear")
-    ax.set_xlabel(axis_label(x))
-    ax.set_ylabel(axis_label(y))
-    xd, yd = _display(x, df[x].to_numpy(float)), _display(y, df[y].to_numpy(float))
-    ax.set_xlim(xd.min(), xd.max())
-    ax.set_ylim(yd.min(), yd.max())
     ax.tick_params(which="both", direction="in", top=True, right=True)
     sub = subtitle or ""
     if chosen:
@@ -313,6 +319,39 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
     if handles:
         fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     return fig
+
+
+def _label_lines(ax, cs, texts: Sequence[str]) -> None:
+    """Label each contour level on its longest segment at the point nearest the centre of the axes,
+    rotated along the line, on a white box (matplotlib's automatic placement tends to clip labels at
+    the frame); lines that only clip a corner stay unlabelled."""
+    fig = ax.figure
+    fig.canvas.draw()  # final limits and transforms
+    for path, text in zip(cs.get_paths(), texts):
+        if len(path.vertices) < 2:
+            continue
+        seg = max(path.to_polygons(closed_only=False), key=len)
+        if len(seg) < 2:
+            continue
+        axes_xy = ax.transAxes.inverted().transform(ax.transData.transform(seg))
+        k = int(np.argmin(np.sum((axes_xy - 0.5) ** 2, axis=1)))  # the vertex nearest the centre
+        if not (0.07 < axes_xy[k, 0] < 0.93 and 0.07 < axes_xy[k, 1] < 0.93):
+            continue  # a short line in a corner: no room for a label
+        a, b = seg[max(k - 1, 0)], seg[min(k + 1, len(seg) - 1)]
+        (xa, ya), (xb, yb) = ax.transData.transform(a), ax.transData.transform(b)
+        angle = math.degrees(math.atan2(yb - ya, xb - xa))
+        if angle > 90:
+            angle -= 180
+        elif angle < -90:
+            angle += 180
+        ax.text(seg[k][0], seg[k][1], text, rotation=angle, rotation_mode="anchor", ha="center", va="center",
+                fontsize=8, color="0.3", clip_on=True, zorder=5,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
+
+
+def _short(name: str) -> str:
+    """'Red-giant branch tip (omega Cen)' -> 'Red-giant branch tip' (legend space)."""
+    return name.split(" (")[0]
 
 
 def _mode(df, col: str) -> str:

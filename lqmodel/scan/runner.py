@@ -9,8 +9,9 @@ spawned processes and dask workers can import it)::
 the config) and ``assignments`` maps :func:`lqmodel.point.vary` names to float arrays of the chunk's
 ``n`` points. Optional attributes: ``units`` (column -> unit; "1" dimensionless, "" no unit: flags and labels), ``spec()`` (a
 JSON-ready description that enters the scan fingerprint — give one whenever the evaluator has options)
-and ``prepare(base, config)`` (called once in the calling process before any chunk is dispatched, e.g.
-to build on-disk caches that workers then only read).
+and ``prepare(base, config, executor=None)`` (called once in the calling process before any chunk is
+dispatched, with the executor the chunks will use (None: serial), e.g. to build on-disk caches in
+parallel that workers then only read).
 
 Each row of the table holds ``point`` (the global point index), the scanned parameter values (columns
 named as the parameters) and the evaluator's columns. The table does not depend on the executor, the
@@ -131,8 +132,6 @@ def run_scan(
         "parameters": {r.name: parameter_unit(r.name) for r in config.parameters},
         "evaluator": spec, "status": "running",
     })
-    if todo and hasattr(evaluator, "prepare"):
-        evaluator.prepare(config.base, config)
     units_eval = dict(getattr(evaluator, "units", {}) or {})
     meta = {"fingerprint": fingerprint, "parameters": list(config.parameter_names)}
     bar = _progress_bar(sampler.n_chunks, len(done), progress)
@@ -149,13 +148,21 @@ def run_scan(
         if bar is not None:
             bar.update(1)
 
+    def prepare(ex: Executor | None) -> None:
+        if hasattr(evaluator, "prepare"):
+            t = time.perf_counter()
+            evaluator.prepare(config.base, config, executor=ex)
+            store.write_manifest({"prepare_s": round(time.perf_counter() - t, 3)})
+
     try:
         if todo:
             if isinstance(executor, Executor):
+                prepare(executor)
                 _run_parallel(executor, evaluator, config, sampler, todo, write, max_in_flight)
             else:
                 kind = executor or config.executor
                 with make_executor(kind, config.workers, config.dask_address) as ex:
+                    prepare(ex)
                     if ex is None:
                         for i in todo:
                             write(i, evaluate_chunk(evaluator, config.base, sampler.chunk(i), config.y1_over_y2))

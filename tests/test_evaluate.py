@@ -1,0 +1,101 @@
+"""The per-point pipeline of the coupling maps (lqmodel.evaluate.PointEvaluator).
+
+References: the closed-form Voloshin-limit moment of physics.md §b.2 written out here
+(mu/mu_B = m_e m_b y1 y2 g(x)/(4 pi^2 m^2), g(x) = (x - 1 - ln x)/(x - 1)^2, x = m_b^2/m^2) and its
+vanishing Dirac mass; the SU(2)_H structure (only the lepton carrying y2 gets a moment); the physics
+statement of physics.md §d.5 that XENONnT excludes the XENON1T-preferred band (so no band point survives
+it); flavio itself for the flavour columns.
+"""
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+pytest.importorskip("lqmodel.moments", reason="lqmodel.moments (loops engineer) not available yet")
+
+from lqmodel.evaluate import PointEvaluator, resolve_base  # noqa: E402
+from observables.parameters import value  # noqa: E402
+
+BASE = {"model": "voloshin", "m_S1": 1000.0, "m_R2": 1000.0, "y1": 0.05, "y2": 1.0, "lepton": "mu", "m_b": 4.18}
+
+
+def _grid(n=5):
+    y1, y2 = np.meshgrid(np.logspace(-3, 0, n), np.logspace(-2, 0.4, n), indexing="ij")
+    return {"y1": y1.ravel(), "y2": y2.ravel()}
+
+
+def _mu_closed_form(y1y2, m, m_b=4.18):
+    x = m_b**2 / m**2
+    g = (x - 1 - math.log(x)) / (x - 1) ** 2
+    return value("m_e") * m_b * y1y2 * g / (4 * math.pi**2 * m**2)
+
+
+def test_moment_columns_match_the_closed_form():
+    ev = PointEvaluator(observables=None, neutrino=False)
+    a = _grid()
+    cols = ev(BASE, a)
+    np.testing.assert_allclose(cols["mu_mu_N1_muB"], _mu_closed_form(a["y1"] * a["y2"], 1000.0), rtol=1e-9)
+    assert np.all(cols["mu_e_N1_muB"] == 0) and np.all(cols["mu_tau_N1_muB"] == 0)
+    # SU(2)_H limit: the one-loop Dirac mass cancels (physics.md §b.2)
+    assert np.all(np.abs(cols["m_nuN_mu_N1_GeV"]) < 1e-12 * np.abs(a["y1"] * a["y2"]) * 4.18)
+    assert set(cols) <= set(ev.units) and ev.units["mu_mu_N1_muB"] == "mu_B"
+
+
+def test_evaluator_pickles_and_has_a_stable_spec():
+    ev = PointEvaluator(observables=None, cl=0.9)
+    back = pickle.loads(pickle.dumps(ev))
+    assert back == ev and back.spec() == ev.spec()
+    assert PointEvaluator(observables=None, cl=0.95).spec() != ev.spec()
+
+
+def test_bad_options_are_one_line_errors():
+    with pytest.raises(ValueError, match="unknown evaluation option 'colour'"):
+        PointEvaluator.from_options({"colour": "red"})
+    with pytest.raises(ValueError, match="cl must be in"):
+        PointEvaluator(cl=1.5)
+    with pytest.raises(ValueError, match="lepton must be one of"):
+        PointEvaluator(lepton="nu")
+
+
+def test_neutrino_verdicts():
+    from observables.neutrino import fit
+
+    ev = PointEvaluator(observables=None, neutrino=True)
+    a = _grid(7)
+    cols = ev(BASE, a)
+    b1 = fit.band("xenon1t", "mu", [0.0], 0.9)
+    nt = fit.band("xenonnt", "mu", [0.0], 0.9)["high_muB"][0]
+    mu = cols["mu_mu_N1_muB"]
+    np.testing.assert_array_equal(cols["in_xenon1t_band"], (mu >= b1["low_muB"][0]) & (mu <= b1["high_muB"][0]))
+    np.testing.assert_array_equal(cols["excluded_xenonnt"], mu > nt)
+    assert cols["in_xenon1t_band"].any() and (~cols["in_xenon1t_band"]).any()
+    # physics.md §d.5: XENONnT excludes the XENON1T-preferred band, so nothing in the band is viable
+    assert not np.any(cols["in_xenon1t_band"] & ~cols["excluded_xenonnt"])
+    assert not cols["viable"].any()
+    assert set(np.unique(cols["verdict"])) >= {"below XENON1T band"}
+    assert all(v == "viable" or "XENON" in v or "limits" in v for v in cols["verdict"])
+
+
+@pytest.mark.flavio
+@pytest.mark.slow
+def test_flavour_columns_agree_with_flavio():
+    pytest.importorskip("lqmodel.flavour", reason="lqmodel.flavour not available yet")
+    from lqmodel.flavour import predict
+    from lqmodel.point import vary
+
+    ev = PointEvaluator(neutrino=False)
+    a = {"y1": np.array([0.05, 0.3]), "y2": np.array([1.0, 0.2])}
+    cols = ev(BASE, a)
+    base = resolve_base(BASE)
+    names = ev.observable_names()
+    for k in range(2):
+        direct = predict(vary(base, {"y1": a["y1"][k], "y2": a["y2"][k]}), list(names), method="flavio")
+        for n in names:
+            assert cols[n][k] == pytest.approx(float(np.asarray(direct[n])), rel=1e-4, abs=1e-15), n
+    assert np.all(np.isfinite(cols["chi2_total"]))
+    # Delta chi2 against the SM vanishes as the couplings do
+    tiny = ev(BASE, {"y1": np.array([1e-9]), "y2": np.array([1e-9])})
+    assert abs(tiny["dchi2_total"][0]) < 1e-6
