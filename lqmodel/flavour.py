@@ -101,7 +101,8 @@ def predict(point, names: Sequence[str] | None = None, *, method: str = "surroga
     """
     _check_method(method)
     specs = _specs(names)
-    needed = set().union(*(s.wc_names for s in specs)) | _IMAGE_SOURCES
+    needed = set().union(*(s.wc_names for s in specs))
+    needed |= {src for _, m in _IMAGES for src, dst in m.items() if dst in needed}
     wc = match(point, names=needed)
     if method == "surrogate":
         return _predict_surrogate(specs, wc)

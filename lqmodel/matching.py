@@ -239,6 +239,47 @@ def box_function(x: Any) -> np.ndarray:
     return out[()] if out.ndim == 0 else out
 
 
+# ----------------------------------------------------------------------------------------- sparse helpers
+class _Sparse:
+    """A (*B, 3, 3) coupling matrix whose identically-zero entries are skipped (returned as None)."""
+
+    def __init__(self, M: np.ndarray) -> None:
+        self.M = M
+        self.nz = np.any(M != 0, axis=tuple(range(M.ndim - 2))) if M.ndim > 2 else (M != 0)
+
+    def e(self, i: int, j: int):
+        return self.M[..., i, j] if self.nz[i, j] else None
+
+    def ce(self, i: int, j: int):
+        return np.conj(self.M[..., i, j]) if self.nz[i, j] else None
+
+
+def _mul(*xs):
+    """Product of the factors, None (= identically zero) if any factor is None."""
+    if any(x is None for x in xs):
+        return None
+    out = xs[0]
+    for x in xs[1:]:
+        out = out * x
+    return out
+
+
+def _add(*xs):
+    """Sum of the non-None terms, None if all are None."""
+    terms = [x for x in xs if x is not None]
+    if not terms:
+        return None
+    out = terms[0]
+    for x in terms[1:]:
+        out = out + x
+    return out
+
+
+def _rowsum(P: _Sparse, i: int, Q: _Sparse, k: int):
+    r""":math:`\sum_\alpha P_{i\alpha}Q^*_{k\alpha}` (None if every term vanishes)."""
+    return _add(*(_mul(P.e(i, a), Q.ce(k, a)) for a in range(3)))
+
+
 # ----------------------------------------------------------------------------------------- tree level
 def _cc_tree(mb, mS2, m232, c, values, rhn, want) -> None:
     r"""Charged currents :math:`d_j\to u_i\ell\nu` and :math:`d_j\to u_i\ell N` at tree level.
@@ -255,35 +296,34 @@ def _cc_tree(mb, mS2, m232, c, values, rhn, want) -> None:
     In the down basis :math:`A = V^*y^{LL}`, :math:`B=-y^{LL}`, so
     :math:`C_{VL} = y^{LL}_{b\nu}(V y^{LL*})_{c\tau}/(4\sqrt2G_FV_{cb}m^2)` — physics.md §c.2.
     """
-    A, B, R, Nb = mb.s1_uc_eL, mb.s1_dc_nuL, mb.s1_uc_eR, mb.s1_dc_NR
-    D, U = mb.r2_d_eL, mb.r2_u_NR
+    A, B, R, Nb = mb["A"], mb["B"], mb["R"], mb["Nb"]
+    D, U = mb["D"], mb["U"]
     V, GF = c["V"], c["GF"]
     for i, u in enumerate(UP[:2]):
         for j, d in enumerate(DOWN):
-            nS = 4 * _SQRT2 * GF * V[i, j] * mS2
-            nR = 4 * _SQRT2 * GF * V[i, j] * m232
+            inv_nS = 1.0 / (4 * _SQRT2 * GF * V[i, j] * mS2)
+            inv_nR = 1.0 / (4 * _SQRT2 * GF * V[i, j] * m232)
             for l, lep in enumerate(LEPTONS):
-                tags = [f"{d}{u}{lep}nu{nu}" for nu in LEPTONS] + [f"{d}{u}{lep}N{k + 1}" for k in range(3)]
-                if not any(want(f"{o}_{t}") for t in tags for o in ("CVL", "CSL", "CT", "CSR", "CVR")):
-                    continue
-                Ac, Rc, Dc = np.conj(A[..., i, l]), np.conj(R[..., i, l]), np.conj(D[..., j, l])
+                Ac, Rc, Dc = A.ce(i, l), R.ce(i, l), D.ce(j, l)
                 for a, nu in enumerate(LEPTONS):
                     tag = f"{d}{u}{lep}nu{nu}"
                     if not (want(f"CVL_{tag}") or want(f"CSL_{tag}") or want(f"CT_{tag}")):
                         continue
-                    csl = Rc * B[..., j, a] / nS
-                    values[f"CVL_{tag}"] = -Ac * B[..., j, a] / nS
+                    csl = _mul(Rc, B.e(j, a), inv_nS)
+                    cvl = _mul(Ac, B.e(j, a), inv_nS)
+                    values[f"CVL_{tag}"] = None if cvl is None else -cvl
                     values[f"CSL_{tag}"] = csl
-                    values[f"CT_{tag}"] = -0.25 * csl
+                    values[f"CT_{tag}"] = None if csl is None else -0.25 * csl
                 for k in range(3):
                     tag = f"{d}{u}{lep}N{k + 1}"
                     if not (want(f"CSR_{tag}") or want(f"CT_{tag}") or want(f"CVR_{tag}")):
                         continue
-                    s1_s = Ac * Nb[..., j, k] / nS
-                    r2_s = Dc * U[..., i, k] / nR
-                    rhn[f"CSR_{tag}"] = s1_s + r2_s
-                    rhn[f"CT_{tag}"] = -0.25 * s1_s + 0.25 * r2_s
-                    rhn[f"CVR_{tag}"] = -Rc * Nb[..., j, k] / nS
+                    s1_s = _mul(Ac, Nb.e(j, k), inv_nS)
+                    r2_s = _mul(Dc, U.e(i, k), inv_nR)
+                    cvr = _mul(Rc, Nb.e(j, k), inv_nS)
+                    rhn[f"CSR_{tag}"] = _add(s1_s, r2_s)
+                    rhn[f"CT_{tag}"] = _add(None if s1_s is None else -0.25 * s1_s, None if r2_s is None else 0.25 * r2_s)
+                    rhn[f"CVR_{tag}"] = None if cvr is None else -cvr
 
 
 def _nc_prefactor(c, qi: int, qj: int) -> complex:
@@ -292,6 +332,10 @@ def _nc_prefactor(c, qi: int, qj: int) -> complex:
     V = c["V"]
     lam = V[2, qj] * np.conj(V[2, qi])
     return 4 * c["GF"] / _SQRT2 * lam * c["alpha_b"] / (4 * math.pi)
+
+
+def _neg(x):
+    return None if x is None else -x
 
 
 def _nc_tree(mb, mS2, m232, m132, c, values, rhn, want) -> None:
@@ -309,43 +353,47 @@ def _nc_tree(mb, mS2, m232, m132, c, values, rhn, want) -> None:
     as in physics.md §c.4; for ``CR`` the derivation gives :math:`\propto\tilde y_{si}\tilde y^*_{bj}`
     (physics.md §c.4 writes the transpose; see docs/matching.md §3).
     """
-    B, Nb, D, Dv, DN = mb.s1_dc_nuL, mb.s1_dc_NR, mb.r2_d_eL, mb.r2_d_nuL, mb.r2_d_NR
+    B, Nb, D, Dv, DN = mb["B"], mb["Nb"], mb["D"], mb["Dv"], mb["DN"]
     for q in (1, 0):  # s, d
         Nq = _nc_prefactor(c, q, 2)
+        fS, fR13, fR23 = 1.0 / (4 * mS2 * Nq), 1.0 / (4 * m132 * Nq), 1.0 / (4 * m232 * Nq)
         tag_q = f"b{DOWN[q]}"
         for a, la in enumerate(LEPTONS):  # barred
             for bb, lb in enumerate(LEPTONS):  # unbarred
-                if not any(want(f"{n}_{tag_q}nu{lb}nu{la}") for n in ("CL", "CR")) and not any(
-                        want(f"{n}_{tag_q}{lb}{la}") for n in ("C9p", "C10p")):
-                    continue
-                values[f"CL_{tag_q}nu{lb}nu{la}"] = np.conj(B[..., q, a]) * B[..., 2, bb] / (4 * mS2 * Nq)
-                values[f"CR_{tag_q}nu{lb}nu{la}"] = -np.conj(Dv[..., 2, a]) * Dv[..., q, bb] / (4 * m132 * Nq)
-                c9p = -np.conj(D[..., 2, a]) * D[..., q, bb] / (4 * m232 * Nq)
-                values[f"C9p_{tag_q}{lb}{la}"] = c9p
-                values[f"C10p_{tag_q}{lb}{la}"] = -c9p
+                if want(f"CL_{tag_q}nu{lb}nu{la}"):
+                    values[f"CL_{tag_q}nu{lb}nu{la}"] = _mul(B.ce(q, a), B.e(2, bb), fS)
+                if want(f"CR_{tag_q}nu{lb}nu{la}"):
+                    values[f"CR_{tag_q}nu{lb}nu{la}"] = _neg(_mul(Dv.ce(2, a), Dv.e(q, bb), fR13))
+                if want(f"C9p_{tag_q}{lb}{la}") or want(f"C10p_{tag_q}{lb}{la}"):
+                    c9p = _neg(_mul(D.ce(2, a), D.e(q, bb), fR23))
+                    values[f"C9p_{tag_q}{lb}{la}"] = c9p
+                    values[f"C10p_{tag_q}{lb}{la}"] = _neg(c9p)
         # N_R operators
-        if not any(want(k) for k in _rhn_names_nc(tag_q)):
-            continue
         for a in range(3):
             for bb in range(3):
                 Na, Nbn = f"N{a + 1}", f"N{bb + 1}"
-                # (N_a-bar ... N_b): vector, N current right-handed
-                rhn[f"CR_{tag_q}{Nbn}{Na}"] = np.conj(Nb[..., q, a]) * Nb[..., 2, bb] / (4 * mS2 * Nq)
-                rhn[f"CL_{tag_q}{Nbn}{Na}"] = -np.conj(DN[..., 2, a]) * DN[..., q, bb] / (4 * m132 * Nq)
+                if want(f"CR_{tag_q}{Nbn}{Na}"):  # (N_a-bar gamma (1+g5) N_b), s_R b_R
+                    rhn[f"CR_{tag_q}{Nbn}{Na}"] = _mul(Nb.ce(q, a), Nb.e(2, bb), fS)
+                if want(f"CL_{tag_q}{Nbn}{Na}"):
+                    rhn[f"CL_{tag_q}{Nbn}{Na}"] = _neg(_mul(DN.ce(2, a), DN.e(q, bb), fR13))
         for a, la in enumerate(LEPTONS):  # (nu_a-bar P_R N_k)
             for k in range(3):
                 Nk = f"N{k + 1}"
-                s1 = np.conj(B[..., q, a]) * Nb[..., 2, k] / (mS2 * Nq)
-                r2 = np.conj(Dv[..., 2, a]) * DN[..., q, k] / (m132 * Nq)
-                rhn[f"CSR_{tag_q}{Nk}nu{la}"] = -0.5 * s1 - 0.5 * r2
-                rhn[f"CTR_{tag_q}{Nk}nu{la}"] = 0.125 * s1 - 0.125 * r2
+                if not (want(f"CSR_{tag_q}{Nk}nu{la}") or want(f"CTR_{tag_q}{Nk}nu{la}")):
+                    continue
+                s1 = _mul(B.ce(q, a), Nb.e(2, k), 4 * fS)
+                r2 = _mul(Dv.ce(2, a), DN.e(q, k), 4 * fR13)
+                rhn[f"CSR_{tag_q}{Nk}nu{la}"] = _add(_mul(s1, -0.5), _mul(r2, -0.5))
+                rhn[f"CTR_{tag_q}{Nk}nu{la}"] = _add(_mul(s1, 0.125), _mul(r2, -0.125))
         for k in range(3):  # (N_k-bar P_L nu_b)
             for bb, lb in enumerate(LEPTONS):
                 Nk = f"N{k + 1}"
-                s1 = np.conj(Nb[..., q, k]) * B[..., 2, bb] / (mS2 * Nq)
-                r2 = np.conj(DN[..., 2, k]) * Dv[..., q, bb] / (m132 * Nq)
-                rhn[f"CSL_{tag_q}nu{lb}{Nk}"] = -0.5 * s1 - 0.5 * r2
-                rhn[f"CTL_{tag_q}nu{lb}{Nk}"] = 0.125 * s1 - 0.125 * r2
+                if not (want(f"CSL_{tag_q}nu{lb}{Nk}") or want(f"CTL_{tag_q}nu{lb}{Nk}")):
+                    continue
+                s1 = _mul(Nb.ce(q, k), B.e(2, bb), 4 * fS)
+                r2 = _mul(DN.ce(2, k), Dv.e(q, bb), 4 * fR13)
+                rhn[f"CSL_{tag_q}nu{lb}{Nk}"] = _add(_mul(s1, -0.5), _mul(r2, -0.5))
+                rhn[f"CTL_{tag_q}nu{lb}{Nk}"] = _add(_mul(s1, 0.125), _mul(r2, -0.125))
 
 
 # ----------------------------------------------------------------------------------------- boxes
@@ -373,8 +421,8 @@ def _boxes(mb, mS2, m232, m132, c, values, want) -> None:
     (:math:`\mathcal L = C\,O`: the minus sign makes the LQ box add constructively to the SM :math:`B_s`
     mixing amplitude in flavio, i.e. raise :math:`\Delta M_s` for CKM-like real couplings; tested).
     """
-    A, B, R, Nb = mb.s1_uc_eL, mb.s1_dc_nuL, mb.s1_uc_eR, mb.s1_dc_NR
-    D, Dv, DN = mb.r2_d_eL, mb.r2_d_nuL, mb.r2_d_NR
+    A, B, R, Nb = mb["A"], mb["B"], mb["R"], mb["Nb"]
+    D, Dv, DN = mb["D"], mb["Dv"], mb["DN"]
     loop = 64 * math.pi**2
     hb = None
     # Delta F = 1
@@ -384,40 +432,40 @@ def _boxes(mb, mS2, m232, m132, c, values, want) -> None:
         if not any(want(f"{n}_{tag_q}{l1}{l2}") for n in ("C9", "C10", "C9p", "C10p")
                    for l1 in LEPTONS for l2 in LEPTONS):
             continue
+        BB = _rowsum(B, 2, B, q)
+        NN = _rowsum(Nb, 2, Nb, q)
+        if BB is None and NN is None:
+            continue
         if hb is None:
             hb = box_function(c["m_up"] ** 2 / mS2[..., None])  # (*B, 3): internal u, c, t
-        BB = np.sum(B[..., 2, :] * np.conj(B[..., q, :]), axis=-1)
-        NN = np.sum(Nb[..., 2, :] * np.conj(Nb[..., q, :]), axis=-1)
+        pref = -1.0 / (loop * mS2 * 2 * Nq)
         for be, lbe in enumerate(LEPTONS):  # barred
             for bp, lbp in enumerate(LEPTONS):  # unbarred
-                AA = np.sum(hb * np.conj(A[..., :, be]) * A[..., :, bp], axis=-1)
-                RR = np.sum(hb * np.conj(R[..., :, be]) * R[..., :, bp], axis=-1)
-                # coefficient c of (q-bar gamma P_X b)(l_be-bar gamma P_Y l_bp); P_L lepton: C9=-C10=c/(2N)
-                cLL, cLR = -BB * AA / (loop * mS2), -BB * RR / (loop * mS2)
-                cRL, cRR = -NN * AA / (loop * mS2), -NN * RR / (loop * mS2)
                 name = f"{tag_q}{lbp}{lbe}"
                 if not any(want(f"{n}_{name}") for n in ("C9", "C10", "C9p", "C10p")):
                     continue
-                values[f"C9_{name}"] = values.get(f"C9_{name}", 0) + (cLL + cLR) / (2 * Nq)
-                values[f"C10_{name}"] = values.get(f"C10_{name}", 0) + (-cLL + cLR) / (2 * Nq)
-                values[f"C9p_{name}"] = values.get(f"C9p_{name}", 0) + (cRL + cRR) / (2 * Nq)
-                values[f"C10p_{name}"] = values.get(f"C10p_{name}", 0) + (-cRL + cRR) / (2 * Nq)
+                AA = _add(*(_mul(hb[..., u], A.ce(u, be), A.e(u, bp)) for u in range(3)))
+                RR = _add(*(_mul(hb[..., u], R.ce(u, be), R.e(u, bp)) for u in range(3)))
+                # c_XY/(2N): quark chirality X, lepton chirality Y; P_L lepton: C9 = -C10
+                cLL, cLR = _mul(BB, AA, pref), _mul(BB, RR, pref)
+                cRL, cRR = _mul(NN, AA, pref), _mul(NN, RR, pref)
+                for key, val in ((f"C9_{name}", _add(cLL, cLR)), (f"C10_{name}", _add(_neg(cLL), cLR)),
+                                 (f"C9p_{name}", _add(cRL, cRR)), (f"C10p_{name}", _add(_neg(cRL), cRR))):
+                    values[key] = _add(values.get(key), val)
     # Delta F = 2: names "bsbs" <-> (s-bar b)^2, "bdbd" <-> (d-bar b)^2, "sdsd" <-> (d-bar s)^2
     loop2 = 128 * math.pi**2
     for hi, lo in ((2, 1), (2, 0), (1, 0)):
         name = f"{DOWN[hi]}{DOWN[lo]}{DOWN[hi]}{DOWN[lo]}"
         if not any(want(f"{n}_{name}") for n in ("CVLL", "CVRR", "CVLR")):
             continue
-        s1_L = np.sum(B[..., hi, :] * np.conj(B[..., lo, :]), axis=-1)
-        s1_R = np.sum(Nb[..., hi, :] * np.conj(Nb[..., lo, :]), axis=-1)
-        r2_R = np.sum(Dv[..., lo, :] * np.conj(Dv[..., hi, :]), axis=-1)
-        r2_L = np.sum(DN[..., lo, :] * np.conj(DN[..., hi, :]), axis=-1)
-        r23_R = np.sum(D[..., lo, :] * np.conj(D[..., hi, :]), axis=-1)
+        s1_L, s1_R = _rowsum(B, hi, B, lo), _rowsum(Nb, hi, Nb, lo)
+        r2_R, r2_L, r23_R = _rowsum(Dv, lo, Dv, hi), _rowsum(DN, lo, DN, hi), _rowsum(D, lo, D, hi)
+        fS, f13, f23 = -1.0 / (loop2 * mS2), -1.0 / (loop2 * m132), -1.0 / (loop2 * m232)
         # overall minus: in the Delta F = 2 box both fermion lines carry the loop momentum the same way
         # (docs/matching.md §4), opposite to the Delta F = 1 box
-        values[f"CVLL_{name}"] = -(s1_L**2 / (loop2 * mS2) + r2_L**2 / (loop2 * m132))
-        values[f"CVRR_{name}"] = -(s1_R**2 / (loop2 * mS2) + r2_R**2 / (loop2 * m132) + r23_R**2 / (loop2 * m232))
-        values[f"CVLR_{name}"] = -(2 * s1_L * s1_R / (loop2 * mS2) + 2 * r2_R * r2_L / (loop2 * m132))
+        values[f"CVLL_{name}"] = _add(_mul(s1_L, s1_L, fS), _mul(r2_L, r2_L, f13))
+        values[f"CVRR_{name}"] = _add(_mul(s1_R, s1_R, fS), _mul(r2_R, r2_R, f13), _mul(r23_R, r23_R, f23))
+        values[f"CVLR_{name}"] = _add(_mul(s1_L, s1_R, 2 * fS), _mul(r2_R, r2_L, 2 * f13))
 
 
 # ----------------------------------------------------------------------------------------- dipoles
@@ -439,14 +487,26 @@ def _generic_dipole(a, b, m_F, Q_F, Q_phi, m_phi2, N_c, m_lep, e):
     """
     from loops import numeric as ln
 
-    x = m_F**2 / m_phi2[..., None]  # (*B, nF)
-    G = Q_F * ln.g_F(x) - Q_phi * ln.g_phi(x)
-    FQ = Q_F * ln.f_F(x) - Q_phi * ln.f_phi(x)
-    ac, bc = np.conj(a), np.conj(b)
-    enh = np.einsum("...f,...fj,...fi->...ji", m_F * G, ac, b)
-    non_a = np.einsum("...f,...fj,...fi->...ji", FQ, ac, a) * m_lep[None, :]
-    non_b = np.einsum("...f,...fj,...fi->...ji", FQ, bc, b) * m_lep[:, None]
-    return -e * N_c / (32 * math.pi**2 * m_phi2[..., None, None]) * (enh + non_a + non_b)
+    a, b = _Sparse(np.asarray(a)), _Sparse(np.asarray(b))
+    shape = np.shape(m_phi2)
+    out = np.zeros(shape + (3, 3), dtype=complex)
+    pref = -e * N_c / (32 * math.pi**2 * m_phi2)
+    m_F = np.broadcast_to(m_F, shape + (np.shape(m_F)[-1],))
+    for f in range(m_F.shape[-1]):
+        if not (a.nz[f].any() or b.nz[f].any()):
+            continue
+        mf = m_F[..., f]
+        x = mf**2 / m_phi2
+        G = Q_F * ln.g_F(x) - Q_phi * ln.g_phi(x)
+        FQ = Q_F * ln.f_F(x) - Q_phi * ln.f_phi(x)
+        for j in range(3):
+            for i in range(3):
+                term = _add(_mul(mf * G, a.ce(f, j), b.e(f, i)),
+                            _mul(m_lep[i] * FQ, a.ce(f, j), a.e(f, i)),
+                            _mul(m_lep[j] * FQ, b.ce(f, j), b.e(f, i)))
+                if term is not None:
+                    out[..., j, i] += pref * term
+    return out
 
 
 def lepton_dipoles(point, *, mb=None) -> np.ndarray:
@@ -520,15 +580,9 @@ def _dipole_values(point, mb, values) -> None:
 
 
 # ----------------------------------------------------------------------------------------- entry point
-def _rhn_names_nc(tag_q: str) -> list[str]:
-    out = []
-    for a in range(1, 4):
-        for b in range(1, 4):
-            out += [f"CR_{tag_q}N{b}N{a}", f"CL_{tag_q}N{b}N{a}"]
-        for lep in LEPTONS:
-            out += [f"CSR_{tag_q}N{a}nu{lep}", f"CTR_{tag_q}N{a}nu{lep}", f"CSL_{tag_q}nu{lep}N{a}",
-                    f"CTL_{tag_q}nu{lep}N{a}"]
-    return out
+def _as_complex(v, shape) -> np.ndarray:
+    a = np.asarray(v, dtype=complex)
+    return a if a.shape == shape else np.broadcast_to(a, shape)
 
 
 def match(point, names: Collection[str] | None = None) -> WilsonCoefficients:
@@ -553,25 +607,29 @@ def match(point, names: Collection[str] | None = None) -> WilsonCoefficients:
     mS2 = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape) ** 2
     m132 = np.broadcast_to(np.asarray(point.m_R2, dtype=float), shape) ** 2
     m232 = np.broadcast_to(np.asarray(point.m_R2_23_value, dtype=float), shape) ** 2
-    values: dict[str, np.ndarray] = {}
-    rhn: dict[str, np.ndarray] = {}
+    sp = {k: _Sparse(np.asarray(getattr(mb, f))) for k, f in (
+        ("A", "s1_uc_eL"), ("B", "s1_dc_nuL"), ("R", "s1_uc_eR"), ("Nb", "s1_dc_NR"),
+        ("D", "r2_d_eL"), ("U", "r2_u_NR"), ("Dv", "r2_d_nuL"), ("DN", "r2_d_NR"))}
+    values: dict[str, Any] = {}
+    rhn: dict[str, Any] = {}
     wanted = None if names is None else frozenset(names)
 
     def want(name: str) -> bool:
         return wanted is None or name in wanted
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        _cc_tree(mb, mS2, m232, c, values, rhn, want)
-        _nc_tree(mb, mS2, m232, m132, c, values, rhn, want)
-        _boxes(mb, mS2, m232, m132, c, values, want)
+        _cc_tree(sp, mS2, m232, c, values, rhn, want)
+        _nc_tree(sp, mS2, m232, m132, c, values, rhn, want)
+        _boxes(sp, mS2, m232, m132, c, values, want)
     if any(want(f"C7_{l}{l}") for l in LEPTONS) or any(
             want(f"Cgamma_{l}{k}") for l in LEPTONS for k in LEPTONS if k != l):
         _dipole_values(point, mb, values)
     if wanted is not None:
         values = {k: v for k, v in values.items() if k in wanted}
         rhn = {k: v for k, v in rhn.items() if k in wanted}
-    values = {k: np.broadcast_to(np.asarray(v, dtype=complex), shape).copy() for k, v in values.items()}
-    rhn = {k: np.broadcast_to(np.asarray(v, dtype=complex), shape).copy() for k, v in rhn.items()}
+    zero = np.broadcast_to(np.zeros((), dtype=complex), shape)  # read-only view: identically zero
+    values = {k: zero if v is None else _as_complex(v, shape) for k, v in values.items()}
+    rhn = {k: zero if v is None else _as_complex(v, shape) for k, v in rhn.items()}
     for d in (values, rhn):
         for k, v in d.items():
             if not np.all(np.isfinite(v)):
