@@ -9,28 +9,30 @@ Static (fast):
 * they are committed WITHOUT outputs (no outputs, no execution counts).
 
 Executed (``@pytest.mark.notebook``, ``@pytest.mark.slow``): each notebook runs in a fresh ``python3``
-kernel (nbclient + ipykernel) with a small grid (``LQMODEL_NB_GRID``), the session's cache folder
-(``LQMODEL_CACHE_DIR``, tests/conftest.py) and a per-cell timeout. The kernel spec is written by the test
-into a temporary ``JUPYTER_PATH`` with this interpreter (``sys.executable``), so no manual
-``python -m ipykernel install`` is needed and the kernel runs the same Python as pytest. Each notebook
-ends with a cell tagged ``results`` printing a JSON record; the tests check its numbers against
-INDEPENDENT references:
+kernel (nbclient + ipykernel) with a small grid (``LQMODEL_NB_GRID``), a reduced list of flavour observables
+for notebook 2 (``LQMODEL_NB_OBSERVABLES``), the session's cache folder (``LQMODEL_CACHE_DIR``,
+tests/conftest.py) and a per-cell timeout. The kernel spec is written by the test into a temporary
+``JUPYTER_PATH`` with this interpreter (``sys.executable``), so no manual ``python -m ipykernel install`` is
+needed and the kernel runs the same Python as pytest. Each notebook ends with a cell tagged ``results``
+printing a JSON record; the tests check its numbers against INDEPENDENT references:
 
-* notebook 1: BP2 moment 2.69314e-11 mu_B, g(x_b) = 9.955253, pure-log 2.96357e-11 mu_B and BP2'
-  1.72642e-11 mu_B (physics.md §b.5, computed there with numpy/mpmath); exact symbolic identities
-  (UV pole and ln(mu) vanish at c_R = c_S, pair/S1 = 2, m_nuN = 0 when degenerate); the split point's mass
-  from the closed form of §b.2 vs the numerical engine;
-* notebook 2: the map's moment is bilinear in the couplings with the spec's slope
-  mu / (y1 y2) = 2.69314e-11 / 0.05 mu_B (physics.md §b.5), the band rows lie inside the band, and the
-  |y1 y2| that puts the moment at 3e-11 mu_B at m_LQ = 1 TeV is the spec's 0.0557 (§b.5 table);
-* notebook 3: the XENON1T interval at M_N = 0 contains the band centre expected from the published
-  XENON1T fit (arXiv:2006.09721: 1.4e-11 < mu < 2.9e-11 mu_B at 90% CL, flavour-universal) only up to the
-  convention documented in the notebook; we check internal consistency that needs no convention: the
-  XENONnT limit is below the XENON1T upper edge, the band disappears at large M_N, and the limits are the
-  ones the fit machinery returns for the same inputs.
+* notebook 1: BP2 moment 2.69314e-11 mu_B from the closed form, the exported Python code, the numpy and
+  the mpmath engines; g(x_b) = 9.955253, pure-log 2.96357e-11 mu_B and BP2' 1.72642e-11 mu_B (physics.md
+  §b.5, computed there with numpy/mpmath); exact symbolic identities (UV pole and ln(mu) vanish at
+  c_R = c_S, pair/S1 = 2, m_nuN = 0 when degenerate); the split point's mass from the closed form of §b.2
+  vs the numerical engine;
+* notebook 2: every map point has mu / (y1 y2) = 2.69314e-11 / 0.05 mu_B (physics.md §b.5), the |y1 y2|
+  giving 3e-11 mu_B at 1 TeV is the spec's 0.0557 (§b.5 table), m_nuN = 0 everywhere (SU(2)_H limit), the
+  band flags agree with the bilinear moment, Delta chi2 -> 0 in the SM limit, and the redraw with
+  m_b(1 TeV) scales the moment by BP2'/BP2 = 1.72642/2.69314 (§b.5);
+* notebook 3: the flavour-universal XENON1T interval vs the collaboration's published (1.4, 2.9)e-11 mu_B
+  (arXiv:2006.09721 abstract, 10%), XENONnT below it (arXiv:2207.11330 excludes the excess), the nu_mu-only
+  interval vs physics.md §d.5's estimate (2.8-6.5)e-11 (25%), monotonic M_N dependence, and the dd-fit
+  command line agreeing with the evaluator's band.
 
-Wall time (measured with warm caches, 2 cores): about 1 minute for the three notebooks; with a cold
-cache, building the flavio surrogates and the theory covariance of notebook 2 adds 1–2 minutes.
+Wall time (2 cores shared with other jobs, cold cache): about 2 minutes for the three notebooks (notebook 2
+builds flavio surrogates at three leptoquark masses and the theory covariance: ~1.5 min of it); notebooks 1
+and 3 take ~10 s each.
 """
 from __future__ import annotations
 
@@ -66,7 +68,7 @@ def _read(name: str):
 
 
 def _code(cell) -> str:
-    # IPython magics / shell escapes are not Python; the notebooks use none, but do not crash on them
+    # IPython magics / shell escapes (the notebooks use `%matplotlib inline`) are not Python
     lines = [ln for ln in cell.source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
     return "\n".join(lines)
 
@@ -152,23 +154,17 @@ def kernel_env(tmp_path_factory, _session_cache_dir):
         os.environ["JUPYTER_PATH"] = old
 
 
-_EXECUTED: dict[str, object] = {}
-
-
 @pytest.fixture
-def executed(kernel_env, tmp_path_factory):
-    """Execute a notebook once per session (in a temporary working folder); returns the executed notebook."""
+def executed(kernel_env, tmp_path):
+    """Execute a notebook top to bottom (working folder: a temporary one); returns the executed notebook."""
     from nbclient import NotebookClient
 
     def run(name: str):
-        if name not in _EXECUTED:
-            nb = _read(name)
-            work = tmp_path_factory.mktemp(name.split("_")[0])
-            client = NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT,
-                                    resources={"metadata": {"path": str(work)}})
-            client.execute(env=kernel_env)
-            _EXECUTED[name] = nb
-        return _EXECUTED[name]
+        nb = _read(name)
+        client = NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT,
+                                resources={"metadata": {"path": str(tmp_path)}})
+        client.execute(env=kernel_env)
+        return nb
 
     return run
 
