@@ -1,6 +1,7 @@
 """``lqmodel map``: listing, built-in configs, and one-line errors for bad input (exit status 2)."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from lqmodel.cli import main
@@ -63,3 +64,45 @@ def test_usage_errors(tmp_path, capsys):
     assert code == 2 and "give either a CONFIG file or --benchmark NAME" in err
     code, _, err = _run(capsys, "--benchmark", "voloshin_1TeV", "--out", str(tmp_path / "o"))
     assert code == 2 and "unknown map benchmark 'voloshin_1TeV'" in err and "did you mean" in err
+
+
+@pytest.mark.flavio
+@pytest.mark.slow
+def test_small_map_end_to_end_and_resume(tmp_path, capsys):
+    """The whole pipeline on a 4x3 grid (one flavour observable to keep the surrogate build short)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from lqmodel.scan import read_units
+
+    cfg = tmp_path / "small.yaml"
+    cfg.write_text(
+        "title: small test map\n"
+        "base: BP2\n"
+        "parameters:\n"
+        "  y1: {min: 0.01, max: 1.0, n: 4, scale: log}\n"
+        "  y2: {min: 0.1, max: 2.0, n: 3, scale: log}\n"
+        "chunk_size: 5\nexecutor: serial\n"
+        "evaluation: {observables: [Delta_a_mu]}\n"
+    )
+    out = tmp_path / "out"
+    code, stdout, err = _run(capsys, str(cfg), "--out", str(out))
+    assert code == 0, err
+    assert "12 points in 3 chunks" in stdout
+    for name in ("map.parquet", "map.png", "map.pdf", "config.yaml", "manifest.json"):
+        assert (out / name).stat().st_size > 0, name
+    t = pq.read_table(out / "map.parquet").to_pandas()
+    assert len(t) == 12
+    units = read_units(out / "map.parquet")
+    assert units["mu_mu_N1_muB"] == "mu_B" and units["xenon1t_low_muB"] == "mu_B" and units["y1"] == "1"
+    # mu grows with y1*y2 along the grid; the verdict column agrees with the flags
+    prod = (t["y1"] * t["y2"]).to_numpy()
+    order = np.argsort(prod)
+    assert np.all(np.diff(t["mu_mu_N1_muB"].to_numpy()[order]) > 0)
+    assert ((t["verdict"] == "viable") == t["viable"]).all()
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+    before = pq.read_table(out / "map.parquet")
+    code, stdout, _ = _run(capsys, str(cfg), "--out", str(out), "--no-plot")
+    assert code == 0 and "3 chunks resumed from disk" in stdout
+    assert pq.read_table(out / "map.parquet").equals(before)
