@@ -302,3 +302,15 @@ def test_batched_export_is_refused():
     with pytest.raises(ValueError, match="scalar point"):
         wc.to_wilson()
     assert isinstance(wc[1], WilsonCoefficients) and wc[1].batch_shape == ()
+
+
+def test_s1_scalar_tensor_ratio_after_running():
+    """C_SL = -4 C_T at 1 TeV runs to C_SL/C_T ~ -7.5 at 4.8 GeV (physics.md §c.2, wilson 2.5.2; the WET-only
+    path used by flavio gives -7.4). A wrong relative sign or basis mix-up would not land here."""
+    y = np.zeros((3, 3), complex)
+    y[2, 2] = 1.0
+    yr = np.zeros((3, 3), complex)
+    yr[1, 2] = 0.5
+    w = match(Point(m_S1=1000.0, m_R2=1000.0, y_LL=y, y_RR=yr)).to_wilson()
+    low = w.match_run(4.8, "WET", "flavio")
+    assert low["CSL_bctaunutau"] / low["CT_bctaunutau"] == pytest.approx(-7.5, rel=0.03)
