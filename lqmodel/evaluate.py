@@ -164,6 +164,16 @@ class PointEvaluator:
         u.update({"viable": "", "verdict": ""})
         return u
 
+    def check_config(self, config) -> None:
+        """Refuse scan configurations this evaluator cannot run efficiently (one-line ValueError)."""
+        lq_masses = [r.name for r in config.parameters if r.name in ("m_LQ", "m_S1", "m_R2", "m_R2_23")]
+        if lq_masses and config.sampling != "grid" and self.observables is not None and self.method == "surrogate":
+            raise ValueError(
+                f"{config.sampling} sampling of {lq_masses[0]} with the flavour surrogate would need one "
+                "surrogate per sampled mass: scan leptoquark masses on a grid (sampling: grid), or set "
+                "evaluation.method: flavio (slow), or evaluation.observables: null"
+            )
+
     # ---- main-process preparation --------------------------------------------------------------
     def prepare(self, base, config=None, executor=None) -> None:
         """Warm the on-disk caches (flavour surrogates, detector fits, theory covariance) before the
@@ -176,6 +186,8 @@ class PointEvaluator:
         samples: dict[str, np.ndarray] = {}
         if config is not None:
             from lqmodel.scan.config import to_assignments
+
+            self.check_config(config)
 
             for r in config.parameters:
                 if r.name in ("m_LQ", "m_S1", "m_R2", "m_R2_23", "M_N", "m_b"):

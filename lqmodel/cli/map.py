@@ -92,6 +92,7 @@ def run_map(config, out: str, *, plot: bool = True, progress: bool | None = None
     t0 = time.perf_counter()
     resolve_base(config.base)  # a bad base point fails here, before any folder is created
     evaluator = PointEvaluator.from_options(config.evaluation)
+    evaluator.check_config(config)
     result = run_scan(config, out, evaluator, progress=progress)
     t_scan = time.perf_counter() - t0
     files = [str(result.table_path)]

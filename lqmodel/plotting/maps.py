@@ -75,6 +75,8 @@ def _display(name: str, v: np.ndarray) -> np.ndarray:
 class MapData:
     """Fields of a table on the (x, y) plane: a regular grid if possible, else a triangulation."""
 
+    REFINE = 4
+
     def __init__(self, df, x: str, y: str, log_x: bool, log_y: bool):
         self.x, self.y = x, y
         xv, yv = df[x].to_numpy(float), df[y].to_numpy(float)
@@ -84,7 +86,17 @@ class MapData:
         if self.grid:
             ix, iy = np.searchsorted(ux, xv), np.searchsorted(uy, yv)
             self._ix, self._iy, self._shape = ix, iy, (len(uy), len(ux))
-            self.X, self.Y = np.meshgrid(_display(x, ux), _display(y, uy))
+            # contours are interpolated linearly between grid nodes: do it in the plotted (log or lin)
+            # coordinates on a grid refined REFINE times, so that edges are straight where the fields are
+            # smooth in log coordinates instead of zig-zagging between log-spaced nodes
+            self._tx = np.log10(ux) if log_x else ux
+            self._ty = np.log10(uy) if log_y else uy
+            fx = np.linspace(self._tx[0], self._tx[-1], (len(ux) - 1) * self.REFINE + 1)
+            fy = np.linspace(self._ty[0], self._ty[-1], (len(uy) - 1) * self.REFINE + 1)
+            self._fine = np.stack(np.meshgrid(fy, fx, indexing="ij"), axis=-1)
+            fxd = 10**fx if log_x else fx
+            fyd = 10**fy if log_y else fy
+            self.X, self.Y = np.meshgrid(_display(x, fxd), _display(y, fyd))
         else:
             import matplotlib.tri as mtri
 
@@ -103,7 +115,9 @@ class MapData:
             return values
         Z = np.full(self._shape, np.nan)
         Z[self._iy, self._ix] = values
-        return Z
+        from scipy.interpolate import RegularGridInterpolator
+
+        return RegularGridInterpolator((self._ty, self._tx), Z, method="linear")(self._fine)
 
     def contourf(self, ax, Z, **kw):
         if self.grid:
@@ -229,6 +243,9 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
     xd, yd = _display(x, df[x].to_numpy(float)), _display(y, df[y].to_numpy(float))
     ax.set_xlim(xd.min(), xd.max())
     ax.set_ylim(yd.min(), yd.max())
+    for axis, vals, scale in ((ax.xaxis, xd, scales[x]), (ax.yaxis, yd, scales[y])):
+        if scale == "log" and vals.max() / vals.min() < 10**2.2:
+            _plain_log_ticks(axis)
     handles: list[Any] = []
 
     mu = df[mu_cols[lepton]].to_numpy(float) if lepton in mu_cols else None
@@ -247,12 +264,15 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
     # 2. XENON1T band
     if mu is not None and {"xenon1t_low_muB", "xenon1t_high_muB"} <= set(df.columns):
         low, high = df["xenon1t_low_muB"].to_numpy(float), df["xenon1t_high_muB"].to_numpy(float)
-        g = np.maximum(_safe_log_ratio(low, mu), _safe_log_ratio(mu, high))  # <= 0 inside the band
-        g = np.where(np.isfinite(g), g, 10.0)
-        Z = data.field(g)
-        if np.nanmin(Z) <= 0:
-            data.contourf(ax, Z, levels=[np.nanmin(Z) - 1.0, 0.0], colors=[C_BAND], alpha=0.5)
-            data.contour(ax, Z, levels=[0.0], colors=[C_BAND], linewidths=1.2)
+        # h = position of log(mu) in the band: -1 at the lower edge, +1 at the upper one (smooth in the
+        # couplings, unlike a max() of the two edge conditions)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = _safe_log_ratio(mu, np.sqrt(low * high)) / (0.5 * _safe_log_ratio(high, low))
+        h = np.where(np.isfinite(h), h, 10.0)
+        Z = data.field(h)
+        if np.nanmin(np.abs(Z)) <= 1:
+            data.contourf(ax, Z, levels=[-1.0, 1.0], colors=[C_BAND], alpha=0.5)
+            data.contour(ax, Z, levels=[-1.0, 1.0], colors=[C_BAND], linewidths=1.2, linestyles="solid")
         lo_s, hi_s = _sci(np.nanmedian(low)), _sci(np.nanmedian(high))
         handles.append(Patch(facecolor=C_BAND, alpha=0.5, edgecolor=C_BAND,
                              label=rf"XENON1T band, $|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|\in[{lo_s},{hi_s}]\,\mu_B$"))
@@ -319,6 +339,20 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
     if handles:
         fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     return fig
+
+
+def _plain_log_ticks(axis) -> None:
+    """Log axis spanning about two decades or less: plain numbers (0.5, 1, 2, 5) instead of 10^x."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    def fmt(v, _pos):
+        lead = round(v / 10 ** math.floor(math.log10(v) + 1e-9), 6)
+        return f"{v:g}" if lead in (1.0, 2.0, 3.0, 5.0) else ""
+
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(fmt))
+    axis.set_minor_locator(LogLocator(base=10, subs=tuple(range(1, 10))))
+    axis.set_minor_formatter(FuncFormatter(lambda v, p: ""))
 
 
 def _label_lines(ax, cs, texts: Sequence[str]) -> None:
