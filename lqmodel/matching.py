@@ -588,14 +588,13 @@ def _as_complex(v, shape) -> np.ndarray:
 def match(point, names: Collection[str] | None = None) -> WilsonCoefficients:
     r"""Wilson coefficients of ``point`` (WCxf WET flavio basis, new physics only) at :func:`matching_scale`.
 
-    Vectorised: a batched point gives arrays of shape ``point.batch_shape``. ``names`` (optional)
+    Vectorised: a batched point gives arrays of shape ``point.batch_shape`` (coefficients that vanish
+    identically are read-only zero views). ``names`` (optional)
     restricts the output to those coefficients (WCxf and N_R names; a speed-up for large batches;
     names the model never generates are ignored). S1–R2~ mixing through
     ``kappa`` and the N mass ``M_N`` are not included (module docstring, docs/matching.md §7).
 
     >>> from lqmodel.models import s1_only
-    >>> import numpy as np
-    >>> V = __import__("observables.parameters", fromlist=["ckm_matrix"]).ckm_matrix()
     >>> p = s1_only(1000.0, 0.0, 1.0, "tau")
     >>> wc = match(p)
     >>> round(float(wc.values["CVL_bctaunutau"].real), 6)  # |y2|^2 / (4 sqrt2 G_F m^2), physics.md §c.2
@@ -630,8 +629,5 @@ def match(point, names: Collection[str] | None = None) -> WilsonCoefficients:
     zero = np.broadcast_to(np.zeros((), dtype=complex), shape)  # read-only view: identically zero
     values = {k: zero if v is None else _as_complex(v, shape) for k, v in values.items()}
     rhn = {k: zero if v is None else _as_complex(v, shape) for k, v in rhn.items()}
-    for d in (values, rhn):
-        for k, v in d.items():
-            if not np.all(np.isfinite(v)):
-                raise ValueError(f"non-finite Wilson coefficient {k}: leptoquark masses must be positive and finite")
+    # finite by construction: Point validates masses (> 0, finite) and couplings (finite)
     return WilsonCoefficients(scale=matching_scale(point), values=values, right_handed_nu=rhn)
