@@ -104,6 +104,10 @@ def test_small_map_end_to_end_and_resume(tmp_path, capsys):
     assert np.all(np.diff(t["mu_mu_N1_muB"].to_numpy()[order]) > 0)
     assert ((t["verdict"] == "viable") == t["viable"]).all()
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+    from lqmodel.scan import load_config
+
+    stored = load_config(out / "config.yaml")  # the benchmark point itself is recorded, not only its name
+    assert stored.base["label"] == "BP2" and stored.base["y2"] == 1.0 and stored.base["m_S1"] == 1000.0
     before = pq.read_table(out / "map.parquet")
     code, stdout, _ = _run(capsys, str(cfg), "--out", str(out), "--no-plot")
     assert code == 0 and "3 chunks resumed from disk" in stdout

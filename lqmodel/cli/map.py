@@ -91,6 +91,12 @@ def run_map(config, out: str, *, plot: bool = True, progress: bool | None = None
 
     t0 = time.perf_counter()
     resolve_base(config.base)  # a bad base point fails here, before any folder is created
+    if isinstance(config.base, str):
+        # store the benchmark point itself (not just its name) in config.yaml and the fingerprint, so the
+        # output folder records exactly what was scanned even if the benchmark table changes later
+        from lqmodel.benchmarks import info
+
+        config = config.replace(base=dict(info(config.base).point_spec))
     evaluator = PointEvaluator.from_options(config.evaluation)
     evaluator.check_config(config)
     result = run_scan(config, out, evaluator, progress=progress)
