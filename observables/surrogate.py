@@ -80,21 +80,31 @@ class QuadraticForm:
     quadratic: np.ndarray
     blocks: tuple[tuple[int, ...], ...]
 
+    def __post_init__(self) -> None:
+        # compact representation for fast evaluation: only the variables that enter (non-zero linear or
+        # quadratic coefficients), dense on those
+        active = np.flatnonzero((self.linear != 0) | np.any(self.quadratic != 0, axis=0))
+        object.__setattr__(self, "_active", active)
+        object.__setattr__(self, "_lin_a", np.ascontiguousarray(self.linear[active]))
+        object.__setattr__(self, "_quad_a", np.ascontiguousarray(self.quadratic[np.ix_(active, active)]))
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Evaluate at ``x`` of shape ``(..., N)``."""
-        return self.constant + self.linear_part(x) + self.quadratic_part(x)
+        if self._active.size == 0:
+            return np.full(x.shape[:-1], self.constant)
+        xa = x[..., self._active]
+        return self.constant + xa @ self._lin_a + np.einsum("...i,...i->...", xa @ self._quad_a, xa)
 
     def linear_part(self, x: np.ndarray) -> np.ndarray:
-        return x @ self.linear if self.linear.size else np.zeros(x.shape[:-1])
+        r""":math:`g^T x`."""
+        return x[..., self._active] @ self._lin_a if self._active.size else np.zeros(x.shape[:-1])
 
     def quadratic_part(self, x: np.ndarray) -> np.ndarray:
-        r""":math:`x^T Q x`, evaluated block by block."""
-        out = np.zeros(x.shape[:-1])
-        for idx in self.blocks:
-            i = np.asarray(idx)
-            xb = x[..., i]
-            out = out + np.einsum("...i,...i->...", xb @ self.quadratic[np.ix_(i, i)], xb)
-        return out
+        r""":math:`x^T Q x`."""
+        if self._active.size == 0:
+            return np.zeros(x.shape[:-1])
+        xa = x[..., self._active]
+        return np.einsum("...i,...i->...", xa @ self._quad_a, xa)
 
 
 def _wc_to_x(wc: Mapping[str, ArrayLike], wc_names: Sequence[str], known: Sequence[str]) -> np.ndarray:
