@@ -70,13 +70,16 @@ def test_usage_errors(tmp_path, capsys):
 
 @pytest.mark.flavio
 @pytest.mark.slow
-def test_small_map_end_to_end_and_resume(tmp_path, capsys):
-    """The whole pipeline on a 4x3 grid (one flavour observable to keep the surrogate build short)."""
+@pytest.mark.dask
+def test_small_map_end_to_end_resume_and_executors(tmp_path, capsys):
+    """The whole pipeline on a 4x3 grid (one flavour observable to keep the surrogate build short):
+    files, units, resume, and identical tables from serial, process (spawn) and dask executors."""
+    pytest.importorskip("dask.distributed")
     import json
 
     import pyarrow.parquet as pq
 
-    from lqmodel.scan import read_units
+    from lqmodel.scan import read_units, tables_identical
 
     cfg = tmp_path / "small.yaml"
     cfg.write_text(
@@ -111,4 +114,10 @@ def test_small_map_end_to_end_and_resume(tmp_path, capsys):
     before = pq.read_table(out / "map.parquet")
     code, stdout, _ = _run(capsys, str(cfg), "--out", str(out), "--no-plot")
     assert code == 0 and "3 chunks resumed from disk" in stdout
-    assert pq.read_table(out / "map.parquet").equals(before)
+    assert tables_identical(pq.read_table(out / "map.parquet"), before)
+    # the same map through spawned local processes and through a real local dask cluster
+    for executor in ("process", "dask"):
+        other = tmp_path / executor
+        code, _, err = _run(capsys, str(cfg), "--out", str(other), "--executor", executor, "--no-plot")
+        assert code == 0, err
+        assert tables_identical(pq.read_table(other / "map.parquet"), before), executor

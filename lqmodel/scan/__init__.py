@@ -12,9 +12,9 @@ imported when a scan runs.
 from .config import ScanConfig, ScanConfigError, ParameterRange, load_config, parameter_unit
 from .runner import ScanResult, run_scan
 from .samplers import Sampler
-from .storage import ScanMismatchError, load_table, read_units
+from .storage import ScanMismatchError, load_table, read_units, tables_identical
 
 __all__ = [
     "ScanConfig", "ScanConfigError", "ParameterRange", "load_config", "parameter_unit",
-    "ScanResult", "run_scan", "Sampler", "ScanMismatchError", "load_table", "read_units",
+    "ScanResult", "run_scan", "Sampler", "ScanMismatchError", "load_table", "read_units", "tables_identical",
 ]

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ScanStore", "ScanMismatchError", "package_versions", "read_units", "load_table"]
+__all__ = ["ScanStore", "ScanMismatchError", "package_versions", "read_units", "load_table", "tables_identical"]
 
 _CHUNK_RE = re.compile(r"^chunk-(\d{6,})\.parquet$")
 _VERSIONED = ("lqmodel", "numpy", "scipy", "pyarrow", "flavio", "wilson", "sympy", "mpmath")
@@ -85,6 +85,28 @@ def load_table(out_dir: str | Path):
     if not path.exists():
         raise FileNotFoundError(f"{str(path)!r} does not exist: the scan in {str(out_dir)!r} has not completed")
     return pq.read_table(path)
+
+
+def tables_identical(a, b) -> bool:
+    """True if two pyarrow Tables have the same schema (with metadata, i.e. units) and the same values,
+    NaN counting as equal to NaN (pyarrow's ``Table.equals`` treats NaN != NaN, so a table with a NaN
+    column — e.g. a chi2 of an observable without a measurement — is not ``equals`` to itself).
+
+    >>> import pyarrow as pa
+    >>> t = pa.table({"x": [1.0, float("nan")]})
+    >>> t.equals(t), tables_identical(t, t)
+    (False, True)
+    """
+    if not a.schema.equals(b.schema, check_metadata=True) or a.num_rows != b.num_rows:
+        return False
+    for name in a.column_names:
+        x, y = a[name].to_numpy(zero_copy_only=False), b[name].to_numpy(zero_copy_only=False)
+        if x.dtype.kind in "fc":
+            if not np.array_equal(x, y, equal_nan=True):
+                return False
+        elif not np.array_equal(x, y):
+            return False
+    return True
 
 
 class ScanStore:
