@@ -206,3 +206,26 @@ def test_bs_mixing_box_raises_delta_ms(fb):
         assert c.real < 0
         r = fb.np_prediction("DeltaM_s", {"CVLL_bsbs": c}, 1000.0) / sm_dms
         assert r > 1.0
+
+
+def test_n_scalar_tensor_against_parity_formulas_of_c6():
+    """S1 N_R scalar + tensor (C^N_SR = -4 C^N_T) matched at 4.8 GeV (no running) against the explicit
+    right-handed-nu formulas of physics.md §c.6 (coefficients 1.115, 0.658 for R(D); 0.053, 17.16 for R(D*),
+    in the normalisation with eta_EW divided out)."""
+    y = np.zeros((3, 3), complex)
+    y[1, 2] = 1e-3  # y^LL_{s tau}: A_{c tau} = V*_cs y (down basis); no b-nu coupling, so no C_VL in b -> c
+    ybar = np.zeros((3, 3), complex)
+    ybar[2, 0] = 0.013
+    p = Point(m_S1=4.8, m_R2=4.8, y_LL=y, ybar_RR=ybar)
+    wc = match(p)
+    S = complex(wc.right_handed_nu["CSR_bctauN1"]) / _eta_ew()
+    T = complex(wc.right_handed_nu["CT_bctauN1"]) / _eta_ew()
+    assert S / T == pytest.approx(-4.0) and 0.1 < abs(S) < 0.4
+    assert complex(wc.values["CVL_bctaunutau"]) == 0 and complex(wc.right_handed_nu["CVR_bctauN1"]) == 0
+    pred = predict(p, RDX, method="flavio")
+    from observables import flavio_backend as fb
+
+    rd = float(pred["R_D"]) / fb.sm_prediction("R_D") - 1
+    rdst = float(pred["R_Dstar"]) / fb.sm_prediction("R_Dstar") - 1
+    assert rd == pytest.approx(1.115 * abs(S) ** 2 + 0.658 * abs(T) ** 2, rel=2e-3)
+    assert rdst == pytest.approx(0.053 * abs(S) ** 2 + 17.16 * abs(T) ** 2, rel=5e-3)
