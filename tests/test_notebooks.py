@@ -239,6 +239,7 @@ def test_02_flavour_coupling_map(executed):
     # redraw with m_b(1 TeV): the moment scales exactly as BP2' / BP2 (physics.md §b.5: 1.72642 / 2.69314)
     assert r["redraw_mu_ratio"] == pytest.approx(1.72642 / 2.69314, rel=3e-5)
     assert r["redraw_mu_ratio_spread"] < 1e-12
+    assert 0.0 <= r["redraw_flavour_shift"] < 1e-2
     for f in r["plots"]:
         assert Path(f).is_file() and Path(f).stat().st_size > 10_000, f
     assert len(r["plots"]) == 6
