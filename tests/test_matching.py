@@ -314,3 +314,43 @@ def test_s1_scalar_tensor_ratio_after_running():
     w = match(Point(m_S1=1000.0, m_R2=1000.0, y_LL=y, y_RR=yr)).to_wilson()
     low = w.match_run(4.8, "WET", "flavio")
     assert low["CSL_bctaunutau"] / low["CT_bctaunutau"] == pytest.approx(-7.5, rel=0.03)
+
+
+# ------------------------------------------------------------------------------------ Dirac algebra
+def _dirac():
+    I2, Z2 = np.eye(2), np.zeros((2, 2))
+    sig = [np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.array([[1, 0], [0, -1]])]
+    g = [np.block([[I2, Z2], [Z2, -I2]]).astype(complex)]
+    g += [np.block([[Z2, s], [-s, Z2]]).astype(complex) for s in sig]
+    g5 = 1j * g[0] @ g[1] @ g[2] @ g[3]
+    return g, g5
+
+
+def test_fierz_and_charge_conjugation_identities():
+    """The identities behind every tree-level formula (physics.md §a.1, §c.1), checked with explicit Dirac
+    matrices and random commuting spinors (the extra -1 of anticommuting fields is applied in the derivation)."""
+    g, g5 = _dirac()
+    eta = np.diag([1.0, -1.0, -1.0, -1.0])
+    PL, PR = (np.eye(4) - g5) / 2, (np.eye(4) + g5) / 2
+    sigma = [[0.5j * (g[m] @ g[n] - g[n] @ g[m]) for n in range(4)] for m in range(4)]
+    C = 1j * g[2] @ g[0]
+    Ci = np.linalg.inv(C)
+    for m in range(4):
+        assert np.allclose(C @ g[m].T @ Ci, -g[m])
+        for n in range(4):
+            assert np.allclose(C @ sigma[m][n].T @ Ci, -sigma[m][n])
+    assert np.allclose(C @ g5.T @ Ci, g5)
+    rng = np.random.default_rng(5)
+    u = [rng.normal(size=4) + 1j * rng.normal(size=4) for _ in range(4)]
+    bar = lambda x: x.conj() @ g[0]  # noqa: E731
+
+    def bil(a, M, b):
+        return bar(a) @ M @ b
+
+    lhs = bil(u[0], PL, u[1]) * bil(u[2], PL, u[3])
+    tensor = sum(eta[m, m] * eta[n, n] * bil(u[0], sigma[m][n] @ PL, u[3]) * bil(u[2], sigma[m][n] @ PL, u[1])
+                 for m in range(4) for n in range(4))
+    assert lhs == pytest.approx(0.5 * bil(u[0], PL, u[3]) * bil(u[2], PL, u[1]) + tensor / 8, rel=1e-12)
+    lhs = bil(u[0], PL, u[1]) * bil(u[2], PR, u[3])
+    vec = sum(eta[m, m] * bil(u[0], g[m] @ PR, u[3]) * bil(u[2], g[m] @ PL, u[1]) for m in range(4))
+    assert lhs == pytest.approx(0.5 * vec, rel=1e-12)
