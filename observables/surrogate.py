@@ -51,9 +51,9 @@ from observables.registry import ObservableSpec, Part, Term, get
 __all__ = ["QuadraticForm", "Surrogate", "get_surrogate", "cache_dir", "TOLERANCE_FACTOR", "METHOD_VERSION"]
 
 #: flavio's integration tolerance is multiplied by this while the surrogates are built
-TOLERANCE_FACTOR = 0.1
+TOLERANCE_FACTOR = 0.01
 #: bump when the extraction algorithm changes (part of the cache key)
-METHOD_VERSION = 1
+METHOD_VERSION = 2
 
 
 def cache_dir() -> Path:

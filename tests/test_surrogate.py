@@ -13,7 +13,7 @@ pytestmark = pytest.mark.flavio
 
 SCALE = 1000.0
 RD_WCS = ["CVL_bctaunutau", "CSL_bctaunutau", "CT_bctaunutau", "CSL_bctaunumu", "CT_bctaunumu", "CVL_bcmunumu"]
-RK_WCS = ["C9_bsmumu", "C10_bsmumu"]
+RK_WCS = ["C9_bsmumu"]  # one complex coefficient keeps the (slow, tight-tolerance) build short
 
 
 def _random_wc(rng, names, size=0.15):
@@ -29,15 +29,28 @@ def fb():
 
 
 def _spread_and_error(fb, sur, name, points):
-    """Max relative spread of flavio (default vs 100x tighter integration) and max surrogate error."""
-    spread, err = 0.0, 0.0
+    """Max relative spread of flavio (default vs the surrogate's build tolerance, 100x tighter) and the
+    max relative error of the surrogate against default and against tight flavio."""
+    from observables.surrogate import TOLERANCE_FACTOR
+
+    spread, err, err_tight = 0.0, 0.0, 0.0
     for wc in points:
         d = fb.np_prediction(name, wc, SCALE)
-        with fb.integration_tolerance(0.01):
+        with fb.integration_tolerance(TOLERANCE_FACTOR):
             t = fb.np_prediction(name, wc, SCALE)
+        s = float(sur(wc))
         spread = max(spread, abs(d - t) / abs(t))
-        err = max(err, abs(float(sur(wc)) - d) / abs(d))
-    return spread, err
+        err = max(err, abs(s - d) / abs(d))
+        err_tight = max(err_tight, abs(s - t) / abs(t))
+    return spread, err, err_tight
+
+
+def _check(spread, err, err_tight):
+    # (a) the fit is exact: against flavio at the build tolerance the surrogate agrees far below the
+    #     integration spread (the residual is the tight integration's own jitter);
+    assert err_tight <= max(0.2 * spread, 2e-8), (err_tight, spread)
+    # (b) hence against default flavio it is no worse than flavio's own spread (up to that residual)
+    assert err <= spread + err_tight, (err, spread, err_tight)
 
 
 def test_rdstar_agrees_within_flavio_integration_spread(fb):
@@ -46,10 +59,9 @@ def test_rdstar_agrees_within_flavio_integration_spread(fb):
     sur = get_surrogate("R_Dstar", SCALE, RD_WCS)
     rng = np.random.default_rng(11)
     pts = [_random_wc(rng, RD_WCS) for _ in range(4)]
-    spread, err = _spread_and_error(fb, sur, "R_Dstar", pts)
-    # flavio's own spread between integration settings is ~1e-6; the surrogate must not be worse
-    assert err <= max(spread, 1e-7), (err, spread)
-    assert 1e-9 < spread < 1e-4
+    spread, err, err_tight = _spread_and_error(fb, sur, "R_Dstar", pts)
+    assert 1e-8 < spread < 1e-4  # flavio's own spread between integration settings (~1e-6)
+    _check(spread, err, err_tight)
 
 
 def test_rk_agrees_within_flavio_integration_spread(fb):
@@ -58,8 +70,7 @@ def test_rk_agrees_within_flavio_integration_spread(fb):
     sur = get_surrogate("R_K[1.1,6.0]", SCALE, RK_WCS)
     rng = np.random.default_rng(12)
     pts = [_random_wc(rng, RK_WCS, 0.5) for _ in range(3)]
-    spread, err = _spread_and_error(fb, sur, "R_K[1.1,6.0]", pts)
-    assert err <= max(2 * spread, 2e-7), (err, spread)
+    _check(*_spread_and_error(fb, sur, "R_K[1.1,6.0]", pts))
 
 
 def test_sm_reproduced_at_zero(fb):
