@@ -155,7 +155,7 @@ def test_surrogate_equals_flavio_at_random_points():
     for i, q in enumerate(pts):
         fla = predict(q, names, method="flavio")
         for n in names:
-            rel = 3e-5 if n in RDX else 1e-8
+            rel = 1e-4 if n in RDX else 1e-8  # flavio integrates R(D(*)) adaptively (epsrel 0.005): jitter up to a few 1e-5
             assert float(sur[n][i]) == pytest.approx(float(fla[n]), rel=rel, abs=1e-30), n
 
 
