@@ -179,7 +179,8 @@ class PointEvaluator:
         """Warm the on-disk caches (flavour surrogates, detector fits, theory covariance) before the
         chunks run, so that workers only read them: the base point at every scanned mass (grid values;
         for random sampling the range ends) and its SM reference. With an ``executor`` the surrogates are
-        built in parallel, one task per observable (each worker imports flavio once)."""
+        built in parallel, one task per observable and one per measurement group whose flavio SM
+        covariance the chi2 needs (each worker imports flavio once)."""
         from lqmodel.point import vary
 
         point = resolve_base(base)
@@ -198,7 +199,12 @@ class PointEvaluator:
             point = vary(point, {k: m.ravel() for k, m in zip(samples, mesh)})
         futures = []
         if executor is not None and self.observables is not None:
-            futures = [executor.submit(_warm_flavour, point, name, self.method) for name in self.observable_names()]
+            names = self.observable_names()
+            # longest tasks first: flavio's SM covariances of the measurement groups (chi2), then the
+            # numerically integrated ratios (rational surrogates), then the rest
+            futures = [executor.submit(_warm_theory_covariance, group) for group in self._theory_groups(names)]
+            order = sorted(names, key=lambda n: _registry_form(n) != "rational")
+            futures += [executor.submit(_warm_flavour, point, name, self.method) for name in order]
         try:
             self._evaluate_point(point) if not futures else self._warm_local(point)
             for f in futures:
@@ -208,6 +214,13 @@ class PointEvaluator:
                 f.cancel()
         if futures:
             self._evaluate_point(point)
+
+    def _theory_groups(self, names) -> list[tuple[str, ...]]:
+        """Measurement groups whose flavio SM covariance chi2 will need (observables.likelihood)."""
+        from observables.measurements import load
+
+        return [tuple(c.observables) for c in load(self.vintage).constraints
+                if c.theory == "flavio" and any(o in names for o in c.observables)]
 
     def _warm_local(self, point) -> None:
         """What the calling process warms while the workers build surrogates: moments, detector fits."""
@@ -352,6 +365,20 @@ def _flattener(shape: tuple, n: int):
         return np.broadcast_to(a, shape).reshape(n)
 
     return flat
+
+
+def _registry_form(name: str) -> str:
+    from observables.registry import get
+
+    return get(name).form
+
+
+def _warm_theory_covariance(group: tuple[str, ...]) -> None:
+    """Worker task of :meth:`PointEvaluator.prepare`: flavio's SM covariance of one measurement group
+    (computed once, cached on disk by observables.likelihood)."""
+    from observables.likelihood import theory_covariance
+
+    theory_covariance(list(group))
 
 
 def _warm_flavour(point, name: str, method: str) -> None:
