@@ -191,7 +191,7 @@ class PointEvaluator:
             self.check_config(config)
 
             for r in config.parameters:
-                if r.name in ("m_LQ", "m_S1", "m_R2", "m_R2_23", "M_N", "m_b"):
+                if r.name in ("m_LQ", "m_S1", "m_R2", "m_R2_23", "M_N", "M_N_keV", "m_b"):
                     samples[r.name] = r.grid() if (config.sampling == "grid") else np.array([r.low, r.high])
             samples = to_assignments(samples)
         if samples:

@@ -124,6 +124,13 @@ def test_random_and_lhs_are_deterministic_for_a_seed(tmp_path, sampling):
             assert sorted(np.floor(u * 50).astype(int)) == list(range(50))
 
 
+def test_M_N_keV_parameter():
+    from lqmodel.scan.config import parameter_unit, to_assignments
+
+    assert parameter_unit("M_N_keV") == "keV"
+    np.testing.assert_allclose(to_assignments({"M_N_keV": np.array([0.0, 50.0])})["M_N"], [0.0, 5e-5], rtol=1e-15)
+
+
 def test_y1y2_product_parameter(tmp_path):
     cfg = _cfg(parameters={"y1y2": {"values": [0.01, 0.04]}, "m_LQ": {"values": [1000.0]}}, y1_over_y2=4.0)
     t = run_scan(cfg, tmp_path / "p", toy).table().to_pandas()

@@ -54,6 +54,7 @@ def axis_label(name: str) -> str:
     fixed = {
         "m_LQ": r"$m_{\rm LQ}$ [TeV]", "m_S1": r"$m_{S_1}$ [TeV]", "m_R2": r"$m_{\tilde R_2^{-1/3}}$ [TeV]",
         "m_R2_23": r"$m_{\tilde R_2^{2/3}}$ [TeV]", "m_b": r"$m_b$ [GeV]", "M_N": r"$M_N$ [keV]",
+        "M_N_keV": r"$M_N$ [keV]",
         "kappa": r"$\kappa$ [GeV]", "y1": r"$y_1$", "y2": r"$y_2$", "y1p": r"$y_1'$", "y1y2": r"$y_1 y_2$",
     }
     if name in fixed:
@@ -268,14 +269,19 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
         # couplings, unlike a max() of the two edge conditions)
         with np.errstate(divide="ignore", invalid="ignore"):
             h = _safe_log_ratio(mu, np.sqrt(low * high)) / (0.5 * _safe_log_ratio(high, low))
-        h = np.where(np.isfinite(h), h, 10.0)
+        # no two-sided band at this point (e.g. large M_N: XENON1T gives only an upper limit): masked, so
+        # that no band is interpolated towards it
+        h = np.where(np.isfinite(h) & (low > 0) & np.isfinite(high), h, np.nan)
         Z = data.field(h)
         if np.nanmin(np.abs(Z)) <= 1:
             data.contourf(ax, Z, levels=[-1.0, 1.0], colors=[C_BAND], alpha=0.5)
             data.contour(ax, Z, levels=[-1.0, 1.0], colors=[C_BAND], linewidths=1.2, linestyles="solid")
-        lo_s, hi_s = _sci(np.nanmedian(low)), _sci(np.nanmedian(high))
-        handles.append(Patch(facecolor=C_BAND, alpha=0.5, edgecolor=C_BAND,
-                             label=rf"XENON1T band, $|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|\in[{lo_s},{hi_s}]\,\mu_B$"))
+        if _constant(low) and _constant(high):
+            label = (rf"XENON1T band, $|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|\in"
+                     rf"[{_sci(np.nanmedian(low))},{_sci(np.nanmedian(high))}]\,\mu_B$")
+        else:
+            label = r"XENON1T band ($M_N$-dependent)"
+        handles.append(Patch(facecolor=C_BAND, alpha=0.5, edgecolor=C_BAND, label=label))
     # 3. flavour exclusions (Delta chi2 > 4)
     for pattern, color, hatch, label in (
         (r"^dchi2_total$", C_FLAV, "..", r"flavour, $\Delta\chi^2_{\rm tot} > 4$"),
@@ -292,8 +298,9 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
     if mu is not None and "xenonnt_limit_muB" in df.columns:
         Z = data.field(np.nan_to_num(_safe_log_ratio(mu, df["xenonnt_limit_muB"]), nan=-10, neginf=-10, posinf=10))
         if _hatched(data, ax, Z, 0.0, C_NT, "//"):
-            nt = _sci(np.nanmedian(df["xenonnt_limit_muB"].to_numpy(float)))
-            handles.append(Patch(facecolor="none", edgecolor=C_NT, hatch="//", label=rf"XENONnT excl. ($>{nt}\,\mu_B$)"))
+            ntv = df["xenonnt_limit_muB"].to_numpy(float)
+            label = rf"XENONnT excl. ($>{_sci(np.nanmedian(ntv))}\,\mu_B$)" if _constant(ntv) else "XENONnT excl."
+            handles.append(Patch(facecolor="none", edgecolor=C_NT, hatch="//", label=label))
     lab_col = "lab_limit_muB" if "lab_limit_muB" in df.columns else "limit_muB"
     if mu is not None and lab_col in df.columns:
         lim = df[lab_col].to_numpy(float)
@@ -301,8 +308,9 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
             Z = data.field(np.nan_to_num(_safe_log_ratio(mu, lim), nan=-10, neginf=-10, posinf=10))
             if _hatched(data, ax, Z, 0.0, C_LIM, "\\\\"):
                 name = _short(_mode(df, lab_col.replace("_muB", "_name")))
-                handles.append(Patch(facecolor="none", edgecolor=C_LIM, hatch="\\\\",
-                                     label=f"{name} excl. ($>{_sci(np.nanmin(lim))}\\,\\mu_B$)"))
+                label = (f"{name} excl. ($>{_sci(np.nanmin(lim))}\\,\\mu_B$)" if _constant(lim)
+                         else f"{name} excl. (where applicable)")
+                handles.append(Patch(facecolor="none", edgecolor=C_LIM, hatch="\\\\", label=label))
     if mu is not None and lab_col != "limit_muB" and "limit_muB" in df.columns:
         # the strongest bound of any kind (astrophysics/cosmology): its boundary only, not to hide the rest
         lim = df["limit_muB"].to_numpy(float)
@@ -310,8 +318,9 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
             Z = data.field(np.nan_to_num(_safe_log_ratio(mu, lim), nan=-10, neginf=-10, posinf=10))
             if np.nanmin(Z) < 0 < np.nanmax(Z):
                 data.contour(ax, Z, levels=[0.0], colors=["k"], linewidths=1.3, linestyles="-.")
-                handles.append(Line2D([], [], color="k", lw=1.3, ls="-.",
-                                      label=f"{_short(_mode(df, 'limit_name'))} ($|\\mu| = {_sci(np.nanmin(lim))}\\,\\mu_B$)"))
+                label = (f"{_short(_mode(df, 'limit_name'))} ($|\\mu| = {_sci(np.nanmin(lim))}\\,\\mu_B$)"
+                         if _constant(lim) else "strongest bound incl. astrophysics ($M_N$-dependent)")
+                handles.append(Line2D([], [], color="k", lw=1.3, ls="-.", label=label))
     # 5. iso-lines of mu
     if mu is not None and np.nanmax(mu) > 0:
         lm = np.log10(np.where(mu > 0, mu, np.nan))
@@ -388,10 +397,18 @@ def _short(name: str) -> str:
     return name.split(" (")[0]
 
 
+def _constant(v) -> bool:
+    v = np.asarray(v, dtype=float)
+    v = v[np.isfinite(v)]
+    return v.size > 0 and bool(np.all(v == v[0]))
+
+
 def _mode(df, col: str) -> str:
-    if col not in df.columns or len(df) == 0:
+    """Most frequent non-empty value of a label column."""
+    if col not in df.columns:
         return "limit"
-    return str(df[col].mode().iloc[0])
+    vals = df[col][df[col].astype(str) != ""]
+    return str(vals.mode().iloc[0]) if len(vals) else "limit"
 
 
 def _fmt(v) -> str:

@@ -25,8 +25,8 @@ A scan configuration is a plain mapping (usually read from YAML)::
 
 Parameter names are those of :func:`lqmodel.point.vary`: the scalar fields ``m_S1``, ``m_R2``,
 ``m_R2_23``, ``m_b``, ``M_N``, ``kappa`` (GeV); matrix entries such as ``y_LL[2,1]`` (0-based
-[quark, lepton/N], real values); the shorthand ``m_LQ``, ``y1``, ``y2``, ``y1p``; and one product
-handled here, ``y1y2`` = :math:`y_1 y_2`, which sets :math:`y_1 = \sqrt{r\,p}`, :math:`y_2 =
+[quark, lepton/N], real values); the shorthand ``m_LQ``, ``y1``, ``y2``, ``y1p``; and two handled
+here: ``M_N_keV`` (the sterile mass in keV, sets ``M_N`` = value × 1e-6 GeV) and the product ``y1y2`` = :math:`y_1 y_2`, which sets :math:`y_1 = \sqrt{r\,p}`, :math:`y_2 =
 \sqrt{p/r}` (sign carried by :math:`y_1`) with :math:`r` = ``y1_over_y2`` (default 1) — so the
 (m_LQ, y1·y2) plane is well defined.
 
@@ -88,10 +88,10 @@ SCALAR_FIELDS: dict[str, str] = {
 #: coupling matrices of a Point (entries "name[i,j]", dimensionless)
 MATRIX_FIELDS: tuple[str, ...] = ("y_LL", "y_RR", "ybar_RR", "yt_RL", "yt_LR")
 #: shorthand understood by lqmodel.point.vary (plus y1y2, expanded here) -> unit
-SHORTHAND: dict[str, str] = {"m_LQ": "GeV", "y1": "1", "y2": "1", "y1p": "1", "y1y2": "1"}
+SHORTHAND: dict[str, str] = {"m_LQ": "GeV", "y1": "1", "y2": "1", "y1p": "1", "y1y2": "1", "M_N_keV": "keV"}
 
 _MASSES = {"m_S1", "m_R2", "m_R2_23", "m_b", "m_LQ"}  # strictly positive
-_NONNEGATIVE = {"M_N"}
+_NONNEGATIVE = {"M_N", "M_N_keV"}
 _MATRIX_RE = re.compile(r"^(y_LL|y_RR|ybar_RR|yt_RL|yt_LR)\[([0-2]),\s*([0-2])\]$")
 _SAMPLINGS = ("grid", "random", "lhs")
 _EXECUTORS = ("process", "dask", "serial")
@@ -285,6 +285,8 @@ class ScanConfig:
             raise ScanConfigError(f"a parameter is listed twice: {names}")
         if "y1y2" in names and ("y1" in names or "y2" in names):
             raise ScanConfigError("scan either y1y2 or y1/y2, not both (y1y2 sets y1 and y2)")
+        if "M_N_keV" in names and "M_N" in names:
+            raise ScanConfigError("scan either M_N (GeV) or M_N_keV, not both")
         sampling = d.get("sampling", "grid")
         if sampling not in _SAMPLINGS:
             raise ScanConfigError(f"sampling must be one of {', '.join(_SAMPLINGS)}, got {sampling!r}")
@@ -442,7 +444,9 @@ def to_assignments(values: Mapping[str, np.ndarray], y1_over_y2: float = 1.0) ->
     out: dict[str, np.ndarray] = {}
     for name, v in values.items():
         v = np.asarray(v, dtype=float)
-        if name == "y1y2":
+        if name == "M_N_keV":
+            out["M_N"] = v * 1e-6
+        elif name == "y1y2":
             mag = np.abs(v)
             out["y1"] = np.sign(v) * np.sqrt(y1_over_y2 * mag)
             out["y2"] = np.sqrt(mag / y1_over_y2)
