@@ -97,3 +97,19 @@ def test_axis_labels_have_units():
 def test_unknown_axis_is_a_clear_error():
     with pytest.raises(KeyError, match="'y3' is not a column"):
         plot_map(_table(np.array([0.1, 1.0]), np.array([0.1, 1.0])), "y1", "y3")
+
+
+def test_no_band_where_xenon1t_gives_only_an_upper_limit():
+    """Where the interval is one-sided (low = 0), nothing may be drawn, even next to band points."""
+    y1 = np.logspace(-3, 0, 40)
+    y2 = np.logspace(-2, math.log10(3), 40)
+    df = _table(y1, y2)
+    df.loc[df["y1"] > 0.05, "xenon1t_low_muB"] = 0.0  # one-sided for y1 > 0.05
+    fig = plot_map(df[["y1", "y2", "mu_mu_N1_muB", "xenon1t_low_muB", "xenon1t_high_muB"]], "y1", "y2")
+    ax = fig.axes[0]
+    unit = _mu(1.0, 1.0, 1000.0)
+    y2_band = math.sqrt(LOW * HIGH) / (unit * 0.3)  # band centre at y1 = 0.3 if it were two-sided
+    assert tuple(_pixel_rgb(fig, ax, 0.3, y2_band)) == (255, 255, 255)
+    y2_band_low = math.sqrt(LOW * HIGH) / (unit * 0.03)  # two-sided region (y1 < 0.05): band drawn
+    rgb = _pixel_rgb(fig, ax, 0.03, y2_band_low)
+    assert rgb[1] > rgb[0] + 40

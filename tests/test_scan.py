@@ -285,3 +285,9 @@ def test_nonempty_foreign_folder_is_refused(tmp_path):
     (tmp_path / "x" / "thesis.tex").write_text("precious")
     with pytest.raises(ScanMismatchError, match="not empty"):
         run_scan(_cfg(), tmp_path / "x", toy)
+
+
+def test_progress_bar_when_asked(tmp_path, capsys):
+    run_scan(_cfg(), tmp_path / "a", toy, progress=True)
+    err = capsys.readouterr().err
+    assert "lqmodel scan" in err and "9/9" in err
