@@ -283,6 +283,7 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
             label = r"XENON1T band ($M_N$-dependent)"
         handles.append(Patch(facecolor=C_BAND, alpha=0.5, edgecolor=C_BAND, label=label))
     # 3. flavour exclusions (Delta chi2 > 4)
+    unconstraining: list[str] = []
     for pattern, color, hatch, label in (
         (r"^dchi2_total$", C_FLAV, "..", r"flavour, $\Delta\chi^2_{\rm tot} > 4$"),
         (r"^dchi2_R_K", C_RK, "xx", r"$R_{K^{(*)}}$ excl. ($2\sigma$)"),
@@ -294,6 +295,11 @@ def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, sub
             Z = data.field(np.sum([df[c].to_numpy(float) for c in cols], axis=0))
             if _hatched(data, ax, Z, 4.0, color, hatch):
                 handles.append(Patch(facecolor="none", edgecolor=color, hatch=hatch, label=label))
+            elif pattern != r"^dchi2_total$":
+                unconstraining.append(label.split(" excl.")[0])
+    if unconstraining:  # say which constraints were evaluated but exclude nothing in this plane
+        handles.append(Patch(facecolor="none", edgecolor="none",
+                             label="no exclusion here: " + ", ".join(unconstraining)))
     # 4. direct detection / astrophysics exclusions
     if mu is not None and "xenonnt_limit_muB" in df.columns:
         Z = data.field(np.nan_to_num(_safe_log_ratio(mu, df["xenonnt_limit_muB"]), nan=-10, neginf=-10, posinf=10))
