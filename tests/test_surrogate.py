@@ -176,3 +176,23 @@ def test_bad_inputs():
         get_surrogate("R_D", SCALE, ["C9_bsmumu"])
     with pytest.raises(ValueError, match="scale"):
         get_surrogate("R_D", -1.0, ["CVL_bctaunutau"])
+
+
+def test_incoherent_blocks_and_rational_parts(fb):
+    # different neutrino flavours are fitted as separate interference blocks (no cross terms); checked
+    # against flavio at points where several blocks are switched on at once
+    from observables.surrogate import get_surrogate
+
+    wcs = ["CL_bsnumunumu", "CR_bsnumunumu", "CL_bsnutaunutau", "CL_bsnumunutau"]
+    sur = get_surrogate("BR_B+_Knunu", SCALE, wcs)
+    rng = np.random.default_rng(21)
+    for _ in range(3):
+        wc = _random_wc(rng, wcs, 2.0)
+        assert float(sur(wc)) == pytest.approx(fb.np_prediction("BR_B+_Knunu", wc, SCALE), rel=1e-6)
+    # rational form: value = numerator / denominator, and the incoherent piece uses the given denominator
+    rd = get_surrogate("R_D", SCALE, ["CVL_bctaunutau", "CVL_bcmunumu"])
+    wc = {"CVL_bctaunutau": 0.1 + 0.05j, "CVL_bcmunumu": -0.05}
+    assert float(rd(wc)) == pytest.approx(float(rd.numerator_value(wc) / rd.denominator_value(wc)), rel=1e-14)
+    q = rd.quadratic_part({"CVL_bctaunutau": 0.2}, denominator_wc=wc)
+    assert float(q) == pytest.approx(float(rd.numerator.quadratic_part(
+        np.array([0.2, 0.0, 0.0, 0.0])) / rd.denominator_value(wc)), rel=1e-14)
