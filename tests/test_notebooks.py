@@ -30,9 +30,9 @@ printing a JSON record; the tests check its numbers against INDEPENDENT referenc
   interval vs physics.md §d.5's estimate (2.8-6.5)e-11 (25%), monotonic M_N dependence, and the dd-fit
   command line agreeing with the evaluator's band.
 
-Wall time (2 cores shared with other jobs, cold cache): about 2 minutes for the three notebooks (notebook 2
-builds flavio surrogates at three leptoquark masses and the theory covariance: ~1.5 min of it); notebooks 1
-and 3 take ~10 s each.
+Wall time (2 cores shared with other jobs, cold cache): 70-130 s for the three notebooks, most of it
+notebook 2 (flavio surrogates at three leptoquark masses and the SM theory covariance); notebooks 1 and 3
+take ~10 s each.
 """
 from __future__ import annotations
 
