@@ -268,7 +268,7 @@ class PointEvaluator:
         return cols
 
     def _flavour(self, point, cols, flat, n) -> np.ndarray:
-        from lqmodel.flavour import chi2, predict
+        from lqmodel.flavour import chi2
 
         names = self.observable_names()
         preds = _predict_with_fallback(point, names, self.method)

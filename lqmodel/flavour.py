@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .matching import LEPTONS, WilsonCoefficients, match, matching_scale
+from .matching import LEPTONS, WilsonCoefficients, match
 
 __all__ = ["predict", "chi2", "flavour_summary", "parity_images", "MAX_SCALES", "METHODS"]
 

@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from observables import cache as _cache
 from scipy import stats
 
 from observables.measurements import MeasurementSet, load
@@ -51,8 +51,7 @@ THEORY_SAMPLES = 100
 
 
 def _cache_dir() -> Path:
-    root = os.environ.get("LQMODEL_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "lqmodel")
-    return Path(root) / "theory_covariance"
+    return _cache.cache_dir("theory_covariance")
 
 
 def theory_covariance(names: Sequence[str], *, N: int = THEORY_SAMPLES, seed: int = 20261122) -> np.ndarray:
@@ -80,15 +79,7 @@ def theory_covariance(names: Sequence[str], *, N: int = THEORY_SAMPLES, seed: in
         cov = np.atleast_2d(np.asarray(flavio.sm_covariance(obs, N=N, threads=1), dtype=float))
     finally:
         np.random.set_state(state)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, key=json.dumps(key, sort_keys=True), cov=cov)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    _cache.write_atomic(path, lambda fh: np.savez(fh, key=json.dumps(key, sort_keys=True), cov=cov))
     return cov
 
 

@@ -45,8 +45,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -56,6 +54,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from observables.registry import ObservableSpec, Part, Term, get
+from observables import cache as _cache
 
 __all__ = ["QuadraticForm", "Surrogate", "get_surrogate", "cache_dir", "TOLERANCE_FACTOR", "METHOD_VERSION"]
 
@@ -67,8 +66,7 @@ METHOD_VERSION = 2
 
 def cache_dir() -> Path:
     """Folder of the surrogate cache: ``$LQMODEL_CACHE_DIR/surrogates`` or ``~/.cache/lqmodel/surrogates``."""
-    root = os.environ.get("LQMODEL_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "lqmodel")
-    return Path(root) / "surrogates"
+    return _cache.cache_dir("surrogates")
 
 
 def _real_variables(wc_names: Sequence[str]) -> tuple[str, ...]:
@@ -299,15 +297,8 @@ def _fit_term_cached(term: Term, names: tuple[str, ...], blocks, scale: float, s
     with fb.integration_tolerance(TOLERANCE_FACTOR):
         c, g, q, steps, n_eval = _fit_function(f, len(variables), iblocks)
     info = {"n_flavio_calls": n_eval, "build_seconds": time.perf_counter() - t0, "steps": steps.tolist()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, key=json.dumps(key, sort_keys=True), info=json.dumps(info), constant=c, linear=g, quadratic=q)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    _cache.write_atomic(path, lambda fh: np.savez(fh, key=json.dumps(key, sort_keys=True), info=json.dumps(info),
+                                                  constant=c, linear=g, quadratic=q))
     return QuadraticForm(variables, c, g, q, iblocks), info
 
 

@@ -9,7 +9,6 @@ loops.dipole.anomalous_moment (sympy), and the leading-log g-2 form (ln - 7/4).
 from __future__ import annotations
 
 import math
-import re
 
 import mpmath
 import numpy as np

@@ -30,8 +30,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -46,6 +44,7 @@ from scipy.stats import chi2
 
 from observables.neutrino.detectors import EXPERIMENTS, data_version, default_true_grid, get_detector
 from observables.neutrino.likelihood import TRITIUM_MODES, make_likelihood
+from observables import cache as _cache
 
 __all__ = [
     "LEPTONS",
@@ -97,8 +96,7 @@ def lepton_weights(lepton: str) -> NDArray[np.float64]:
 
 def cache_dir() -> Path:
     """Folder of the on-disk fit cache: ``$LQMODEL_CACHE_DIR/ddfit`` or ``~/.cache/lqmodel/ddfit``."""
-    base = os.environ.get("LQMODEL_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "lqmodel")
-    return Path(base) / "ddfit"
+    return _cache.cache_dir("ddfit")
 
 
 def _cache_read(key: str) -> dict | None:
@@ -110,13 +108,8 @@ def _cache_read(key: str) -> dict | None:
 
 
 def _cache_write(key: str, payload: dict) -> None:
-    d = cache_dir()
     try:
-        d.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh)
-        os.replace(tmp, d / f"{key}.json")
+        _cache.write_atomic(cache_dir() / f"{key}.json", lambda fh: fh.write(json.dumps(payload).encode("utf-8")))
     except OSError:  # a read-only cache must not break a fit
         pass
 
