@@ -55,6 +55,7 @@ __all__ = [
     "expression",
     "list_expressions",
     "describe",
+    "export",
 ]
 
 _pos = dict(positive=True)
@@ -203,3 +204,14 @@ def expression(name: str) -> sp.Expr:
     """The named sympy expression (derived on first use, then cached on disk, keyed by name and version)."""
     build = _lookup(name)[0]
     return cached_derivation("lqmodel-expression", (name, REGISTRY_VERSION), lambda: {"expr": build()})["expr"]
+
+
+def export(name: str, fmt: str = "latex", function_name: str | None = None) -> str:
+    """The named expression as source text: ``fmt`` = latex | python | c | fortran | json.
+
+    Generated functions take the expression's symbols sorted by name as arguments (masses in GeV, moments
+    in Bohr magnetons; see :func:`describe`). The same text ``lqmodel export NAME --format FMT`` prints.
+    """
+    from loops.export import export as _export
+
+    return _export(expression(name), fmt, name=function_name or name)

@@ -36,9 +36,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.expression:
         raise ValueError("missing EXPRESSION; run `lqmodel export --list` to see the available names")
-    expr = derivation.expression(args.expression)  # KeyError with close matches for unknown names
-
-    from loops.export import export
-
-    print(export(expr, args.format, name=args.name or args.expression).rstrip("\n"))
+    # unknown names: KeyError with close matches
+    print(derivation.export(args.expression, args.format, function_name=args.name).rstrip("\n"))
     return 0
