@@ -275,6 +275,12 @@ def test_03_direct_detection(executed):
     # the dd-fit command line gives the same interval as the evaluator's band at M_N = 0
     assert r["ddfit_xenon1t_interval_M0"][0] == pytest.approx(x1_lo[0], rel=1e-9)
     assert r["ddfit_xenon1t_interval_M0"][1] == pytest.approx(x1_hi[0], rel=1e-9)
+    # theory-level spectra: the rate is quadratic in the moment, and falls with M_N
+    assert r["theory_rate_ratio_2mu"] == pytest.approx([4.0, 4.0], rel=1e-12)
+    tot = r["theory_rate_totals"]
+    assert all(b < a for a, b in zip(tot, tot[1:])) and tot[0] > 0
+    # limits: for nu_mu at M_N = 0 at least Borexino and the stellar bounds apply; fewer at 100 keV
+    assert r["n_applicable_limits"][0] >= 2 and r["n_applicable_limits"][1] <= r["n_applicable_limits"][0]
     # the BP2 moment and slope: physics.md §b.5
     assert r["mu_bp2_muB"] == pytest.approx(2.69314e-11, rel=2e-5)
     slope = 2.69314e-11 / 0.05
