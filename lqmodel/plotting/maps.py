@@ -192,9 +192,6 @@ def plot_map(
     are positive). ``parameters``/``fix``: other scanned parameters and the values to slice them at.
     Returns the matplotlib Figure."""
     import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -215,13 +212,13 @@ def plot_map(
     if lepton is None and mu_cols:
         lepton = max(mu_cols, key=lambda l: float(np.nanmax(df[mu_cols[l]].to_numpy(float))))
 
-    with plt.rc_context(_STYLE):
-        fig = _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle, mu_levels)
+    with matplotlib.rc_context(_STYLE):
+        fig = _draw(Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle, mu_levels)
     if out is not None:
         out = Path(out)
         stem = out.with_suffix("") if out.suffix in (".png", ".pdf") else out
         stem.parent.mkdir(parents=True, exist_ok=True)
-        with plt.rc_context(_STYLE):
+        with matplotlib.rc_context(_STYLE):
             fig.savefig(stem.with_suffix(".png"), dpi=200)
             fig.savefig(stem.with_suffix(".pdf"))
     return fig
@@ -234,9 +231,15 @@ _STYLE = {
 }
 
 
-def _draw(plt, Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle, mu_levels):
+def _draw(Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle, mu_levels):
+    # a Figure on its own Agg canvas, not a pyplot figure: no backend switch, nothing left open in pyplot
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     mu_cols = {l: f"mu_{l}_N1_muB" for l in ("e", "mu", "tau") if f"mu_{l}_N1_muB" in df.columns}
-    fig, ax = plt.subplots(figsize=(6.4, 5.6), layout="constrained")
+    fig = Figure(figsize=(6.4, 5.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
     ax.set_xscale("log" if scales[x] == "log" else "linear")
     ax.set_yscale("log" if scales[y] == "log" else "linear")
     ax.set_xlabel(axis_label(x))
