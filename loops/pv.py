@@ -27,6 +27,7 @@ import math
 import sympy as sp
 
 from .cache import cached_derivation
+from .symbolic import U as _U  # the Feynman parameter, shared with the loop-function integrals
 
 __all__ = [
     "DELTA",
@@ -44,7 +45,6 @@ __all__ = [
 DELTA = sp.Symbol("Delta", real=True)
 #: renormalisation scale mu (GeV)
 MU = sp.Symbol("mu", positive=True)
-_U = sp.Symbol("u", nonnegative=True)
 
 
 def A0(m: sp.Expr, mu: sp.Expr = MU) -> sp.Expr:
