@@ -211,7 +211,14 @@ def export(name: str, fmt: str = "latex", function_name: str | None = None) -> s
 
     Generated functions take the expression's symbols sorted by name as arguments (masses in GeV, moments
     in Bohr magnetons; see :func:`describe`). The same text ``lqmodel export NAME --format FMT`` prints.
+    For LaTeX (typesetting only, never evaluated) the fully factored form is used where it is shorter, e.g.
+    ``mu_nu_voloshin`` as one fraction; code formats keep the log-expanded form, which cannot overflow.
     """
     from loops.export import export as _export
 
-    return _export(expression(name), fmt, name=function_name or name)
+    expr = expression(name)
+    if fmt == "latex":
+        factored = sp.factor(expr)
+        if len(sp.latex(factored)) < len(sp.latex(expr)):
+            expr = factored
+    return _export(expr, fmt, name=function_name or name)
