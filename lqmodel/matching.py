@@ -87,6 +87,7 @@ from typing import Any
 
 import numpy as np
 
+from lqmodel.atomic import atomic_path
 __all__ = [
     "WilsonCoefficients",
     "match",
@@ -172,10 +173,8 @@ class WilsonCoefficients:
         fmt = "yaml" if path.lower().endswith((".yaml", ".yml")) else "json"
         values = {k: {"Re": v.real, "Im": v.imag} if v.imag != 0 else v.real for k, v in self.nonzero().items()}
         wc = wcxf.WC(eft="WET", basis="flavio", scale=float(self.scale), values=values)
-        tmp = f"{path}.tmp{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
             wc.dump(fh, fmt=fmt)
-        os.replace(tmp, path)
 
     def to_dict(self) -> dict:
         """Scalar points: JSON-ready ``{"scale", "eft", "basis", "values"}`` (complex → ``[re, im]``)."""

@@ -51,13 +51,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from lqmodel.atomic import write_bytes_atomic
 from lqmodel.point import (
     MATRIX_FIELDS, MODELS, M_B_SCHEMES, Point, PointError, UnknownNameError, _check_choice, _did_you_mean, m_b_of_scheme,
     vary,
@@ -285,12 +285,4 @@ def save_point(point: Point, path: str | os.PathLike) -> None:
     if suffix not in (".json", ".yaml", ".yml"):
         raise PointFileError(f"{p}: unknown point-file extension {suffix!r}; use .yaml, .yml or .json")
     text = dumps_point(point, "json" if suffix == ".json" else "yaml")
-    fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_bytes_atomic(p, text.encode("utf-8"))

@@ -15,10 +15,8 @@ Every Parquet file has one row per point and units in its schema: each field car
 from __future__ import annotations
 
 import json
-import os
 import platform
 import re
-import tempfile
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from lqmodel.atomic import atomic_path, write_bytes_atomic
 __all__ = ["ScanStore", "ScanMismatchError", "package_versions", "read_units", "load_table", "tables_identical"]
 
 _CHUNK_RE = re.compile(r"^chunk-(\d{6,})\.parquet$")
@@ -45,18 +44,6 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _schema(columns: Mapping[str, np.ndarray], units: Mapping[str, str], extra_meta: Mapping[str, Any]):
@@ -151,7 +138,7 @@ class ScanStore:
             )
         self.chunk_dir.mkdir(parents=True, exist_ok=True)
         header = "# lqmodel scan configuration (full, defaults filled in); fingerprint " + fingerprint + "\n"
-        _atomic_write_bytes(
+        write_bytes_atomic(
             self.config_path, (header + yaml.safe_dump(config_dict, sort_keys=False)).encode("utf-8")
         )
         self.write_manifest({"fingerprint": fingerprint, "versions": versions, "status": "running"})
@@ -161,7 +148,7 @@ class ScanStore:
         if self.manifest_path.exists():
             data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         data.update(updates)
-        _atomic_write_bytes(self.manifest_path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+        write_bytes_atomic(self.manifest_path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
 
     def manifest(self) -> dict:
         return json.loads(self.manifest_path.read_text(encoding="utf-8"))
@@ -193,15 +180,8 @@ class ScanStore:
         schema = _schema(columns, units, extra_meta)
         table = pa.Table.from_arrays([pa.array(np.asarray(v)) for v in columns.values()], schema=schema)
         path = self.chunk_path(i)
-        fd, tmp = tempfile.mkstemp(dir=self.chunk_dir, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
+        with atomic_path(path) as tmp:
             pq.write_table(table, tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
 
     def combine(self, n_chunks: int) -> Path:
         """Concatenate chunks 0..n_chunks-1 in order into ``map.parquet`` (streamed, atomic)."""
@@ -211,18 +191,10 @@ class ScanStore:
         if missing:
             raise FileNotFoundError(f"cannot combine: chunk {missing[0]} of {n_chunks} is missing")
         schema = pq.read_schema(self.chunk_path(0))
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".map.parquet.", suffix=".tmp")
-        os.close(fd)
-        try:
-            with pq.ParquetWriter(tmp, schema) as writer:
-                for i in range(n_chunks):
-                    t = pq.read_table(self.chunk_path(i))
-                    if not t.schema.equals(schema, check_metadata=True):
-                        raise ValueError(f"chunk {i} has another schema than chunk 0: {t.schema} vs {schema}")
-                    writer.write_table(t)
-            os.replace(tmp, self.table_path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_path(self.table_path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+            for i in range(n_chunks):
+                t = pq.read_table(self.chunk_path(i))
+                if not t.schema.equals(schema, check_metadata=True):
+                    raise ValueError(f"chunk {i} has another schema than chunk 0: {t.schema} vs {schema}")
+                writer.write_table(t)
         return self.table_path
