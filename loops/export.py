@@ -1,8 +1,10 @@
-r"""Export sympy expressions as LaTeX, Python/numpy, C, Fortran source and JSON (sympy ``srepr``).
+r"""Export sympy expressions as LaTeX, Python/numpy, C, Fortran source and JSON.
 
 Function arguments are the free symbols of the expression, sorted by name (``arguments(expr)``), all
 ``double`` / ``real(8)``; complex expressions are refused by the C and Fortran back-ends. JSON
-round-trips exactly (:func:`from_json`).
+round-trips exactly (:func:`from_json`): it carries the expression as a :mod:`loops.expr_tree` tree, which
+:func:`from_json` reads with the allow-list parser (never ``sympify``); the ``srepr`` and LaTeX fields are
+for human readers only and are never read back.
 
 >>> import sympy as sp
 >>> x = sp.Symbol("x", positive=True)
@@ -109,9 +111,13 @@ def to_fortran(expr: sp.Expr, name: str = "f") -> str:
 
 
 def to_json(expr: sp.Expr, name: str | None = None) -> str:
-    """JSON with the exact ``srepr`` (round-trips via :func:`from_json`), the argument list and versions."""
+    """JSON with the expression tree (round-trips via :func:`from_json`), its ``srepr`` (for reading only),
+    the argument list, LaTeX and the sympy version."""
+    from .expr_tree import to_tree
+
     payload = {
         "name": name,
+        "tree": to_tree(expr),
         "srepr": sp.srepr(expr),
         "arguments": [a.name for a in arguments(expr)],
         "latex": sp.latex(expr),
@@ -121,10 +127,16 @@ def to_json(expr: sp.Expr, name: str | None = None) -> str:
 
 
 def from_json(text: str) -> sp.Expr:
-    """Inverse of :func:`to_json`."""
+    """Inverse of :func:`to_json`: parses the ``tree`` field with :func:`loops.expr_tree.from_tree` (only
+    allow-listed sympy nodes are built; no text is evaluated). ``ValueError`` for anything else."""
+    from .expr_tree import from_tree
+
     try:
-        return sp.sympify(json.loads(text)["srepr"])
-    except (ValueError, KeyError, TypeError, sp.SympifyError) as exc:
+        payload = json.loads(text)
+        if not isinstance(payload, dict) or "tree" not in payload:
+            raise ValueError("no 'tree' field")
+        return from_tree(payload["tree"])
+    except (ValueError, RecursionError) as exc:
         raise ValueError(f"not an lqmodel/loops JSON expression: {exc}") from None
 
 

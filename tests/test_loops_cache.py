@@ -21,13 +21,14 @@ def test_round_trip_and_keying(tmp_path, monkeypatch):
     a = cache.cached_derivation("t", ("a",), derive)
     b = cache.cached_derivation("t", ("a",), derive)
     assert a == b == {"e": sp.log(x) / (x - 1)} and len(calls) == 1
-    assert b["e"].free_symbols == {x}  # assumptions survive (srepr)
+    assert b["e"].free_symbols == {x}  # assumptions survive (expression tree)
     cache.cached_derivation("t", ("b",), derive)  # other inputs: other entry
     assert len(calls) == 2
     files = sorted((tmp_path / "loops").glob("t-*.json"))
     assert len(files) == 2 and not list((tmp_path / "loops").glob("*.tmp"))
     payload = json.loads(files[0].read_text())
-    assert payload["sympy"] == sp.__version__ and payload["version"] == cache.DERIVATION_VERSION
+    assert payload["key"]["sympy"] == sp.__version__ and payload["key"]["version"] == cache.DERIVATION_VERSION
+    assert payload["format"] == cache.ENTRY_FORMAT and len(payload["sha256"]) == 64
 
 
 def test_corrupt_entry_is_rederived(tmp_path, monkeypatch):

