@@ -39,7 +39,7 @@ def make_executor(kind: str, workers: int = 2, dask_address: str | None = None) 
                 yield client.get_executor()
         else:
             with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cluster, Client(cluster) as client:
+                              dashboard_address=":0") as cluster, Client(cluster) as client:
                 yield client.get_executor()
     else:
         raise ValueError(f"unknown executor {kind!r}; allowed: serial, process, dask")
