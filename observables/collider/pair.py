@@ -1,0 +1,219 @@
+r"""Pair production of a scalar colour triplet at the 13 TeV LHC and the recast of published mass limits.
+
+CROSS SECTION. :math:`\sigma(pp\to\phi\phi^*)` at :math:`\sqrt s = 13` TeV, NNLO\ :sub:`approx` + NNLL
+(NNLL-fast; Beenakker, Borschensky, Krämer, Kulesza, Laenen et al., arXiv:1607.07741), squarks and gluinos
+decoupled, PDF4LHC15 NNLO, from the LHC SUSY Cross Section Working Group (stop/sbottom table, 100–3000 GeV
+in 5 GeV steps, symmetrised theory uncertainty); shipped as
+``observables/data/collider/pp13_scalar_triplet_pair_NNLOapprox_NNLL.json`` (see that folder's
+SOURCES.md). QCD pair production of a scalar triplet depends only on its mass, so the stop cross section is
+the scalar-leptoquark one (t-channel lepton exchange, :math:`\propto y^2`, is neglected: it matters only for
+couplings of order one to first-generation quarks). Between the tabulated masses :math:`\ln\sigma` (and
+:math:`\ln\Delta\sigma`) is interpolated linearly in :math:`m`; outside 100–3000 GeV
+:func:`pair_cross_section` refuses (:class:`MassOutsideTableError`) unless ``outside="nan"``. Units: GeV, pb.
+
+LIMITS. ``observables/data/collider/lq_pair_limits_<vintage>.yaml``: published 95% CL lower mass limits at
+:math:`B = 1` per final state (:class:`PairLimit`), each with experiment, arXiv id, luminosity and the
+assumption of the paper (:func:`pair_limits`).
+
+RECAST (:func:`recast`). A search for the final state of decays :math:`(a, b)` of the pair sees
+:math:`\sigma(m)\,B_{\rm eff}` with :math:`B_{\rm eff} = B_a B_b\,(2 \text{ if } a\ne b \text{ else } 1)`.
+The published limit :math:`m_{\rm lim}` (at :math:`B = 1`) is turned into an excluded cross section
+:math:`\sigma_{\rm UL} = \sigma(m_{\rm lim})` that is assumed FLAT in mass (between the recast limit and
+:math:`m_{\rm lim}`; real upper limits usually rise towards lower masses, so the flat assumption slightly
+over-excludes). A mass is excluded when :math:`\sigma(m) B_{\rm eff} > \sigma(m_{\rm lim})`; the recast limit
+:math:`m_{\rm limit}(B)` solves :math:`\sigma(m) B_{\rm eff} = \sigma(m_{\rm lim})` (0 when
+:math:`B_{\rm eff} = 0`; NaN when the solution would lie below the table, 100 GeV). Where a paper gives the
+limit as a function of the branching ratio (``curve``: pairs :math:`(B, m)`), that curve is interpolated
+linearly in :math:`B` instead (no limit below its smallest :math:`B`). Masses above the table (3 TeV) are
+never excluded (all tabulated limits lie below 3 TeV and :math:`\sigma` falls with mass). Narrow width and
+prompt decays are assumed.
+
+>>> s, ds = pair_cross_section(1000.0)
+>>> round(float(s), 6), round(float(ds), 6)  # pb
+(0.00683, 0.000765)
+>>> lim = next(l for l in pair_limits() if l.name == "ATLAS_2020_jmu")
+>>> excluded, m_lim = recast(lim, 1500.0, {"j mu": 1.0})
+>>> bool(excluded), float(m_lim)
+(True, 1700.0)
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import yaml
+from numpy.typing import ArrayLike
+
+__all__ = [
+    "DEFAULT_VINTAGE", "XSEC_FILE", "MassOutsideTableError", "PairLimit", "pair_cross_section", "mass_range",
+    "pair_limits", "sigma_upper_limit", "effective_branching", "recast", "mass_for_cross_section",
+]
+
+DEFAULT_VINTAGE = "2026-12"
+XSEC_FILE = "pp13_scalar_triplet_pair_NNLOapprox_NNLL.json"
+_LEPTON_CLASSES = ("e", "mu", "tau", "MET")
+_QUARK_CLASSES = ("t", "b", "j")
+
+
+class MassOutsideTableError(ValueError):
+    """A mass outside the tabulated range of the pair-production cross section (100–3000 GeV)."""
+
+
+@lru_cache(maxsize=1)
+def _table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    text = resources.files("observables").joinpath(f"data/collider/{XSEC_FILE}").read_text(encoding="utf-8")
+    raw = json.loads(text)
+    rows = sorted((float(k), float(v["xsec_pb"]), float(v["unc_pb"])) for k, v in raw["data"].items())
+    m, s, u = (np.array(c) for c in zip(*rows))
+    if np.any(np.diff(m) <= 0) or np.any(np.diff(s) >= 0) or np.any(s <= 0) or np.any(u <= 0):
+        raise ValueError(f"{XSEC_FILE}: masses must increase and cross sections fall strictly, all positive")
+    for a in (m, s, u):
+        a.setflags(write=False)
+    return m, s, u
+
+
+def mass_range() -> tuple[float, float]:
+    """(lowest, highest) tabulated mass in GeV."""
+    m = _table()[0]
+    return float(m[0]), float(m[-1])
+
+
+def pair_cross_section(m: ArrayLike, *, outside: str = "raise") -> tuple[np.ndarray, np.ndarray]:
+    r""":math:`\sigma(pp\to\phi\phi^*)` at 13 TeV and its theory uncertainty, both in pb, for masses ``m`` in GeV
+    (log-interpolated). ``outside``: "raise" (default; :class:`MassOutsideTableError`) or "nan"."""
+    if outside not in ("raise", "nan"):
+        raise ValueError(f"outside must be 'raise' or 'nan'; got {outside!r}")
+    mt, st, ut = _table()
+    m = np.asarray(m, dtype=float)
+    bad = ~((m >= mt[0]) & (m <= mt[-1]))
+    if outside == "raise" and np.any(bad):
+        v = m[bad].flat[0]
+        raise MassOutsideTableError(
+            f"pair cross section tabulated for {mt[0]:g}-{mt[-1]:g} GeV only; got m = {v!r} GeV "
+            f"({int(bad.sum())} of {m.size} masses outside)"
+        )
+    s = np.exp(np.interp(m, mt, np.log(st)))
+    u = np.exp(np.interp(m, mt, np.log(ut)))
+    return np.where(bad, np.nan, s), np.where(bad, np.nan, u)
+
+
+def mass_for_cross_section(sigma_pb: ArrayLike) -> np.ndarray:
+    """Inverse of :func:`pair_cross_section` (GeV); NaN where ``sigma_pb`` is above the table (mass below
+    100 GeV), the table's highest mass where it is below."""
+    mt, st, _ = _table()
+    s = np.asarray(sigma_pb, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = np.interp(np.log(s), np.log(st[::-1]), mt[::-1])
+    return np.where(s > st[0], np.nan, m)
+
+
+@dataclass(frozen=True)
+class PairLimit:
+    """One published 95% CL pair-production mass limit (a row of the limits data file).
+
+    ``final_state``: the two decays ``(a, b)``, each "<quark class> <lepton class>" (quark t, b, j; lepton e,
+    mu, tau, MET). ``m_limit_GeV``: limit at B = 1. ``curve``: optional ((B, m_GeV), ...) from the paper.
+    ``max_invisible_mass_GeV``: for MET final states, the heaviest invisible fermion the limit covers.
+    """
+
+    name: str
+    final_state: tuple[str, str]
+    m_limit_GeV: float
+    experiment: str
+    arxiv: str | None
+    reference: str
+    luminosity_fb: float
+    assumption: str
+    verified: str
+    curve: tuple[tuple[float, float], ...] | None = None
+    max_invisible_mass_GeV: float | None = None
+
+    @property
+    def label(self) -> str:
+        """Final state as one string, e.g. "t mu" or "t mu + b MET"."""
+        a, b = self.final_state
+        return a if a == b else f"{a} + {b}"
+
+
+def _check_class(name: str, where: str) -> None:
+    parts = name.split()
+    if len(parts) != 2 or parts[0] not in _QUARK_CLASSES or parts[1] not in _LEPTON_CLASSES:
+        raise ValueError(f"{where}: final state {name!r} must be '<quark> <lepton>' with quark in "
+                         f"{_QUARK_CLASSES} and lepton in {_LEPTON_CLASSES}")
+
+
+@lru_cache(maxsize=None)
+def pair_limits(vintage: str = DEFAULT_VINTAGE) -> tuple[PairLimit, ...]:
+    """The published limits of data file ``lq_pair_limits_<vintage>.yaml`` (schema in its header)."""
+    fname = f"data/collider/lq_pair_limits_{vintage}.yaml"
+    node = resources.files("observables").joinpath(fname)
+    if not node.is_file():
+        raise ValueError(f"no pair-production limits vintage {vintage!r} (file observables/{fname} not found)")
+    raw = yaml.safe_load(node.read_text(encoding="utf-8"))
+    out = []
+    lo, hi = mass_range()
+    for row in raw["limits"]:
+        where = f"{fname}, {row.get('name')!r}"
+        fs = tuple(row["final_state"])
+        if len(fs) != 2:
+            raise ValueError(f"{where}: final_state needs two decays")
+        for c in fs:
+            _check_class(c, where)
+        m = float(row["m_limit_GeV"])
+        if not lo <= m <= hi:
+            raise ValueError(f"{where}: m_limit_GeV {m} outside the cross-section table {lo}-{hi} GeV")
+        curve = row.get("curve")
+        if curve is not None:
+            curve = tuple(sorted((float(b), float(mm)) for b, mm in curve))
+        out.append(PairLimit(
+            name=str(row["name"]), final_state=fs, m_limit_GeV=m, experiment=str(row["experiment"]),
+            arxiv=None if row.get("arxiv") is None else str(row["arxiv"]), reference=str(row["reference"]),
+            luminosity_fb=float(row["luminosity_fb"]), assumption=str(row["assumption"]),
+            verified=str(row["verified"]), curve=curve,
+            max_invisible_mass_GeV=None if row.get("max_invisible_mass_GeV") is None else float(row["max_invisible_mass_GeV"]),
+        ))
+    return tuple(out)
+
+
+def sigma_upper_limit(limit: PairLimit) -> float:
+    """The excluded cross section in pb implied by ``limit``: sigma(m_lim) (flat-sigma_UL recast)."""
+    return float(pair_cross_section(limit.m_limit_GeV)[0])
+
+
+def effective_branching(limit: PairLimit, branching: Mapping[str, ArrayLike]) -> np.ndarray:
+    """:math:`B_a B_b (2 \\text{ if } a \\ne b \\text{ else } 1)` from ``branching`` (final-state class -> BR;
+    missing classes count as 0)."""
+    a, b = limit.final_state
+    ba = np.asarray(branching.get(a, 0.0), dtype=float)
+    bb = np.asarray(branching.get(b, 0.0), dtype=float)
+    return ba * bb * (1.0 if a == b else 2.0)
+
+
+def recast(limit: PairLimit, m: ArrayLike, branching: Mapping[str, ArrayLike]) -> tuple[np.ndarray, np.ndarray]:
+    """(excluded, recast mass limit in GeV) of a leptoquark of mass ``m`` (GeV) with branching ratios
+    ``branching`` (final-state class -> BR) against ``limit`` (module docstring: flat sigma_UL, or the
+    paper's curve). Masses below the cross-section table raise :class:`MassOutsideTableError`."""
+    m = np.asarray(m, dtype=float)
+    lo, hi = mass_range()
+    if np.any(m < lo):
+        raise MassOutsideTableError(f"leptoquark mass below the pair cross-section table ({lo:g} GeV): {float(m.min())!r} GeV")
+    a, b = limit.final_state
+    if limit.curve is not None and a == b:
+        bs = np.array([c[0] for c in limit.curve])
+        ms = np.array([c[1] for c in limit.curve])
+        ba = np.asarray(branching.get(a, 0.0), dtype=float)
+        mlim = np.where(ba >= bs[0], np.interp(ba, bs, ms), 0.0)
+        return np.broadcast_to(m < mlim, np.broadcast(m, mlim).shape), mlim
+    beff = effective_branching(limit, branching)
+    s_ul = sigma_upper_limit(limit)
+    with np.errstate(divide="ignore"):
+        needed = np.where(beff > 0, s_ul / np.where(beff > 0, beff, 1.0), np.inf)
+    mlim = np.where(beff > 0, mass_for_cross_section(needed), 0.0)
+    sig = pair_cross_section(np.minimum(m, hi))[0]
+    excluded = (m <= hi) & (sig * beff > s_ul)
+    return excluded, mlim
