@@ -12,7 +12,8 @@ Stability strategy (each proved against mpmath at 50 digits in ``tests/test_loop
   accuracy better than 1e-13 for :math:`10^{-12}\le x\le 10^{6}` (the :math:`\ln x` terms of the
   non-enhanced functions cancel against each other, costing :math:`\sim|\ln x|` ulps, for smaller x).
 * :math:`F(M) = [M^2\ln M^2 - m^2\ln m^2]/(M^2-m^2) = \ln M^2 + h(m^2/M^2)`,
-  :math:`h(x) = x\ln x/(x-1)` evaluated as :math:`x\,\mathrm{log1p}(\epsilon)/\epsilon`.
+  :math:`h(x) = x\ln x/(x-1)` evaluated as :math:`x\,\mathrm{log1p}(\epsilon)/\epsilon` near
+  :math:`x=1` and directly elsewhere (:func:`h`), finite for every finite mass.
 * differences :math:`F(M_1)-F(M_2)` (the finite :math:`B_0` difference of physics.md §b.2):
   :math:`2\,\mathrm{log1p}((M_1-M_2)/M_2) + [h(x_1)-h(x_2)]`, the bracket (for :math:`x\le1/2`) by an
   exact cancellation-free rearrangement (:func:`delta_h`), else as the divided difference
@@ -22,6 +23,10 @@ Stability strategy (each proved against mpmath at 50 digits in ``tests/test_loop
   without cancellation. Exactly degenerate masses give exactly 0.
 
 Units: masses in GeV (any common unit works: only ratios and :math:`\ln(M^2/\mu^2)` enter).
+:func:`h`, :func:`F`, :func:`delta_F` and :func:`delta_h` are finite and accurate for all positive finite
+masses up to the largest double (masses are rescaled by a power of two before squaring);
+:func:`delta_F_sq` / :func:`delta_h_sq` take squared masses, which the caller must form without overflow
+(masses below :math:`1.3\times10^{154}` GeV).
 
 >>> import numpy as np
 >>> float(loop_function("g", 1.0))
@@ -152,12 +157,28 @@ def f_S(x: ArrayLike) -> np.ndarray:
 
 
 def h(x: ArrayLike) -> np.ndarray:
-    r""":math:`h(x) = x\ln x/(x-1)` (:math:`h(1)=1`), so that :math:`F(M)=\ln M^2 + h(m^2/M^2)`; :math:`h'=g`."""
+    r""":math:`h(x) = x\ln x/(x-1)` (:math:`h(1)=1`, :math:`h(0)=0`), so that :math:`F(M)=\ln M^2 + h(m^2/M^2)`; :math:`h'=g`.
+
+    Defined for :math:`x \ge 0` (NaN for negative x). Branches: :math:`x\,\mathrm{log1p}(\epsilon)/\epsilon`
+    for :math:`|\epsilon|<1/2` (:math:`\epsilon = x-1` exact there); :math:`x\ln x/(x-1)` for
+    :math:`x\le 1/2` (no cancellation; ``log1p(x - 1)`` would round :math:`x-1` to :math:`-1` for
+    :math:`x < 1.1\times10^{-16}`, i.e. :math:`m_{LQ} > 4\times10^{8}` GeV for the b quark, and give
+    :math:`\infty`); :math:`\ln x/(1-1/x)` for :math:`x\ge 3/2` (no overflow). Relative accuracy a few
+    ulps for every finite :math:`x\ge0` (``tests/test_hardening_caches.py``, mpmath at 50 digits).
+    """
     x = np.asarray(x, dtype=float)
     eps = x - 1.0
+    near = np.abs(eps) < SERIES_RADIUS
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(eps == 0.0, 1.0, np.log1p(eps) / np.where(eps == 0.0, 1.0, eps))
-    return x * ratio
+        safe_eps = np.where(near & (eps != 0.0), eps, 1.0)
+        out_near = np.where(eps == 0.0, 1.0, x * np.log1p(eps) / safe_eps)
+        small = np.where(x > 0.0, x, 1.0)
+        out_small = np.where(x == 0.0, 0.0, small * np.log(small) / (small - 1.0))
+        large = np.where(x > 1.0, x, 2.0)
+        out_large = np.log(large) / (1.0 - 1.0 / large)
+        out = np.where(near, out_near, np.where(x < 1.0, out_small, out_large))
+        out = np.where(np.isnan(x) | (x < 0.0), np.nan, out)
+    return out[()] if out.ndim == 0 else out
 
 
 def F(m: ArrayLike, M: ArrayLike) -> np.ndarray:
@@ -167,7 +188,7 @@ def F(m: ArrayLike, M: ArrayLike) -> np.ndarray:
     """
     m = np.asarray(m, dtype=float)
     M = np.asarray(M, dtype=float)
-    return np.log(M * M) + h((m / M) ** 2)
+    return 2.0 * np.log(M) + h((m / M) ** 2)  # 2 ln M, not ln(M*M), which overflows above 1.3e154 GeV
 
 
 def delta_h_sq(m: ArrayLike, A1: ArrayLike, A2: ArrayLike, dA: ArrayLike) -> np.ndarray:
@@ -183,7 +204,7 @@ def delta_h_sq(m: ArrayLike, A1: ArrayLike, A2: ArrayLike, dA: ArrayLike) -> np.
     m, A1, A2, dA = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (m, A1, A2, dA)))
     x1 = m * m / A1
     x2 = m * m / A2
-    dx = -m * m * dA / (A1 * A2)
+    dx = -x1 * (dA / A2)  # = -m^2 dA/(A1 A2), without the overflow of A1*A2
     out = np.zeros(np.shape(dx))
     same = dx == 0.0
     small = (np.maximum(x1, x2) <= 0.5) & ~same
@@ -218,9 +239,18 @@ def delta_F_sq(m: ArrayLike, A1: ArrayLike, A2: ArrayLike, dA: ArrayLike) -> np.
 
 def delta_h(m: ArrayLike, M1: ArrayLike, M2: ArrayLike) -> np.ndarray:
     r""":math:`h(m^2/M_1^2) - h(m^2/M_2^2)` without cancellation (see :func:`delta_h_sq`)."""
-    M1 = np.asarray(M1, dtype=float)
-    M2 = np.asarray(M2, dtype=float)
+    m, M1, M2 = _rescaled(m, M1, M2)
     return delta_h_sq(m, M1 * M1, M2 * M2, (M1 - M2) * (M1 + M2))
+
+
+def _rescaled(m: ArrayLike, M1: ArrayLike, M2: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(m, M1, M2) divided by the power of two nearest above max(M1, M2): exact (only the exponent changes,
+    unless m underflows, where its h terms are below 1e-600 anyway), so the squares cannot overflow; the
+    functions of this module depend on mass ratios only."""
+    m, M1, M2 = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (m, M1, M2)))
+    big = np.maximum(M1, M2)
+    _, e = np.frexp(np.where(np.isfinite(big) & (big > 0), big, 1.0))
+    return np.ldexp(m, -e), np.ldexp(M1, -e), np.ldexp(M2, -e)
 
 
 def delta_F(m: ArrayLike, M1: ArrayLike, M2: ArrayLike) -> np.ndarray:
@@ -230,8 +260,7 @@ def delta_F(m: ArrayLike, M1: ArrayLike, M2: ArrayLike) -> np.ndarray:
     For :math:`M\gg m`: :math:`\approx \ln(M_1^2/M_2^2)`. The splitting enters as
     :math:`(M_1-M_2)(M_1+M_2)`, exact for floats that differ in the last bits.
     """
-    M1 = np.asarray(M1, dtype=float)
-    M2 = np.asarray(M2, dtype=float)
+    m, M1, M2 = _rescaled(m, M1, M2)
     return delta_F_sq(m, M1 * M1, M2 * M2, (M1 - M2) * (M1 + M2))
 
 

@@ -169,3 +169,74 @@ def test_export_json_reads_no_srepr(tmp_path):
         export.from_json(json.dumps(payload))
     with pytest.raises(ValueError, match="not an lqmodel/loops JSON"):
         export.from_json(json.dumps({"srepr": "Integer(1)"}))
+
+
+# ------------------------------------------------------------------------------ 11. h(x) and m_nuN at huge masses
+M_LQ_GRID = [1e2, 1e4, 1e6, 1e8, 5.6e8, 1e9, 1e11, 1e13, 1e15]
+
+
+@pytest.mark.parametrize("M", M_LQ_GRID + [1e30, 1e100, 1e153, 1e200, 1e300])
+def test_h_and_F_are_finite_and_correct_at_huge_masses(M):
+    import mpmath
+    import numpy as np
+
+    from loops import highprec, numeric
+
+    m_b = 4.18
+    x = (m_b / M) ** 2
+    got_h = float(numeric.h(x))
+    ref_h = 0.0 if x == 0.0 else float(highprec.h(mpmath.mpf(x), 50))  # the float x taken exactly; h(0) = 0
+    assert np.isfinite(got_h)
+    assert got_h == pytest.approx(ref_h, rel=1e-14, abs=1e-320)
+    got_F = float(numeric.F(m_b, M))
+    assert got_F == pytest.approx(float(highprec.F(m_b, M, 50)), rel=1e-14)
+
+
+@pytest.mark.parametrize("x", [0.0, 1e-300, 1e-30, 1e-17, 1e-16, 2e-16, 1e-8, 0.3, 0.5, 0.75, 1.0, 1.25,
+                               1.5, 1.7, 10.0, 1e8, 1e300])
+def test_h_on_both_sides_of_every_branch(x):
+    import mpmath
+
+    from loops import highprec, numeric
+
+    ref = 0.0 if x == 0.0 else float(highprec.h(mpmath.mpf(x), 50))
+    assert float(numeric.h(x)) == pytest.approx(ref, rel=4e-16, abs=1e-320)
+
+
+@pytest.mark.parametrize("M", M_LQ_GRID + [1e100, 1e200, 1e300])
+@pytest.mark.parametrize("rel", [0.0, 1e-9, 1e-3, 0.5])
+def test_m_nuN_finite_and_correct_up_to_huge_masses(M, rel):
+    """m_nuN = -(3 c m_b/16 pi^2) [F(m_S1) - F(m_R2)] for c_R = c_S = c (finite; physics.md §b.2), against
+    mpmath at 50 digits; before the fix it was NaN (flagged UV-divergent) above m_LQ ~ 4e8 GeV."""
+    import math
+
+    import mpmath
+    import numpy as np
+
+    from loops import highprec
+    from lqmodel.moments import m_nuN_GeV
+
+    m_b, c = 4.18, 0.05
+    M2 = M * (1 + rel)
+    m, div = m_nuN_GeV(c, c, m_b, M, M2)
+    assert not bool(div) and np.isfinite(m.real) and m.imag == 0.0
+    ref = -3 * c * m_b / (16 * math.pi**2) * float(highprec.delta_F(mpmath.mpf(m_b), mpmath.mpf(M), mpmath.mpf(M2), 50))
+    if rel == 0.0:
+        assert m.real == 0.0
+    else:
+        assert m.real == pytest.approx(ref, rel=1e-12)
+    # unequal couplings: still flagged divergent (NaN), never a number
+    m_bad, div_bad = m_nuN_GeV(c, 2 * c, m_b, M, M2)
+    assert bool(div_bad) and np.isnan(m_bad.real)
+
+
+def test_point_api_m_nuN_at_1e9_GeV_is_not_reported_divergent():
+    import numpy as np
+
+    from lqmodel.moments import compute_moments
+    from lqmodel.models import voloshin_split
+
+    p = voloshin_split(1e9, 1.1e9, 0.05, 1.0, "mu")
+    mom = compute_moments(p)
+    m = np.asarray(mom.m_nuN_GeV)
+    assert np.all(np.isfinite(m))
