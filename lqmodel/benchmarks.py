@@ -46,10 +46,10 @@ class Benchmark:
 
 @lru_cache(maxsize=1)
 def _table() -> Mapping[str, Benchmark]:
-    import yaml
+    from lqmodel.safe_load import loads_yaml
 
     text = resources.files("lqmodel").joinpath("data/benchmarks.yaml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = loads_yaml(text, name="lqmodel/data/benchmarks.yaml")
     out = {
         name: Benchmark(name, str(e["description"]), str(e["source"]), MappingProxyType(dict(e["point"])),
                         MappingProxyType(dict(e.get("expected") or {})))

@@ -49,6 +49,8 @@ from typing import Any
 
 import numpy as np
 
+from lqmodel.errors import InputError
+
 __all__ = ["PointEvaluator", "resolve_base", "LEPTONS", "DEFAULT_OBSERVABLES"]
 
 LEPTONS = ("e", "mu", "tau")
@@ -73,9 +75,9 @@ def resolve_base(base: Any):
         try:
             from lqmodel import benchmarks
         except ImportError:  # pragma: no cover - depends on the model-core engineer's module
-            raise ValueError(f"base point {base!r}: no built-in benchmark points available; give an inline point") from None
+            raise InputError(f"base point {base!r}: no built-in benchmark points available; give an inline point") from None
         return benchmarks.get(base)
-    raise TypeError(f"base point must be a Point, a point mapping or a benchmark name; got {type(base).__name__}")
+    raise InputError(f"base point must be a Point, a point mapping or a benchmark name; got {type(base).__name__}")
 
 
 @dataclass(frozen=True)
@@ -99,29 +101,80 @@ class PointEvaluator:
 
     def __post_init__(self):
         if self.method not in ("surrogate", "flavio"):
-            raise ValueError(f"evaluation method must be 'surrogate' or 'flavio', got {self.method!r}")
+            raise InputError(f"evaluation method must be 'surrogate' or 'flavio', got {self.method!r}")
         if self.lepton is not None and self.lepton not in LEPTONS:
-            raise ValueError(f"evaluation lepton must be one of {', '.join(LEPTONS)}, got {self.lepton!r}")
+            raise InputError(f"evaluation lepton must be one of {', '.join(LEPTONS)}, got {self.lepton!r}")
         if not 0.0 < self.cl < 1.0:
-            raise ValueError(f"evaluation cl must be in (0, 1), got {self.cl!r}")
+            raise InputError(f"evaluation cl must be in (0, 1), got {self.cl!r}")
         if self.observables is not None:
             object.__setattr__(self, "observables", tuple(str(o) for o in self.observables))
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> PointEvaluator:
-        """From the ``evaluation`` section of a scan config (keys = the field names)."""
+        """From the ``evaluation`` section of a scan config (keys = the field names). The one place the
+        options are validated (:meth:`validate_options`); bad ones raise :class:`lqmodel.errors.InputError`."""
+        return cls(**cls.validate_options(options))
+
+    @classmethod
+    def validate_options(cls, options: Any) -> dict[str, Any]:
+        """Check the ``evaluation`` options of a scan config (names, types, ranges) and return the
+        constructor arguments. Booleans must be YAML booleans (``neutrino: "no"`` is refused), numbers
+        finite, ``observables`` a non-empty list of known names, ``"all"`` or null. A new option is
+        added as a dataclass field plus, if its type needs it, a check here."""
+        import math
+
+        from lqmodel.errors import InputError, shorten
+
+        if not isinstance(options, Mapping):
+            raise InputError(f"'evaluation' must be a mapping of options, got {shorten(options)}")
         allowed = {f for f in cls.__dataclass_fields__}
         unknown = [k for k in options if k not in allowed]
         if unknown:
-            raise ValueError(f"unknown evaluation option {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+            from lqmodel.point import _did_you_mean
+
+            raise InputError(f"unknown evaluation option {shorten(unknown[0])}.{_did_you_mean(str(unknown[0]), allowed)} "
+                             f"Allowed: {', '.join(sorted(allowed))}")
         opts = dict(options)
+
+        def number(key: str) -> None:
+            v = opts[key]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise InputError(f"evaluation.{key} must be a finite number, got {shorten(v)}")
+            opts[key] = float(v)
+
+        def choice(key: str, allowed_values: Sequence[Any]) -> None:
+            if opts[key] not in allowed_values:
+                raise InputError(f"evaluation.{key} must be one of {', '.join(map(repr, allowed_values))}, "
+                                 f"got {shorten(opts[key])}")
+
+        for key in [k for k in ("cl", "flavour_delta_chi2_max") if k in opts]:
+            number(key)
+        if "cl" in opts and not 0.0 < opts["cl"] < 1.0:
+            raise InputError(f"evaluation.cl must be a confidence level in (0, 1), e.g. 0.9; got {opts['cl']!r}")
+        if "neutrino" in opts and not isinstance(opts["neutrino"], bool):
+            raise InputError(f"evaluation.neutrino must be true or false, got {shorten(opts['neutrino'])}")
+        if "method" in opts:
+            choice("method", ("surrogate", "flavio"))
+        if "lepton" in opts:
+            choice("lepton", (None, *LEPTONS))
+        if "vintage" in opts and opts["vintage"] is not None and not isinstance(opts["vintage"], str):
+            raise InputError(f"evaluation.vintage must be a string or null, got {shorten(opts['vintage'])}")
         if "observables" in opts and opts["observables"] not in (None, "all"):
-            if not isinstance(opts["observables"], (list, tuple)):
-                raise ValueError("evaluation.observables must be a list of observable names, 'all' or null")
-            opts["observables"] = tuple(opts["observables"])
+            obs = opts["observables"]
+            if not isinstance(obs, (list, tuple)) or not obs or not all(isinstance(o, str) for o in obs):
+                raise InputError("evaluation.observables must be a non-empty list of observable names, "
+                                 f"'all' or null (none), got {shorten(obs)}")
+            from observables.registry import get
+
+            for name in obs:
+                try:
+                    get(name)
+                except KeyError as exc:
+                    raise InputError(f"evaluation.observables: {exc.args[0]}") from None
+            opts["observables"] = tuple(obs)
         elif opts.get("observables") == "all":
             opts["observables"] = ()
-        return cls(**opts)
+        return opts
 
     # ---- what it computes --------------------------------------------------------------------
     def observable_names(self) -> tuple[str, ...]:
@@ -165,10 +218,10 @@ class PointEvaluator:
         return u
 
     def check_config(self, config) -> None:
-        """Refuse scan configurations this evaluator cannot run efficiently (one-line ValueError)."""
+        """Refuse scan configurations this evaluator cannot run efficiently (one-line InputError)."""
         lq_masses = [r.name for r in config.parameters if r.name in ("m_LQ", "m_S1", "m_R2", "m_R2_23")]
         if lq_masses and config.sampling != "grid" and self.observables is not None and self.method == "surrogate":
-            raise ValueError(
+            raise InputError(
                 f"{config.sampling} sampling of {lq_masses[0]} with the flavour surrogate would need one "
                 "surrogate per sampled mass: scan leptoquark masses on a grid (sampling: grid), or set "
                 "evaluation.method: flavio (slow), or evaluation.observables: null"

@@ -72,6 +72,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from lqmodel.errors import InputError, shorten
+
 __all__ = [
     "Point", "MassBasisCouplings", "vary", "PointError", "UnknownNameError", "PerturbativityWarning",
     "LEPTONS", "LEPTON_INDEX", "M_B_SCHEMES", "QUARK_BASES", "N_TYPES", "MODELS", "SCALAR_FIELDS",
@@ -114,11 +116,15 @@ MASS_BASIS_TERMS: Mapping[str, tuple[str, bool, str, str]] = {
 }
 
 
-class PointError(ValueError):
+#: longest point label (characters): labels go into plot titles, tables and messages
+MAX_LABEL = 200
+
+
+class PointError(InputError):
     """An invalid parameter point (one-line message: what is wrong and what is allowed)."""
 
 
-class UnknownNameError(KeyError, ValueError):
+class UnknownNameError(InputError, KeyError):
     """An unknown key, field or option name; the message lists close matches."""
 
     def __str__(self) -> str:  # plain message, not KeyError's repr
@@ -131,7 +137,8 @@ class PerturbativityWarning(UserWarning):
 
 def _did_you_mean(name: str, choices) -> str:
     choices = [str(c) for c in choices]
-    folded = str(name).strip().lower()
+    name = str(name)[:100]  # a huge input string is not compared in full
+    folded = name.strip().lower()
     exact = [c for c in choices if c.lower() == folded]  # case/space slips first
     close = exact + [c for c in difflib.get_close_matches(str(name), choices, n=3, cutoff=0.5) if c not in exact]
     close = close[:3]
@@ -141,7 +148,7 @@ def _did_you_mean(name: str, choices) -> str:
 def _check_choice(what: str, value: Any, allowed) -> None:
     if not isinstance(value, str) or value not in allowed:
         raise UnknownNameError(
-            f"unknown {what} {value!r}.{_did_you_mean(value, allowed)} Allowed: {', '.join(map(repr, allowed))}"
+            f"unknown {what} {shorten(value)}.{_did_you_mean(value, allowed)} Allowed: {', '.join(map(repr, allowed))}"
         )
 
 
@@ -164,7 +171,7 @@ def _example(bad: np.ndarray, arr: np.ndarray) -> str:
     idx = np.argwhere(bad)[0]
     v = arr[tuple(idx)]
     if arr.ndim == 0:
-        return f"got {v!r}" if not isinstance(v, np.generic) else f"got {v.item()!r}"
+        return f"got {shorten(v)}" if not isinstance(v, np.generic) else f"got {v.item()!r}"
     return f"{int(bad.sum())} of {bad.size} entries are not, e.g. {v.item()!r} at index {tuple(int(i) for i in idx)}"
 
 
@@ -173,11 +180,11 @@ def _real_array(name: str, value: Any) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except Exception as exc:  # noqa: BLE001 - ragged lists etc.
-        raise PointError(f"{name} must be a real number or array of numbers; got {value!r} ({exc})") from None
+        raise PointError(f"{name} must be a real number or array of numbers; got {shorten(value)} ({exc})") from None
     if arr.dtype == bool or arr.dtype.kind not in "iuf":
         if arr.dtype.kind == "c":
             raise PointError(f"{name} must be real; got a complex value")
-        raise PointError(f"{name} must be a real number or array of numbers; got {value!r}")
+        raise PointError(f"{name} must be a real number or array of numbers; got {shorten(value)}")
     return arr
 
 
@@ -202,7 +209,7 @@ def _matrix_array(name: str, value: Any) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except Exception:  # noqa: BLE001
-        raise PointError(f"{name} must be a 3x3 matrix of numbers (or an array of shape (*B, 3, 3)); got {value!r}") from None
+        raise PointError(f"{name} must be a 3x3 matrix of numbers (or an array of shape (*B, 3, 3)); got {shorten(value)}") from None
     if arr.dtype == bool or arr.dtype.kind not in "iufc":
         raise PointError(f"{name} must be a 3x3 matrix of (complex) numbers; got entries of type {arr.dtype}")
     if arr.ndim < 2 or arr.shape[-2:] != (3, 3):
@@ -294,7 +301,9 @@ class Point:
         if self.lepton is not None:
             _check_choice("lepton", self.lepton, LEPTONS)
         if not isinstance(self.label, str):
-            raise PointError(f"label must be a string; got {self.label!r}")
+            raise PointError(f"label must be a string; got {shorten(self.label)}")
+        if len(self.label) > MAX_LABEL:
+            raise PointError(f"label must be at most {MAX_LABEL} characters; got {len(self.label)}: {shorten(self.label)}")
 
         m_b = self.m_b if self.m_b is not None else m_b_of_scheme(self.m_b_scheme)
         scalars = {
@@ -331,6 +340,19 @@ class Point:
                 bad = ~(np.isfinite(a) & (a > 0))
                 if bad.any():
                     raise PointError(f"{name} must be a positive, finite mass in GeV; {_example(bad, a)}")
+            for name in ("m_S1", "m_R2", "m_R2_23"):  # heavy leptoquarks: matched above the b quark
+                a = arrays[name]
+                if a is None:
+                    continue
+                bad = np.broadcast_to(a < arrays["m_b"], np.broadcast_shapes(a.shape, arrays["m_b"].shape))
+                if bad.any():
+                    lq, mb = np.broadcast_arrays(a, arrays["m_b"])
+                    idx = tuple(int(i) for i in np.argwhere(bad)[0])
+                    raise PointError(
+                        f"{name} = {float(lq[idx]):g} GeV is below m_b = {float(mb[idx]):g} GeV: the leptoquarks are "
+                        "integrated out at mu = m_LQ into the b-quark effective theory, which needs them heavier "
+                        "than the b quark; use masses above m_b"
+                    )
             bad = ~(np.isfinite(arrays["M_N"]) & (arrays["M_N"] >= 0))
             if bad.any():
                 raise PointError(f"M_N must be a finite, non-negative mass in GeV (0 = massless N); {_example(bad, arrays['M_N'])}")
@@ -427,7 +449,7 @@ class Point:
         names = [f.name for f in dataclasses.fields(self) if f.init]
         for k in changes:
             if k not in names:
-                raise UnknownNameError(f"unknown Point field {k!r}.{_did_you_mean(k, names)} Allowed: {', '.join(names)}")
+                raise UnknownNameError(f"unknown Point field {shorten(k)}.{_did_you_mean(k, names)} Allowed: {', '.join(names)}")
         return dataclasses.replace(self, **changes)
 
     def __getitem__(self, index: Any) -> "Point":
@@ -643,7 +665,7 @@ def _matrix_entry_array(name: str, value: Any) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except Exception:  # noqa: BLE001
-        raise PointError(f"{name} must be a (complex) number or array; got {value!r}") from None
+        raise PointError(f"{name} must be a (complex) number or array; got {shorten(value)}") from None
     if arr.dtype == bool or arr.dtype.kind not in "iufc":
-        raise PointError(f"{name} must be a (complex) number or array; got {value!r}")
+        raise PointError(f"{name} must be a (complex) number or array; got {shorten(value)}")
     return np.array(arr, dtype=complex)

@@ -58,6 +58,7 @@ from typing import Any
 import numpy as np
 
 from lqmodel.atomic import write_bytes_atomic
+from lqmodel.errors import ParseError, shorten
 from lqmodel.point import (
     MATRIX_FIELDS, MODELS, M_B_SCHEMES, Point, PointError, UnknownNameError, _check_choice, _did_you_mean, m_b_of_scheme,
     vary,
@@ -76,7 +77,7 @@ ALLOWED_KEYS: tuple[str, ...] = (
 _M_B_TOLERANCE = 0.05
 
 
-class PointFileError(ValueError):
+class PointFileError(ParseError):
     """A point file that cannot be read or parsed (one-line message naming the file)."""
 
 
@@ -99,17 +100,17 @@ def encode_matrix(m: np.ndarray) -> list[list[Any]]:
 def _entry(name: str, i: int, j: int, v: Any) -> complex:
     where = f"{name}[{i}][{j}]"
     if isinstance(v, bool):
-        raise PointError(f"{where} must be a number, [re, im] or a complex string; got {v!r}")
+        raise PointError(f"{where} must be a number, [re, im] or a complex string; got {shorten(v)}")
     if isinstance(v, (int, float)):
         return complex(float(v), 0.0)
     if isinstance(v, str):
         try:
             return complex(v.replace(" ", ""))
         except ValueError:
-            raise PointError(f"{where}: cannot read {v!r} as a complex number (use e.g. 0.1, [0.1, 0.2] or '0.1+0.2j')") from None
+            raise PointError(f"{where}: cannot read {shorten(v)} as a complex number (use e.g. 0.1, [0.1, 0.2] or '0.1+0.2j')") from None
     if isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
         return complex(float(v[0]), float(v[1]))
-    raise PointError(f"{where} must be a number, [re, im] or a complex string like '0.1+0.2j'; got {v!r}")
+    raise PointError(f"{where} must be a number, [re, im] or a complex string like '0.1+0.2j'; got {shorten(v)}")
 
 
 def decode_matrix(name: str, value: Any) -> np.ndarray:
@@ -124,7 +125,7 @@ def decode_matrix(name: str, value: Any) -> np.ndarray:
 
 def _real(name: str, v: Any) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise PointError(f"{name} must be a real number; got {v!r}")
+        raise PointError(f"{name} must be a real number; got {shorten(v)}")
     return float(v)
 
 
@@ -148,7 +149,7 @@ def _build(d: Mapping[str, Any], source: str) -> Point:
     for k in d:
         if k not in ALLOWED_KEYS:
             raise UnknownNameError(
-                f"{source}: unknown key {k!r}.{_did_you_mean(k, ALLOWED_KEYS)} Allowed keys: {', '.join(ALLOWED_KEYS)}"
+                f"{source}: unknown key {shorten(k)}.{_did_you_mean(k, ALLOWED_KEYS)} Allowed keys: {', '.join(ALLOWED_KEYS)}"
             )
     model = d.get("model", "general")
     _check_choice("model", model, MODELS)
@@ -171,7 +172,7 @@ def _build(d: Mapping[str, Any], source: str) -> Point:
         elif model == "s1":
             kw["m_R2"] = kw["m_S1"]
         else:
-            raise PointError(f"{source}: m_R2 (GeV, mass of R2~^(-1/3)) is required for model {model!r}")
+            raise PointError(f"{source}: m_R2 (GeV, mass of R2~^(-1/3)) is required for model {shorten(model)}")
     if d.get("m_R2_23") is not None:
         kw["m_R2_23"] = _real("m_R2_23", d["m_R2_23"])
     for k in ("kappa", "M_N"):
@@ -188,7 +189,7 @@ def _build(d: Mapping[str, Any], source: str) -> Point:
             ref = m_b_of_scheme(scheme)
             if math.isfinite(kw["m_b"]) and abs(kw["m_b"] / ref - 1) > _M_B_TOLERANCE:
                 raise PointError(
-                    f"{source}: m_b = {kw['m_b']} GeV does not match m_b_scheme {scheme!r} ({ref} GeV); "
+                    f"{source}: m_b = {kw['m_b']} GeV does not match m_b_scheme {shorten(scheme)} ({ref} GeV); "
                     "set m_b_scheme: custom to use your own value, or another scheme "
                     f"({', '.join(M_B_SCHEMES)})"
                 )
@@ -202,7 +203,7 @@ def _build(d: Mapping[str, Any], source: str) -> Point:
     if not shorthand:
         return Point(**kw)
     if model not in ("s1", "voloshin"):
-        raise PointError(f"{source}: the shorthand {', '.join(shorthand)} needs model 's1' or 'voloshin' (got {model!r}); "
+        raise PointError(f"{source}: the shorthand {', '.join(shorthand)} needs model 's1' or 'voloshin' (got {shorten(model)}); "
                          "use the full matrices for model 'general'")
     for k, v in shorthand.items():
         shorthand[k] = _coupling(k, v)
@@ -221,27 +222,21 @@ def _coupling(name: str, v: Any) -> complex:
     try:
         z = _entry(name, 0, 0, v)
     except PointError:
-        raise PointError(f"{name} must be a number, [re, im] or a complex string like '0.1+0.2j'; got {v!r}") from None
+        raise PointError(f"{name} must be a number, [re, im] or a complex string like '0.1+0.2j'; got {shorten(v)}") from None
     if not (math.isfinite(z.real) and math.isfinite(z.imag)):
-        raise PointError(f"{name} must be finite (no NaN or inf); got {v!r}")
+        raise PointError(f"{name} must be finite (no NaN or inf); got {shorten(v)}")
     return z
 
 
 def _parse_text(text: str, name: str, suffix: str) -> Any:
-    if suffix == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise PointFileError(f"{name}: malformed JSON: {exc}") from None
-    import yaml
+    """YAML/JSON text -> data with :mod:`lqmodel.safe_load` (no code, duplicate keys refused, YAML 1.2
+    floats such as ``1e-3``, bounded size and depth)."""
+    from lqmodel.safe_load import loads
 
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PointFileError(f"{name}: malformed YAML{where}: {problem}") from None
+        return loads(text, name=name, fmt="json" if suffix == ".json" else "yaml")
+    except ParseError as exc:
+        raise PointFileError(str(exc)) from None
 
 
 def loads_point(text: str, *, name: str = "<string>", fmt: str = "yaml") -> Point:
@@ -272,7 +267,7 @@ def dumps_point(point: Point, fmt: str = "yaml") -> str:
     if fmt == "json":
         return json.dumps(d, indent=2) + "\n"
     if fmt != "yaml":
-        raise UnknownNameError(f"unknown format {fmt!r}; allowed: 'yaml', 'json'")
+        raise UnknownNameError(f"unknown format {shorten(fmt)}; allowed: 'yaml', 'json'")
     import yaml
 
     return yaml.safe_dump(d, sort_keys=False, default_flow_style=None, allow_unicode=True)
@@ -283,6 +278,6 @@ def save_point(point: Point, path: str | os.PathLike) -> None:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in (".json", ".yaml", ".yml"):
-        raise PointFileError(f"{p}: unknown point-file extension {suffix!r}; use .yaml, .yml or .json")
+        raise PointFileError(f"{p}: unknown point-file extension {shorten(suffix)}; use .yaml, .yml or .json")
     text = dumps_point(point, "json" if suffix == ".json" else "yaml")
     write_bytes_atomic(p, text.encode("utf-8"))

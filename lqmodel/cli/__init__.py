@@ -4,8 +4,10 @@ Each sub-command lives in its own module of this package, which defines ``regist
 (adding an argparse sub-parser whose ``func`` default is the command's ``run(args) -> int``). Modules
 must be light to import: heavy work (flavio, sympy) is imported inside ``run``.
 
-Errors a user can cause (bad files, bad values, unknown names) exit with status 2 and a one-line message
-on stderr, never a traceback.
+Errors a user can cause (bad files, bad values, unknown names, an output folder in use) are
+:class:`lqmodel.errors.LqmodelError` (plus :class:`OSError` of files the user named: missing, unreadable,
+disk full): they exit with status 2 and a one-line message on stderr. Anything else is a bug in lqmodel and
+raises with its traceback. ``lqmodel --debug CMD ...`` shows the traceback for user errors too.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ import importlib
 import importlib.util
 import sys
 from collections.abc import Sequence
+
+from lqmodel.errors import InputError, LqmodelError, WorkerError
 
 __all__ = ["main", "CLIError", "COMMANDS"]
 
@@ -26,8 +30,12 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class CLIError(Exception):
-    """An error caused by the user's input; printed as one line, exit status 2."""
+#: longest error line printed (a message echoing a huge input value is cut here as a last resort)
+_MAX_MESSAGE = 2000
+
+
+class CLIError(InputError):
+    """A usage error on the command line; printed as one line, exit status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(S1 + R2~ + N_R). Units: GeV, Bohr magnetons (mu_B), keV for recoil energies.",
     )
     parser.add_argument("--version", action="version", version=f"lqmodel {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback for user errors too (they are one line otherwise)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for modname in COMMANDS.values():
         if importlib.util.find_spec(modname) is None:  # pragma: no cover - during development only
@@ -49,7 +59,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _one_line(exc: BaseException) -> str:
     msg = exc.args[0] if (isinstance(exc, KeyError) and exc.args) else str(exc)
-    return " ".join(str(msg).split()) or type(exc).__name__
+    line = " ".join(str(msg).split()) or type(exc).__name__
+    return line if len(line) <= _MAX_MESSAGE else line[: _MAX_MESSAGE - 1] + "…"
+
+
+def _user_error(exc: BaseException) -> bool:
+    """Errors printed as one line: the LqmodelError family and OS errors about files (a missing or
+    unreadable file, a full disk: ``OSError`` with an errno). Not TypeError, KeyError, plain ValueError:
+    those are bugs and keep their traceback."""
+    if isinstance(exc, LqmodelError):
+        return True
+    return isinstance(exc, OSError) and exc.errno is not None and not isinstance(exc, BrokenPipeError)
+
+
+def _broken_pool(exc: BaseException) -> bool:
+    from concurrent.futures.process import BrokenProcessPool
+
+    return isinstance(exc, BrokenProcessPool)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,12 +90,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except (CLIError, ValueError, KeyError, TypeError, OSError) as exc:
-        print(f"lqmodel {args.command}: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(f"lqmodel {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if _broken_pool(exc):  # a worker process died (killed, out of memory): say so in one line
+            exc = WorkerError(f"a worker process died ({_one_line(exc)}); the chunks already written are "
+                              "kept: rerun the same command to resume")
+        if args.debug or not _user_error(exc):
+            raise
+        print(f"lqmodel {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -47,13 +47,34 @@ def register(subparsers: Any) -> None:
 
 
 def _number(text: str, what: str) -> float:
+    from lqmodel.cli import CLIError
+
     try:
         x = float(text)
     except (TypeError, ValueError):
-        raise ValueError(f"{what} must be a number, got {text!r}") from None
+        raise CLIError(f"{what} must be a number, got {text!r}") from None
     if not math.isfinite(x):
-        raise ValueError(f"{what} must be finite, got {text!r}")
+        raise CLIError(f"{what} must be finite, got {text!r}")
     return x
+
+
+def _check_arguments(args: Any, m_N: float, cl: float) -> None:
+    """The fit's own input checks, run first so that a bad argument is a user error (CLIError, one
+    line) and any later error of the fit keeps its traceback."""
+    from lqmodel.cli import CLIError
+    from observables.neutrino import solar
+    from observables.neutrino.detectors import UnknownExperimentError
+    from observables.neutrino.fit import TRITIUM_MODES, UnknownLeptonError, _check_inputs, lepton_weights
+
+    try:
+        _check_inputs(args.experiment, m_N, cl)
+        lepton_weights(args.lepton)
+    except (UnknownExperimentError, UnknownLeptonError, ValueError) as exc:
+        raise CLIError(str(exc.args[0]) if exc.args else str(exc)) from None
+    if args.ssm not in solar.SSMS:
+        raise CLIError(f"unknown solar model --ssm {args.ssm!r}; allowed: {', '.join(solar.SSMS)}")
+    if args.tritium not in TRITIUM_MODES:
+        raise CLIError(f"unknown tritium treatment {args.tritium!r}; allowed: {', '.join(TRITIUM_MODES)}")
 
 
 def _jsonable(x: Any) -> Any:
@@ -71,6 +92,7 @@ def run(args: Any) -> int:
 
     m_N = _number(args.m_N, "--m-N")
     cl = _number(args.cl, "--cl")
+    _check_arguments(args, m_N, cl)
     res = fit_moment(args.experiment, args.lepton, m_N, cl, ssm=args.ssm, tritium=args.tritium,
                      use_cache=not args.no_cache)
     d = res.to_dict()

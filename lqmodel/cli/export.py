@@ -34,8 +34,13 @@ def run(args: argparse.Namespace) -> int:
         for name, desc in derivation.list_expressions().items():
             print(f"{name:24s} {desc}")
         return 0
+    from lqmodel.cli import CLIError
+
     if not args.expression:
-        raise ValueError("missing EXPRESSION; run `lqmodel export --list` to see the available names")
-    # unknown names: KeyError with close matches
+        raise CLIError("missing EXPRESSION; run `lqmodel export --list` to see the available names")
+    try:  # an unknown name: KeyError with close matches, a user error
+        derivation.describe(args.expression)
+    except KeyError as exc:
+        raise CLIError(str(exc.args[0])) from None
     print(derivation.export(args.expression, args.format, function_name=args.name).rstrip("\n"))
     return 0

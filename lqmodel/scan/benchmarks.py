@@ -42,6 +42,6 @@ def map_benchmark_text(name: str) -> str:
 
 def map_benchmark(name: str) -> ScanConfig:
     """The validated :class:`ScanConfig` of a built-in map benchmark."""
-    import yaml
+    from lqmodel.safe_load import loads_yaml
 
-    return ScanConfig.from_dict(yaml.safe_load(map_benchmark_text(name)))
+    return ScanConfig.from_dict(loads_yaml(map_benchmark_text(name), name=f"map benchmark {name!r}"))

@@ -58,6 +58,8 @@ from typing import Any
 
 import numpy as np
 
+from lqmodel.errors import InputError, shorten
+
 __all__ = [
     "ScanConfigError",
     "ParameterRange",
@@ -72,7 +74,7 @@ __all__ = [
 ]
 
 
-class ScanConfigError(ValueError):
+class ScanConfigError(InputError):
     """A scan configuration that cannot be run; the message is one line saying what is wrong."""
 
 
@@ -101,6 +103,8 @@ _TOP_KEYS = (
     "dask_address", "evaluation", "plot", "y1_over_y2", "title", "description",
 )
 _RANGE_KEYS = ("min", "max", "n", "scale", "values")
+_PLOT_KEYS = ("x", "y", "fix")
+_MAX_TITLE = 200
 
 
 def _did_you_mean(name: str, options) -> str:
@@ -129,7 +133,7 @@ def check_parameter_name(name: str) -> str:
     if m:
         return f"{m.group(1)}[{m.group(2)},{m.group(3)}]"
     raise ScanConfigError(
-        f"unknown scan parameter {name!r}{_did_you_mean(name, _all_names())}; allowed: "
+        f"unknown scan parameter {shorten(name)}{_did_you_mean(name[:100], _all_names())}; allowed: "
         f"{', '.join(SCALAR_FIELDS)}, {', '.join(SHORTHAND)}, or a matrix entry like y_LL[2,1] "
         f"(matrices {', '.join(MATRIX_FIELDS)}, 0-based indices 0..2)"
     )
@@ -188,12 +192,12 @@ class ParameterRange:
         if not isinstance(spec, Mapping):
             raise ScanConfigError(
                 f"parameter {name!r}: expected a mapping like {{min: 0.1, max: 1.0, n: 20, scale: log}} "
-                f"or {{values: [...]}}, got {spec!r}"
+                f"or {{values: [...]}}, got {shorten(spec)}"
             )
         unknown = [k for k in spec if k not in _RANGE_KEYS]
         if unknown:
             raise ScanConfigError(
-                f"parameter {name!r}: unknown key {unknown[0]!r}{_did_you_mean(str(unknown[0]), _RANGE_KEYS)}; "
+                f"parameter {name!r}: unknown key {shorten(unknown[0])}{_did_you_mean(str(unknown[0]), _RANGE_KEYS)}; "
                 f"allowed: {', '.join(_RANGE_KEYS)}"
             )
         scale = spec.get("scale", "lin")
@@ -218,7 +222,7 @@ class ParameterRange:
         n = spec.get("n")
         if n is not None:
             if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                raise ScanConfigError(f"parameter {name!r}: 'n' must be a positive integer, got {n!r}")
+                raise ScanConfigError(f"parameter {name!r}: 'n' must be a positive integer, got {shorten(n)}")
         if name in _MASSES and low <= 0:
             raise ScanConfigError(
                 f"parameter {name!r} is a mass: its range must be positive (got min={low}, max={high} {unit})"
@@ -234,7 +238,7 @@ class ParameterRange:
 
 def _number(name: str, key: str, v: Any) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ScanConfigError(f"parameter {name!r}: {key} must be a number, got {v!r}")
+        raise ScanConfigError(f"parameter {name!r}: {key} must be a number, got {shorten(v)}")
     v = float(v)
     if not math.isfinite(v):
         raise ScanConfigError(f"parameter {name!r}: {key} must be finite, got {v}")
@@ -268,12 +272,12 @@ class ScanConfig:
         unknown = [k for k in d if k not in _TOP_KEYS]
         if unknown:
             k = str(unknown[0])
-            raise ScanConfigError(f"unknown configuration key {k!r}{_did_you_mean(k, _TOP_KEYS)}; allowed: {', '.join(_TOP_KEYS)}")
+            raise ScanConfigError(f"unknown configuration key {shorten(k)}{_did_you_mean(k, _TOP_KEYS)}; allowed: {', '.join(_TOP_KEYS)}")
         if "base" not in d:
             raise ScanConfigError("the configuration needs 'base': a benchmark point name or an inline point mapping")
         base = d["base"]
         if not isinstance(base, (str, Mapping)):
-            raise ScanConfigError(f"'base' must be a benchmark name or a point mapping, got {base!r}")
+            raise ScanConfigError(f"'base' must be a benchmark name or a point mapping, got {shorten(base)}")
         if isinstance(base, Mapping):
             base = _plain(base)
         params = d.get("parameters")
@@ -289,53 +293,70 @@ class ScanConfig:
             raise ScanConfigError("scan either M_N (GeV) or M_N_keV, not both")
         sampling = d.get("sampling", "grid")
         if sampling not in _SAMPLINGS:
-            raise ScanConfigError(f"sampling must be one of {', '.join(_SAMPLINGS)}, got {sampling!r}")
+            raise ScanConfigError(f"sampling must be one of {', '.join(_SAMPLINGS)}, got {shorten(sampling)}")
         n_samples = d.get("n_samples")
         if sampling == "grid":
             if n_samples is not None:
                 raise ScanConfigError("n_samples is for random/lhs sampling; a grid takes 'n' per parameter")
             missing = [r.name for r in ranges if r.values is None and r.n is None]
             if missing:
-                raise ScanConfigError(f"grid sampling needs 'n' for parameter {missing[0]!r}")
+                raise ScanConfigError(f"grid sampling needs 'n' for parameter {shorten(missing[0])}")
         else:
             if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-                raise ScanConfigError(f"{sampling} sampling needs a positive integer n_samples, got {n_samples!r}")
+                raise ScanConfigError(f"{sampling} sampling needs a positive integer n_samples, got {shorten(n_samples)}")
             explicit = [r.name for r in ranges if r.values is not None]
             if explicit:
-                raise ScanConfigError(f"parameter {explicit[0]!r}: 'values' lists are for grid sampling only")
+                raise ScanConfigError(f"parameter {shorten(explicit[0])}: 'values' lists are for grid sampling only")
         seed = d.get("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ScanConfigError(f"seed must be a non-negative integer, got {seed!r}")
+            raise ScanConfigError(f"seed must be a non-negative integer, got {shorten(seed)}")
         chunk_size = d.get("chunk_size", 2000)
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-            raise ScanConfigError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+            raise ScanConfigError(f"chunk_size must be a positive integer, got {shorten(chunk_size)}")
         executor = d.get("executor", "process")
         if executor not in _EXECUTORS:
-            raise ScanConfigError(f"executor must be one of {', '.join(_EXECUTORS)}, got {executor!r}")
+            raise ScanConfigError(f"executor must be one of {', '.join(_EXECUTORS)}, got {shorten(executor)}")
         workers = d.get("workers", 2)
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise ScanConfigError(f"workers must be a positive integer, got {workers!r}")
+            raise ScanConfigError(f"workers must be a positive integer, got {shorten(workers)}")
         dask_address = d.get("dask_address")
         if dask_address is not None and not isinstance(dask_address, str):
-            raise ScanConfigError(f"dask_address must be a string like 'tcp://host:8786' or null, got {dask_address!r}")
+            raise ScanConfigError(f"dask_address must be a string like 'tcp://host:8786' or null, got {shorten(dask_address)}")
         evaluation = d.get("evaluation") or {}
         if not isinstance(evaluation, Mapping):
-            raise ScanConfigError(f"'evaluation' must be a mapping, got {evaluation!r}")
+            raise ScanConfigError(f"'evaluation' must be a mapping, got {shorten(evaluation)}")
         plot = d.get("plot") or {}
         if not isinstance(plot, Mapping):
-            raise ScanConfigError(f"'plot' must be a mapping like {{x: y1, y: y2}}, got {plot!r}")
+            raise ScanConfigError(f"'plot' must be a mapping like {{x: y1, y: y2}}, got {shorten(plot)}")
         plot = _plain(plot)
+        bad_keys = [k for k in plot if k not in _PLOT_KEYS]
+        if bad_keys:
+            raise ScanConfigError(f"unknown plot key {shorten(bad_keys[0])}{_did_you_mean(bad_keys[0][:100], _PLOT_KEYS)}; "
+                                  f"allowed: {', '.join(_PLOT_KEYS)}")
         for axis in ("x", "y"):
             if axis in plot:
-                pname = check_parameter_name(str(plot[axis]))
+                if not isinstance(plot[axis], str):
+                    raise ScanConfigError(f"plot.{axis} must be a parameter name, got {shorten(plot[axis])}")
+                pname = check_parameter_name(plot[axis])
                 if pname not in names:
                     raise ScanConfigError(f"plot.{axis} = {pname!r} is not a scanned parameter (scanned: {', '.join(names)})")
                 plot[axis] = pname
+        if plot.get("fix") is not None:
+            plot["fix"] = _check_fix(plot["fix"], names)
         ratio = d.get("y1_over_y2", 1.0)
         if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not (math.isfinite(ratio) and ratio > 0):
-            raise ScanConfigError(f"y1_over_y2 must be a positive number, got {ratio!r}")
+            raise ScanConfigError(f"y1_over_y2 must be a positive number, got {shorten(ratio)}")
         title = d.get("title", "")
         description = d.get("description", "")
+        for key, text in (("title", title), ("description", description)):
+            if text is None:
+                continue
+            if not isinstance(text, str):
+                raise ScanConfigError(f"{key} must be a string, got {shorten(text)}")
+            if len(text) > _MAX_TITLE:
+                raise ScanConfigError(f"{key} must be at most {_MAX_TITLE} characters, got {len(text)}")
+        title = title or ""
+        description = description or ""
         return cls(
             base=base, parameters=ranges, sampling=sampling, n_samples=n_samples, seed=seed,
             chunk_size=chunk_size, executor=executor, workers=workers, dask_address=dask_address,
@@ -401,6 +422,23 @@ class ScanConfig:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _check_fix(fix: Any, names: list[str]) -> dict[str, float]:
+    """``plot.fix``: scanned parameter -> the value its slice is drawn at (a finite number)."""
+    if not isinstance(fix, Mapping):
+        raise ScanConfigError(f"plot.fix must be a mapping like {{m_LQ: 1000.0}}, got {shorten(fix)}")
+    out: dict[str, float] = {}
+    for k, v in fix.items():
+        try:
+            pname = check_parameter_name(k)
+        except ScanConfigError:
+            pname = None
+        if pname not in names:
+            raise ScanConfigError(f"unknown plot.fix key {shorten(k)}{_did_you_mean(str(k)[:100], names)}: "
+                                  f"it must be a scanned parameter ({', '.join(names)})")
+        out[pname] = _number(pname, "plot.fix value", v)
+    return out
+
+
 def _plain(obj: Any) -> Any:
     """Mappings -> dicts, tuples -> lists, numpy scalars -> Python (YAML/JSON-safe)."""
     if isinstance(obj, Mapping):
@@ -413,21 +451,29 @@ def _plain(obj: Any) -> Any:
 
 
 def load_config(path: str | Path) -> ScanConfig:
-    """Read and validate a YAML scan configuration; malformed YAML gives a one-line ScanConfigError."""
-    import yaml
+    """Read and validate a YAML (or ``.json``) scan configuration with :mod:`lqmodel.safe_load`
+    (duplicate keys refused, YAML 1.2 floats, bounded size); any problem is a one-line
+    :class:`ScanConfigError`."""
+    from lqmodel.errors import ParseError
+    from lqmodel.safe_load import loads
 
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScanConfigError(f"scan configuration {str(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise ScanConfigError(f"scan configuration {str(path)!r} is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise ScanConfigError(f"scan configuration {str(path)!r} is not a text (UTF-8) file") from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "cannot parse"
-        raise ScanConfigError(f"malformed YAML in {str(path)!r}{where}: {problem}") from None
+        data = loads(text, name=repr(str(path)), fmt="json" if path.suffix.lower() == ".json" else "yaml")
+    except ParseError as exc:
+        malformed = getattr(exc, "malformed", None)
+        if malformed:
+            line, column, problem = malformed
+            raise ScanConfigError(f"malformed YAML in {str(path)!r} at line {line}, column {column}: {problem}") from None
+        raise ScanConfigError(str(exc)) from None
     return ScanConfig.from_dict(data)
 
 

@@ -25,13 +25,15 @@ from typing import Any
 import numpy as np
 
 from lqmodel.atomic import atomic_path, write_bytes_atomic
+from lqmodel.errors import ScanFolderError
+
 __all__ = ["ScanStore", "ScanMismatchError", "package_versions", "read_units", "load_table", "tables_identical"]
 
 _CHUNK_RE = re.compile(r"^chunk-(\d{6,})\.parquet$")
 _VERSIONED = ("lqmodel", "numpy", "scipy", "pyarrow", "flavio", "wilson", "sympy", "mpmath")
 
 
-class ScanMismatchError(ValueError):
+class ScanMismatchError(ScanFolderError):
     """The output folder holds a different scan; refuse to mix the two."""
 
 
