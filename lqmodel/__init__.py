@@ -30,11 +30,17 @@ __all__ = [
 ]
 
 
+#: sub-packages / facades imported on first attribute access (``import lqmodel; lqmodel.collider``)
+_LAZY_MODULES = ("collider", "neutrino", "constants")
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"lqmodel.{name}")
     raise AttributeError(f"module 'lqmodel' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_MODULES))

@@ -2,8 +2,8 @@
 
 Usage::
 
-    lqmodel point FILE [--json] [--flavour]
-    lqmodel point --benchmark NAME [--json] [--flavour]
+    lqmodel point FILE [--json] [--flavour] [--collider]
+    lqmodel point --benchmark NAME [--json] [--flavour] [--collider]
     lqmodel point --list-benchmarks [--json]
 
 With ``--json`` one JSON object is printed with (at least):
@@ -16,7 +16,12 @@ With ``--json`` one JSON object is printed with (at least):
 * ``inputs``: the point as understood (all matrices, m_b and its scheme, basis, ...);
 * ``units``; ``benchmark`` (name, source, expected numbers) with ``--benchmark``;
 * with ``--flavour``: ``observables``, ``chi2``, ``wilson_coefficients`` from
-  :func:`lqmodel.flavour.flavour_summary`.
+  :func:`lqmodel.flavour.flavour_summary`;
+* ``collider_verdict``: one line, what the LHC says (pair production recast to the point's branching
+  ratios, Drell-Yan tails when available; :func:`lqmodel.collider.collider_verdict`);
+* with ``--collider``: ``widths_GeV``, ``Gamma_over_m``, ``branching_ratios``, ``pair_production``,
+  ``drell_yan``, ``excluded``, ``limits_vintage``, ``collider_notes`` from
+  :func:`lqmodel.collider.collider_summary` (searches and sources: docs/collider.md).
 
 The moments come from :func:`lqmodel.moments.compute_moments`. Errors: one line on stderr, exit 2.
 """
@@ -47,6 +52,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--flavour", action="store_true",
                    help="add flavour observables, chi2 and Wilson coefficients (lqmodel.flavour)")
+    p.add_argument("--collider", action="store_true",
+                   help="add LHC widths, branching ratios, pair-production and Drell-Yan verdicts (lqmodel.collider)")
     p.set_defaults(func=run)
 
 
@@ -123,6 +130,35 @@ def _flavour(point: Any) -> dict[str, Any]:
     }
 
 
+def _collider(point: Any) -> dict[str, Any]:
+    """The collider summary (``summary``) and its one-line verdict; MassOutsideTableError -> no verdict."""
+    from lqmodel.collider import collider_summary, collider_verdict
+    from observables.collider.pair import MassOutsideTableError
+
+    try:
+        summary = collider_summary(point)
+    except MassOutsideTableError as exc:
+        return {"summary": None, "verdict": f"not evaluated: {exc}", "error": str(exc)}
+    return {"summary": summary, "verdict": collider_verdict(summary), "error": None}
+
+
+def _collider_lines(out: dict[str, Any]) -> list[str]:
+    lines = ["", "  LHC (tree-level widths, pair production recast; docs/collider.md):"]
+    for f, w in out["widths_GeV"].items():
+        pp = out["pair_production"][f]
+        brs = ", ".join(f"{c} {b:.3g}" for c, b in sorted(out["branching_ratios"][f].items(), key=lambda x: -x[1])
+                        if b >= 1e-3)
+        lines.append(f"    {f:<10} Gamma = {w:.4g} GeV (Gamma/m = {out['Gamma_over_m'][f]:.3g}); BR: {brs or '-'}")
+        if pp["channel"]:
+            lines.append(f"    {'':<10} pair: {'EXCLUDED' if pp['excluded'] else 'allowed'} "
+                         f"({pp['channel']}: recast limit {pp['m_limit_GeV']:.0f} GeV, {pp['search']})")
+    for name, d in out["drell_yan"].items():
+        lines.append(f"    Drell-Yan {name}: chi2 = {d['chi2']:.4g}{'  EXCLUDED' if d['excluded'] else ''}")
+    for n in out.get("collider_notes", []):
+        lines.append(f"    note: {n}")
+    return lines
+
+
 def _table(out: dict[str, Any]) -> str:
     from lqmodel.point import LEPTONS
 
@@ -155,6 +191,11 @@ def _table(out: dict[str, Any]) -> str:
             lines.append(f"    {k:<32} {v}")
         if "chi2" in out:
             lines.append(f"  chi2 total: {out['chi2'].get('total')}")
+    if "widths_GeV" in out:
+        lines.extend(_collider_lines(out))
+    if "collider_verdict" in out:
+        lines.append("")
+        lines.append(f"  LHC: {out['collider_verdict']}")
     lines.append("")
     lines.append("  units: GeV; mu_B = e/(2 m_e); mu_nu normalised as L = (mu/2) nubar_L sigma F N_R + h.c.")
     return "\n".join(lines)
@@ -188,6 +229,14 @@ def run(args: argparse.Namespace) -> int:
     out.update(_moments(point))
     if args.flavour:
         out.update(_flavour(point))
+    col = _collider(point)
+    if args.collider:
+        if col["summary"] is None:
+            raise _cli_error(f"--collider: {col['error']}")
+        summary = dict(col["summary"])
+        summary["collider_notes"] = summary.pop("notes")
+        out.update(summary)
+    out["collider_verdict"] = col["verdict"]
     out["inputs"] = point.to_dict()
     out["units"] = {
         "mu_nu_muB": "Bohr magneton mu_B = e/(2 m_e); L = (mu/2) nubar_L sigma^{mu nu} N_R F_{mu nu} + h.c.",
