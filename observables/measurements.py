@@ -11,7 +11,11 @@ Entries flagged ``verified: false`` are used like all others (nothing is refused
 >>> from observables.measurements import load
 >>> m = load()
 >>> m.vintage
-'2026-11'
+'2026-12'
+>>> m.options
+(('Bc_lifetime', '60%'),)
+>>> load("2026-12:Bc_lifetime=30%").constraint_for("BR_Bc_taunu").limit
+0.3
 >>> c = m.constraint_for("R_Dstar")
 >>> c.observables, c.values.tolist()
 (('R_D', 'R_Dstar'), [0.347, 0.288])
@@ -28,7 +32,7 @@ import numpy as np
 import yaml
 from scipy.stats import norm
 
-__all__ = ["Constraint", "MeasurementSet", "load", "available_vintages", "default_vintage"]
+__all__ = ["Constraint", "MeasurementSet", "load", "available_vintages", "default_vintage", "parse_vintage"]
 
 _PACKAGE_DIR = "data/measurements"
 
@@ -50,6 +54,9 @@ class Constraint:
     note: str = ""
     limit: float | None = None
     cl: float | None = None
+    theory_samples: int | None = None  # flavio parameter samples for the SM covariance (None: the default)
+    option: str | None = None          # variant name (e.g. "Bc_lifetime") when this is one of alternatives
+    choice: str | None = None          # this entry's value of the option (e.g. "60%")
 
     @property
     def uncertainties(self) -> np.ndarray:
@@ -63,6 +70,8 @@ class MeasurementSet:
     vintage: str
     date: str
     constraints: tuple[Constraint, ...]
+
+    options: tuple[tuple[str, str], ...] = ()  # selected variants (name, choice), defaults included
 
     @property
     def observables(self) -> tuple[str, ...]:
@@ -109,6 +118,9 @@ def _parse(e: dict) -> Constraint:
         name=str(e["name"]), observables=obs, theory=str(e["theory"]), source=str(e["source"]),
         url=str(e.get("url", "")), date=str(e["date"]), verified=bool(e["verified"]),
         note=str(e.get("checked_against", "")),
+        theory_samples=int(e["theory_samples"]) if "theory_samples" in e else None,
+        option=str(e["option"]) if "option" in e else None,
+        choice=str(e["choice"]) if "choice" in e else None,
     )
     kind = e["kind"]
     if kind == "gaussian":
@@ -133,14 +145,52 @@ def _parse(e: dict) -> Constraint:
     raise ValueError(f"unknown measurement kind {kind!r} in entry {e['name']!r}; allowed: gaussian, difference, upper_limit")
 
 
-@lru_cache(maxsize=8)
+def parse_vintage(vintage: str | None) -> tuple[str, dict[str, str]]:
+    """Split a vintage string ``"NAME[:OPTION=CHOICE[,OPTION=CHOICE...]]"`` into the name and the variant choices.
+
+    >>> parse_vintage("2026-12:Bc_lifetime=30%")
+    ('2026-12', {'Bc_lifetime': '30%'})
+    >>> parse_vintage(None)[1]
+    {}
+    """
+    if vintage is None:
+        return default_vintage(), {}
+    name, _, rest = str(vintage).partition(":")
+    opts: dict[str, str] = {}
+    for item in filter(None, (x.strip() for x in rest.split(","))):
+        key, eq, val = item.partition("=")
+        if not eq or not key or not val:
+            raise KeyError(f"bad measurement option {item!r} in vintage {vintage!r}: write OPTION=CHOICE, "
+                           "e.g. '2026-12:Bc_lifetime=30%'")
+        opts[key.strip()] = val.strip()
+    return name or default_vintage(), opts
+
+
+@lru_cache(maxsize=16)
 def load(vintage: str | None = None) -> MeasurementSet:
-    """Load a measurement vintage (default: the newest). Unknown vintages raise ``KeyError``."""
+    """Load a measurement vintage (default: the newest). Unknown vintages raise ``KeyError``.
+
+    ``vintage`` may select variants of a constraint: ``"2026-12:Bc_lifetime=30%"`` uses the 30% B_c lifetime
+    bound instead of the default (conservative) 60% one. Unknown options or choices raise ``KeyError``
+    listing the allowed ones.
+    """
     names = available_vintages()
-    v = vintage or names[-1]
+    v, opts = parse_vintage(vintage)
     if v not in names:
         raise KeyError(f"unknown measurement vintage {v!r}; available: {', '.join(names)}")
     text = resources.files("observables").joinpath(f"{_PACKAGE_DIR}/{v}.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
+    entries = raw["measurements"]
+    variants: dict[str, dict[str, bool]] = {}
+    for e in entries:
+        if "option" in e:
+            variants.setdefault(str(e["option"]), {})[str(e["choice"])] = bool(e.get("default", False))
+    for key, val in opts.items():
+        if key not in variants:
+            raise KeyError(f"vintage {v!r} has no option {key!r}; options: {', '.join(variants) or 'none'}")
+        if val not in variants[key]:
+            raise KeyError(f"option {key!r} of vintage {v!r} has no choice {val!r}; choices: {', '.join(variants[key])}")
+    selected = {k: opts.get(k, next((c for c, d in ch.items() if d), next(iter(ch)))) for k, ch in variants.items()}
+    kept = [e for e in entries if "option" not in e or selected[str(e["option"])] == str(e["choice"])]
     return MeasurementSet(vintage=str(raw["vintage"]), date=str(raw["date"]),
-                          constraints=tuple(_parse(e) for e in raw["measurements"]))
+                          constraints=tuple(_parse(e) for e in kept), options=tuple(sorted(selected.items())))

@@ -39,7 +39,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["Term", "Part", "ObservableSpec", "OBSERVABLES", "get", "names", "all_wc_names"]
+__all__ = ["Term", "Part", "ObservableSpec", "OBSERVABLES", "GROUPS", "get", "names", "all_wc_names", "groups",
+           "group_slug"]
+
+#: constraint groups, in the order the maps draw them (ObservableSpec.group)
+GROUPS = ("b->c tau nu", "charged-current LFU", "b->s ll", "b->s nu nu", "b->s gamma", "meson mixing", "kaons",
+          "charm", "dipoles", "LFV", "leptonic", "EW/tau")
 
 _NU = ("nue", "numu", "nutau")
 _SEMILEP = ("CVL", "CVR", "CSL", "CSR", "CT")
@@ -93,10 +98,13 @@ class ObservableSpec:
     denominator: Part | None = field(repr=False, default=None)
     subtract_sm: bool = False  # value = flavio(wc) - flavio(SM) (Delta a_mu)
     integrated: bool = False  # flavio integrates over q^2 numerically (results jitter at ~1e-6)
+    group: str = ""  # constraint group (one of GROUPS): chi2 per group, one map layer per group
 
     def __post_init__(self) -> None:
         if self.form not in ("quadratic", "linear", "rational", "sqrt_quadratic"):
             raise ValueError(f"unknown form {self.form!r}")
+        if self.group not in GROUPS:
+            raise ValueError(f"{self.name}: unknown constraint group {self.group!r}; allowed: {', '.join(GROUPS)}")
         if (self.form == "rational") != (self.denominator is not None):
             raise ValueError("a 'rational' observable needs a denominator, other forms must not have one")
 
@@ -155,6 +163,7 @@ def _build() -> dict[str, ObservableSpec]:
                 numerator=num,
                 denominator=den,
                 integrated=True,
+                group="b->c tau nu",
             )
         )
 
@@ -184,6 +193,7 @@ def _build() -> dict[str, ObservableSpec]:
                     numerator=num,
                     denominator=den,
                     integrated=True,
+                    group="b->s ll",
                 )
             )
 
@@ -202,6 +212,7 @@ def _build() -> dict[str, ObservableSpec]:
             form="linear",
             numerator=p,
             subtract_sm=True,
+            group="dipoles",
         )
     )
 
@@ -218,6 +229,7 @@ def _build() -> dict[str, ObservableSpec]:
                 name=label, flavio_name=fl, args=(), unit="1", latex=f"${tex}$",
                 description=f"{fl} summed over neutrino flavours (short-distance; flavio excludes the tree-level B->tau nu background)",
                 citation=cit, wc_names=p.wc_names, form="quadratic", numerator=p, integrated=True,
+                group="b->s nu nu",
             )
         )
 
@@ -229,7 +241,7 @@ def _build() -> dict[str, ObservableSpec]:
             latex=r"$\mathrm{BR}(\tau\to\mu\gamma)$",
             description="lepton-flavour-violating radiative tau decay (pure new physics)",
             citation="Belle, arXiv:2103.12994 (JHEP 10 (2021) 019), 90% CL upper limit",
-            wc_names=p.wc_names, form="quadratic", numerator=p,
+            wc_names=p.wc_names, form="quadratic", numerator=p, group="LFV",
         )
     )
 
@@ -241,26 +253,145 @@ def _build() -> dict[str, ObservableSpec]:
             name="DeltaM_s", flavio_name="DeltaM_s", args=(), unit="GeV", latex=r"$\Delta M_s$",
             description="B_s - anti-B_s mass difference (flavio returns GeV; 1 ps^-1 = hbar/1e-12 s)",
             citation="LHCb, Nature Phys. 18 (2022) 1, legacy LHCb combination",
-            wc_names=p.wc_names, form="sqrt_quadratic", numerator=p,
+            wc_names=p.wc_names, form="sqrt_quadratic", numerator=p, group="meson mixing",
         )
     )
 
     # --- leptonic decays --------------------------------------------------------------------------------
-    for fl, label, tex, quark, cit in (
+    for fl, label, tex, quark, cit, grp in (
         ("BR(Bc->taunu)", "BR_Bc_taunu", r"\mathrm{BR}(B_c\to\tau\nu)", "bc",
-         "no measurement; constrained by the B_c lifetime (not included in the chi^2)"),
+         "no measurement; bounded by the B_c lifetime (vintage 2026-12: BR < 60%, Blanke et al. arXiv:1811.09603; "
+         "option BR < 30%, Alonso, Grinstein, Martin Camalich arXiv:1611.06676)", "b->c tau nu"),
         ("BR(B+->taunu)", "BR_B+_taunu", r"\mathrm{BR}(B^+\to\tau^+\nu)", "bu",
-         "PDG 2024 average (as shipped by flavio 2.7.1: PDG 2018 (1.09 +- 0.24)e-4)"),
+         "PDG 2024 average (as shipped by flavio 2.7.1: PDG 2018 (1.09 +- 0.24)e-4)", "leptonic"),
     ):
         p = _part(((1.0, fl, ()),), _semilep(quark, "tau"))
         specs.append(
             ObservableSpec(
                 name=label, flavio_name=fl, args=(), unit="1", latex=f"${tex}$",
                 description=f"{fl}, summed over neutrino flavours", citation=cit,
-                wc_names=p.wc_names, form="quadratic", numerator=p,
+                wc_names=p.wc_names, form="quadratic", numerator=p, group=grp,
             )
         )
+    specs.extend(_build_extra())
     return {s.name: s for s in specs}
+
+
+def _single(name, fl, args, unit, tex, desc, cit, blocks, form, group, integrated=False) -> ObservableSpec:
+    """One spec whose numerator is the flavio observable itself."""
+    p = _part(((1.0, fl, args),), blocks)
+    return ObservableSpec(name=name, flavio_name=fl, args=args, unit=unit, latex=f"${tex}$", description=desc,
+                          citation=cit, wc_names=p.wc_names, form=form, numerator=p, integrated=integrated,
+                          group=group)
+
+
+def _build_extra() -> list[ObservableSpec]:
+    """Charged-current universality, b -> s ll / gamma rates, kaons, charm, tau LFV (lqmodel issue 8).
+
+    Coefficient lists: every WET flavio-basis coefficient the flavio 2.7.1 prediction function reads for that
+    process (checked against the installed flavio source: bdecays/bll.py, bpll.py, bxgamma.py,
+    kdecays/kpinunu.py, mesonmixing/amplitude.py, taudecays/tau3l.py, tauvl.py); one interference block unless
+    the final states are incoherent (neutrino flavours).
+    """
+    out: list[ObservableSpec] = []
+    # --- charged-current lepton-flavour universality: flavio BR_tot_leptonflavour (B0 modes), num/den
+    for meson, tag, tex in (("D", "D", "D"), ("D*", "Dstar", "D^*")):
+        for num_l, den_l, label, fl, grp, cit, desc in (
+            ("mu", "e", f"Rmue_{tag}", f"Rmue(B->{meson}lnu)", "charged-current LFU",
+             "Belle arXiv:1809.03290 (D*), Belle II BELLE2-CONF-PH-2021 (D); published as R_e/mu, inverted",
+             f"BR(B0->{meson} mu nu)/BR(B0->{meson} e nu) (flavio convention mu/e; experiments quote e/mu)"),
+            ("tau", "mu", f"Rtaumu_{tag}", f"Rtaumu(B->{meson}lnu)", "b->c tau nu",
+             "prediction only (LHCb normalises R(D(*)) to the muon mode; the HFLAV average is used in the chi^2)",
+             f"BR(B0->{meson} tau nu)/BR(B0->{meson} mu nu), the definition of the LHCb muonic-tau measurements"),
+        ):
+            num = _part(((1.0, f"BR(B0->{meson}{num_l}nu)", ()),), _semilep("bc", num_l))
+            den = _part(((1.0, f"BR(B0->{meson}{den_l}nu)", ()),), _semilep("bc", den_l))
+            out.append(ObservableSpec(
+                name=label, flavio_name=fl, args=(), unit="1",
+                latex=rf"$R_{{{num_l}/{den_l}}}({tex})$".replace("mu", r"\mu").replace("tau", r"\tau").replace("e}", "e}"),
+                description=desc, citation=cit, wc_names=_flat(num, den), form="rational", numerator=num,
+                denominator=den, integrated=True, group=grp))
+
+    # --- b -> s l l rates
+    def bsll(lep, scalar=True):
+        names = [f"{c}_bs{lep}{lep}" for c in ("C9", "C10", "C9p", "C10p")]
+        if scalar:
+            names += [f"{c}_bs{lep}{lep}" for c in ("CS", "CSp", "CP", "CPp")]
+        return tuple(names)
+
+    out.append(_single("BR_Bs_mumu", "BR(Bs->mumu)", (), "1", r"\overline{\mathrm{BR}}(B_s\to\mu^+\mu^-)",
+                       "time-integrated BR(B_s -> mu mu) (flavio bll.br_timeint)",
+                       "PDG 2024 average of LHCb arXiv:2108.09283, CMS arXiv:2212.10311, ATLAS arXiv:1812.03017",
+                       (bsll("mu"),), "quadratic", "b->s ll"))
+    out.append(_single("BR_Bs_tautau", "BR(Bs->tautau)", (), "1", r"\overline{\mathrm{BR}}(B_s\to\tau^+\tau^-)",
+                       "time-integrated BR(B_s -> tau tau)",
+                       "LHCb arXiv:1703.02508 (PRL 118 (2017) 251802), 95% CL upper limit",
+                       (bsll("tau"),), "quadratic", "b->s ll"))
+    out.append(_single("BR_B+_Ktautau", "BR(B+->Ktautau)", (), "1", r"\mathrm{BR}(B^+\to K^+\tau^+\tau^-)",
+                       "BR(B+ -> K+ tau tau), q^2 integrated from 4 m_tau^2",
+                       "BaBar arXiv:1605.09637 (PRL 118 (2017) 031802), 90% CL upper limit",
+                       (bsll("tau") + ("C7_bs", "C7p_bs"),), "quadratic", "b->s ll", integrated=True))
+    out.append(_single("dBR_B+_Kmumu[15.0,22.0]", "<dBR/dq2>(B+->Kmumu)", (15.0, 22.0), "GeV^-2",
+                       r"\langle d\mathrm{BR}/dq^2\rangle(B^+\to K^+\mu^+\mu^-)\,[15,22]\,\mathrm{GeV}^2",
+                       "q^2-averaged differential BR of B+ -> K+ mu mu at high q^2 (flavio bin average, GeV^-2)",
+                       "LHCb arXiv:1403.8044 (JHEP 06 (2014) 133), bin [15, 22] GeV^2",
+                       (bsll("mu", scalar=False) + ("C7_bs", "C7p_bs"),), "quadratic", "b->s ll", integrated=True))
+    out.append(_single("BR_B_Xsgamma", "BR(B->Xsgamma)", (), "1", r"\mathrm{BR}(B\to X_s\gamma)",
+                       "inclusive B -> X_s gamma, E_gamma > 1.6 GeV (flavio bxgamma, Misiak et al. NNLO)",
+                       "HFLAV 2021 average arXiv:2206.07501 (E_gamma > 1.6 GeV)",
+                       (("C7_bs", "C7p_bs", "C8_bs", "C8p_bs"),), "quadratic", "b->s gamma"))
+
+    # --- kaons
+    pairs = tuple((i, j) for i in _NU for j in _NU)
+    sdnn = tuple((f"CL_sd{i}{j}", f"CR_sd{i}{j}") for i, j in pairs)
+    out.append(_single("BR_K+_pinunu", "BR(K+->pinunu)", (), "1", r"\mathrm{BR}(K^+\to\pi^+\nu\bar\nu)",
+                       "BR(K+ -> pi+ nu nu) summed over neutrino flavours",
+                       "NA62 2016-2024, arXiv:2604.12649", sdnn, "quadratic", "kaons"))
+    out.append(_single("BR_KL_pinunu", "BR(KL->pinunu)", (), "1", r"\mathrm{BR}(K_L\to\pi^0\nu\bar\nu)",
+                       "BR(K_L -> pi0 nu nu) summed over neutrino flavours",
+                       "KOTO arXiv:2411.11237 (PRL 134 (2025) 081802), 90% CL upper limit", sdnn, "quadratic", "kaons"))
+    dF2 = ("CVLL", "CVRR", "CVLR", "CSLL", "CSRR", "CSLR", "CTLL", "CTRR")
+    out.append(_single("eps_K", "eps_K", (), "1", r"|\epsilon_K|",
+                       "indirect CP violation in K0 mixing (flavio: kappa_eps Im M12 / (sqrt2 Delta M_K^exp)); linear in C",
+                       "PDG 2024: |eps_K| = (2.228 +- 0.011)e-3", (tuple(f"{c}_sdsd" for c in dF2),), "quadratic", "kaons"))
+    # --- charm
+    out.append(_single("x12_D", "x12_D", (), "1", r"x_{12}^D",
+                       "D0 mixing x_12 = 2|M_12| tau_D (flavio; SM short distance only)",
+                       "HFLAV charm mixing fit (no direct CPV), as shipped in flavio 2.7.1 ('HFLAV D mixing 2019')",
+                       (tuple(f"{c}_ucuc" for c in dF2),), "sqrt_quadratic", "charm"))
+    # --- tau LFV
+    out.append(_single("BR_tau_mumumu", "BR(tau->mumumu)", (), "1", r"\mathrm{BR}(\tau\to3\mu)",
+                       "tau -> 3 mu (flavio tau3l: four-lepton operators and the photon dipole)",
+                       "Belle II arXiv:2405.07386 (JHEP 09 (2024) 062), 90% CL upper limit",
+                       (("Cgamma_taumu", "Cgamma_mutau", "CVLL_mumutaumu", "CVLR_mumutaumu", "CVLR_taumumumu",
+                         "CVRR_mumutaumu", "CSRR_mumumutau", "CSRR_mumutaumu"),), "quadratic", "LFV"))
+    out.append(_single("BR_tau_phimu", "BR(tau->phimu)", (), "1", r"\mathrm{BR}(\tau\to\phi\mu)",
+                       "tau -> phi mu (flavio tauvl: (ss)(mu tau) vector/tensor operators and the photon dipole)",
+                       "Belle arXiv:2305.04759 (JHEP 06 (2023) 118), 90% CL upper limit",
+                       (("CVLL_taumuss", "CVLR_taumuss", "CVLR_sstaumu", "CVRR_taumuss", "CTRR_mutauss",
+                         "CTRR_taumuss", "Cgamma_taumu", "Cgamma_mutau"),), "quadratic", "LFV"))
+    return out
+
+
+def groups() -> dict[str, tuple[str, ...]]:
+    """Constraint group -> toolkit names of its observables (registry order; empty groups left out)."""
+    out: dict[str, list[str]] = {}
+    for s in OBSERVABLES.values():
+        out.setdefault(s.group, []).append(s.name)
+    return {g: tuple(out[g]) for g in GROUPS if g in out}
+
+
+def group_slug(group: str) -> str:
+    """Column-safe name of a constraint group: ``"b->s ll"`` -> ``"b_s_ll"``, ``"EW/tau"`` -> ``"EW_tau"``.
+
+    >>> group_slug("b->c tau nu"), group_slug("charged-current LFU")
+    ('b_c_tau_nu', 'charged_current_LFU')
+    """
+    import re
+
+    if group not in GROUPS:
+        raise KeyError(f"unknown constraint group {group!r}; allowed: {', '.join(GROUPS)}")
+    return re.sub(r"[^A-Za-z0-9]+", "_", group).strip("_")
 
 
 #: toolkit name -> spec (read-only)
