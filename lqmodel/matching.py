@@ -161,13 +161,22 @@ class WilsonCoefficients:
 
         return Wilson(self.nonzero(), scale=float(self.scale), eft="WET", basis="flavio")
 
-    def to_wcxf(self, path) -> None:
+    def to_wcxf(self, path, *, quiet: bool = False) -> str | None:
         """Write a WCxf file (YAML if ``path`` ends in .yaml/.yml, else JSON); scalar points only.
 
-        ``wilson.Wilson.load_wc`` reads it back. Written atomically (temporary file, then ``os.replace``).
+        ``wilson.Wilson.load_wc`` reads it back. No WCxf basis has the N_R operators
+        (:attr:`right_handed_nu`): when any is non-zero they are written to the sidecar
+        ``<stem>.right_handed_nu.json`` next to ``path`` (names, ``[re, im]`` values, scale, operator
+        definitions and prefactors; :mod:`lqmodel.right_handed_nu`, read back by its ``read_sidecar``), and a
+        one-line note says so on stderr unless ``quiet``. Returns the sidecar path, or None when there are no
+        N_R coefficients. Both files are written atomically (temporary file, then ``os.replace``).
         """
         self._require_scalar("to_wcxf")
+        import sys
+
         from wilson import wcxf
+
+        from lqmodel.right_handed_nu import write_sidecar
 
         path = os.fspath(path)
         fmt = "yaml" if path.lower().endswith((".yaml", ".yml")) else "json"
@@ -175,6 +184,13 @@ class WilsonCoefficients:
         wc = wcxf.WC(eft="WET", basis="flavio", scale=float(self.scale), values=values)
         with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
             wc.dump(fh, fmt=fmt)
+        rhn = {k: complex(v) for k, v in self.right_handed_nu.items()}
+        side = write_sidecar(path, float(self.scale), rhn)
+        if side is not None and not quiet:
+            n = sum(1 for v in rhn.values() if v != 0)
+            print(f"lqmodel: {n} right-handed-neutrino coefficient(s) are not in any WCxf basis; "
+                  f"written to {side} (not in {path})", file=sys.stderr)
+        return side
 
     def to_dict(self) -> dict:
         """Scalar points: JSON-ready ``{"scale", "eft", "basis", "values"}`` (complex → ``[re, im]``)."""
