@@ -16,9 +16,14 @@ For each point of a chunk, :class:`PointEvaluator` computes
   limit (``fit.band("xenonnt", ...)``: ``mu > high``) and by the strongest applicable published limit of
   ``observables.neutrino.limits.limits(lepton, M_N_keV)`` (Borexino, stellar cooling, ... as the data
   files provide; ``mu > upper_muB``);
+* the LHC verdicts (``collider=True``, :func:`lqmodel.collider.summary.collider_columns`): tree-level widths
+  and branching ratios, the published pair-production limits recast to the point's branching ratios
+  (``excluded_pair``), and the Drell-Yan tails when :mod:`lqmodel.collider.drell_yan` is installed
+  (``excluded_drell_yan``); see ``docs/collider.md``;
 * a combined verdict: ``viable`` = inside the XENON1T band AND :math:`\Delta\chi^2_\text{total} \le`
   ``flavour_delta_chi2_max`` (default 4: not disfavoured against the SM by more than 2σ for one
-  parameter) AND not excluded by XENONnT or the other limits; ``verdict`` spells out why not.
+  parameter) AND not excluded by XENONnT or the other limits AND (with ``collider``) not excluded at the
+  LHC; ``verdict`` spells out why not ("LHC pair production", "LHC Drell-Yan").
 
 Columns (units in :attr:`PointEvaluator.units`, hence in the Parquet schema):
 
@@ -34,6 +39,13 @@ Columns (units in :attr:`PointEvaluator.units`, hence in the Parquet schema):
 ``limit_muB``, ``limit_name``      mu_B    strongest applicable published limit (any kind)
 ``lab_limit_muB``, ``lab_limit_name``  mu_B  strongest applicable laboratory limit
 ``excluded_by_limit``              bool    excluded by any applicable published limit
+``width_{S1,R2t23,R2t13}_GeV``     GeV     total tree-level width (``Gamma_over_m_*``: 1)
+``BR_<field>_<channel>``           1       branching ratio, e.g. ``BR_S1_t_mu``, ``BR_R2t23_t_N1``
+``m_limit_pair_<field>_GeV``       GeV     strongest pair-production limit recast to the BRs
+``pair_channel_<field>``           str     its final state (e.g. "t mu", "b MET")
+``excluded_pair[_<field>]``        bool    pair-production verdict (any field / per field)
+``excluded_drell_yan``             bool    any Drell-Yan search excludes (False without the module)
+``excluded_collider``, ``broad_width``  bool  any LHC exclusion; some Gamma/m > 0.1
 ``flavour_allowed``, ``viable``    bool
 ``verdict``                        str     "viable" or the reasons, e.g. "below band; XENONnT"
 =================================  ======  =============================================================
@@ -89,6 +101,7 @@ class PointEvaluator:
     vintage for chi2 (None = default). ``lepton``: flavour whose moment the neutrino verdicts test
     (None = the base point's). ``cl``: confidence level of the XENON1T band and XENONnT limit.
     ``neutrino``: compute the neutrino-side verdicts. ``flavour_delta_chi2_max``: flavour verdict.
+    ``collider``: compute the LHC columns and count them in ``viable`` (lqmodel.collider).
     """
 
     observables: tuple[str, ...] | None = DEFAULT_OBSERVABLES
@@ -98,6 +111,7 @@ class PointEvaluator:
     cl: float = 0.9
     neutrino: bool = True
     flavour_delta_chi2_max: float = 4.0
+    collider: bool = True
 
     def __post_init__(self):
         if self.method not in ("surrogate", "flavio"):
@@ -153,6 +167,8 @@ class PointEvaluator:
             raise InputError(f"evaluation.cl must be a confidence level in (0, 1), e.g. 0.9; got {opts['cl']!r}")
         if "neutrino" in opts and not isinstance(opts["neutrino"], bool):
             raise InputError(f"evaluation.neutrino must be true or false, got {shorten(opts['neutrino'])}")
+        if "collider" in opts and not isinstance(opts["collider"], bool):
+            raise InputError(f"evaluation.collider must be true or false, got {shorten(opts['collider'])}")
         if "method" in opts:
             choice("method", ("surrogate", "flavio"))
         if "lepton" in opts:
@@ -214,6 +230,10 @@ class PointEvaluator:
                 "xenonnt_limit_muB": "mu_B", "excluded_xenonnt": "", "limit_muB": "mu_B", "limit_name": "",
                 "lab_limit_muB": "mu_B", "lab_limit_name": "", "excluded_by_limit": "",
             })
+        if self.collider:
+            from lqmodel.collider.summary import column_units
+
+            u.update(column_units())
         u.update({"viable": "", "verdict": ""})
         return u
 
@@ -316,9 +336,21 @@ class PointEvaluator:
             ok &= self._neutrino(point, cols, flat, n, verdict_parts)
         if self.observables is not None:
             verdict_parts.append((~flavour_ok, "flavour"))
+        if self.collider:
+            ok &= self._collider(point, cols, flat, verdict_parts)
         cols["viable"] = ok
         cols["verdict"] = _verdict_strings(n, verdict_parts)
         return cols
+
+    def _collider(self, point, cols, flat, parts) -> np.ndarray:
+        """LHC columns (lqmodel.collider.summary.collider_columns); returns 'not excluded at the LHC'."""
+        from lqmodel.collider.summary import collider_columns
+
+        lhc = collider_columns(point)
+        cols.update({k: flat(v) for k, v in lhc.items()})
+        parts.append((cols["excluded_pair"], "LHC pair production"))
+        parts.append((cols["excluded_drell_yan"], "LHC Drell-Yan"))
+        return ~cols["excluded_collider"]
 
     def _flavour(self, point, cols, flat, n) -> np.ndarray:
         from lqmodel.flavour import chi2

@@ -90,3 +90,45 @@ def test_scan_columns_match_summary():
         assert cols["width_S1_GeV"][k] == pytest.approx(s["widths_GeV"]["S1"], rel=1e-14)
         assert cols["m_limit_pair_S1_GeV"][k] == pytest.approx(s["pair_production"]["S1"]["m_limit_GeV"], rel=1e-14)
         assert bool(cols["excluded_pair_S1"][k]) == s["pair_production"]["S1"]["excluded"]
+
+
+def test_evaluator_columns_and_verdict():
+    from lqmodel.errors import InputError
+    from lqmodel.evaluate import PointEvaluator
+
+    base = {"model": "voloshin", "m_S1": 1000.0, "m_R2": 1000.0, "y1": 0.05, "y2": 1.0, "lepton": "mu", "m_b": 4.18}
+    ev = PointEvaluator(observables=None, neutrino=False)
+    cols = ev(base, {"m_LQ": np.array([1000.0, 1250.0, 2000.0])})
+    assert set(cols) <= set(ev.units) and ev.units["width_S1_GeV"] == "GeV" and ev.units["m_limit_pair_S1_GeV"] == "GeV"
+    assert cols["excluded_pair"].tolist() == [True, True, False]
+    assert cols["viable"].tolist() == [False, False, True]
+    assert "LHC pair production" in cols["verdict"][0] and cols["verdict"][2] == "viable"
+    assert cols["BR_S1_t_mu"][0] == pytest.approx(0.4834, abs=1e-3)
+    off = PointEvaluator(observables=None, neutrino=False, collider=False)
+    assert "excluded_pair" not in off(base, {"m_LQ": np.array([1000.0])}) and "excluded_pair" not in off.units
+    assert PointEvaluator.from_options({"collider": False}).collider is False
+    with pytest.raises(InputError, match="collider must be true or false"):
+        PointEvaluator.from_options({"collider": "yes"})
+
+
+def test_map_has_lhc_layer(tmp_path):
+    pd = pytest.importorskip("pandas")
+    from lqmodel.collider.summary import collider_columns
+    from lqmodel.plotting.maps import plot_map
+
+    base = lqmodel.voloshin(1000.0, 0.05, 1.0, "mu")
+    M, Y = np.meshgrid(np.geomspace(1000.0, 3000.0, 12), np.geomspace(0.05, 1.5, 10), indexing="ij")
+    cols = collider_columns(lqmodel.vary(base, {"m_LQ": M.ravel(), "y2": Y.ravel()}))
+    df = pd.DataFrame({"m_LQ": M.ravel(), "y2": Y.ravel(), **cols})
+    assert df["excluded_pair"].any() and (~df["excluded_pair"]).any()
+    # the margin field agrees with the boolean verdict
+    assert ((df["pair_margin"] > 0) == df["excluded_pair"]).all()
+    fig = plot_map(df, "m_LQ", "y2", out=tmp_path / "lhc")
+    labels = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    assert "LHC (pair production) excl." in labels
+    assert (tmp_path / "lhc.png").stat().st_size > 10_000
+    # a plane where nothing is excluded says so
+    df2 = df[df["m_LQ"] > 1500.0]
+    fig2 = plot_map(df2, "m_LQ", "y2")
+    labels2 = [t.get_text() for leg in fig2.legends for t in leg.get_texts()]
+    assert "no exclusion here: LHC (pair production)" in labels2

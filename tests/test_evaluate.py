@@ -63,7 +63,7 @@ def test_bad_options_are_one_line_errors():
 def test_neutrino_verdicts():
     from observables.neutrino import fit
 
-    ev = PointEvaluator(observables=None, neutrino=True)
+    ev = PointEvaluator(observables=None, neutrino=True, collider=False)  # the LHC verdict: test_collider_cli.py
     a = _grid(7)
     cols = ev(BASE, a)
     b1 = fit.band("xenon1t", "mu", [0.0], 0.9)

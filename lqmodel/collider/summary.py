@@ -125,6 +125,7 @@ def column_units() -> dict[str, str]:
         u[f"pair_channel_{k}"] = ""
         u[f"excluded_pair_{k}"] = ""
     u["broad_width"] = ""
+    u["pair_margin"] = ""
     u["excluded_pair"] = ""
     u["excluded_drell_yan"] = ""
     u["excluded_collider"] = ""
@@ -132,9 +133,11 @@ def column_units() -> dict[str, str]:
 
 
 def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = True) -> dict[str, np.ndarray]:
-    """Scan columns of a (batched) point, flattened to 1-D in C order (units: :func:`column_units`).
+    r"""Scan columns of a (batched) point, flattened to 1-D in C order (units: :func:`column_units`).
 
-    ``broad_width``: any field with :math:`\\Gamma/m >` 0.1 (no warning is issued per chunk; the column
+    ``pair_margin``: max over fields of :math:`\log_{10}(m_{\rm limit}/m)` (> 0 where excluded, -10 where
+    no limit applies; a smooth field for map contours). ``broad_width``: any field with
+    :math:`\Gamma/m >` 0.1 (no warning is issued per chunk; the column
     records it). ``excluded_drell_yan``: any Drell-Yan search excludes (False when the module is absent).
     """
     with warnings.catch_warnings():
@@ -157,6 +160,13 @@ def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = Tru
         cols[f"pair_channel_{k}"] = flat(pp[f].channel).astype(str)
         cols[f"excluded_pair_{k}"] = flat(pp[f].excluded).astype(bool)
     cols["broad_width"] = np.ravel(broad)
+    # smooth exclusion field for maps: max over fields of log10(m_limit / m) (> 0 excluded; -10: no limit)
+    margins = []
+    for f, k in FIELD_KEYS.items():
+        ml = np.broadcast_to(pp[f].m_limit_GeV, shape)
+        with np.errstate(divide="ignore"):
+            margins.append(np.where(ml > 0, np.log10(np.where(ml > 0, ml, 1.0) / np.broadcast_to(w.mass[f], shape)), -10.0))
+    cols["pair_margin"] = np.ravel(np.max(margins, axis=0))
     cols["excluded_pair"] = np.logical_or.reduce([cols[f"excluded_pair_{k}"] for k in FIELD_KEYS.values()])
     dy_ex = np.zeros(cols["excluded_pair"].shape, bool)
     if drell_yan:

@@ -11,7 +11,10 @@ masses shown in TeV, M_N in keV):
   :math:`(g-2)_\mu`, B→Kνν̄ (B→K(*)νν̄ branching ratios) — each drawn only where it excludes something;
 * direct-detection exclusions, hatched: ``mu > xenonnt_limit_muB`` (XENONnT) and ``mu > lab_limit_muB``
   (the strongest applicable laboratory limit, named in the legend); the strongest bound of any kind
-  (``limit_muB``, e.g. stellar cooling) as a dash-dotted boundary, so it does not hide the rest.
+  (``limit_muB``, e.g. stellar cooling) as a dash-dotted boundary, so it does not hide the rest;
+* "LHC (pair production)": shaded and cross-hatched where the published pair-production limits recast to
+  the point's branching ratios exclude it (``pair_margin`` > 0, else ``excluded_pair``;
+  :mod:`lqmodel.collider`), and "LHC (Drell-Yan)" from ``excluded_drell_yan`` when that is in the table.
 
 Each layer is drawn only when its columns are in the table, so the same function plots partial
 tables. Regions are contours of smooth fields (log ratios, χ²) interpolated on the scan grid (grid
@@ -43,6 +46,7 @@ C_KNN = "#CC79A7"
 C_NT = "0.25"
 C_FLAV = "#8B0000"
 C_LIM = "0.45"
+C_LHC = "#5B3A29"
 
 
 def axis_label(name: str) -> str:
@@ -330,7 +334,24 @@ def _draw(Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle
                 label = (f"{_short(_mode(df, 'limit_name'))} ($|\\mu| = {_sci(np.nanmin(lim))}\\,\\mu_B$)"
                          if _constant(lim) else "strongest bound incl. astrophysics ($M_N$-dependent)")
                 handles.append(Line2D([], [], color="k", lw=1.3, ls="-.", label=label))
-    # 5. iso-lines of mu
+    # 5. LHC exclusions (lqmodel.collider): pair production (smooth margin field if present), Drell-Yan
+    for cols_, label in ((("pair_margin", "excluded_pair"), "LHC (pair production)"),
+                         (("excluded_drell_yan",), "LHC (Drell-Yan)")):
+        col = next((c for c in cols_ if c in df.columns), None)
+        if col is None:
+            continue
+        vals = df[col].to_numpy(float)
+        level = 0.0 if col == "pair_margin" else 0.5
+        Z = data.field(vals)
+        if np.nanmax(Z) > level:
+            top = float(np.nanmax(Z)) * 2 + 1.0
+            data.contourf(ax, Z, levels=[level, top], colors=[C_LHC], alpha=0.12, extend="max")
+            _hatched(data, ax, Z, level, C_LHC, "++")
+            handles.append(Patch(facecolor=C_LHC, alpha=0.35, edgecolor=C_LHC, hatch="++", label=label + " excl."))
+        elif col != "excluded_drell_yan":  # evaluated, excludes nothing in this plane: say so (the
+            # Drell-Yan flag is all False also when those searches were not evaluated, so no claim there)
+            handles.append(Patch(facecolor="none", edgecolor="none", label=f"no exclusion here: {label}"))
+    # 6. iso-lines of mu
     if mu is not None and np.nanmax(mu) > 0:
         lm = np.log10(np.where(mu > 0, mu, np.nan))
         Z = data.field(lm)
