@@ -12,7 +12,8 @@ it, residual :math:`r = \text{prediction} - \text{measurement}` and covariance
   uncertainties, :func:`flavio.sm_covariance` with ``THEORY_SAMPLES`` samples), computed once per
   measurement group and cached on disk (first call: ~20 s for R(D)–R(D*), ~40 s for the four R(K(*)) bins);
   it is used at every point (the usual approximation of flavio's FastLikelihood: the NP dependence of the
-  theory error is neglected). Theory correlations *between* different measurement groups (e.g. R(D) and
+  theory error is neglected; each cache file carries its key and a content hash and is checked on load,
+  see :mod:`observables.cache`). Theory correlations *between* different measurement groups (e.g. R(D) and
   B -> tau nu through form factors / CKM inputs) are neglected.
   ``Delta_a_mu`` carries the WP25 SM error inside its measurement; pure-NP observables have none.
 * One-sided limits (``kind: upper_limit``): half-Gaussian at zero, :math:`\sigma = \text{limit}/1.645` at
@@ -29,8 +30,6 @@ Note that the SM itself is in tension with the HFLAV R(D)–R(D*) average (§e).
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -42,7 +41,8 @@ from scipy import stats
 
 from observables.measurements import MeasurementSet, load
 
-__all__ = ["chi2", "log_likelihood", "pulls", "summary", "theory_covariance", "VERDICT_THRESHOLDS", "THEORY_SAMPLES"]
+__all__ = ["chi2", "log_likelihood", "pulls", "summary", "theory_covariance", "VERDICT_THRESHOLDS", "THEORY_SAMPLES",
+           "GROUP_PREFIX"]
 
 #: significance thresholds (Gaussian sigma) of the verdicts "tension" and "excluded"
 VERDICT_THRESHOLDS = (2.0, 3.0)
@@ -54,23 +54,34 @@ def _cache_dir() -> Path:
     return _cache.cache_dir("theory_covariance")
 
 
-def theory_covariance(names: Sequence[str], *, N: int = THEORY_SAMPLES, seed: int = 20261122) -> np.ndarray:
+def _default_samples(names: Sequence[str]) -> int:
+    """``theory_samples`` of the constraint of the default vintage measuring exactly ``names`` (else the default)."""
+    for c in load().constraints:
+        if tuple(c.observables) == tuple(names) and c.theory_samples:
+            return int(c.theory_samples)
+    return THEORY_SAMPLES
+
+
+def theory_covariance(names: Sequence[str], *, N: int | None = None, seed: int = 20261122) -> np.ndarray:
     """flavio's SM covariance of toolkit observables ``names`` (cached on disk; deterministic for ``seed``).
 
     Computed with ``flavio.sm_covariance`` from ``N`` random parameter points (~1 s per point for all
     registered observables); the cache key holds the names, ``N``, ``seed`` and the flavio version.
+    ``N=None``: the ``theory_samples`` of the measurement group in the default vintage, else
+    :data:`THEORY_SAMPLES`.
     """
     from observables import flavio_backend as fb
     from observables.registry import get
 
+    if N is None:
+        N = _default_samples(names)
+
     specs = [get(n) for n in names]
     key = {"names": list(names), "N": int(N), "seed": int(seed), "flavio": fb.flavio_version(), "version": 1}
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
-    path = _cache_dir() / f"{digest}.npz"
-    if path.exists():
-        with np.load(path, allow_pickle=False) as d:
-            if json.loads(str(d["key"])) == key:
-                return np.array(d["cov"])
+    path = _cache_dir() / f"{_cache.digest(key)}.npz"
+    cached = _load_covariance(path, key, len(specs))
+    if cached is not None:
+        return cached
     flavio = fb._import_flavio()
     obs = [(s.flavio_name, *s.args) if s.args else s.flavio_name for s in specs]
     state = np.random.get_state()
@@ -79,7 +90,20 @@ def theory_covariance(names: Sequence[str], *, N: int = THEORY_SAMPLES, seed: in
         cov = np.atleast_2d(np.asarray(flavio.sm_covariance(obs, N=N, threads=1), dtype=float))
     finally:
         np.random.set_state(state)
-    _cache.write_atomic(path, lambda fh: np.savez(fh, key=json.dumps(key, sort_keys=True), cov=cov))
+    _cache.store_arrays(path, key, {"cov": cov})
+    return cov
+
+
+def _load_covariance(path: Path, key: dict, n: int) -> np.ndarray | None:
+    """A verified covariance entry (observables.cache: stored key, content hash, shape (n, n), finite) that
+    is symmetric with a non-negative diagonal; None otherwise (recompute)."""
+    d = _cache.load_arrays(path, key, {"cov": ("f", (n, n))})
+    if d is None:
+        return None
+    cov = d["cov"]
+    scale = float(np.max(np.abs(np.diag(cov)), initial=0.0))
+    if not (np.all(np.abs(cov - cov.T) <= 1e-12 * scale) and np.all(np.diag(cov) >= 0)):
+        return None
     return cov
 
 
@@ -99,7 +123,8 @@ def _prepare(predictions: Mapping[str, ArrayLike], vintage: str | None, theory: 
         cov = c.covariance[np.ix_(sel, sel)].copy()
         if theory and c.theory == "flavio":
             # flavio's SM covariance of the whole constraint group (stable cache key), then the subset
-            cov = cov + theory_covariance(c.observables)[np.ix_(sel, sel)]
+            n_samples = c.theory_samples or THEORY_SAMPLES
+            cov = cov + theory_covariance(c.observables, N=n_samples)[np.ix_(sel, sel)]
         pred = np.stack([np.broadcast_to(preds[n], shape) for n in names], axis=-1)
         if c.kind == "upper_limit":
             pred = np.maximum(pred, 0.0)
@@ -108,21 +133,34 @@ def _prepare(predictions: Mapping[str, ArrayLike], vintage: str | None, theory: 
     return out, shape
 
 
+#: prefix of the per-constraint-group entries of :func:`chi2`
+GROUP_PREFIX = "group:"
+
+
 def chi2(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *, theory: bool = True) -> dict[str, np.ndarray]:
-    """Per-observable χ² contributions and ``"total"`` (arrays broadcast over points).
+    """Per-observable χ² contributions, ``"total"``, and one ``"group:<group>"`` entry per constraint group
+    (:data:`observables.registry.GROUPS`) with a measured observable among the predictions: the sum of its
+    observables' contributions (arrays broadcast over points).
 
     ``predictions``: toolkit observable name -> value(s). Observables without a measurement in the vintage
-    are ignored. ``theory=False`` drops flavio's SM theory covariance.
+    are ignored. ``theory=False`` drops flavio's SM theory covariance. ``"total"`` is the sum over
+    observables (the group entries are not added again).
     """
+    from observables.registry import get
+
     groups, shape = _prepare(predictions, vintage, theory)
     out: dict[str, np.ndarray] = {}
+    per_group: dict[str, np.ndarray] = {}
     total = np.zeros(shape)
     for _, names, cov, resid in groups:
         contrib = resid * (resid @ np.linalg.inv(cov))  # cov is small and symmetric positive definite
         for i, n in enumerate(names):
             out[n] = contrib[..., i]
+            g = GROUP_PREFIX + get(n).group
+            per_group[g] = per_group.get(g, np.zeros(shape)) + contrib[..., i]
         total = total + contrib.sum(axis=-1)
     out["total"] = total
+    out.update(per_group)
     return out
 
 

@@ -39,11 +39,11 @@ jitters at 1.5e-7 at the tight setting.
 
 Surrogates are cached on disk (``$LQMODEL_CACHE_DIR`` or ``~/.cache/lqmodel``, sub-folder ``surrogates``),
 one file per fitted flavio quantity, keyed by quantity, arguments, scale, coefficient list, blocks, flavio
-and wilson versions, the build settings and the measurement vintage; writes are atomic.
+and wilson versions, the build settings and the measurement vintage. Each file carries that key and a
+content hash and is checked on load (:mod:`observables.cache`); a damaged or foreign file is rebuilt.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -212,8 +212,16 @@ def _restrict(part: Part, wanted: Sequence[str]) -> tuple[tuple[str, ...], tuple
     return names, blocks
 
 
-def _fit_function(f, n_var: int, blocks: Sequence[Sequence[int]]) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, int]:
-    """Exact quadratic extraction of ``f`` (a function of a real vector) with adaptive steps."""
+#: fixed design step [GeV^-2] of SMEFT-basis surrogates (ObservableSpec.basis == "SMEFT"): a typical
+#: y^2/(4 m^2) (y = 0.63 at 1 TeV). One step for every variable and every quantity, so all EW quantities share
+#: their design points (one wilson SMEFT run per point; flavio_backend memoises it). See docs/electroweak.md §4.
+SMEFT_STEP = 1e-7
+
+
+def _fit_function(f, n_var: int, blocks: Sequence[Sequence[int]],
+                  fixed_step: float | None = None) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, int]:
+    """Exact quadratic extraction of ``f`` (a function of a real vector) with adaptive steps
+    (or one ``fixed_step`` for every variable: no pilot evaluations)."""
     n_eval = 0
 
     def call(x):
@@ -227,8 +235,8 @@ def _fit_function(f, n_var: int, blocks: Sequence[Sequence[int]]) -> tuple[float
     quad = np.zeros((n_var, n_var))
     steps = np.ones(n_var)
     for k in range(n_var):
-        h_try = 1.0
-        for _ in range(4):
+        h_try = 1.0 if fixed_step is None else fixed_step
+        for _ in range(4 if fixed_step is None else 1):
             h = h_try
             e = np.zeros(n_var)
             e[k] = h
@@ -236,7 +244,7 @@ def _fit_function(f, n_var: int, blocks: Sequence[Sequence[int]]) -> tuple[float
             a = (fp - fm) / (2 * h)
             q = (fp + fm - 2 * f0) / (2 * h * h)
             target = abs(f0)
-            if target == 0.0 or (a == 0.0 and q == 0.0):
+            if fixed_step is not None or target == 0.0 or (a == 0.0 and q == 0.0):
                 break  # pure-NP observable (any step is exact) or a variable that does not enter
             if q != 0.0:
                 h_try = float((-abs(a) + np.sqrt(a * a + 4 * abs(q) * target)) / (2 * abs(q)))
@@ -256,6 +264,13 @@ def _fit_function(f, n_var: int, blocks: Sequence[Sequence[int]]) -> tuple[float
     return float(f0), lin, quad, steps, n_eval
 
 
+def _smeft_step(names: Sequence[str]) -> float | None:
+    """:data:`SMEFT_STEP` if ``names`` are SMEFT Warsaw coefficients, else None (adaptive WET steps)."""
+    from observables.flavio_backend import _smeft_names
+
+    return SMEFT_STEP if any(n in _smeft_names() for n in names) else None
+
+
 def _key(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool, vintage: str) -> dict:
     from observables.flavio_backend import flavio_version, wilson_version
 
@@ -271,21 +286,20 @@ def _key(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool,
         "tolerance_factor": TOLERANCE_FACTOR,
         "method": METHOD_VERSION,
         "vintage": vintage,
+        **({"smeft_step": SMEFT_STEP} if _smeft_step(names) else {}),
     }
 
 
 def _fit_term_cached(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool, vintage: str) -> tuple[QuadraticForm, dict]:
     key = _key(term, names, blocks, scale, square, vintage)
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
-    path = cache_dir() / f"{digest}.npz"
+    path = cache_dir() / f"{_cache.digest(key)}.npz"
     variables = _real_variables(names)
     index = {n: i for i, n in enumerate(names)}
     iblocks = tuple(tuple(j for n in b for j in (2 * index[n], 2 * index[n] + 1)) for b in blocks)
-    if path.exists():
-        with np.load(path, allow_pickle=False) as d:
-            if json.loads(str(d["key"])) == key:
-                info = json.loads(str(d["info"]))
-                return QuadraticForm(variables, float(d["constant"]), d["linear"], d["quadratic"], iblocks), info
+    hit = _load_term(path, key, len(variables))
+    if hit is not None:
+        c, g, q, info = hit
+        return QuadraticForm(variables, c, g, q, iblocks), info
     from observables import flavio_backend as fb
 
     def f(x: np.ndarray) -> float:
@@ -295,11 +309,26 @@ def _fit_term_cached(term: Term, names: tuple[str, ...], blocks, scale: float, s
 
     t0 = time.perf_counter()
     with fb.integration_tolerance(TOLERANCE_FACTOR):
-        c, g, q, steps, n_eval = _fit_function(f, len(variables), iblocks)
+        c, g, q, steps, n_eval = _fit_function(f, len(variables), iblocks, fixed_step=_smeft_step(names))
     info = {"n_flavio_calls": n_eval, "build_seconds": time.perf_counter() - t0, "steps": steps.tolist()}
-    _cache.write_atomic(path, lambda fh: np.savez(fh, key=json.dumps(key, sort_keys=True), info=json.dumps(info),
-                                                  constant=c, linear=g, quadratic=q))
+    _cache.store_arrays(path, key, {"info": json.dumps(info), "constant": c, "linear": g, "quadratic": q})
     return QuadraticForm(variables, c, g, q, iblocks), info
+
+
+def _load_term(path: Path, key: dict, n_var: int) -> tuple[float, np.ndarray, np.ndarray, dict] | None:
+    """A verified cache entry (observables.cache: stored key, content hash, names, shapes, finite) whose
+    quadratic part is symmetric and whose build info is a JSON object; None otherwise (rebuild)."""
+    d = _cache.load_arrays(path, key, {"info": ("U", ()), "constant": ("f", ()), "linear": ("f", (n_var,)),
+                                       "quadratic": ("f", (n_var, n_var))})
+    if d is None or not np.array_equal(d["quadratic"], d["quadratic"].T):
+        return None
+    try:
+        info = json.loads(str(d["info"]))
+    except ValueError:
+        return None
+    if not isinstance(info, dict):
+        return None
+    return float(d["constant"]), d["linear"], d["quadratic"], info
 
 
 def _fit_part(part: Part, wanted: Sequence[str], all_names: tuple[str, ...], scale: float, square: bool, vintage: str) -> tuple[QuadraticForm, dict]:

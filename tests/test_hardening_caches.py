@@ -240,3 +240,214 @@ def test_point_api_m_nuN_at_1e9_GeV_is_not_reported_divergent():
     mom = compute_moments(p)
     m = np.asarray(mom.m_nuN_GeV)
     assert np.all(np.isfinite(m))
+
+
+# ------------------------------------------------------------------------------ 2. corrupt .npz entries
+def _npz_bytes(**arrays) -> bytes:
+    import io
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def _huge_header_npz() -> bytes:
+    """A zip whose 'cov.npy' member declares a (1e6, 1e6) float array but holds 16 bytes."""
+    import io
+    import zipfile
+
+    import numpy as np
+
+    member = io.BytesIO()
+    np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)})
+    member.write(b"\0" * 16)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("cov.npy", member.getvalue())
+        zf.writestr("__key__.npy", _npy(np.asarray("{}")))
+        zf.writestr("__sha256__.npy", _npy(np.asarray("0")))
+    return buf.getvalue()
+
+
+def _npy(a) -> bytes:
+    import io
+
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.save(buf, a)
+    return buf.getvalue()
+
+
+def _damage(path, kind: str, other: bytes) -> None:
+    """Overwrite the entry at ``path`` with one kind of damage."""
+    import io
+
+    import numpy as np
+
+    good = path.read_bytes()
+    if kind == "truncated":
+        path.write_bytes(good[: len(good) // 2])
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "random":
+        path.write_bytes(np.random.default_rng(1).bytes(len(good)))
+    elif kind == "wrong_arrays":
+        path.write_bytes(_npz_bytes(x=np.arange(3.0)))
+    elif kind == "pickled_object":
+        path.write_bytes(_npz_bytes(cov=np.array([{"a": 1}], dtype=object)))
+    elif kind == "other_key":  # a valid entry of another key, copied over this one
+        path.write_bytes(other)
+    elif kind == "huge_header":
+        path.write_bytes(_huge_header_npz())
+    elif kind in ("altered_number", "nan_rehashed"):
+        from observables import cache as oc
+
+        with np.load(io.BytesIO(good), allow_pickle=False) as d:
+            arrays = {n: np.array(d[n]) for n in d.files}
+        name = next(n for n in sorted(arrays) if arrays[n].dtype.kind == "f" and np.any(arrays[n] != 0))
+        arrays[name] = arrays[name] * 1.001 if kind == "altered_number" else np.full_like(arrays[name], np.nan)
+        if kind == "nan_rehashed":  # consistent hash: only the finiteness check catches it
+            del arrays["__sha256__"]
+            arrays["__sha256__"] = np.asarray(oc._array_hash(arrays))
+        path.write_bytes(_npz_bytes(**arrays))
+    else:  # pragma: no cover
+        raise ValueError(kind)
+
+
+NPZ_DAMAGE = ["truncated", "empty", "random", "wrong_arrays", "pickled_object", "other_key", "huge_header",
+              "altered_number", "nan_rehashed"]
+
+
+@pytest.fixture(scope="module")
+def flavio_loaded():
+    pytest.importorskip("flavio")
+    from observables import flavio_backend
+
+    flavio_backend._import_flavio()
+
+
+@pytest.mark.flavio
+@pytest.mark.parametrize("kind", NPZ_DAMAGE)
+def test_corrupt_surrogate_file_is_rebuilt(tmp_path, monkeypatch, flavio_loaded, kind):
+    import numpy as np
+
+    from observables import surrogate
+
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(tmp_path))
+    fresh = surrogate.get_surrogate("BR_tau_mugamma", 1000.0)
+    (path,) = (tmp_path / "surrogates").glob("*.npz")
+    key_text = _entry_key_text(path)
+    other_dir = tmp_path / "other"
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(other_dir))
+    surrogate.get_surrogate("BR_tau_mugamma", 2000.0)  # another valid entry (other scale)
+    (other,) = (other_dir / "surrogates").glob("*.npz")
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(tmp_path))
+    _damage(path, kind, other.read_bytes())
+
+    again = surrogate.get_surrogate("BR_tau_mugamma", 1000.0)
+    assert again.numerator.constant == fresh.numerator.constant
+    np.testing.assert_array_equal(again.linear, fresh.linear)
+    np.testing.assert_array_equal(again.quadratic, fresh.quadratic)
+    assert np.any(fresh.quadratic != 0)
+    _assert_valid_entry(path, key_text)
+
+
+def _entry_key_text(path) -> str:
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as d:
+        return str(d["__key__"])
+
+
+def _assert_valid_entry(path, key_text: str) -> None:
+    """The file at ``path`` was rewritten as a verified entry of the original key."""
+    import numpy as np
+
+    from observables import cache as oc
+
+    with np.load(path, allow_pickle=False) as d:
+        expected = {n: (d[n].dtype.kind, d[n].shape) for n in d.files if not n.startswith("__")}
+    assert oc.load_arrays(path, json.loads(key_text), expected) is not None
+
+
+@pytest.mark.flavio
+@pytest.mark.parametrize("kind", NPZ_DAMAGE)
+def test_corrupt_sm_covariance_file_is_rebuilt(tmp_path, monkeypatch, flavio_loaded, kind):
+    import numpy as np
+
+    from observables.likelihood import theory_covariance
+
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(tmp_path))
+    fresh = theory_covariance(["DeltaM_s"], N=3)
+    assert fresh.shape == (1, 1) and fresh[0, 0] > 0
+    (path,) = (tmp_path / "theory_covariance").glob("*.npz")
+    theory_covariance(["DeltaM_s"], N=3, seed=7)  # another valid entry (other seed)
+    (other,) = [p for p in (tmp_path / "theory_covariance").glob("*.npz") if p != path]
+    key_text = _entry_key_text(path)
+    _damage(path, kind, other.read_bytes())
+    np.testing.assert_array_equal(theory_covariance(["DeltaM_s"], N=3), fresh)
+    _assert_valid_entry(path, key_text)
+
+
+def test_array_entries_check_key_hash_names_and_shapes(tmp_path):
+    """observables.cache.load_arrays directly (no flavio): every kind of damage gives None."""
+    import numpy as np
+
+    from observables import cache as oc
+
+    key = {"what": "test", "n": 2}
+    path = tmp_path / "e.npz"
+    arrays = {"a": np.array([[1.0, 2.0], [3.0, 4.0]]), "s": "text"}
+    expected = {"a": ("f", (2, 2)), "s": ("U", ())}
+    oc.store_arrays(path, key, arrays)
+    got = oc.load_arrays(path, key, expected)
+    assert got is not None and np.array_equal(got["a"], arrays["a"]) and str(got["s"]) == "text"
+    assert oc.load_arrays(path, {"what": "test", "n": 3}, expected) is None  # other key
+    assert oc.load_arrays(path, key, {"a": ("f", (3, 3)), "s": ("U", ())}) is None  # other shape
+    assert oc.load_arrays(path, key, {"a": ("f", (2, 2))}) is None  # other names
+    assert oc.load_arrays(tmp_path / "missing.npz", key, expected) is None
+    for kind in NPZ_DAMAGE:
+        oc.store_arrays(path, key, arrays)
+        _damage(path, kind, _npz_bytes(a=np.zeros((2, 2)), s=np.asarray("x")))
+        assert oc.load_arrays(path, key, expected) is None, kind
+    with pytest.raises(TypeError, match="only numbers and strings"):
+        oc.store_arrays(path, key, {"o": np.array([None], dtype=object)})
+
+
+# ------------------------------------------------------------------------------ 3. dd-fit cache
+def _ddfit(capsys, m_N, *extra):
+    from lqmodel.cli import main
+
+    assert main(["dd-fit", "--experiment", "xenon1t", "--lepton", "all", "--m-N", str(m_N), "--json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)["interval_muB"]
+
+
+def test_swapped_ddfit_files_are_recomputed(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(tmp_path))
+    ref0, ref100 = _ddfit(capsys, 0, "--no-cache"), _ddfit(capsys, 100, "--no-cache")
+    # XENON1T (arXiv:2006.09721): (1.4, 2.9)e-11 mu_B at 90% CL for M_N = 0 (B0 only)
+    assert ref0[0] == pytest.approx(1.4e-11, rel=0.1) and ref0[1] == pytest.approx(2.9e-11, rel=0.1)
+    assert ref100 != ref0
+    assert _ddfit(capsys, 0) == ref0 and _ddfit(capsys, 100) == ref100  # writes the cache
+    files = sorted((tmp_path / "ddfit").glob("*.json"))
+    assert len(files) == 4  # two templates, two fits
+    by_kind_mass = {}
+    for f in files:
+        entry = json.loads(f.read_text())
+        by_kind_mass[(entry["key"]["kind"], entry["key"]["M_N_keV"])] = f
+    for kind in ("fit", "template"):  # swap each pair: every file now holds the other mass's entry
+        a, b = by_kind_mass[(kind, 0.0)], by_kind_mass[(kind, 100.0)]
+        ta, tb = a.read_bytes(), b.read_bytes()
+        a.write_bytes(tb)
+        b.write_bytes(ta)
+    assert _ddfit(capsys, 0) == ref0
+    assert _ddfit(capsys, 100) == ref100
+    # a changed number with the old hash is not used either
+    f = by_kind_mass[("fit", 0.0)]
+    entry = json.loads(f.read_text())
+    entry["payload"]["interval_muB"] = [0.0, 1e-10]
+    f.write_text(json.dumps(entry))
+    assert _ddfit(capsys, 0) == ref0

@@ -23,12 +23,13 @@ Wilks is approximate near the physical boundary s = 0 (there the coverage of the
 higher than nominal); the collaborations used Neyman constructions with toy Monte Carlo.
 
 Results are cached on disk (``$LQMODEL_CACHE_DIR`` or ``~/.cache/lqmodel``, sub-folder ``ddfit``), keyed by all
-inputs, the detector data version and the version of the rate code.
+inputs, the detector data version and the version of the rate code. Every file stores its full key
+(experiment, lepton, M_N, cl, ssm, tritium, data and code versions, template hash) and a content hash, checked
+on load (:mod:`observables.cache`); a damaged or swapped file is recomputed, never used.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -99,23 +100,64 @@ def cache_dir() -> Path:
     return _cache.cache_dir("ddfit")
 
 
-def _cache_read(key: str) -> dict | None:
-    path = cache_dir() / f"{key}.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+def _cache_path(key: dict[str, Any]) -> Path:
+    return cache_dir() / f"{_cache.digest(key, 32)}.json"
+
+
+def _cache_read(key: dict[str, Any]) -> dict | None:
+    """The payload stored under the full ``key`` (checked inside the file with its content hash, see
+    :mod:`observables.cache`), or None: a missing, damaged or swapped file is recomputed."""
+    hit = _cache.load_json(_cache_path(key), key)
+    return hit if isinstance(hit, dict) else None
+
+
+def _cache_write(key: dict[str, Any], payload: dict) -> None:
+    """Store ``payload`` under ``key``; an unwritable cache keeps it in memory (one CacheWriteWarning)."""
+    _cache.store_json(_cache_path(key), key, payload)
+
+
+def _key(kind: str, **parts: Any) -> dict[str, Any]:
+    """Full cache key of a template or fit entry: every input, the fit version and the data versions."""
+    return {"kind": kind, "fit_version": FIT_VERSION, **parts}
+
+
+def _valid_template(hit: dict | None, n_bins: int) -> np.ndarray | None:
+    if hit is None:
         return None
-
-
-def _cache_write(key: str, payload: dict) -> None:
     try:
-        _cache.write_atomic(cache_dir() / f"{key}.json", lambda fh: fh.write(json.dumps(payload).encode("utf-8")))
-    except OSError:  # a read-only cache must not break a fit
-        pass
+        T = np.asarray(hit["template"], dtype=float)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if T.shape != (3, n_bins) or not np.all(np.isfinite(T)) or np.any(T < 0):
+        return None
+    return T
 
 
-def _key(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
+_CORE_FIELDS = {"threshold": float, "signal_events_at_ref": float, "approximate": bool, "interval_muB": list,
+                "best_fit_muB": float, "kind": str, "q_at_zero": float, "significance_sigma": float,
+                "nuisances_at_best_fit": dict, "ts_values": dict}
+
+
+def _valid_core(hit: dict | None) -> dict | None:
+    """A cached fit core with every field of the right type (ints accepted for floats), else None."""
+    if hit is None or set(hit) != set(_CORE_FIELDS):
+        return None
+    for name, typ in _CORE_FIELDS.items():
+        v = hit[name]
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) if typ is float else isinstance(v, typ)
+        if not ok:
+            return None
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    iv, ts = hit["interval_muB"], hit["ts_values"]
+    if len(iv) != 2 or not number(iv[0]) or not (iv[1] is None or number(iv[1])):
+        return None
+    if not all(isinstance(k, str) and number(v) for k, v in hit["nuisances_at_best_fit"].items()):
+        return None
+    if set(ts) != {"mu_muB", "q"} or not all(isinstance(ts[k], list) and all(map(number, ts[k])) for k in ts):
+        return None
+    return hit
 
 
 def _default_spectra() -> SpectraFn:
@@ -185,10 +227,11 @@ def signal_template(
     E = default_true_grid()
     key = None
     if spectra is None:
-        key = _key("template", FIT_VERSION, exp, float(M_N_keV), ssm, data_version(), _rates_version())
-        hit = _cache_read(key)
+        key = _key("template", experiment=exp, M_N_keV=float(M_N_keV), ssm=ssm, data_version=data_version(),
+                   rates_version=_rates_version())
+        hit = _valid_template(_cache_read(key), det.n_bins)
         if hit is not None:
-            return np.asarray(hit["template"], dtype=float)
+            return hit
         spectra = _default_spectra()
     U = np.asarray(spectra(E, float(M_N_keV), ssm), dtype=float)
     if U.shape != (3, E.size):
@@ -323,9 +366,10 @@ def fit_moment(
         raise ValueError(f"unknown tritium treatment {tritium!r}; allowed: {', '.join(TRITIUM_MODES)}")
     T3 = signal_template(exp, M_N_keV, ssm, spectra=spectra)
     S = w @ T3
-    key = _key("fit", FIT_VERSION, exp, str(lepton).lower(), float(M_N_keV), float(cl), ssm, tritium,
-               data_version(), hashlib.sha256(np.ascontiguousarray(S).tobytes()).hexdigest())
-    core = _cache_read(key) if use_cache else None
+    key = _key("fit", experiment=exp, lepton=str(lepton).lower(), M_N_keV=float(M_N_keV), cl=float(cl), ssm=ssm,
+               tritium=tritium, data_version=data_version(),
+               template_sha256=hashlib.sha256(np.ascontiguousarray(S).tobytes()).hexdigest())
+    core = _valid_core(_cache_read(key)) if use_cache else None
     if core is None:
         core = fit_template(exp, S, cl=cl, tritium=tritium)
         core["interval_muB"] = list(core["interval_muB"])
