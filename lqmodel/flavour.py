@@ -101,12 +101,57 @@ def predict(point, names: Sequence[str] | None = None, *, method: str = "surroga
     """
     _check_method(method)
     specs = _specs(names)
-    needed = set().union(*(s.wc_names for s in specs))
-    needed |= {src for _, m in _IMAGES for src, dst in m.items() if dst in needed}
-    wc = match(point, names=needed)
-    if method == "surrogate":
-        return _predict_surrogate(specs, wc)
-    return _predict_flavio(specs, wc)
+    smeft_specs = [s for s in specs if s.basis == "SMEFT"]
+    specs = [s for s in specs if s.basis != "SMEFT"]
+    out: dict[str, np.ndarray] = {}
+    if specs:
+        needed = set().union(*(s.wc_names for s in specs))
+        needed |= {src for _, m in _IMAGES for src, dst in m.items() if dst in needed}
+        wc = match(point, names=needed)
+        out.update(_predict_surrogate(specs, wc) if method == "surrogate" else _predict_flavio(specs, wc))
+    if smeft_specs:
+        out.update(_predict_smeft(smeft_specs, point, method))
+    return out
+
+
+# ------------------------------------------------------------------------------------------ SMEFT basis
+def _predict_smeft(specs, point, method: str) -> dict[str, np.ndarray]:
+    r"""SMEFT-basis observables (Z pole, W, tau decays; docs/electroweak.md): the tree-level SMEFT Warsaw
+    coefficients of :func:`lqmodel.smeft_matching.match_smeft` at the matching scale, evaluated by the
+    surrogate (grouped by scale, variables = coefficients non-zero in the group) or by flavio point by point.
+    The N_R operators have no SMEFT counterpart and do not enter (they are nuSMEFT; docs/electroweak.md §1)."""
+    from lqmodel.smeft_matching import match_smeft
+
+    c = match_smeft(point)
+    shape = c.batch_shape
+    scales = np.broadcast_to(np.asarray(c.scale, dtype=float), shape)
+    out = {s.name: np.empty(shape) for s in specs}
+    if method == "flavio":
+        from observables import flavio_backend as fb
+
+        for idx in np.ndindex(shape):
+            C = {k: complex(np.asarray(v)[idx]) for k, v in c.values.items() if np.asarray(v)[idx] != 0}
+            for spec in specs:
+                allowed = set(spec.wc_names)
+                out[spec.name][idx] = fb.np_prediction(spec.name, {k: v for k, v in C.items() if k in allowed},
+                                                       float(scales[idx]))
+        return out
+    from observables.surrogate import get_surrogate
+
+    distinct = np.unique(scales)
+    if distinct.size > MAX_SCALES:
+        raise ValueError(
+            f"{distinct.size} distinct leptoquark masses in one call; the surrogate path builds one surrogate "
+            f"per mass (at most {MAX_SCALES}): put the masses on a grid, or use method='flavio'")
+    for mu in distinct:
+        mask = scales == mu
+        C = {k: np.asarray(v)[mask] for k, v in c.values.items()}
+        for spec in specs:
+            allowed = set(spec.wc_names)
+            Cs = {k: v for k, v in C.items() if k in allowed and np.any(v != 0)}
+            s = get_surrogate(spec.name, float(mu), wc_names=[n for n in spec.wc_names if n in Cs])
+            out[spec.name][mask] = s(Cs)
+    return out
 
 
 # ------------------------------------------------------------------------------------------ surrogate

@@ -56,11 +56,19 @@ def wilson_version() -> str:
     return version("wilson")
 
 
-def make_wc(wc: Mapping[str, complex], scale: float):
-    """A ``flavio.WilsonCoefficients`` with the NP coefficients ``wc`` (WET flavio basis) at ``scale`` GeV.
+def make_wc(wc: Mapping[str, complex], scale: float, basis: str | None = None):
+    """A ``flavio.WilsonCoefficients`` with the NP coefficients ``wc`` at ``scale`` GeV.
 
-    Raises ``KeyError`` for names that are not in the WCxf WET flavio basis.
+    ``basis``: ``"WET"`` (WCxf WET flavio basis), ``"SMEFT"`` (WCxf SMEFT Warsaw basis: flavio/wilson run
+    them with the SMEFT RGE and match to WET at the Z mass) or ``None``: SMEFT if any name is a Warsaw name,
+    else WET. Raises ``KeyError`` for names that are not in the basis.
     """
+    if basis is None:
+        basis = "SMEFT" if any(k in _smeft_names() for k in wc) else "WET"
+    if basis == "SMEFT":
+        return _make_smeft_wc(wc, scale)
+    if basis != "WET":
+        raise ValueError(f"unknown basis {basis!r}; allowed: 'WET', 'SMEFT'")
     flavio = _import_flavio()
     if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be a positive number of GeV, got {scale!r}")
@@ -72,6 +80,55 @@ def make_wc(wc: Mapping[str, complex], scale: float):
         raise KeyError(f"not WET flavio-basis Wilson coefficients: {hints} (name -> close matches)")
     w = flavio.WilsonCoefficients()
     w.set_initial({k: complex(v) for k, v in wc.items() if complex(v) != 0}, float(scale), eft="WET", basis="flavio")
+    return w
+
+
+@lru_cache(maxsize=1)
+def _smeft_names() -> frozenset[str]:
+    from wilson import wcxf
+
+    return frozenset(wcxf.Basis["SMEFT", "Warsaw"].all_wcs)
+
+
+@lru_cache(maxsize=1)
+def _smeft_real_names() -> frozenset[str]:
+    from wilson import wcxf
+
+    b = wcxf.Basis["SMEFT", "Warsaw"]
+    return frozenset(k for sec in b.sectors.values() for k, v in sec.items() if v.get("real", False))
+
+
+def _make_smeft_wc(wc: Mapping[str, complex], scale: float):
+    """SMEFT Warsaw coefficients -> flavio object (memoised on the exact values: one wilson SMEFT run per
+    distinct coefficient set, shared by every quantity evaluated on it, e.g. while surrogates are built).
+
+    Coefficients that WCxf declares real (hermitian flavour-diagonal entries) keep their real part only: an
+    imaginary part there has no meaning (the operator plus its h.c. is hermitian).
+    """
+    if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a positive number of GeV, got {scale!r}")
+    bad = [k for k in wc if k not in _smeft_names()]
+    if bad:
+        import difflib
+
+        hints = {k: difflib.get_close_matches(k, _smeft_names(), n=3) for k in bad}
+        raise KeyError(f"not SMEFT Warsaw-basis Wilson coefficients: {hints} (name -> close matches)")
+    real = _smeft_real_names()
+    items = []
+    for k, v in sorted(wc.items()):
+        v = complex(v)
+        v = complex(v.real, 0.0) if k in real else v
+        if v != 0:
+            items.append((k, v.real, v.imag))
+    return _smeft_wc_cached(tuple(items), float(scale))
+
+
+@lru_cache(maxsize=512)
+def _smeft_wc_cached(items: tuple, scale: float):
+    flavio = _import_flavio()
+    w = flavio.WilsonCoefficients()
+    w.set_initial({k: (re if im == 0 else complex(re, im)) for k, re, im in items}, scale, eft="SMEFT",
+                  basis="Warsaw")
     return w
 
 
@@ -92,6 +149,53 @@ _LFU_INTEGRALS = {
 }
 
 
+@lru_cache(maxsize=1)
+def _ew_quantities():
+    """flavio-internal Z/W quantities (flavio 2.7.1 zdecays/gammaz.py, afbz.py, wdecays/gammaw.py)."""
+    from flavio.physics.wdecays import gammaw
+    from flavio.physics.zdecays import afbz, gammaz
+
+    flavio = _import_flavio()
+
+    def par():
+        return flavio.default_parameters.get_central_all()
+
+    def gv_ga(f):
+        def g(wc_obj):
+            gV, gA = afbz.get_gV_gA(wc_obj, par(), f)
+            return gV, gA
+        return g
+
+    def two_gvga(f):
+        def q(wc_obj):
+            gV, gA = gv_ga(f)(wc_obj)
+            return float((2 * gV * gA.conjugate()).real)
+        return q
+
+    def gv2ga2(f):
+        def q(wc_obj):
+            gV, gA = gv_ga(f)(wc_obj)
+            return float(abs(gV) ** 2 + abs(gA) ** 2)
+        return q
+
+    def gamma_w(lep):
+        return lambda wc_obj: float(sum(gammaw.GammaW(wc_obj, par(), lep, nu) for nu in ("e", "mu", "tau")))
+
+    out = {"Gamma_had(Z)": lambda wc_obj: float(gammaz.Gammahad(wc_obj, par()))}
+    for f in ("e", "mu", "tau"):
+        out[f"Z_2gVgA({f})"] = two_gvga(f)
+        out[f"Z_gV2+gA2({f})"] = gv2ga2(f)
+        out[f"Gamma(W->{f}nu)"] = gamma_w(f)
+    return out
+
+
+#: names of the flavio-internal Z/W quantities that :func:`quantity` evaluates (SMEFT-basis parts of the
+#: registry): Gamma_had(Z) [GeV] (flavio's Gammahad), Z_2gVgA(f) and Z_gV2+gA2(f) (numerator and denominator
+#: of A_f = 2 g_V g_A/(g_V^2+g_A^2), flavio's normalisation g_A = T3/2), Gamma(W->l nu) [GeV] (summed over nu)
+EW_QUANTITIES = frozenset(["Gamma_had(Z)"] + [f"{q}({f})" for q in ("Z_2gVgA", "Z_gV2+gA2") for f in ("e", "mu", "tau")]
+                          + [f"Gamma(W->{f}nu)" for f in ("e", "mu", "tau")])
+
+
 def quantity(name: str, wc_obj, args: tuple = ()) -> float:
     r"""Evaluate one flavio quantity for the ``flavio.WilsonCoefficients`` ``wc_obj``.
 
@@ -101,6 +205,8 @@ def quantity(name: str, wc_obj, args: tuple = ()) -> float:
     ``epsrel = 5e-4``), so that their ratio reproduces flavio's ``<Rmue>`` identically.
     """
     flavio = _import_flavio()
+    if name in EW_QUANTITIES:
+        return _ew_quantities()[name](wc_obj)
     if name in _LFU_INTEGRALS:
         kind, B, H, lep = _LFU_INTEGRALS[name]
         q2min, q2max = args
@@ -135,11 +241,12 @@ def _spec_value(spec: ObservableSpec, wc_obj) -> float:
 def np_prediction(name: str, wc: Mapping[str, complex], scale: float) -> float:
     """flavio's prediction of toolkit observable ``name`` with NP coefficients ``wc`` at ``scale`` (GeV).
 
-    ``wc``: WET flavio-basis names -> complex values (new physics only); missing names are zero.
+    ``wc``: WET flavio-basis names (SMEFT Warsaw names for ``basis == "SMEFT"`` specs) -> complex values
+    (new physics only); missing names are zero.
     For ``Delta_a_mu`` the SM value is subtracted. Unit: that of the registry entry.
     """
     spec = get(name)
-    return _spec_value(spec, make_wc(wc, scale))
+    return _spec_value(spec, make_wc(wc, scale, spec.basis))
 
 
 def sm_prediction(name: str) -> float:

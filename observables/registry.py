@@ -99,10 +99,15 @@ class ObservableSpec:
     subtract_sm: bool = False  # value = flavio(wc) - flavio(SM) (Delta a_mu)
     integrated: bool = False  # flavio integrates over q^2 numerically (results jitter at ~1e-6)
     group: str = ""  # constraint group (one of GROUPS): chi2 per group, one map layer per group
+    #: "WET": wc_names are WET flavio-basis names at the input scale; "SMEFT": SMEFT Warsaw names at the
+    #: matching scale (flavio/wilson run them through the SMEFT RGE and match to WET; docs/electroweak.md)
+    basis: str = "WET"
 
     def __post_init__(self) -> None:
         if self.form not in ("quadratic", "linear", "rational", "sqrt_quadratic"):
             raise ValueError(f"unknown form {self.form!r}")
+        if self.basis not in ("WET", "SMEFT"):
+            raise ValueError(f"{self.name}: unknown basis {self.basis!r}; allowed: 'WET', 'SMEFT'")
         if self.group not in GROUPS:
             raise ValueError(f"{self.name}: unknown constraint group {self.group!r}; allowed: {', '.join(GROUPS)}")
         if (self.form == "rational") != (self.denominator is not None):
@@ -274,6 +279,7 @@ def _build() -> dict[str, ObservableSpec]:
             )
         )
     specs.extend(_build_extra())
+    specs.extend(_build_electroweak())
     return {s.name: s for s in specs}
 
 
@@ -373,6 +379,79 @@ def _build_extra() -> list[ObservableSpec]:
     return out
 
 
+#: SMEFT Warsaw classes that are variables of the EW specs: the semileptonic four-fermion operators a scalar
+#: leptoquark (S1, R2~) produces at tree level
+_SMEFT_SEMILEPTONIC = ("lq1", "lq3", "eu", "ld", "lequ1", "lequ3")
+
+
+def _smeft_names() -> tuple[str, ...]:
+    """Stored (non-redundant) WCxf Warsaw entries of the classes in ``_SMEFT_SEMILEPTONIC``: p < r (any s, t)
+    and p = r, s <= t for the hermitian-type classes; all 81 for lequ1/lequ3 (wilson 2.5.2 basis file)."""
+    out = []
+    r3 = range(1, 4)
+    for cls in _SMEFT_SEMILEPTONIC:
+        herm = not cls.startswith("lequ")
+        out += [f"{cls}_{p}{r}{s}{t}" for p in r3 for r in r3 for s in r3 for t in r3
+                if not herm or p < r or (p == r and s <= t)]
+    return tuple(out)
+
+
+def _build_electroweak() -> list[ObservableSpec]:
+    r"""Z-pole, W and tau-decay observables (group "EW/tau"; lqmodel issue 8 item 3), basis "SMEFT".
+
+    Variables: the SMEFT Warsaw semileptonic coefficients at the matching scale; flavio 2.7.1 runs them with
+    wilson's SMEFT RGE to the Z mass (zdecays/, wdecays/: Brivio-Trott arXiv:1706.08945 App. A.1 shifts of
+    the Z/W couplings) or matches to WET and runs to m_tau (taudecays/taulnunu.py). Ratios are split into
+    numerator and denominator (each quadratic in the couplings, hence in the C_i): R_l = Gamma_had/Gamma_ll,
+    A_f = 2 g_V g_A / (g_V^2 + g_A^2), R_tau/mu(W) = Gamma(W->tau nu)/Gamma(W->mu nu); the internal quantities
+    are those of observables.flavio_backend.EW_QUANTITIES. One interference block (the Z couplings mix
+    everything). Details and accuracy: docs/electroweak.md.
+    """
+    names = _smeft_names()
+    blocks = (names,)
+    out: list[ObservableSpec] = []
+    lep_tex = {"e": "e", "mu": r"\mu", "tau": r"\tau"}
+    lep3 = "LEP/SLD, arXiv:hep-ex/0509008 (Phys. Rept. 427 (2006) 257), lepton-non-universal fit"
+    for lep in ("e", "mu", "tau"):
+        num = _part(((1.0, "Gamma_had(Z)", ()),), blocks)
+        den = _part(((1.0, f"Gamma(Z->{lep}{lep})", ()),), blocks)
+        out.append(ObservableSpec(
+            name=f"R_{lep}_Z", flavio_name=f"R_{lep}", args=(), unit="1", latex=f"$R_{{{lep_tex[lep]}}}^0$",
+            description=f"Gamma(Z -> hadrons)/Gamma(Z -> {lep} {lep}) at the Z pole", citation=lep3,
+            wc_names=names, form="rational", numerator=num, denominator=den, group="EW/tau", basis="SMEFT"))
+    num = _part(((1.0, "Z_2gVgA(tau)", ()),), blocks)
+    den = _part(((1.0, "Z_gV2+gA2(tau)", ()),), blocks)
+    out.append(ObservableSpec(
+        name="A_tau_Z", flavio_name="A(Z->tautau)", args=(), unit="1", latex=r"$\mathcal A_\tau$",
+        description="Z -> tau tau asymmetry parameter A_tau = 2 g_V g_A/(g_V^2 + g_A^2)",
+        citation="LEP tau polarisation, arXiv:hep-ex/0509008 (A_tau from P_tau)", wc_names=names,
+        form="rational", numerator=num, denominator=den, group="EW/tau", basis="SMEFT"))
+    p = _part(((1.0, "Gamma(Z->nunu)", ()),), blocks)
+    out.append(ObservableSpec(
+        name="Gamma_Z_nunu", flavio_name="Gamma(Z->nunu)", args=(), unit="GeV",
+        latex=r"$\Gamma(Z\to\nu\bar\nu)$",
+        description="invisible Z width per neutrino flavour, Gamma_inv/3 (flavio: sum of the 9 nu_i nu_j / 3)",
+        citation="LEP Gamma_inv, arXiv:hep-ex/0509008", wc_names=names, form="quadratic", numerator=p,
+        group="EW/tau", basis="SMEFT"))
+    num = _part(((1.0, "Gamma(W->taunu)", ()),), blocks)
+    den = _part(((1.0, "Gamma(W->munu)", ()),), blocks)
+    out.append(ObservableSpec(
+        name="Rtaumu_W", flavio_name="Rtaumu(W->lnu)", args=(), unit="1", latex=r"$R_{\tau/\mu}(W)$",
+        description="BR(W -> tau nu)/BR(W -> mu nu), each summed over neutrino flavours",
+        citation="ATLAS, arXiv:2007.14040 (Nature Phys. 17 (2021) 813)", wc_names=names, form="rational",
+        numerator=num, denominator=den, group="EW/tau", basis="SMEFT"))
+    for lep in ("e", "mu"):
+        p = _part(((1.0, f"BR(tau->{lep}nunu)", ()),), blocks)
+        out.append(ObservableSpec(
+            name=f"BR_tau_{lep}nunu", flavio_name=f"BR(tau->{lep}nunu)", args=(), unit="1",
+            latex=rf"$\mathrm{{BR}}(\tau\to {lep_tex[lep]}\nu\bar\nu)$",
+            description=(f"BR(tau -> {lep} nu nu) (flavio taulnunu: WET at m_tau, G_F from muon decay); "
+                         "(g_tau/g_mu)^2 = BR(tau->e nu nu)/SM, (g_tau/g_e)^2 = BR(tau->mu nu nu)/SM"),
+            citation="PDG 2024 fit (S. Navas et al., PRD 110 (2024) 030001)", wc_names=names,
+            form="quadratic", numerator=p, group="EW/tau", basis="SMEFT"))
+    return out
+
+
 def groups() -> dict[str, tuple[str, ...]]:
     """Constraint group -> toolkit names of its observables (registry order; empty groups left out)."""
     out: dict[str, list[str]] = {}
@@ -419,9 +498,12 @@ def get(name: str) -> ObservableSpec:
     raise KeyError(f"unknown observable {name!r}.{hint} Known: {', '.join(OBSERVABLES)}")
 
 
-def all_wc_names() -> tuple[str, ...]:
-    """Union of the Wilson coefficients of all registered observables (WET flavio basis)."""
+def all_wc_names(basis: str = "WET") -> tuple[str, ...]:
+    """Union of the Wilson coefficients of all registered observables of ``basis`` ("WET": flavio basis;
+    "SMEFT": Warsaw)."""
     out: list[str] = []
     for s in OBSERVABLES.values():
+        if s.basis != basis:
+            continue
         out.extend(n for n in s.wc_names if n not in out)
     return tuple(out)

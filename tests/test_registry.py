@@ -52,7 +52,7 @@ def test_parts_partition_their_coefficients():
 
 @pytest.mark.flavio
 def test_flavio_names_and_arguments_exist():
-    from observables.flavio_backend import _LFU_INTEGRALS, _import_flavio
+    from observables.flavio_backend import _LFU_INTEGRALS, EW_QUANTITIES, _import_flavio
 
     flavio = _import_flavio()
     inst = flavio.classes.Observable.instances
@@ -62,4 +62,4 @@ def test_flavio_names_and_arguments_exist():
         assert len(spec.args) == len(expected_args), spec.name
         for part in (spec.numerator, spec.denominator):
             for t in (part.terms if part else ()):
-                assert t.quantity in inst or t.quantity in _LFU_INTEGRALS, t.quantity
+                assert t.quantity in inst or t.quantity in _LFU_INTEGRALS or t.quantity in EW_QUANTITIES, t.quantity
