@@ -1,0 +1,210 @@
+r"""Drell–Yan tails: event yields and χ² of the binned LHC searches recast by HighPT (generic engine).
+
+Knows searches, bins and kernels, nothing about any model: a search is a set of bins (observed events,
+SM background, uncertainty) and, for every *term* t of the new-physics cross section, a kernel
+:math:`K_{t,j}(M)` = events in bin j per unit coefficient :math:`c_t` for a mediator of mass M. The
+new-physics yield and the χ² are (arXiv:2207.10756, Sec. 3 "EventYield" and "ChiSquareLHC"; HighPT's
+``ChiSquare.m``)
+
+.. math::
+
+    N_j = \sum_t c_t\,K_{t,j}(M_t),\qquad
+    \chi^2 = \sum_j\Big(\frac{N^{\rm obs}_j - N^{\rm SM}_j - N_j}{\sigma_j}\Big)^2,\qquad
+    \Delta\chi^2 = \chi^2 - \chi^2\big|_{N=0},
+
+with :math:`\sigma_j` the background uncertainty and the Poisson error of the data added in quadrature (as
+HighPT), after HighPT's default merging of sparse high-mass bins. A term's label is
+``"<mediator>|<kind>|<quarks>"``; the mass used for it is the one given for ``<mediator>``.
+
+Mass dependence. Kernels are tabulated at the masses ``masses_GeV`` (1, 2, 3 TeV) and in the contact limit.
+Between them the *scaled* kernel :math:`\hat K_t = K_t\,(M/{\rm TeV})^{2p_t}` (p = 2 for terms quadratic in
+the mediator amplitude, p = 1 for its interference with the SM) is interpolated linearly in
+:math:`x=({\rm TeV}/M)^2`; above the largest mass it is interpolated between that mass and the contact limit
+x = 0 (where :math:`K\propto M^{-2p}` exactly). Below the smallest tabulated mass the engine refuses
+(:class:`ValueError`). The accuracy of this choice against tabulated kernels is measured in
+``tests/test_drell_yan.py`` and documented in ``docs/collider.md`` ("Drell–Yan tails").
+
+Units: masses in GeV, kernels in events (luminosity of the search included), coefficients dimensionless.
+Data: ``observables/data/collider/highpt/<search>.npz`` (built by ``convert.py`` in that folder from
+HighPT's public recasts, MIT licence; see that folder's SOURCES.md).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+__all__ = [
+    "SEARCHES",
+    "DrellYanSearch",
+    "load_search",
+    "DCHI2_95CL",
+]
+
+#: The nine searches (names of the data files, as in HighPT's ``LHC_searches`` folder).
+SEARCHES: tuple[str, ...] = (
+    "di-tau_ATLAS_2002_12223",
+    "di-muon_CMS_2103_02708",
+    "di-electron_CMS_2103_02708",
+    "muon-tau_CMS_2205_06709",
+    "electron-tau_CMS_2205_06709",
+    "electron-muon_CMS_2205_06709",
+    "mono-tau_ATLAS-CONF-2021-025",
+    "mono-muon_ATLAS_1906_05609",
+    "mono-electron_ATLAS_1906_05609",
+)
+
+#: Δχ² above which a point is excluded at 95% CL: one degree of freedom (χ²₁ quantile 0.95 = 3.841).
+DCHI2_95CL: float = 3.841458820694124
+
+
+def _ro(a) -> np.ndarray:
+    a = np.array(a)
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class DrellYanSearch:
+    """One binned search with its kernels (read-only arrays; build with :func:`load_search`).
+
+    Attributes: ``name``; ``term_names`` (tuple of ``"<mediator>|<kind>|<quarks>"``); ``power`` (p_t, 1 or
+    2); ``masses_GeV`` (tabulated masses, ascending); ``kernels`` (terms × masses × bins, events per unit
+    coefficient); ``kernels_contact`` (terms × bins, :math:`\\lim_{M\\to\\infty}K(M)(M/{\\rm TeV})^{2p}`);
+    ``observed``, ``background``, ``sigma`` (bins; events); ``bin_edges_GeV``; ``luminosity_fb``.
+    """
+
+    name: str
+    term_names: tuple[str, ...]
+    power: np.ndarray
+    masses_GeV: np.ndarray
+    kernels: np.ndarray
+    kernels_contact: np.ndarray
+    observed: np.ndarray
+    background: np.ndarray
+    sigma: np.ndarray
+    bin_edges_GeV: np.ndarray
+    luminosity_fb: float
+
+    @property
+    def n_bins(self) -> int:
+        """Number of (merged) bins."""
+        return int(self.observed.shape[0])
+
+    def term_index(self, name: str) -> int:
+        """Position of a term; clear error if the search has no such term."""
+        try:
+            return self.term_names.index(name)
+        except ValueError:
+            raise KeyError(f"search {self.name!r} has no term {name!r}; terms: {', '.join(self.term_names)}") from None
+
+    @property
+    def mediators(self) -> tuple[str, ...]:
+        """Mediator labels that occur in the term names (each needs a mass)."""
+        return tuple(sorted({t.split("|")[0] for t in self.term_names}))
+
+    # ---------------------------------------------------------------- mass interpolation
+    def _nodes(self) -> tuple[np.ndarray, np.ndarray]:
+        """x nodes (ascending, x=0 first) and scaled kernels (nodes × terms × bins)."""
+        x = (1000.0 / self.masses_GeV) ** 2
+        scale = (self.masses_GeV[:, None] / 1000.0) ** (2 * self.power[None, :])  # masses × terms
+        khat = self.kernels.transpose(1, 0, 2) * scale[:, :, None]
+        order = np.argsort(x)
+        return (np.concatenate([[0.0], x[order]]),
+                np.concatenate([self.kernels_contact[None], khat[order]], axis=0))
+
+    def kernels_at(self, mass_GeV) -> np.ndarray:
+        """Kernels at the given mass(es): array (*mass.shape, terms, bins), interpolated as the module says."""
+        m = np.asarray(mass_GeV, dtype=float)
+        self._check_mass(m)
+        x = (1000.0 / m) ** 2
+        xn, kn = self._nodes()
+        j = np.clip(np.searchsorted(xn, x, side="right") - 1, 0, len(xn) - 2)
+        w = (x - xn[j]) / (xn[j + 1] - xn[j])
+        khat = (1 - w)[..., None, None] * kn[j] + w[..., None, None] * kn[j + 1]
+        return khat * x[..., None, None] ** self.power[:, None]
+
+    def _check_mass(self, m: np.ndarray) -> None:
+        if not np.all(np.isfinite(m)) or np.any(m < self.masses_GeV.min() * (1 - 1e-12)):
+            bad = m[~(np.isfinite(m) & (m >= self.masses_GeV.min() * (1 - 1e-12)))].ravel()[0]
+            raise ValueError(
+                f"{self.name}: mediator mass {bad} GeV is outside the range of the Drell-Yan kernels "
+                f"(tabulated from {self.masses_GeV.min():g} GeV up, contact limit above "
+                f"{self.masses_GeV.max():g} GeV); lighter mediators are not supported")
+
+    # ---------------------------------------------------------------- yields and chi2
+    def yields(self, masses: Mapping[str, object], coefficients: np.ndarray) -> np.ndarray:
+        r"""New-physics events per bin, shape (B, bins), for coefficients of shape (B, terms).
+
+        ``masses``: mediator label → mass in GeV (scalar or shape (B,)); every mediator of
+        :attr:`mediators` whose terms have a non-zero coefficient somewhere must be given. Memory is
+        O(B × bins): the linear interpolation in x is applied to the coefficients, never to a (B, terms,
+        bins) array.
+        """
+        c = np.asarray(coefficients, dtype=float)
+        if c.ndim != 2 or c.shape[1] != len(self.term_names):
+            raise ValueError(f"{self.name}: coefficients must have shape (B, {len(self.term_names)}); got {c.shape}")
+        nb = c.shape[0]
+        out = np.zeros((nb, self.n_bins))
+        xn, kn = self._nodes()
+        labels = np.array([t.split("|")[0] for t in self.term_names])
+        for med in np.unique(labels):
+            sel = np.flatnonzero(labels == med)
+            csel = c[:, sel]
+            if not np.any(csel):
+                continue
+            if med not in masses:
+                raise KeyError(f"{self.name}: no mass given for mediator {med!r} (masses given: {sorted(masses)})")
+            m = np.broadcast_to(np.asarray(masses[med], dtype=float), (nb,))
+            self._check_mass(m)
+            x = (1000.0 / m) ** 2
+            j = np.clip(np.searchsorted(xn, x, side="right") - 1, 0, len(xn) - 2)
+            w = (x - xn[j]) / (xn[j + 1] - xn[j])
+            cx = csel * x[:, None] ** self.power[sel][None, :]
+            # weight of every node for every point (two non-zero per row): dense matmuls, no gathers
+            wn = np.zeros((nb, len(xn)))
+            wn[np.arange(nb), j] = 1 - w
+            wn[np.arange(nb), j + 1] += w
+            for k in range(len(xn)):
+                if np.any(wn[:, k]):
+                    out += (cx * wn[:, k:k + 1]) @ kn[k][sel]
+        return out
+
+    def chi2(self, n_np: np.ndarray) -> np.ndarray:
+        """χ² of HighPT (module docstring) for new-physics yields of shape (..., bins)."""
+        r = (self.observed - self.background - np.asarray(n_np)) / self.sigma
+        return np.sum(r * r, axis=-1)
+
+    @property
+    def chi2_sm(self) -> float:
+        """χ² of the Standard Model (no new-physics events)."""
+        return float(self.chi2(np.zeros(self.n_bins)))
+
+    def delta_chi2(self, masses: Mapping[str, object], coefficients: np.ndarray) -> np.ndarray:
+        """Δχ² = χ² − χ²_SM, shape (B,)."""
+        return self.chi2(self.yields(masses, coefficients)) - self.chi2_sm
+
+
+@lru_cache(maxsize=None)
+def load_search(name: str) -> DrellYanSearch:
+    """Read one search (immutable; cached) from ``observables/data/collider/highpt/<name>.npz``."""
+    if name not in SEARCHES:
+        raise KeyError(f"unknown Drell-Yan search {name!r}; known: {', '.join(SEARCHES)}")
+    ref = resources.files("observables") / "data" / "collider" / "highpt" / f"{name}.npz"
+    with ref.open("rb") as fh, np.load(fh, allow_pickle=False) as d:
+        return DrellYanSearch(
+            name=name,
+            term_names=tuple(str(t) for t in d["term_names"]),
+            power=_ro(d["power"].astype(np.int64)),
+            masses_GeV=_ro(d["masses_GeV"]),
+            kernels=_ro(d["kernels"]),
+            kernels_contact=_ro(d["kernels_contact"]),
+            observed=_ro(d["observed"]),
+            background=_ro(d["background"]),
+            sigma=_ro(d["sigma"]),
+            bin_edges_GeV=_ro(d["bin_edges_GeV"]),
+            luminosity_fb=float(d["luminosity_fb"]),
+        )
