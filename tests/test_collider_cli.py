@@ -132,3 +132,17 @@ def test_map_has_lhc_layer(tmp_path):
     fig2 = plot_map(df2, "m_LQ", "y2")
     labels2 = [t.get_text() for leg in fig2.legends for t in leg.get_texts()]
     assert "no exclusion here: LHC (pair production)" in labels2
+
+
+@pytest.mark.parametrize("name", ["voloshin_mLQ1to5TeV_y1y2", "voloshin_2to3TeV_y1y2"])
+def test_new_builtin_maps_are_valid(name):
+    from lqmodel.evaluate import PointEvaluator, resolve_base
+    from lqmodel.scan.benchmarks import list_map_benchmarks, map_benchmark
+
+    assert name in list_map_benchmarks()
+    cfg = map_benchmark(name)
+    point = resolve_base(cfg.base)
+    assert point.model == "voloshin" and point.lepton == "mu"
+    ev = PointEvaluator.from_options(cfg.evaluation)
+    assert ev.collider is True
+    assert cfg.plot["x"] in cfg.parameter_names and cfg.plot["y"] in cfg.parameter_names
