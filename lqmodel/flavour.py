@@ -149,6 +149,11 @@ def _predict_smeft(specs, point, method: str) -> dict[str, np.ndarray]:
         for spec in specs:
             allowed = set(spec.wc_names)
             Cs = {k: v for k, v in C.items() if k in allowed and np.any(v != 0)}
+            if not Cs:  # no new physics in this group: flavio's SM value (a SMEFT object without coefficients)
+                from observables import flavio_backend as fb
+
+                out[spec.name][mask] = fb.np_prediction(spec.name, {}, float(mu))
+                continue
             s = get_surrogate(spec.name, float(mu), wc_names=[n for n in spec.wc_names if n in Cs])
             out[spec.name][mask] = s(Cs)
     return out
