@@ -19,8 +19,8 @@ could recompute it, but could then only supply numbers of the right shape, never
 
 Writes are atomic (temporary file in the same folder + ``os.replace``) and the file gets the permissions
 of an ordinary new file, ``0o666 & ~umask``. If the folder cannot be written (read-only, or not a folder),
-:func:`store_arrays` / :func:`store_json` emit one :class:`CacheWriteWarning` and keep the entry in this
-process's memory instead, so a run still computes everything once and gives the same numbers.
+:func:`store_arrays` / :func:`store_json` emit one :class:`CacheWriteWarning` (once per process and cache
+folder) and keep the entry in this process's memory instead, so a run still computes everything once and gives the same numbers.
 """
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ _log = logging.getLogger(__name__)
 # bytes that would have been written and is read through the same verification, so it never changes a
 # number; it only avoids recomputing within one process.
 _memory: "OrderedDict[str, bytes]" = OrderedDict()
+_warned_roots: set[str] = set()  # cache folders already reported unwritable (warn once per process)
 
 
 class CacheWriteWarning(UserWarning):
@@ -117,6 +118,9 @@ def _store(path: Path, data: bytes) -> None:
         while len(_memory) > _MEMORY_ENTRIES:
             _memory.popitem(last=False)
         root = path.parent.parent
+        if str(root) in _warned_roots:
+            return
+        _warned_roots.add(str(root))
         warnings.warn(
             f"the lqmodel cache folder {root} cannot be written ({exc.strerror or type(exc).__name__}); "
             "results are computed without the disk cache (kept in memory for this run only, so a "

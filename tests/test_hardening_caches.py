@@ -451,3 +451,121 @@ def test_swapped_ddfit_files_are_recomputed(tmp_path, monkeypatch, capsys):
     entry["payload"]["interval_muB"] = [0.0, 1e-10]
     f.write_text(json.dumps(entry))
     assert _ddfit(capsys, 0) == ref0
+
+
+# ------------------------------------------------------------------------------ 14. file modes, unwritable cache
+@pytest.fixture
+def umask():
+    """Set the process umask for one test, restored afterwards."""
+    old = os.umask(0o022)
+    os.umask(old)
+    yield lambda mask: os.umask(mask)
+    os.umask(old)
+
+
+@pytest.mark.parametrize("mask,mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_cache_files_respect_the_umask(tmp_path, monkeypatch, umask, mask, mode):
+    import stat
+
+    import numpy as np
+
+    from observables import cache as oc
+
+    umask(mask)
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(tmp_path))
+    x = sp.Symbol("x", positive=True)
+    loops_cache.cached_derivation("t", ("mode",), lambda: {"e": sp.log(x)})
+    oc.store_arrays(tmp_path / "a" / "e.npz", {"k": 1}, {"v": np.arange(3.0)})
+    oc.store_json(tmp_path / "j" / "e.json", {"k": 1}, {"v": [1, 2]})
+    oc.write_atomic(tmp_path / "w" / "e.bin", lambda fh: fh.write(b"x"))
+    files = [*(tmp_path / "loops").glob("*.json"), tmp_path / "a" / "e.npz", tmp_path / "j" / "e.json",
+             tmp_path / "w" / "e.bin"]
+    assert len(files) == 4
+    for f in files:
+        assert stat.S_IMODE(f.stat().st_mode) == mode, f
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def _unwritable_cache(tmp_path, monkeypatch):
+    """LQMODEL_CACHE_DIR below a regular file: every mkdir/read fails, also for root (which chmod cannot stop)."""
+    from observables import cache as oc
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.setattr(oc, "_memory", type(oc._memory)())  # start with an empty in-memory fallback
+    monkeypatch.setattr(oc, "_warned_roots", set())
+
+
+def test_unwritable_cache_gives_the_same_numbers_with_one_warning(tmp_path, monkeypatch, recwarn):
+    """loops derivations and dd-fit (no flavio) with an unwritable cache folder."""
+    from lqmodel import derivation
+    from observables import cache as oc
+    from observables.neutrino.fit import fit_moment
+
+    ref_fit = fit_moment("xenon1t", "all", 0.0, 0.9, use_cache=False)
+    x = sp.Symbol("x", positive=True)
+    _unwritable_cache(tmp_path, monkeypatch)
+    assert loops_cache.cached_derivation("t", ("ro",), lambda: {"e": sp.log(x)}) == {"e": sp.log(x)}
+    assert _equals_closed_form(derivation.expression("mu_nu_voloshin"))
+    calls = []
+    import observables.neutrino.fit as fitmod
+
+    real = fitmod.fit_template
+    monkeypatch.setattr(fitmod, "fit_template", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for _ in range(3):
+        r = fit_moment("xenon1t", "all", 0.0, 0.9)
+        assert r.interval_muB == ref_fit.interval_muB and r.best_fit_muB == ref_fit.best_fit_muB
+    assert len(calls) == 1  # computed once, then served from memory
+    caught = [w for w in recwarn.list if issubclass(w.category, oc.CacheWriteWarning)]
+    assert len(caught) == 1 and "cannot be written" in str(caught[0].message)
+
+
+@pytest.mark.flavio
+def test_unwritable_cache_surrogate_and_covariance(tmp_path, monkeypatch, flavio_loaded, recwarn):
+    import numpy as np
+
+    from observables import cache as oc
+    from observables.likelihood import theory_covariance
+    from observables.surrogate import get_surrogate
+
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(tmp_path / "ok"))
+    ref_s = get_surrogate("BR_tau_mugamma", 1000.0)
+    ref_c = theory_covariance(["DeltaM_s"], N=3)
+    _unwritable_cache(tmp_path, monkeypatch)
+    for _ in range(2):
+        s = get_surrogate("BR_tau_mugamma", 1000.0)
+        np.testing.assert_array_equal(s.quadratic, ref_s.quadratic)
+        np.testing.assert_array_equal(theory_covariance(["DeltaM_s"], N=3), ref_c)
+    caught = [w for w in recwarn.list if issubclass(w.category, oc.CacheWriteWarning)]
+    assert len(caught) == 1
+
+
+MAP_CONFIG = """\
+base: BP2
+parameters:
+  y1: {min: 0.1, max: 1.0, n: 3}
+executor: serial
+evaluation: {observables: [BR_tau_mugamma], neutrino: false}
+"""
+
+
+@pytest.mark.flavio
+def test_map_with_an_unwritable_cache_runs_and_gives_the_same_table(tmp_path, monkeypatch, flavio_loaded, capsys):
+    import pandas as pd
+
+    from lqmodel.cli import main
+    from observables import cache as oc
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(MAP_CONFIG)
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(tmp_path / "ok"))
+    assert main(["map", str(cfg), "--out", str(tmp_path / "ref")]) == 0
+    _unwritable_cache(tmp_path, monkeypatch)
+    with pytest.warns(oc.CacheWriteWarning, match="cannot be written"):
+        code = main(["map", str(cfg), "--out", str(tmp_path / "ro")])
+    assert code == 0, capsys.readouterr().err
+    ref = pd.read_parquet(tmp_path / "ref" / "map.parquet")
+    got = pd.read_parquet(tmp_path / "ro" / "map.parquet")
+    pd.testing.assert_frame_equal(got, ref)
+    assert "BR_tau_mugamma" in " ".join(ref.columns)
