@@ -24,10 +24,14 @@ from __future__ import annotations
 import json
 import keyword
 import re
+from dataclasses import dataclass, field
 
 import sympy as sp
 
-__all__ = ["FORMATS", "arguments", "to_latex", "to_python", "to_c", "to_fortran", "to_json", "from_json", "export"]
+__all__ = [
+    "FORMATS", "arguments", "to_latex", "PaperForm", "latex_symbol_name", "to_python", "to_c", "to_fortran",
+    "to_json", "from_json", "export",
+]
 
 FORMATS = ("latex", "python", "c", "fortran", "json")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -58,6 +62,122 @@ def _header(name: str, args: list[sp.Symbol]) -> str:
 def to_latex(expr: sp.Expr) -> str:
     """LaTeX of ``expr`` (sympy's printer)."""
     return sp.latex(expr)
+
+
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "mu", "nu", "phi", "pi", "tau", "Delta", "lambda", "kappa",
+          "sigma", "theta", "chi", "psi", "rho", "eta", "xi", "omega"}
+
+
+def _latex_part(text: str) -> str:
+    if text in _GREEK:
+        return "\\" + text
+    if len(text) > 1 and text.isalnum():
+        return r"\mathrm{" + text + "}"
+    return text
+
+
+def latex_symbol_name(name: str) -> str:
+    r"""Paper-style LaTeX of a symbol name: Greek letters as commands, multi-letter subscripts roman.
+
+    >>> latex_symbol_name("m_LQ"), latex_symbol_name("g_phi"), latex_symbol_name("m_b"), latex_symbol_name("Delta")
+    ('m_{\\mathrm{LQ}}', 'g_{\\phi}', 'm_{b}', '\\Delta')
+    """
+    base, _, sub = name.partition("_")
+    out = _latex_part(base)
+    return out + "_{" + _latex_part(sub) + "}" if sub else out
+
+
+def _paper_printer(symbol_names: dict[sp.Symbol, str]):
+    from sympy.core.function import AppliedUndef
+    from sympy.printing.latex import LatexPrinter
+
+    class PaperPrinter(LatexPrinter):
+        r"""sympy's LaTeX printer with ``\ln``, given symbol names and undefined functions printed as ``g(x)``."""
+
+        def _print_Function(self, expr, exp=None):
+            if isinstance(expr, AppliedUndef):
+                text = f"{latex_symbol_name(expr.func.__name__)}({', '.join(self._print(a) for a in expr.args)})"
+                return f"{text}^{{{exp}}}" if exp else text
+            return super()._print_Function(expr, exp)
+
+        def _print_log(self, expr, exp=None):
+            arg = expr.args[0]
+            if arg.is_Symbol:  # \ln x rather than \ln{\left(x \right)}
+                text = r"\ln " + self._print(arg)
+                return rf"\left(\ln {self._print(arg)}\right)^{{{exp}}}" if exp else text
+            return super()._print_log(expr, exp)
+
+    return PaperPrinter({"ln_notation": True, "symbol_names": symbol_names})
+
+
+@dataclass(frozen=True)
+class PaperForm:
+    r"""An expression written the way a paper prints it, and how to turn it back into the plain expression.
+
+    ``prefactor * expr`` is the expression (the prefactor is printed in front of a bracket); ``expr`` is
+    built from dimensionless ratio symbols (``ratios``: symbol → its definition, e.g.
+    :math:`x_S = m_b^2/m_S^2`) and undefined loop functions (``functions``: ``(name, argument symbol,
+    closed form)``, defined in order; a closed form may use earlier functions). :meth:`latex` prints
+
+    .. code-block:: latex
+
+        \begin{aligned}
+        <lhs> &= <expr>, \\
+        x_S &= m_b^2/m_S^2, \quad \ldots \\
+        g(x) &= <closed form of g>, \\
+        \end{aligned}
+
+    with ``\ln``, roman multi-letter subscripts (:func:`latex_symbol_name`) or the names in
+    ``symbol_names``. :meth:`expanded` substitutes the definitions back (functions first, then ratios,
+    then ``hidden``, e.g. a unit symbol set to 1), giving an expression equal to the plain one.
+    Typesetting only: nothing here is ever parsed back from text.
+    """
+
+    lhs: str
+    expr: sp.Expr
+    ratios: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
+    functions: tuple[tuple[str, sp.Symbol, sp.Expr], ...] = ()
+    symbol_names: dict[sp.Symbol, str] = field(default_factory=dict)
+    hidden: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
+    prefactor: sp.Expr = sp.Integer(1)
+
+    @property
+    def full(self) -> sp.Expr:
+        """``prefactor * expr``, still written with ratios and named functions."""
+        return self.prefactor * self.expr
+
+    def expanded(self) -> sp.Expr:
+        """The plain expression: loop functions replaced by their closed forms, ratios by their definitions."""
+        out = self.full
+        for _ in range(len(self.functions) + 1):  # a closed form may use earlier functions
+            for name, arg, closed in self.functions:
+                out = out.replace(sp.Function(name), sp.Lambda(arg, closed))
+        left = {f.func.__name__ for f in out.atoms(sp.core.function.AppliedUndef)}
+        if left:
+            raise ValueError(f"paper form uses undefined functions {sorted(left)}")
+        out = out.subs(dict(self.ratios))
+        return out.subs(dict(self.hidden))
+
+    def latex(self) -> str:
+        """The ``aligned`` block (see the class docstring)."""
+        names = {s: latex_symbol_name(s.name) for e in (self.full, *(d for _, d in self.ratios),
+                                                          *(c for _, _, c in self.functions))
+                 for s in e.free_symbols}
+        names.update(self.symbol_names)
+        pr = _paper_printer(names)
+        if self.prefactor == 1:
+            rhs = pr.doprint(self.expr)
+        else:
+            body = pr.doprint(self.expr)
+            rhs = pr.doprint(self.prefactor) + (rf"\left[{body}\right]" if self.expr.is_Add else rf"\,{body}")
+        lines = [f"{self.lhs} &= {rhs}"]
+        if self.ratios:
+            lines.append(r",\quad ".join(f"{pr.doprint(s)} &= {pr.doprint(d)}" if i == 0 else
+                                          f"{pr.doprint(s)} = {pr.doprint(d)}"
+                                          for i, (s, d) in enumerate(self.ratios)))
+        for name, arg, closed in self.functions:
+            lines.append(f"{latex_symbol_name(name)}({pr.doprint(arg)}) &= {pr.doprint(closed)}")
+        return "\\begin{aligned}\n" + ",\\\\\n".join(lines) + "\n\\end{aligned}"
 
 
 def to_python(expr: sp.Expr, name: str = "f") -> str:
@@ -110,9 +230,13 @@ def to_fortran(expr: sp.Expr, name: str = "f") -> str:
     )
 
 
-def to_json(expr: sp.Expr, name: str | None = None) -> str:
+def to_json(expr: sp.Expr, name: str | None = None, latex: str | None = None) -> str:
     """JSON with the expression tree (round-trips via :func:`from_json`), its ``srepr`` (for reading only),
-    the argument list, LaTeX and the sympy version."""
+    the argument list, LaTeX and the sympy version.
+
+    ``latex`` (typesetting only, e.g. a :meth:`PaperForm.latex` block) replaces sympy's LaTeX of ``expr`` in
+    the ``latex`` field; sympy's form is then kept as ``latex_expanded``.
+    """
     from .expr_tree import to_tree
 
     payload = {
@@ -120,9 +244,11 @@ def to_json(expr: sp.Expr, name: str | None = None) -> str:
         "tree": to_tree(expr),
         "srepr": sp.srepr(expr),
         "arguments": [a.name for a in arguments(expr)],
-        "latex": sp.latex(expr),
+        "latex": sp.latex(expr) if latex is None else latex,
         "sympy_version": sp.__version__,
     }
+    if latex is not None:
+        payload["latex_expanded"] = sp.latex(expr)
     return json.dumps(payload, indent=1)
 
 
@@ -140,10 +266,11 @@ def from_json(text: str) -> sp.Expr:
         raise ValueError(f"not an lqmodel/loops JSON expression: {exc}") from None
 
 
-def export(expr: sp.Expr, fmt: str, name: str = "f") -> str:
-    """Dispatch to the exporter for ``fmt`` (one of :data:`FORMATS`)."""
+def export(expr: sp.Expr, fmt: str, name: str = "f", latex: str | None = None) -> str:
+    """Dispatch to the exporter for ``fmt`` (one of :data:`FORMATS`); ``latex`` overrides sympy's LaTeX
+    (the ``latex`` format's output and the JSON ``latex`` field)."""
     if fmt == "latex":
-        return to_latex(expr)
+        return to_latex(expr) if latex is None else latex
     if fmt == "python":
         return to_python(expr, name)
     if fmt == "c":
@@ -151,5 +278,5 @@ def export(expr: sp.Expr, fmt: str, name: str = "f") -> str:
     if fmt == "fortran":
         return to_fortran(expr, name)
     if fmt == "json":
-        return to_json(expr, name)
+        return to_json(expr, name, latex=latex)
     raise ValueError(f"unknown export format {fmt!r}; allowed: {', '.join(FORMATS)}")

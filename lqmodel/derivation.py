@@ -206,19 +206,36 @@ def expression(name: str) -> sp.Expr:
     return cached_derivation("lqmodel-expression", (name, REGISTRY_VERSION), lambda: {"expr": build()})["expr"]
 
 
-def export(name: str, fmt: str = "latex", function_name: str | None = None) -> str:
-    """The named expression as source text: ``fmt`` = latex | python | c | fortran | json.
+def export(name: str, fmt: str = "latex", function_name: str | None = None, *, expanded: bool = False) -> str:
+    r"""The named expression as source text: ``fmt`` = latex | python | c | fortran | json.
 
     Generated functions take the expression's symbols sorted by name as arguments (masses in GeV, moments
     in Bohr magnetons; see :func:`describe`). The same text ``lqmodel export NAME --format FMT`` prints.
-    For LaTeX (typesetting only, never evaluated) the fully factored form is used where it is shorter, e.g.
-    ``mu_nu_voloshin`` as one fraction; code formats keep the log-expanded form, which cannot overflow.
+
+    LaTeX (typesetting only, never evaluated) is by default the *paper form* of :mod:`lqmodel.paper_latex`:
+    an ``aligned`` block with dimensionless ratios (:math:`x_S = m_b^2/m_{S_1}^2`), named loop functions
+    defined once by their closed forms, ``\ln`` and roman subscripts. ``expanded=True`` gives sympy's
+    log-expanded form instead (the factored form where it is shorter). The JSON ``latex`` field is the same
+    text as the ``latex`` format (paper or expanded); the JSON tree and the code formats always carry the
+    log-expanded expression, which cannot overflow.
+
+    >>> print(export("mu_nu_voloshin"))
+    \begin{aligned}
+    \frac{\mu_\nu}{\mu_B} &= \frac{c m_{\mathrm{b}} m_{\mathrm{e}} g(x)}{4 \pi^{2} m_{\mathrm{LQ}}^{2}},\\
+    x &= \frac{m_{\mathrm{b}}^{2}}{m_{\mathrm{LQ}}^{2}},\\
+    g(x) &= \frac{x - \ln x - 1}{\left(x - 1\right)^{2}}
+    \end{aligned}
     """
     from loops.export import export as _export
 
     expr = expression(name)
-    if fmt == "latex":
-        factored = sp.factor(expr)
-        if len(sp.latex(factored)) < len(sp.latex(expr)):
-            expr = factored
-    return _export(expr, fmt, name=function_name or name)
+    latex = None
+    if fmt in ("latex", "json"):
+        if expanded:
+            factored = sp.factor(expr)
+            latex = sp.latex(factored if len(sp.latex(factored)) < len(sp.latex(expr)) else expr)
+        else:
+            from lqmodel.paper_latex import paper_form
+
+            latex = paper_form(name).latex()
+    return _export(expr, fmt, name=function_name or name, latex=latex)

@@ -1,8 +1,10 @@
-"""``lqmodel export EXPRESSION --format latex|python|c|fortran|json``: print a derived expression.
+r"""``lqmodel export EXPRESSION --format latex|python|c|fortran|json``: print a derived expression.
 
 EXPRESSION is one of the named expressions of :mod:`lqmodel.derivation` (``lqmodel export --list``
-prints them with one-line descriptions). The generated function's arguments are the expression's
-symbols sorted by name (masses in GeV, moments in Bohr magnetons; see each description). Unknown names
+prints them with one-line descriptions). LaTeX (and the JSON ``latex`` field) is the paper form: an
+``aligned`` block with dimensionless mass ratios, named loop functions defined once by their closed
+forms, ``\ln`` and roman subscripts; ``--expanded`` prints sympy's log-expanded form instead. The
+generated function's arguments are the expression's symbols sorted by name (masses in GeV, moments in Bohr magnetons; see each description). Unknown names
 exit with status 2 and a one-line message naming the closest matches.
 """
 from __future__ import annotations
@@ -22,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("expression", nargs="?", help="name of the expression (see --list)")
     p.add_argument("--format", "-f", choices=_FORMATS, default="latex", help="output format (default: latex)")
+    p.add_argument("--expanded", action="store_true",
+                   help="LaTeX / JSON latex field: sympy's expanded form instead of the paper form "
+                        "(ratios, named loop functions)")
     p.add_argument("--name", default=None, help="function name in generated code (default: the expression name)")
     p.add_argument("--list", action="store_true", help="list the available expressions and exit")
     p.set_defaults(func=run)
@@ -42,5 +47,6 @@ def run(args: argparse.Namespace) -> int:
         derivation.describe(args.expression)
     except KeyError as exc:
         raise CLIError(str(exc.args[0])) from None
-    print(derivation.export(args.expression, args.format, function_name=args.name).rstrip("\n"))
+    text = derivation.export(args.expression, args.format, function_name=args.name, expanded=args.expanded)
+    print(text.rstrip("\n"))
     return 0
