@@ -23,9 +23,9 @@ What it computes (the yield formula of HighPT, arXiv:2207.10756 Sec. 3 and the p
   always pair into :math:`x^2/\hat s^2` over :math:`(x-M^2)^{1,2}`, and the scalar+tensor combination of
   S1 (and R2) collapses to :math:`|\kappa|^2/4` times the same weight (derivation in ``docs/collider.md``);
 * :math:`\sigma_i=\int d\hat s\,\frac{1}{\hat s}\mathcal L_{q\bar q'}(\sqrt{\hat s})\,\hat\sigma(\hat s)`
-  over the generated bin i of each efficiency file (m_ℓℓ bins; p_T bins with the p_T cut on t̂ and
-  :math:`\sqrt{\hat s}\ge\max(2p_T^{\min},400\,{\rm GeV})` for the mono-lepton searches), PDF4LHC15 NNLO
-  luminosities as tabulated by HighPT;
+  over the generated invariant-mass bin i (``BIN_MIN``–``BIN_MAX``) of each efficiency file, full angular
+  range, PDF4LHC15 NNLO luminosities as tabulated by HighPT. This reproduces the shape of HighPT's own
+  Monte Carlo cross sections (the ``XSEC`` column) bin by bin to 0.5 % (``validation_mc_xsec.npz``);
 * the kernel in reconstructed bin j: :math:`K_j=\mathcal L_{\rm int}\sum_i\sigma_i\,\epsilon_{ij}` (events
   per unit coefficient), with HighPT's efficiency matrices :math:`\epsilon_{ij}`, at the tabulated masses
   1, 2, 3 TeV, plus the contact limit (M → ∞, scaled by M⁴ or M², with the 3 TeV efficiencies);
@@ -33,9 +33,11 @@ What it computes (the yield formula of HighPT, arXiv:2207.10756 Sec. 3 and the p
   ``.dat`` file, with HighPT's default bin merging (``$DefaultCombinedBins`` of ``Experiments.m``, the
   version matching these bin counts): uncertainties added in quadrature, events and kernels summed.
 
-Differences from HighPT, on purpose: the generated range of each efficiency row is the one it was simulated
-for (``BIN_MIN``–``BIN_MAX`` of the file, e.g. 1150–15000 GeV for the last di-tau row) rather than the
-search's m_ℓℓ list; the imaginary part of the Z/W Breit–Wigner times an imaginary coupling product is dropped
+Differences from HighPT's code, on purpose: the generated range of each efficiency row is the one it was
+simulated for (``BIN_MIN``–``BIN_MAX`` of the file, e.g. 1150–15000 GeV for the last di-tau row) rather than
+the search's m_ℓℓ list; for the mono-lepton searches the rows are generated m_ℓν bins (their ``XSEC`` column
+follows the m_ℓν-binned cross section to 0.5 % and their events migrate to m_T below m_ℓν), so they are
+integrated in m_ℓν, not in the lepton p_T as HighPT's ``EventYield.m`` does; the imaginary part of the Z/W Breit–Wigner times an imaginary coupling product is dropped
 (suppressed by m Γ/ŝ < 10⁻³ in these bins).
 """
 from __future__ import annotations
@@ -78,9 +80,9 @@ SEARCHES = {
     "muon-tau_CMS_2205_06709": ("LFV", "muta", "MLL", [(16, 17), (18, 25)]),
     "electron-tau_CMS_2205_06709": ("LFV", "eta", "MLL", [(19, 25)]),
     "electron-muon_CMS_2205_06709": ("LFV", "emu", "MLL", [(19, 25)]),
-    "mono-tau_ATLAS-CONF-2021-025": ("CC", "tavt", "PT", [(12, 16)]),
-    "mono-muon_ATLAS_1906_05609": ("CC", "muvm", "PT", [(27, 28), (29, 46)]),
-    "mono-electron_ATLAS_1906_05609": ("CC", "eve", "PT", [(33, 34), (35, 58)]),
+    "mono-tau_ATLAS-CONF-2021-025": ("CC", "tavt", "MLL", [(12, 16)]),
+    "mono-muon_ATLAS_1906_05609": ("CC", "muvm", "MLL", [(27, 28), (29, 46)]),
+    "mono-electron_ATLAS_1906_05609": ("CC", "eve", "MLL", [(33, 34), (35, 58)]),
 }
 UP, DOWN = ("u", "c"), ("d", "s", "b")
 
@@ -245,9 +247,20 @@ def merge(arr: np.ndarray, groups, quadrature: bool = False) -> np.ndarray:
     return np.stack(cols, axis=-1)
 
 
+# HighPT's own Monte Carlo cross sections (XSEC column of the efficiency files) folded with the same
+# efficiencies: an independent check of the analytic sigma_i (tests/test_drell_yan.py)
+MC_CHECKS = {
+    ("di-tau_ATLAS_2002_12223", "R2t|V|bb", 2000.0), ("di-tau_ATLAS_2002_12223", "R2t|A|bb", 2000.0),
+    ("di-tau_ATLAS_2002_12223", "S1|V|uu", 1000.0), ("di-tau_ATLAS_2002_12223", "S1|A|uu", 1000.0),
+    ("mono-tau_ATLAS-CONF-2021-025", "S1|V|ud", 1000.0), ("mono-tau_ATLAS-CONF-2021-025", "S1|W|ud", 1000.0),
+    ("muon-tau_CMS_2205_06709", "S1|V|uu", 2000.0),
+}
+
+
 def build(root: str, outdir: str) -> None:
     lumi = Luminosity(root)
     validation = {}
+    mc = {}
     for name, (kind, lep, binning, groups) in SEARCHES.items():
         data = read_search(root, name)
         terms = terms_for(kind)
@@ -271,6 +284,9 @@ def build(root: str, outdir: str) -> None:
                 eps = eps[:, off:off + n]
                 sig = np.array([sigma_bin(lumi, a, b, M, sm, lep, qj, qi, binning) for a, b in zip(lo, hi)])
                 K[it, im] = data["luminosity"] * sig @ eps
+                if (name, tname, M) in MC_CHECKS:
+                    _, _, _, _, xsec = read_kernel(files[0])
+                    mc[f"{name}|{tname}|{int(M)}"] = merge(data["luminosity"] * xsec @ eps, groups)
                 if im == len(MASSES) - 1:
                     sig0 = np.array([sigma_bin(lumi, a, b, None, sm, lep, qj, qi, binning)
                                      for a, b in zip(lo, hi)])
@@ -309,6 +325,9 @@ def build(root: str, outdir: str) -> None:
                         term_names=np.array(sorted(validation)),
                         kernels=np.array([validation[k] for k in sorted(validation)]),
                         mass_GeV=np.array(VALIDATION_MASS))
+    keys = sorted(mc)
+    np.savez_compressed(os.path.join(outdir, "validation_mc_xsec.npz"), keys=np.array(keys),
+                        **{f"k{i}": mc[k] for i, k in enumerate(keys)})
 
 
 if __name__ == "__main__":
