@@ -33,6 +33,8 @@ Columns (units in :attr:`PointEvaluator.units`, hence in the Parquet schema):
 ``<observable>``                   (spec)  flavour prediction, toolkit name (e.g. ``R_Dstar``)
 ``chi2_<name>``, ``chi2_total``    1       :math:`\chi^2` from :func:`lqmodel.flavour.chi2`
 ``dchi2_<name>``, ``dchi2_total``  1       :math:`\chi^2 - \chi^2_\text{SM}`
+``chi2_group_<g>``, ``dchi2_group_<g>``  1  per constraint group (slug of observables.registry.GROUPS)
+``excluded_<g>``                   bool    :math:`\Delta\chi^2_\text{group} >` ``flavour_delta_chi2_max``
 ``xenon1t_low_muB/high_muB``       mu_B    XENON1T band at this M_N (``cl``)
 ``in_xenon1t_band``                bool
 ``xenonnt_limit_muB``, ``excluded_xenonnt``  XENONnT upper limit (``cl``) and the verdict
@@ -224,6 +226,8 @@ class PointEvaluator:
                 u[f"chi2_{n}"] = "1"
                 u[f"dchi2_{n}"] = "1"
             u.update({"chi2_total": "1", "dchi2_total": "1", "flavour_allowed": ""})
+            for slug in _group_slugs(names):
+                u.update({f"chi2_group_{slug}": "1", f"dchi2_group_{slug}": "1", f"excluded_{slug}": ""})
         if self.neutrino:
             u.update({
                 "xenon1t_low_muB": "mu_B", "xenon1t_high_muB": "mu_B", "in_xenon1t_band": "",
@@ -370,6 +374,20 @@ class PointEvaluator:
             else:
                 cols[f"chi2_{k}"] = np.full(n, np.nan)
                 cols[f"dchi2_{k}"] = np.full(n, np.nan)
+        # one chi2 per constraint group (observables.likelihood.chi2 "group:<group>"), and whether the group
+        # alone excludes the point at the same Delta chi2 threshold as the total (the maps' layers)
+        from observables.likelihood import GROUP_PREFIX
+        from observables.registry import group_slug
+
+        for g in _groups_of(names):
+            slug, key = group_slug(g), GROUP_PREFIX + g
+            if key in chi:
+                cols[f"chi2_group_{slug}"] = flat(chi[key]).astype(float)
+                cols[f"dchi2_group_{slug}"] = cols[f"chi2_group_{slug}"] - float(np.asarray(chi_sm[key]).ravel()[0])
+            else:  # no measured observable of this group is evaluated
+                cols[f"chi2_group_{slug}"] = np.full(n, np.nan)
+                cols[f"dchi2_group_{slug}"] = np.full(n, np.nan)
+            cols[f"excluded_{slug}"] = cols[f"dchi2_group_{slug}"] > self.flavour_delta_chi2_max
         allowed = cols["dchi2_total"] <= self.flavour_delta_chi2_max
         cols["flavour_allowed"] = allowed
         return allowed
@@ -450,6 +468,20 @@ def _flattener(shape: tuple, n: int):
         return np.broadcast_to(a, shape).reshape(n)
 
     return flat
+
+
+def _groups_of(names: Sequence[str]) -> list[str]:
+    """Constraint groups (observables.registry.GROUPS order) of the observables ``names``."""
+    from observables.registry import GROUPS, get
+
+    present = {get(n).group for n in names}
+    return [g for g in GROUPS if g in present]
+
+
+def _group_slugs(names: Sequence[str]) -> list[str]:
+    from observables.registry import group_slug
+
+    return [group_slug(g) for g in _groups_of(names)]
 
 
 def _registry_form(name: str) -> str:

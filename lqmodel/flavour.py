@@ -254,11 +254,23 @@ def _predict_flavio(specs, wc: WilsonCoefficients) -> dict[str, np.ndarray]:
 
 
 # ------------------------------------------------------------------------------------------ chi2 / summary
-def chi2(predictions: Mapping[str, Any], vintage: str | None = None) -> dict[str, np.ndarray]:
-    """χ² per measured observable and ``"total"`` (:func:`observables.likelihood.chi2`, with correlations
-    and flavio's SM theory covariance). Observables without a measurement in the vintage are ignored."""
+def chi2(predictions: Any, vintage: str | None = None, *, method: str = "surrogate") -> dict[str, np.ndarray]:
+    """χ² per measured observable, ``"total"`` and one ``"group:<group>"`` entry per constraint group
+    (:func:`observables.likelihood.chi2`, with correlations and flavio's SM theory covariance). Observables
+    without a measurement in the vintage are ignored.
+
+    ``predictions``: toolkit name -> value(s) (the output of :func:`predict`), or a
+    :class:`~lqmodel.point.Point` (scalar or batched), which is predicted first with ``method`` (every
+    registered observable). ``vintage``: e.g. ``"2026-12"`` or ``"2026-12:Bc_lifetime=30%"``
+    (:func:`observables.measurements.load`).
+    """
     from observables.likelihood import chi2 as _chi2
 
+    if not isinstance(predictions, Mapping):
+        if not (hasattr(predictions, "batch_shape") and hasattr(predictions, "mass_basis")):
+            raise TypeError("chi2 needs a mapping {toolkit observable name: value} or a lqmodel Point, "
+                            f"got {type(predictions).__name__}")
+        predictions = predict(predictions, method=method)
     return _chi2(predictions, vintage)
 
 
@@ -278,10 +290,13 @@ def flavour_summary(point, names: Sequence[str] | None = None, *, method: str = 
                     vintage: str | None = None, theory: bool = True) -> dict:
     """JSON-ready flavour summary of a scalar point (``lqmodel point FILE --json --flavour``).
 
-    ``{"observables": {flavio name (+"[qmin,qmax]"): value}, "chi2": {toolkit name: x, "total": x},
+    ``{"observables": {flavio name (+"[qmin,qmax]"): value}, "predictions": {toolkit name: value},
+    "chi2": {toolkit name: x, "total": x, "group:<group>": x},
     "wilson_coefficients": {"scale": GeV, "eft": "WET", "basis": "flavio", "values": {name: value or
     [re, im]}}}`` plus ``"right_handed_nu"`` (non-zero N_R coefficients, same encoding) and
     ``"omitted_right_handed_nu"`` (non-zero N_R coefficients without a flavio image, not in the predictions).
+    ``observables`` holds each prediction as flavio defines the observable: ``"a_mu"`` is the full
+    a_mu (flavio's SM value plus the shift), the shift itself is ``"Delta_a_mu"``.
     ``method``: ``"flavio"`` (default: a single point costs ~0.1-0.3 s per observable, no surrogate build)
     or ``"surrogate"``. ``names``: observables to include (default all registered); ``theory=False`` drops flavio's SM theory
     covariance from the χ² (:func:`observables.likelihood.chi2`; building it costs ~1 min once per cache).
@@ -294,8 +309,20 @@ def flavour_summary(point, names: Sequence[str] | None = None, *, method: str = 
     wc = match(point)
     rhn = {k: complex(v) for k, v in wc.right_handed_nu.items() if complex(v) != 0}
     enc = lambda v: v.real if v.imag == 0 else [v.real, v.imag]  # noqa: E731
+    observables: dict[str, float] = {}
+    for s in specs:
+        if s.subtract_sm:
+            # flavio's observable is the full value (a_mu = 1.1659e-3); the NP shift has its own name
+            from observables import flavio_backend as fb
+
+            sm = float(fb._import_flavio().sm_prediction(s.flavio_name, *s.args))
+            observables[_flavio_key(s)] = sm + float(preds[s.name])
+            observables[s.name] = float(preds[s.name])
+        else:
+            observables[_flavio_key(s)] = float(preds[s.name])
     return {
-        "observables": {_flavio_key(s): float(preds[s.name]) for s in specs},
+        "observables": observables,
+        "predictions": {s.name: float(preds[s.name]) for s in specs},
         "chi2": {k: float(v) for k, v in _chi2_theory(preds, vintage, theory).items()},
         "wilson_coefficients": wc.to_dict(),
         "right_handed_nu": {k: enc(v) for k, v in rhn.items()},

@@ -47,6 +47,7 @@ C_NT = "0.25"
 C_FLAV = "#8B0000"
 C_LIM = "0.45"
 C_LHC = "#5B3A29"
+C_DY = "#6A3D9A"
 
 
 def axis_label(name: str) -> str:
@@ -160,6 +161,36 @@ def _pick(df, pattern: str) -> list[str]:
 def _safe_log_ratio(a, b):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log10(np.asarray(a, float) / np.asarray(b, float))
+
+
+#: one colour / hatch per constraint group (observables.registry.GROUPS order; Okabe-Ito + greys)
+_GROUP_STYLE = (("#0072B2", "--"), ("#009E73", "++"), ("#D55E00", "xx"), ("#CC79A7", "||"), ("#56B4E9", "oo"),
+                ("#E69F00", "//"), ("#F0E442", "\\\\"), ("#000000", "**"), ("#E69F00", "\\\\\\"),
+                ("#999999", "OO"), ("#882255", ".."), ("#117733", "-\\"))
+
+
+def _group_layers(df) -> list[tuple[str, str, str, str]]:
+    """(column regex, colour, hatch, legend label) of every constraint group with columns in ``df``.
+
+    A group is declared by its ``excluded_<slug>`` column; its ``dchi2_group_<slug>`` field must be there too
+    (missing: ``KeyError`` naming the column). The label names the group and its observables.
+    """
+    from observables.registry import GROUPS, group_slug, groups
+
+    members = groups()
+    out = []
+    for k, g in enumerate(GROUPS):
+        slug = group_slug(g)
+        if f"excluded_{slug}" not in df.columns and f"dchi2_group_{slug}" not in df.columns:
+            continue
+        if f"dchi2_group_{slug}" not in df.columns:
+            raise KeyError(f"map layer '{g}': column dchi2_group_{slug} missing (excluded_{slug} is present)")
+        obs = [o for o in members.get(g, ()) if f"dchi2_{o}" in df.columns]
+        names = ", ".join(obs[:3]) + (", ..." if len(obs) > 3 else "")
+        color, hatch = _GROUP_STYLE[k % len(_GROUP_STYLE)]
+        label = f"{g} excl. ($2\\sigma$)" + (f": {names}" if names else "")
+        out.append((rf"^dchi2_group_{re.escape(slug)}$", color, hatch, label))
+    return out
 
 
 def _hatched(data: MapData, ax, Z, level: float, color, hatch: str):
@@ -289,13 +320,18 @@ def _draw(Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle
         else:
             label = r"XENON1T band ($M_N$-dependent)"
         handles.append(Patch(facecolor=C_BAND, alpha=0.5, edgecolor=C_BAND, label=label))
-    # 3. flavour exclusions (Delta chi2 > 4)
+    # 3. flavour exclusions (Delta chi2 > 4): the total, then one layer per constraint group when the table
+    # has the group columns (lqmodel.evaluate: dchi2_group_<slug>), else the older per-observable layers
     unconstraining: list[str] = []
-    for pattern, color, hatch, label in (
-        (r"^dchi2_total$", C_FLAV, "..", r"flavour, $\Delta\chi^2_{\rm tot} > 4$"),
+    group_layers = _group_layers(df)
+    legacy = (
         (r"^dchi2_R_K", C_RK, "xx", r"$R_{K^{(*)}}$ excl. ($2\sigma$)"),
         (r"^dchi2_(Delta_)?a_mu$", C_GM2, "\\\\\\", r"$(g-2)_\mu$ excl. ($2\sigma$)"),
         (r"^dchi2_.*[Nn]unu", C_KNN, "||", r"$B\to K^{(*)}\nu\bar\nu$ excl. ($2\sigma$)"),
+    )
+    for pattern, color, hatch, label in (
+        (r"^dchi2_total$", C_FLAV, "..", r"flavour, $\Delta\chi^2_{\rm tot} > 4$"),
+        *(group_layers if group_layers else legacy),
     ):
         cols = _pick(df, pattern)
         if cols:
@@ -335,8 +371,8 @@ def _draw(Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle
                          if _constant(lim) else "strongest bound incl. astrophysics ($M_N$-dependent)")
                 handles.append(Line2D([], [], color="k", lw=1.3, ls="-.", label=label))
     # 5. LHC exclusions (lqmodel.collider): pair production (smooth margin field if present), Drell-Yan
-    for cols_, label in ((("pair_margin", "excluded_pair"), "LHC (pair production)"),
-                         (("excluded_drell_yan",), "LHC (Drell-Yan)")):
+    for cols_, label, color, hatch in ((("pair_margin", "excluded_pair"), "LHC (pair production)", C_LHC, "++"),
+                                       (("excluded_drell_yan",), "LHC (Drell-Yan)", C_DY, "--")):
         col = next((c for c in cols_ if c in df.columns), None)
         if col is None:
             continue
@@ -345,9 +381,9 @@ def _draw(Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle
         Z = data.field(vals)
         if np.nanmax(Z) > level:
             top = float(np.nanmax(Z)) * 2 + 1.0
-            data.contourf(ax, Z, levels=[level, top], colors=[C_LHC], alpha=0.12, extend="max")
-            _hatched(data, ax, Z, level, C_LHC, "++")
-            handles.append(Patch(facecolor=C_LHC, alpha=0.35, edgecolor=C_LHC, hatch="++", label=label + " excl."))
+            data.contourf(ax, Z, levels=[level, top], colors=[color], alpha=0.12, extend="max")
+            _hatched(data, ax, Z, level, color, hatch)
+            handles.append(Patch(facecolor=color, alpha=0.35, edgecolor=color, hatch=hatch, label=label + " excl."))
         elif col != "excluded_drell_yan":  # evaluated, excludes nothing in this plane: say so (the
             # Drell-Yan flag is all False also when those searches were not evaluated, so no claim there)
             handles.append(Patch(facecolor="none", edgecolor="none", label=f"no exclusion here: {label}"))
