@@ -366,14 +366,16 @@ class Point:
                     idx = tuple(int(i) for i in np.argwhere(bad)[0])
                     raise PointError(f"{name} must have finite entries (no NaN or inf); entry {idx} is {complex(a[idx])!r}")
 
-        for name in MATRIX_FIELDS:
-            amax = float(np.abs(arrays[name]).max(initial=0.0))
-            if amax > PERTURBATIVITY_LIMIT:
-                warnings.warn(
-                    f"{name} has an entry with |y| = {amax:.4g} > sqrt(4 pi) = {PERTURBATIVITY_LIMIT:.4g}: "
-                    "beyond perturbativity, one-loop results are unreliable",
-                    PerturbativityWarning, stacklevel=4,
-                )
+        big = {name: float(np.abs(arrays[name]).max(initial=0.0)) for name in MATRIX_FIELDS}
+        big = {name: a for name, a in big.items() if a > PERTURBATIVITY_LIMIT}
+        if big:  # one warning per point, naming every matrix (a Voloshin pair is one coupling, not two)
+            names = ", ".join(big)
+            amax = max(big.values())
+            warnings.warn(
+                f"{names} {'has an entry' if len(big) == 1 else 'have entries'} with |y| = {amax:.4g} > "
+                f"sqrt(4 pi) = {PERTURBATIVITY_LIMIT:.4g}: beyond perturbativity, one-loop results are unreliable",
+                PerturbativityWarning, stacklevel=4,
+            )
 
         object.__setattr__(self, "_batch_shape", tuple(batch))
         for name, a in arrays.items():

@@ -12,9 +12,12 @@ raises with its traceback. ``lqmodel --debug CMD ...`` shows the traceback for u
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from lqmodel.errors import InputError, LqmodelError, WorkerError
@@ -78,21 +81,47 @@ def _broken_pool(exc: BaseException) -> bool:
     return isinstance(exc, BrokenProcessPool)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM received: handled like Ctrl-C (clean exit; a scan keeps its chunks and resumes)."""
+
+
+def _raise_terminated(signum, frame):  # pragma: no cover - exercised in a subprocess
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """While a command runs, SIGTERM raises :class:`Terminated` in the main thread (so ``finally``
+    blocks run, workers are stopped and the manifest says "interrupted"); restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``lqmodel`` script; returns the exit status."""
+    """Entry point of the ``lqmodel`` script; returns the exit status (0 ok, 2 user error, 130 Ctrl-C,
+    143 SIGTERM)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with _sigterm_as_interrupt():
+            return int(args.func(args) or 0)
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly, as Unix tools do
         import os
 
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except KeyboardInterrupt:
-        print(f"lqmodel {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        hint = "; the chunks written so far are kept: rerun the same command to resume" if args.command == "map" else ""
+        print(f"lqmodel {args.command}: {what}{hint}", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:
         if _broken_pool(exc):  # a worker process died (killed, out of memory): say so in one line
             exc = WorkerError(f"a worker process died ({_one_line(exc)}); the chunks already written are "

@@ -47,6 +47,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--workers", type=int, metavar="N", help="override the config's number of workers")
     p.add_argument("--dask-address", metavar="ADDR", help="dask scheduler address (default: a LocalCluster)")
     p.add_argument("--no-plot", action="store_true", help="write the table only")
+    p.add_argument("--force-large", action="store_true",
+                   help="run a scan above the size limits (points, memory, disk; same as allow_large: true)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: on when stderr is a terminal)")
     p.set_defaults(func=run)
@@ -76,21 +78,27 @@ def run(args: argparse.Namespace) -> int:
     if args.dask_address:
         changes["dask_address"] = args.dask_address
         changes.setdefault("executor", "dask")
+    if args.force_large:
+        changes["allow_large"] = True
     if changes:
         config = config.replace(**changes)
     return run_map(config, args.out, plot=not args.no_plot, progress=args.progress)
 
 
 def run_map(config, out: str, *, plot: bool = True, progress: bool | None = None, echo=print) -> int:
-    """Scan + plot for an already validated config (used by the CLI and the tests)."""
+    """Scan + plot for an already validated config (used by the CLI and the tests). Everything that can
+    be checked is checked before the output folder is created; the folder is locked for the whole run."""
     from pathlib import Path
 
     from lqmodel.evaluate import PointEvaluator, resolve_base
     from lqmodel.scan import run_scan
-    from lqmodel.scan.storage import ScanStore
+    from lqmodel.scan.config import check_against_base
+    from lqmodel.scan.limits import check_resources
+    from lqmodel.scan.storage import FolderLock, ScanStore
 
     t0 = time.perf_counter()
-    resolve_base(config.base)  # a bad base point fails here, before any folder is created
+    base = resolve_base(config.base)  # a bad base point fails here, before any folder is created
+    check_against_base(config, base)
     if isinstance(config.base, str):
         # store the benchmark point itself (not just its name) in config.yaml and the fingerprint, so the
         # output folder records exactly what was scanned even if the benchmark table changes later
@@ -99,15 +107,24 @@ def run_map(config, out: str, *, plot: bool = True, progress: bool | None = None
         config = config.replace(base=dict(info(config.base).point_spec))
     evaluator = PointEvaluator.from_options(config.evaluation)
     evaluator.check_config(config)
-    result = run_scan(config, out, evaluator, progress=progress)
-    t_scan = time.perf_counter() - t0
-    files = [str(result.table_path)]
-    if plot:
-        files += _plot(config, result.table_path, Path(out) / "map")
-    t_total = time.perf_counter() - t0
-    ScanStore(out).write_manifest({"timing_s": {"scan": round(t_scan, 3), "total": round(t_total, 3)},
-                                  "plots": [Path(f).name for f in files[1:]]})
+    check_resources(config, n_columns=len(evaluator.units) + len(config.parameters) + 1, out_dir=out)
+    store = ScanStore(out)
+    store.check_usable()
+    with FolderLock(out) as lock:
+        result = run_scan(config, out, evaluator, progress=progress, lock=lock)
+        t_scan = time.perf_counter() - t0
+        files = [str(result.table_path)]
+        if plot:
+            files += _plot(config, result.table_path, Path(out) / "map")
+        t_total = time.perf_counter() - t0
+        timing = {"scan": round(t_scan, 3), "total": round(t_total, 3)}
+        store.write_manifest({"timing_s": timing, "plots": [Path(f).name for f in files[1:]]})
+        store.update_run(len(store.manifest().get("runs") or []) - 1, {"timing_s": timing})
     resumed = f", {result.skipped_chunks} chunks resumed from disk" if result.skipped_chunks else ""
+    if result.recomputed_chunks:
+        shown = ", ".join(map(str, result.recomputed_chunks[:10])) + (" …" if len(result.recomputed_chunks) > 10 else "")
+        resumed += (f", {len(result.recomputed_chunks)} damaged or unrecorded chunk files recomputed "
+                    f"(chunks {shown}; see manifest.json runs)")
     echo(f"lqmodel map: {result.n_points} points in {result.n_chunks} chunks{resumed}; "
          f"scan {t_scan:.1f} s, total {t_total:.1f} s")
     for f in files:

@@ -68,6 +68,7 @@ __all__ = [
     "parameter_unit",
     "check_parameter_name",
     "to_assignments",
+    "check_against_base",
     "SCALAR_FIELDS",
     "MATRIX_FIELDS",
     "SHORTHAND",
@@ -100,7 +101,7 @@ _EXECUTORS = ("process", "dask", "serial")
 _SCALES = ("lin", "log")
 _TOP_KEYS = (
     "base", "parameters", "sampling", "n_samples", "seed", "chunk_size", "executor", "workers",
-    "dask_address", "evaluation", "plot", "y1_over_y2", "title", "description",
+    "dask_address", "evaluation", "plot", "y1_over_y2", "title", "description", "allow_large",
 )
 _RANGE_KEYS = ("min", "max", "n", "scale", "values")
 _PLOT_KEYS = ("x", "y", "fix")
@@ -219,7 +220,7 @@ class ParameterRange:
             low, high = _number(name, "min", spec["min"]), _number(name, "max", spec["max"])
             if not low < high:
                 raise ScanConfigError(f"parameter {name!r}: need min < max, got min={low}, max={high}")
-        n = spec.get("n")
+        n = _count(spec.get("n"))
         if n is not None:
             if isinstance(n, bool) or not isinstance(n, int) or n < 1:
                 raise ScanConfigError(f"parameter {name!r}: 'n' must be a positive integer, got {shorten(n)}")
@@ -234,6 +235,14 @@ class ParameterRange:
         if scale == "log" and low <= 0:
             raise ScanConfigError(f"parameter {name!r}: a log scale needs a positive range (got min={low})")
         return cls(name=name, low=low, high=high, n=n, scale=scale, values=values)
+
+
+def _count(v: Any) -> Any:
+    """An integral float (``n_samples: 1e6`` is a float in YAML 1.2) as an int; anything else unchanged
+    (refused by the caller's integer check)."""
+    if isinstance(v, float) and math.isfinite(v) and v.is_integer() and abs(v) <= 2**53:
+        return int(v)
+    return v
 
 
 def _number(name: str, key: str, v: Any) -> float:
@@ -263,6 +272,7 @@ class ScanConfig:
     y1_over_y2: float = 1.0
     title: str = ""
     description: str = ""
+    allow_large: bool = False  # run above the size limits of lqmodel.scan.limits (not in the fingerprint)
 
     # ---- construction -------------------------------------------------------------------------
     @classmethod
@@ -294,7 +304,7 @@ class ScanConfig:
         sampling = d.get("sampling", "grid")
         if sampling not in _SAMPLINGS:
             raise ScanConfigError(f"sampling must be one of {', '.join(_SAMPLINGS)}, got {shorten(sampling)}")
-        n_samples = d.get("n_samples")
+        n_samples = _count(d.get("n_samples"))
         if sampling == "grid":
             if n_samples is not None:
                 raise ScanConfigError("n_samples is for random/lhs sampling; a grid takes 'n' per parameter")
@@ -310,7 +320,7 @@ class ScanConfig:
         seed = d.get("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ScanConfigError(f"seed must be a non-negative integer, got {shorten(seed)}")
-        chunk_size = d.get("chunk_size", 2000)
+        chunk_size = _count(d.get("chunk_size", 2000))
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
             raise ScanConfigError(f"chunk_size must be a positive integer, got {shorten(chunk_size)}")
         executor = d.get("executor", "process")
@@ -357,11 +367,14 @@ class ScanConfig:
                 raise ScanConfigError(f"{key} must be at most {_MAX_TITLE} characters, got {len(text)}")
         title = title or ""
         description = description or ""
+        allow_large = d.get("allow_large", False)
+        if not isinstance(allow_large, bool):
+            raise ScanConfigError(f"allow_large must be true or false, got {shorten(allow_large)}")
         return cls(
             base=base, parameters=ranges, sampling=sampling, n_samples=n_samples, seed=seed,
             chunk_size=chunk_size, executor=executor, workers=workers, dask_address=dask_address,
             evaluation=_plain(evaluation), plot=plot, y1_over_y2=float(ratio), title=str(title),
-            description=str(description),
+            description=str(description), allow_large=allow_large,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -380,6 +393,8 @@ class ScanConfig:
             dask_address=self.dask_address, evaluation=self.evaluation, plot=self.plot,
             y1_over_y2=self.y1_over_y2,
         )
+        if self.allow_large:
+            d["allow_large"] = True
         return d
 
     def replace(self, **changes) -> ScanConfig:
@@ -396,8 +411,9 @@ class ScanConfig:
 
     @property
     def n_points(self) -> int:
+        """Number of points (computed from the counts, without building the grids)."""
         if self.sampling == "grid":
-            return int(np.prod([len(r.grid()) for r in self.parameters]))
+            return math.prod(len(r.values) if r.values is not None else int(r.n) for r in self.parameters)
         return int(self.n_samples)
 
     @property
@@ -475,6 +491,50 @@ def load_config(path: str | Path) -> ScanConfig:
             raise ScanConfigError(f"malformed YAML in {str(path)!r} at line {line}, column {column}: {problem}") from None
         raise ScanConfigError(str(exc)) from None
     return ScanConfig.from_dict(data)
+
+
+def check_against_base(config: ScanConfig, base) -> None:
+    """Check the scanned ranges against the base point (a :class:`lqmodel.point.Point`) before any folder
+    exists, with the rules of a point file:
+
+    * an ``m_b`` scan under a reference scheme (``MSbar(mb)``, ``MSbar(1TeV)``, ``pole``) must stay within
+      5% of that scheme's value (otherwise set ``m_b_scheme: custom`` in the base point), as a point file
+      with that ``m_b`` would be refused;
+    * the points at the corners of the scanned box (each parameter at its min and max) must be valid points
+      (e.g. leptoquark masses above m_b), so that a bad range fails here and not in the middle of a scan.
+    """
+    from lqmodel.point import M_B_SCHEMES, PointError, m_b_of_scheme, vary
+    from lqmodel.pointfile import _M_B_TOLERANCE
+
+    ranges = {r.name: r for r in config.parameters}
+    if "m_b" in ranges and M_B_SCHEMES.get(base.m_b_scheme) is not None:
+        ref = m_b_of_scheme(base.m_b_scheme)
+        r = ranges["m_b"]
+        worst = max((r.low, r.high), key=lambda v: abs(v / ref - 1))
+        if abs(worst / ref - 1) > _M_B_TOLERANCE:
+            raise ScanConfigError(
+                f"parameter 'm_b' reaches {worst:g} GeV, which does not match the base point's m_b_scheme "
+                f"{base.m_b_scheme!r} ({ref} GeV, 5% tolerance); set m_b_scheme: custom in the base point to "
+                "scan m_b freely"
+            )
+    names = list(ranges)
+    if len(names) > 12:  # 2^d corners; beyond that check each range's ends on its own
+        corners = {n: np.array([ranges[n].low, ranges[n].high]) for n in names}
+        checks = [{n: v} for n, v in corners.items()]
+    else:
+        grids = np.meshgrid(*[np.array([ranges[n].low, ranges[n].high]) for n in names], indexing="ij")
+        checks = [{n: g.ravel() for n, g in zip(names, grids)}]
+    import warnings
+
+    from lqmodel.point import PerturbativityWarning
+
+    for values in checks:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", PerturbativityWarning)
+                vary(base, to_assignments(values, config.y1_over_y2))
+        except PointError as exc:
+            raise ScanConfigError(f"the scanned ranges reach invalid points: {exc}") from None
 
 
 def to_assignments(values: Mapping[str, np.ndarray], y1_over_y2: float = 1.0) -> dict[str, np.ndarray]:

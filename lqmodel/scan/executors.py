@@ -8,10 +8,67 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 
-__all__ = ["make_executor", "START_METHOD"]
+__all__ = ["make_executor", "START_METHOD", "effective_workers", "usable_cpus"]
+
+#: seconds between a worker's checks that its parent process is still alive
+WATCHDOG_INTERVAL_S = 0.5
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one, else ``os.cpu_count()``)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
+        return max(os.cpu_count() or 1, 1)
+
+
+def effective_workers(config, executor=None, n_todo: int | None = None) -> int:
+    """Workers actually started: ``config.workers``, for local processes at most the usable CPUs and the
+    number of chunks to compute (more processes than cores only add start-up time and memory). A dask
+    scheduler address is a remote cluster: not capped."""
+    workers = max(int(config.workers), 1)
+    kind = executor if isinstance(executor, str) else (config.executor if executor is None else None)
+    if kind == "process" or (kind == "dask" and not config.dask_address):
+        workers = min(workers, usable_cpus())
+    if n_todo is not None and n_todo > 0:
+        workers = min(workers, n_todo)
+    return workers
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(WATCHDOG_INTERVAL_S)
+        if os.getppid() != parent_pid:  # the parent died (kill -9): re-parented to init/a subreaper
+            os._exit(1)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Initializer of every local worker process: ignore SIGINT (Ctrl-C reaches the whole process group;
+    the parent decides and stops the workers) and exit when the parent process dies."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="lqmodel-parent-watchdog").start()
+
+
+def _stop_workers(ex: ProcessPoolExecutor) -> None:
+    """Stop a process pool now: cancel what has not started and terminate running workers (their chunks
+    are recomputed on the rerun). Uses the executor's process table (``_processes``, CPython)."""
+    processes = list((getattr(ex, "_processes", None) or {}).values())
+    ex.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in processes:
+        proc.join(timeout=5)
+        if proc.is_alive():  # pragma: no cover - ignored SIGTERM
+            proc.kill()
+            proc.join(timeout=5)
 
 #: start method of local worker processes: "spawn" (fresh interpreters; works the same on Linux, macOS
 #: and Windows and never inherits threads or locks of the parent as fork would)
@@ -27,8 +84,14 @@ def make_executor(kind: str, workers: int = 2, dask_address: str | None = None) 
         yield None
     elif kind == "process":
         ctx = multiprocessing.get_context(START_METHOD)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+        ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                 initargs=(os.getpid(),))
+        try:
             yield ex
+        except BaseException:  # interrupted or failed: do not wait for running chunks
+            _stop_workers(ex)
+            raise
+        ex.shutdown(wait=True)
     elif kind == "dask":
         try:
             from dask.distributed import Client, LocalCluster

@@ -32,9 +32,10 @@ from typing import Any
 import numpy as np
 
 from .config import ScanConfig, parameter_unit, to_assignments
-from .executors import make_executor
+from .executors import effective_workers, make_executor
+from .limits import check_resources
 from .samplers import Sampler
-from .storage import ScanStore, package_versions
+from .storage import FolderLock, ScanStore, package_versions
 
 __all__ = ["run_scan", "ScanResult", "evaluator_spec", "evaluate_chunk"]
 
@@ -48,8 +49,9 @@ class ScanResult:
     n_points: int
     n_chunks: int
     computed_chunks: int   # evaluated in this call
-    skipped_chunks: int    # found complete on disk (resumed)
+    skipped_chunks: int    # found complete and verified on disk (resumed)
     elapsed_s: float
+    recomputed_chunks: tuple[int, ...] = ()  # chunk files that failed verification (deleted, recomputed)
 
     def table(self):
         """The combined table (pyarrow.Table)."""
@@ -107,31 +109,66 @@ def run_scan(
     executor: Executor | str | None = None,
     progress: bool | None = None,
     max_in_flight: int | None = None,
+    lock: FolderLock | None = None,
 ) -> ScanResult:
     """Run (or resume) the scan ``config`` into ``out_dir`` with ``evaluator``.
 
     ``executor``: an Executor instance (used as given, not shut down), or "serial" | "process" |
-    "dask" (default: ``config.executor``, with ``config.workers`` workers). ``progress``: tqdm bar
-    on/off (default: on when stderr is a terminal). Chunks already complete in ``out_dir`` are skipped;
-    a folder holding another scan is refused (:class:`~lqmodel.scan.storage.ScanMismatchError`).
-    Returns a :class:`ScanResult`; the table is ``out_dir/map.parquet``.
+    "dask" (default: ``config.executor``, with ``config.workers`` workers, at most the CPUs for local
+    processes). ``progress``: tqdm bar on/off (default: on when stderr is a terminal). ``lock``: a
+    :class:`~lqmodel.scan.storage.FolderLock` already held on ``out_dir`` (else one is taken for the call;
+    another run holding it raises :class:`~lqmodel.errors.LockedError`).
+
+    Before anything runs the size is checked (:func:`lqmodel.scan.limits.check_resources`; refused with
+    :class:`~lqmodel.errors.ResourceLimitError` above the limits unless ``allow_large``). Chunks already
+    complete in ``out_dir`` whose checksum and point range match the manifest are skipped, any other chunk
+    file is recomputed; a folder holding another scan is refused
+    (:class:`~lqmodel.scan.storage.ScanMismatchError`). Returns a :class:`ScanResult`; the table is
+    ``out_dir/map.parquet``.
     """
     if not isinstance(config, ScanConfig):
         config = ScanConfig.from_dict(config)
     t0 = time.perf_counter()
     spec = evaluator_spec(evaluator)
+    check_resources(config, n_columns=len(getattr(evaluator, "units", {}) or {}) + len(config.parameters) + 1,
+                    out_dir=out_dir)
     fingerprint = config.fingerprint(spec)
     store = ScanStore(out_dir)
+    store.check_usable()  # before the lock file is created in a folder that is not ours
+    own_lock = lock is None
+    if own_lock:
+        lock = FolderLock(out_dir).acquire()
+    try:
+        return _run_locked(config, store, evaluator, spec, fingerprint, executor, progress, max_in_flight, t0)
+    finally:
+        if own_lock:
+            lock.release()
+
+
+def _run_locked(config, store, evaluator, spec, fingerprint, executor, progress, max_in_flight, t0) -> ScanResult:
     versions = package_versions()
     store.open(config.to_dict(), fingerprint, versions)
     sampler = Sampler(config)
-    done = store.completed_chunks()
+
+    def expected(i: int) -> tuple[int, int, int]:
+        idx = sampler.indices(i)
+        return int(idx[0]), int(idx[-1]), int(idx.size)
+
+    done, damaged = store.verify_chunks(sampler.n_chunks, expected)
     todo = [i for i in range(sampler.n_chunks) if i not in done]
+    if todo or damaged:
+        store.remove_table()  # built from other chunks: stale
+    workers = effective_workers(config, executor, len(todo))
     store.write_manifest({
         "n_points": sampler.n_points, "n_chunks": sampler.n_chunks, "chunk_size": config.chunk_size,
         "parameters": {r.name: parameter_unit(r.name) for r in config.parameters},
-        "evaluator": spec, "status": "running",
+        "evaluator": spec, "status": "running", "error": None,
     })
+    run = store.start_run({"computed_chunks": len(todo), "skipped_chunks": len(done),
+                           "recomputed_chunks": {str(k): v for k, v in sorted(damaged.items())},
+                           "executor": executor if isinstance(executor, str) else
+                           (type(executor).__name__ if executor is not None else config.executor),
+                           "workers": workers})
     units_eval = dict(getattr(evaluator, "units", {}) or {})
     meta = {"fingerprint": fingerprint, "parameters": list(config.parameter_names)}
     bar = _progress_bar(sampler.n_chunks, len(done), progress)
@@ -148,11 +185,15 @@ def run_scan(
         if bar is not None:
             bar.update(1)
 
+    timing: dict[str, float] = {}
+
     def prepare(ex: Executor | None) -> None:
         if hasattr(evaluator, "prepare"):
             t = time.perf_counter()
             evaluator.prepare(config.base, config, executor=ex)
-            store.write_manifest({"prepare_s": round(time.perf_counter() - t, 3)})
+            timing["prepare_s"] = round(time.perf_counter() - t, 3)
+            store.write_manifest({"prepare_s": timing["prepare_s"]})
+            store.update_run(run, dict(timing))
 
     try:
         if todo:
@@ -161,27 +202,40 @@ def run_scan(
                 _run_parallel(executor, evaluator, config, sampler, todo, write, max_in_flight)
             else:
                 kind = executor or config.executor
-                with make_executor(kind, config.workers, config.dask_address) as ex:
+                with make_executor(kind, workers, config.dask_address) as ex:
                     prepare(ex)
                     if ex is None:
                         for i in todo:
                             write(i, evaluate_chunk(evaluator, config.base, sampler.chunk(i), config.y1_over_y2))
                     else:
                         _run_parallel(ex, evaluator, config, sampler, todo, write, max_in_flight)
+        table_path = store.combine(sampler.n_chunks, expected)
+    except BaseException as exc:
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        message = " ".join(str(exc).split())[:500] or type(exc).__name__
+        try:
+            store.write_manifest({"status": status, "error": message})
+            store.update_run(run, {"status": status, "error": message,
+                                   "scan_s": round(time.perf_counter() - t0, 3)})
+        except Exception:  # noqa: BLE001 - never mask the original error
+            pass
+        raise
     finally:
         if bar is not None:
             bar.close()
-    table_path = store.combine(sampler.n_chunks)
     import pyarrow.parquet as pq
 
     schema = pq.read_schema(table_path)
+    elapsed = time.perf_counter() - t0
     store.write_manifest({
         "status": "complete", "table": table_path.name,
         "columns": {f.name: (f.metadata or {}).get(b"unit", b"").decode() for f in schema},
     })
+    store.update_run(run, {"status": "complete", "scan_s": round(elapsed, 3)})
     return ScanResult(
-        out_dir=Path(out_dir), table_path=table_path, n_points=sampler.n_points, n_chunks=sampler.n_chunks,
-        computed_chunks=len(todo), skipped_chunks=len(done), elapsed_s=time.perf_counter() - t0,
+        out_dir=store.dir, table_path=table_path, n_points=sampler.n_points, n_chunks=sampler.n_chunks,
+        computed_chunks=len(todo), skipped_chunks=len(done), elapsed_s=elapsed,
+        recomputed_chunks=tuple(sorted(damaged)),
     )
 
 

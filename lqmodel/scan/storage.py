@@ -7,6 +7,14 @@ Output folder::
     DIR/chunks/chunk-000000.parquet ...   one file per completed chunk (written to a temp file, then
                                           os.replace'd: a partially written chunk never counts)
     DIR/map.parquet              all chunks concatenated in point order (written when the scan completes)
+    DIR/.lqmodel.lock            held (fcntl.flock) by the run using the folder: pid, host, start time
+
+TRUST. A chunk counts as done only if the manifest records it — its SHA-256 and its point range (first,
+last index, count), written before the file is renamed into place — and the file's bytes still have that
+checksum and its ``point`` column is that range. Anything else (a chunk copied over another, flipped
+bytes, a truncated file, a chunk without a record) is deleted and recomputed, and a ``map.parquet`` that
+was built from other chunks is removed. The manifest keeps the history of runs (``runs``: start time,
+host, chunks computed/resumed/recomputed, timings, outcome).
 
 Every Parquet file has one row per point and units in its schema: each field carries the metadata
 ``{"unit": ...}`` ("1" = dimensionless number, "" = no unit: flags, labels, the point index) and the schema metadata key ``lqmodel`` holds a JSON object
@@ -14,9 +22,13 @@ Every Parquet file has one row per point and units in its schema: each field car
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import platform
 import re
+import socket
+import time
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
@@ -24,12 +36,14 @@ from typing import Any
 
 import numpy as np
 
-from lqmodel.atomic import atomic_path, write_bytes_atomic
-from lqmodel.errors import ScanFolderError
+from lqmodel.atomic import atomic_path, temp_name_pattern, write_bytes_atomic
+from lqmodel.errors import LockedError, ScanFolderError
 
-__all__ = ["ScanStore", "ScanMismatchError", "package_versions", "read_units", "load_table", "tables_identical"]
+__all__ = ["ScanStore", "ScanMismatchError", "FolderLock", "package_versions", "read_units", "load_table",
+           "tables_identical", "LOCK_NAME"]
 
 _CHUNK_RE = re.compile(r"^chunk-(\d{6,})\.parquet$")
+LOCK_NAME = ".lqmodel.lock"
 _VERSIONED = ("lqmodel", "numpy", "scipy", "pyarrow", "flavio", "wilson", "sympy", "mpmath")
 
 
@@ -98,8 +112,89 @@ def tables_identical(a, b) -> bool:
     return True
 
 
+class FolderLock:
+    """An exclusive lock on a scan's output folder (``DIR/.lqmodel.lock``, ``fcntl.flock``), held while a
+    run uses it. The file records who holds it (pid, host, start time) for the message a second run gets.
+    The operating system releases the lock when its holder dies, so a lock left by a killed run is taken
+    over; on file systems without ``flock`` the recorded pid is checked instead (same host)."""
+
+    def __init__(self, out_dir: str | Path):
+        self.path = Path(out_dir) / LOCK_NAME
+        self._fd: int | None = None
+
+    def _holder(self) -> dict:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8") or "{}")
+        except (OSError, ValueError):
+            return {}
+
+    def acquire(self) -> FolderLock:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            h = self._holder()
+            raise LockedError(
+                f"{str(self.path.parent)!r} is in use by another lqmodel run (pid {h.get('pid', '?')} on "
+                f"{h.get('host', '?')}, started {h.get('started', '?')}); wait for it to finish or use "
+                "another --out folder"
+            ) from None
+        except OSError:  # no flock on this file system: trust a live pid on this host
+            h = self._holder()
+            if h.get("host") == socket.gethostname() and _pid_alive(h.get("pid")) and h.get("pid") != os.getpid():
+                os.close(fd)
+                raise LockedError(f"{str(self.path.parent)!r} is in use by another lqmodel run (pid {h['pid']} "
+                                  f"on {h['host']}, started {h.get('started', '?')})") from None
+        info = {"pid": os.getpid(), "host": socket.gethostname(),
+                "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        import fcntl
+
+        try:
+            os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        except OSError:  # pragma: no cover
+            pass
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> FolderLock:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _pid_alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 class ScanStore:
-    """The output folder of one scan."""
+    """The output folder of one scan. Methods that change the folder expect the caller to hold its
+    :class:`FolderLock`."""
 
     def __init__(self, out_dir: str | Path):
         self.dir = Path(out_dir)
@@ -107,61 +202,125 @@ class ScanStore:
         self.config_path = self.dir / "config.yaml"
         self.manifest_path = self.dir / "manifest.json"
         self.table_path = self.dir / "map.parquet"
+        self._manifest: dict | None = None
 
     # ---- configuration ------------------------------------------------------------------------
+    def check_usable(self) -> None:
+        """Refuse (before anything is created) a path that is a file or a non-empty folder that holds no
+        scan."""
+        if self.dir.exists() and not self.dir.is_dir():
+            raise ScanMismatchError(f"output path {str(self.dir)!r} exists and is not a folder")
+        if self.dir.exists() and not self.manifest_path.exists():
+            others = [p for p in self.dir.iterdir() if p.name != LOCK_NAME]
+            if others:
+                raise ScanMismatchError(
+                    f"{str(self.dir)!r} is not empty and holds no scan manifest; use a new or empty --out folder"
+                )
+
+    def has_results(self) -> bool:
+        """True if the folder holds chunks or a table (something a mismatching run must not delete)."""
+        if self.table_path.exists():
+            return True
+        return self.chunk_dir.exists() and any(_CHUNK_RE.match(p.name) for p in self.chunk_dir.iterdir())
+
     def open(self, config_dict: dict, fingerprint: str, versions: dict[str, str]) -> None:
         """Create the folder for this scan, or check that it already holds the same scan.
 
-        Raises :class:`ScanMismatchError` if the folder holds a scan with another fingerprint (other
-        base point, parameters, sampling, seed, chunking or evaluator) or made with other package
-        versions."""
+        Raises :class:`ScanMismatchError` if the folder holds results (chunks, table) of a scan with another
+        fingerprint (other base point, parameters, sampling, seed, chunking or evaluator) or made with other
+        package versions. A folder left by a run that failed before writing any chunk is taken over by the
+        new run (its corrected rerun)."""
         import yaml
 
-        if self.dir.exists() and not self.dir.is_dir():
-            raise ScanMismatchError(f"output path {str(self.dir)!r} exists and is not a folder")
+        self.check_usable()
+        self.remove_stale_temp_files()
         if self.manifest_path.exists():
-            old = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-            if old.get("fingerprint") != fingerprint:
-                raise ScanMismatchError(
-                    f"{str(self.dir)!r} holds a different scan (config fingerprint {str(old.get('fingerprint'))[:12]} "
-                    f"!= {fingerprint[:12]}); use a new --out folder or delete the old one"
-                )
-            if old.get("versions") != versions:
+            try:
+                old = self.manifest()
+            except ScanFolderError:
+                old = {}
+                if self.has_results():
+                    raise
+            same = old.get("fingerprint") == fingerprint and old.get("versions") == versions
+            if same:
+                return
+            if self.has_results():
+                if old.get("fingerprint") != fingerprint:
+                    raise ScanMismatchError(
+                        f"{str(self.dir)!r} holds a different scan (config fingerprint "
+                        f"{str(old.get('fingerprint'))[:12]} != {fingerprint[:12]}); use a new --out folder or "
+                        "delete the old one"
+                    )
                 diff = sorted(k for k in set(versions) | set(old.get("versions", {}))
                               if versions.get(k) != old.get("versions", {}).get(k))
                 raise ScanMismatchError(
                     f"{str(self.dir)!r} was started with other package versions ({', '.join(diff)}); "
                     f"resuming would mix them: use a new --out folder"
                 )
-            return
-        if self.dir.exists() and any(self.dir.iterdir()):
-            raise ScanMismatchError(
-                f"{str(self.dir)!r} is not empty and holds no scan manifest; use a new or empty --out folder"
-            )
+            # a run that failed before any chunk was written: nothing to keep, start afresh
+            self.manifest_path.unlink()
+            self._manifest = None
         self.chunk_dir.mkdir(parents=True, exist_ok=True)
         header = "# lqmodel scan configuration (full, defaults filled in); fingerprint " + fingerprint + "\n"
         write_bytes_atomic(
             self.config_path, (header + yaml.safe_dump(config_dict, sort_keys=False)).encode("utf-8")
         )
-        self.write_manifest({"fingerprint": fingerprint, "versions": versions, "status": "running"})
+        self.write_manifest({"fingerprint": fingerprint, "versions": versions, "status": "running",
+                             "chunks": {}, "runs": []})
+
+    def remove_stale_temp_files(self) -> list[str]:
+        """Delete temporary files of writes interrupted by a kill (``.map.parquet.*.tmp``, chunk, manifest
+        and config temp files). Safe because the caller holds the folder lock: no other writer runs."""
+        removed = []
+        for folder, names in ((self.dir, ("map.parquet", "manifest.json", "config.yaml")), (self.chunk_dir, None)):
+            if not folder.exists():
+                continue
+            patterns = [temp_name_pattern(n) for n in names] if names else [".chunk-*.tmp"]
+            for pattern in patterns:
+                for p in folder.glob(pattern):
+                    p.unlink(missing_ok=True)
+                    removed.append(p.name)
+        return removed
 
     def write_manifest(self, updates: dict) -> None:
-        data = {}
-        if self.manifest_path.exists():
-            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        data = dict(self.manifest()) if self.manifest_path.exists() else {}
         data.update(updates)
         write_bytes_atomic(self.manifest_path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+        self._manifest = data
 
     def manifest(self) -> dict:
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        if self._manifest is None:
+            try:
+                self._manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            except ValueError:
+                raise ScanFolderError(f"{str(self.manifest_path)!r} is damaged (not JSON); use a new --out "
+                                      "folder or delete this one") from None
+            if not isinstance(self._manifest, dict):
+                raise ScanFolderError(f"{str(self.manifest_path)!r} is damaged (not a JSON object)")
+        return self._manifest
+
+    # ---- run history (issue: a resumed run must not overwrite the timings of the first) ----------------
+    def start_run(self, info: dict) -> int:
+        """Append a run record to ``manifest["runs"]``; returns its index."""
+        runs = list(self.manifest().get("runs") or [])
+        runs.append({"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                     "host": socket.gethostname(), "pid": os.getpid(), "status": "running", **info})
+        self.write_manifest({"runs": runs})
+        return len(runs) - 1
+
+    def update_run(self, index: int, updates: dict) -> None:
+        runs = [dict(r) for r in self.manifest().get("runs") or []]
+        if 0 <= index < len(runs):
+            runs[index].update(updates)
+            self.write_manifest({"runs": runs})
 
     # ---- chunks -------------------------------------------------------------------------------
     def chunk_path(self, i: int) -> Path:
         return self.chunk_dir / f"chunk-{i:06d}.parquet"
 
     def completed_chunks(self) -> set[int]:
-        """Indices of chunks whose files exist (complete by construction). Left-over temp files of an
-        interrupted write are removed."""
+        """Indices of chunks whose files exist (not verified: see :meth:`verify_chunks`). Left-over temp
+        files of an interrupted write are removed."""
         done: set[int] = set()
         if not self.chunk_dir.exists():
             return done
@@ -173,30 +332,103 @@ class ScanStore:
                 p.unlink(missing_ok=True)
         return done
 
+    def _check_chunk(self, i: int, data: bytes, expected: tuple[int, int, int]) -> str | None:
+        """Why chunk ``i`` (its bytes ``data``) cannot be trusted, or None."""
+        rec = (self.manifest().get("chunks") or {}).get(str(i))
+        if not isinstance(rec, dict):
+            return "not recorded in the manifest"
+        if rec.get("sha256") != _sha256(data):
+            return "checksum differs from the manifest (changed, truncated or copied over)"
+        first, last, count = expected
+        if (rec.get("first"), rec.get("last"), rec.get("count")) != (first, last, count):
+            return f"records points {rec.get('first')}..{rec.get('last')}, expected {first}..{last}"
+        return None
+
+    def verify_chunks(self, n_chunks: int, expected) -> tuple[set[int], dict[int, str]]:
+        """Check every chunk file against the manifest (checksum and point range ``expected(i) -> (first,
+        last, count)``). Returns (trusted indices, {index: reason} of the files deleted for recomputation).
+        Files of chunk indices outside the scan are deleted too."""
+        good: set[int] = set()
+        bad: dict[int, str] = {}
+        for i in sorted(self.completed_chunks()):
+            path = self.chunk_path(i)
+            if i >= n_chunks:
+                reason = f"chunk index beyond the scan's {n_chunks} chunks"
+            else:
+                reason = self._check_chunk(i, path.read_bytes(), expected(i))
+            if reason is None:
+                good.add(i)
+            else:
+                bad[i] = reason
+                path.unlink(missing_ok=True)
+        if bad:
+            chunks = {k: v for k, v in (self.manifest().get("chunks") or {}).items() if int(k) not in bad}
+            self.write_manifest({"chunks": chunks})
+        return good, bad
+
+    def remove_table(self) -> None:
+        """Delete ``map.parquet`` (it is rebuilt from the chunks; stale once any chunk changes)."""
+        if self.table_path.exists():
+            self.table_path.unlink()
+        m = self.manifest() if self.manifest_path.exists() else {}
+        if "table" in m:
+            self.write_manifest({"table": None, "status": "running"})
+
     def write_chunk(self, i: int, columns: Mapping[str, np.ndarray], units: Mapping[str, str],
                     extra_meta: Mapping[str, Any]) -> None:
-        """Write chunk ``i`` atomically (temp file in the same folder, then os.replace)."""
+        """Write chunk ``i`` atomically (temp file in the same folder, then os.replace), recording its
+        checksum and point range in the manifest before it appears under its final name."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         schema = _schema(columns, units, extra_meta)
         table = pa.Table.from_arrays([pa.array(np.asarray(v)) for v in columns.values()], schema=schema)
+        points = np.asarray(columns["point"]) if "point" in columns else np.arange(table.num_rows)
         path = self.chunk_path(i)
         with atomic_path(path) as tmp:
             pq.write_table(table, tmp)
+            with open(tmp, "rb") as fh:
+                digest = _sha256(fh.read())
+            chunks = dict(self.manifest().get("chunks") or {})
+            chunks[str(i)] = {"sha256": digest, "first": int(points[0]) if points.size else None,
+                              "last": int(points[-1]) if points.size else None, "count": int(points.size)}
+            self.write_manifest({"chunks": chunks})
 
-    def combine(self, n_chunks: int) -> Path:
-        """Concatenate chunks 0..n_chunks-1 in order into ``map.parquet`` (streamed, atomic)."""
+    def combine(self, n_chunks: int, expected=None) -> Path:
+        """Concatenate chunks 0..n_chunks-1 in order into ``map.parquet`` (streamed, atomic). With
+        ``expected(i) -> (first, last, count)``, each chunk is verified against the manifest as it is read
+        (a chunk that fails is deleted and the combine refused: rerunning recomputes it)."""
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         missing = [i for i in range(n_chunks) if not self.chunk_path(i).exists()]
         if missing:
-            raise FileNotFoundError(f"cannot combine: chunk {missing[0]} of {n_chunks} is missing")
-        schema = pq.read_schema(self.chunk_path(0))
-        with atomic_path(self.table_path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
-            for i in range(n_chunks):
-                t = pq.read_table(self.chunk_path(i))
-                if not t.schema.equals(schema, check_metadata=True):
-                    raise ValueError(f"chunk {i} has another schema than chunk 0: {t.schema} vs {schema}")
-                writer.write_table(t)
+            raise ScanFolderError(f"cannot combine: chunk {missing[0]} of {n_chunks} is missing; rerun to compute it")
+        schema = None
+        with atomic_path(self.table_path) as tmp:
+            writer = None
+            try:
+                for i in range(n_chunks):
+                    data = self.chunk_path(i).read_bytes()
+                    if expected is not None:
+                        reason = self._check_chunk(i, data, expected(i))
+                        if reason is not None:
+                            self.chunk_path(i).unlink(missing_ok=True)
+                            raise ScanFolderError(f"chunk {i} changed on disk during the run ({reason}); it was "
+                                                  "removed: rerun the same command to recompute it")
+                    t = pq.read_table(pa.BufferReader(data))
+                    if expected is not None:
+                        first, last, count = expected(i)
+                        pts = t.column("point").to_numpy()
+                        if pts.size != count or (count and (pts[0] != first or pts[-1] != last)):
+                            raise ScanFolderError(f"chunk {i} holds the wrong points; rerun to recompute it")
+                    if schema is None:
+                        schema = t.schema
+                        writer = pq.ParquetWriter(tmp, schema)
+                    if not t.schema.equals(schema, check_metadata=True):
+                        raise ScanFolderError(f"chunk {i} has another schema than chunk 0: {t.schema} vs {schema}")
+                    writer.write_table(t)
+            finally:
+                if writer is not None:
+                    writer.close()
         return self.table_path
