@@ -6,7 +6,8 @@ Checks, over every text file of the checkout (git-tracked plus untracked-not-ign
 (a) no mention of the old background spec file (only ``docs/theory.md`` is cited);
 (b) every ``docs/<file>.md §x`` citation names an existing file and a heading label of that file, and
     every theory-section label (``§b.5``-style, also when written bare) is a heading of docs/theory.md;
-    relative Markdown links between the docs point to existing files;
+    relative Markdown links between the docs point to existing files; a cited ``tests/<file>.py::<test>``
+    exists;
 (c) no path into the background folder outside the repository, and no other background file name.
 
 Plus the rewrite rule of ``tools/fix_citations.py`` on sample strings (idempotent, leaves the new form
@@ -118,6 +119,22 @@ def test_b_markdown_links_between_docs_exist():
             if not target.startswith(("http:", "https:")) and not ((ROOT / name).parent / target).is_file():
                 bad.append(f"{name}: link to {target}")
     assert not bad, "\n".join(bad)
+
+
+def test_b_cited_tests_exist():
+    """A cited test (``tests/test_x.py`` or ``tests/test_x.py::test_name``) exists and defines that name."""
+    cited = re.compile(r"\b(tests/[\w/]+\.py)(?:::(\w+))?")
+    bad = []
+    for name, text in _texts().items():
+        for m in cited.finditer(text):
+            path, func = ROOT / m.group(1), m.group(2)
+            line = text.count("\n", 0, m.start()) + 1
+            if not path.is_file():
+                bad.append(f"{name}:{line}: {m.group(1)} does not exist")
+            elif func and not re.search(rf"^\s*(?:async\s+)?(?:def|class)\s+{func}\b",
+                                        path.read_text(encoding="utf-8"), re.MULTILINE):
+                bad.append(f"{name}:{line}: {m.group(1)} has no {func}")
+    assert not bad, "\n".join(bad[:40])
 
 
 @pytest.mark.parametrize("needle", BACKGROUND_PATHS + BACKGROUND_FILES)
