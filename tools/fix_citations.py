@@ -50,8 +50,27 @@ SPECIFIC: tuple[tuple[str, str], ...] = (
     ("results jitter at 1e-6..3e-5 (ecosystem.md)", "results jitter at 1e-6..3e-5 (docs/theory.md §c.6)"),
     ("(physics spec §a.1)", "(docs/theory.md §a.1)"),
     ("Lagrangian of spec §a.3", "Lagrangian of docs/theory.md §a.3"),
+    ("numbers PUBLISHED IN THE SPECIFICATION\n# (physics.md, the project's physics spec, sections cited)",
+     "numbers RECORDED IN\n# docs/theory.md (sections cited)"),
     ("(physics.md, the project's physics spec, sections cited)", "(docs/theory.md, sections cited)"),
     ("| source (physics.md) |", "| source (docs/theory.md §d.3) |"),
+    # sentences that described the old file's own text and would be false of docs/theory.md
+    ("**Sign discrepancy with physics.md §c.5.** physics.md writes\nΔa_μ",
+     "**Sign discrepancy with the Doršner-form formula** (quoted for comparison in docs/theory.md §c.5):\nΔa_μ"),
+    ("opposite in sign to the\nenhanced term of physics.md §c.5.", "opposite in sign to the\nenhanced term of that formula."),
+    ("**physics.md §c.4 writes ỹ_{sj}ỹ*_{bi}** (the transpose).",
+     "**The order ỹ_{sj}ỹ*_{bi} is also in use** (the transpose; docs/theory.md §c.4)."),
+    ("(physics.md §c.4 writes the transpose; see docs/matching.md §3)",
+     "(the transpose is also in use, docs/theory.md §c.4; see docs/matching.md §3)"),
+    ("The constants used as test values are therefore\nthose of physics.md §b.1/§c.5 (there marked \"derived, checked numerically\" and attributed to\n1603.04993);",
+     "The constants used as test values are therefore\nthe standard ones attributed to 1603.04993 (docs/theory.md §b.1, §c.5);"),
+    ("source = taken from physics.md where it is marked [source]",
+     "source = read in the cited source (at least its abstract; docs/theory.md §d.3)"),
+    ("2.8e-11 is physics.md's recall", "2.8e-11 is the commonly quoted value, docs/theory.md §d.3"),
+    ("the spec gives no number for this point", "no number is published for this point"),
+    ("# 2 significant digits in the spec", "# 2 significant digits in docs/theory.md §f.1"),
+    ("the spec's benchmarks do not fix", "the benchmark numbers do not fix"),
+    ("as the physics spec estimated (`docs/normalisation.md`)", "as docs/theory.md §b.3 estimated (`docs/normalisation.md`)"),
 )
 
 #: The generic rule: the old spec's file name (not preceded by a path or word character, so an
