@@ -8,10 +8,10 @@ where the checkout is github.com/HighPT/HighPT (MIT licence, copyright F. Wilsch
 756d68fec4e400fe8e2e6fd0dcb696773f39ef92), of which only ``LHC_searches/`` and
 ``PartonLuminosities/PDF4LHC15/`` are read. Not imported by the package; needs numpy only.
 
-What it computes (the yield formula of HighPT, arXiv:2207.10756 Sec. 3 and the package's
+What it computes (the yield formula of HighPT, manual arXiv:2207.10756, and the package's
 ``CrossSection.m``/``EventYield.m``/``Efficiencies.m``, re-implemented here):
 
-* amplitudes in HighPT's form-factor normalisation (arXiv:2207.10714 Eq. (2.3)–(2.6)): for the operator
+* amplitudes in HighPT's form-factor normalisation (arXiv:2207.10714, as coded in ``FormFactors.m``): for the operator
   :math:`(\bar\ell_a\gamma^\mu P_X\ell_b)(\bar q_i\gamma_\mu P_Y q_j)` the reduced form factor
   :math:`\tilde F = F/v^2` (GeV⁻²) is :math:`e^2Q_\ell Q_q/\hat s` (photon),
   :math:`g_Z^{\ell X} g_Z^{qY}/(\hat s-m_Z^2+im_Z\Gamma_Z)` (Z), :math:`(g^2/2)/(\hat s-m_W^2+im_W\Gamma_W)`

@@ -4,8 +4,8 @@ leptoquark exchange, with HighPT's recasts (generic engine: :mod:`observables.co
 :func:`drell_yan` maps the point's mass-basis couplings (:class:`~lqmodel.point.MassBasisCouplings`) onto
 the coefficients of the engine's terms and returns, per search, Δχ² against the Standard Model and the
 95% CL verdict. The map, derived in ``docs/collider.md`` ("Drell–Yan tails"), in HighPT's form-factor
-normalisation (arXiv:2207.10714 Eqs. (2.3)–(2.6); mediator form factors of HighPT's ``Mediator.m``,
-arXiv:2207.10756 Sec. 2.3): for the operator :math:`(\bar\ell_a\gamma^\mu P_X\ell_b)(\bar q_i\gamma_\mu P_Y
+normalisation (the form-factor decomposition of arXiv:2207.10714 as coded in HighPT's ``FormFactors.m``;
+leptoquark form factors of HighPT's ``Mediator.m``, the mediator mode of the manual arXiv:2207.10756): for the operator :math:`(\bar\ell_a\gamma^\mu P_X\ell_b)(\bar q_i\gamma_\mu P_Y
 q_j)` (quark :math:`q_j` and antiquark :math:`\bar q_i` in, :math:`\ell_a^-\ell_b^+` out) the leptoquark form
 factor is :math:`c/(x-M^2)` with
 

@@ -128,6 +128,10 @@ def column_units() -> dict[str, str]:
     u["pair_margin"] = ""
     u["excluded_pair"] = ""
     u["excluded_drell_yan"] = ""
+    if _drell_yan_module() is not None:
+        from observables.collider.drell_yan import SEARCHES
+
+        u.update({f"dchi2_dy_{name}": "" for name in SEARCHES})
     u["excluded_collider"] = ""
     return u
 
@@ -170,8 +174,9 @@ def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = Tru
     cols["excluded_pair"] = np.logical_or.reduce([cols[f"excluded_pair_{k}"] for k in FIELD_KEYS.values()])
     dy_ex = np.zeros(cols["excluded_pair"].shape, bool)
     if drell_yan:
-        for d in _drell_yan(point).values():
+        for name, d in _drell_yan(point).items():
             dy_ex |= flat(d["excluded"]).astype(bool)
+            cols[f"dchi2_dy_{name}"] = flat(d["chi2"]).astype(float)  # Delta chi2 vs SM of that search
     cols["excluded_drell_yan"] = dy_ex
     cols["excluded_collider"] = cols["excluded_pair"] | dy_ex
     return cols

@@ -3,8 +3,8 @@ r"""Drell–Yan tails: event yields and χ² of the binned LHC searches recast b
 Knows searches, bins and kernels, nothing about any model: a search is a set of bins (observed events,
 SM background, uncertainty) and, for every *term* t of the new-physics cross section, a kernel
 :math:`K_{t,j}(M)` = events in bin j per unit coefficient :math:`c_t` for a mediator of mass M. The
-new-physics yield and the χ² are (arXiv:2207.10756, Sec. 3 "EventYield" and "ChiSquareLHC"; HighPT's
-``ChiSquare.m``)
+new-physics yield and the χ² are (HighPT manual arXiv:2207.10756, the routines ``EventYield`` and ``ChiSquareLHC``; HighPT's
+``EventYield.m`` and ``ChiSquare.m``)
 
 .. math::
 
