@@ -1,0 +1,208 @@
+r"""One-loop :math:`b\to q\ell\ell'` (q = s, d) and :math:`b\to q\gamma, qg` beyond the LQ–LQ box.
+
+Called by :func:`lqmodel.matching.match`; adds to the WCxf WET *flavio* coefficients ``C9_bq{a}{b}``,
+``C10_bq{a}{b}``, ``C9p_bq{a}{a}`` (photon penguin) and ``C7_bq``, ``C7p_bq``, ``C8_bq``, ``C8p_bq`` at the
+matching scale :math:`\mu = m_{S_1}` (new physics only; derivation in ``docs/matching.md``, section
+"One-loop b→sℓℓ and b→sγ"). Normalisation (flavio): :math:`\mathcal L = \mathcal N\sum_i C_iO_i`,
+:math:`\mathcal N = \frac{4G_F}{\sqrt2}V_{tb}V_{tq}^*\frac{e^2}{16\pi^2}`, :math:`O_9 = (\bar q\gamma^\mu P_Lb)
+(\bar\ell_b\gamma_\mu\ell_a)`, :math:`O_{10}` with :math:`\gamma_\mu\gamma_5`, ``C9_bq{a}{b}`` naming the
+*unbarred* lepton first; :math:`O_7 = \frac{m_b}{e}(\bar q\sigma^{\mu\nu}P_Rb)F_{\mu\nu}` (i.e.
+:math:`\mathcal N O_7 = \frac{4G_F}{\sqrt2}\lambda\frac{e\,m_b}{16\pi^2}\bar q\sigma P_R bF`), O8 with
+:math:`g_sT^aG^a`. Units: GeV.
+
+Short names (:mod:`lqmodel.matching`): :math:`A_{u\ell}\,\overline{u^C}P_L\ell S_1`,
+:math:`B_{d\nu}\,\overline{d^C}P_L\nu S_1`, :math:`R_{u\ell}\,\overline{u^C}P_R\ell S_1`,
+:math:`\bar N_{dN}\,\overline{d^C}P_RNS_1`, :math:`D_{d\ell}\,\bar dP_L\ell\tilde R_2^{2/3}`,
+:math:`D^\nu_{d\nu}\,\bar dP_L\nu\tilde R_2^{-1/3}`. SU(2) fixes :math:`\sum_iV_{ij}A_{i\ell}=-B_{j\ell}`.
+
+Gauge: :math:`R_\xi` with the SM charged-Goldstone couplings
+:math:`\frac{g}{\sqrt2m_W}G^+\bar u_iV_{ij}(m_{u_i}P_L-m_{d_j}P_R)d_j` (down-quark and lepton masses
+neglected inside the loops); ``xi=1`` (Feynman–'t Hooft) is the production value, other ``xi`` are the
+gauge check (the sum is :math:`\xi`-independent, tested). :math:`g^2 = 4\sqrt2G_Fm_W^2`.
+
+W/G–S1 boxes, :math:`\mathcal L\supset c^{L}_{ab}(\bar q\gamma^\mu P_Lb)(\bar\ell_b\gamma_\mu P_L\ell_a)
++ c^{R}_{ab}(\bar q\gamma^\mu P_Lb)(\bar\ell_b\gamma_\mu P_R\ell_a)`, with :math:`a_i = m_{u_i}^2`,
+:math:`w = m_W^2`, :math:`M = m_{S_1}` and :math:`I_n` of :func:`loops.vacuum.euclid_integral`:
+
+.. math::
+    c^L_{ab} &= \frac{g^2}{16\pi^2}\Big[\sum_{ij}V_{ib}V^*_{jq}A_{ia}A^*_{jb}\Big(\frac14I_2(a_i,a_j,w,M^2)
+      + \frac{a_ia_j}{4w}I_1(a_i,a_j,\xi w,M^2)\Big)
+      + \frac14\sum_i\big(B_{ba}V^*_{iq}A^*_{ib} + V_{ib}A_{ia}B^*_{qb}\big)I_1(a_i,w,M^2)
+      + \frac14B_{ba}B^*_{qb}\,I_0(w,M^2)\Big] + (\xi\text{-terms}),\\
+    c^R_{ab} &= \frac{g^2}{32\pi^2}\sum_{ij}V_{ib}V^*_{jq}R_{ia}R^*_{jb}\,m_{u_i}m_{u_j}
+      \Big(I_1(a_i,a_j,w,M^2) + \frac{1}{4w}I_2(a_i,a_j,\xi w,M^2)\Big) + (\xi\text{-terms}),
+
+(topologies A: W/G between the two up quarks, B/C: W between a neutrino and an up quark, D: W between two
+neutrinos), :math:`C_9 = (c^L+c^R)/(2\mathcal N)`, :math:`C_{10} = (c^R-c^L)/(2\mathcal N)`. For b-only
+couplings in the down basis the leading term is the Goldstone box,
+:math:`C_9=-C_{10}\to m_t^2|y_{b\ell}|^2/(16\pi\alpha M^2)` (gauge-less limit, tested).
+
+Photon penguin (S1 with ν or N in the loop, photon on S1, :math:`Q_{S_1}=1/3`):
+:math:`C_9^{aa} \mathrel{+}= \sum_\nu B^*_{q\nu}B_{b\nu}/(54M^2\mathcal N_0)`,
+:math:`C_{9'}^{aa}\mathrel{+}=\sum_N\bar N^*_{qN}\bar N_{bN}/(54M^2\mathcal N_0)`,
+:math:`\mathcal N_0 = \frac{4G_F}{\sqrt2}V_{tb}V_{tq}^*` (lepton-universal). The Z penguin vanishes at
+:math:`q^2=0` for massless internal fermions (Ward identity), up to :math:`m_b^2/M^2`.
+
+Dipoles (the generic scalar–fermion dipole of :mod:`loops.dipole`, external d quarks, :math:`N_c=1`,
+the photon/gluon on the scalar only for neutral internal fermions): :math:`C_7 = -\frac{1}{2M^2\mathcal N_0}
+\sum B^*_{q\nu}B_{b\nu}F_Q`, with :math:`F_Q = Q_Ff_F(x)-Q_\phi f_\phi(x)` (S1: :math:`Q_F=0`,
+:math:`Q_\phi=-1/3`; gluon :math:`Q_\phi=1`), i.e. :math:`C_7 = -X/72`, :math:`C_8 = +X/24`,
+:math:`X=\sum B^*_qB_b/(M^2\mathcal N_0)`; primed ones from :math:`\bar N` (S1) and from
+:math:`\tilde R_2^{2/3}` (:math:`Q_F=-1`, :math:`Q_\phi=2/3`, :math:`\sum D^*_{b\ell}D_{q\ell}`) and
+:math:`\tilde R_2^{-1/3}` (:math:`Q_\phi=-1/3`, :math:`\sum D^{\nu*}_{b}D^\nu_{q}`).
+
+Not included: R̃2 one-loop b→qℓℓ (W–R̃2 boxes, γ penguin with a charged lepton, which needs the QED
+matrix element of the tree operator: both are O(α) corrections to the tree-level C9'), lepton-mass
+effects (m_ℓ/m_W) in the boxes, the A–R interference (it vanishes at zero external momenta), QCD
+corrections. SOURCE: derived here (docs/matching.md); the checks are listed there.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from loops.vacuum import euclid_integral
+
+__all__ = ["bsll_oneloop_values", "w_lq_box_coefficients", "box_constants"]
+
+_LEP = ("e", "mu", "tau")
+_DOWN = ("d", "s", "b")
+
+
+@lru_cache(maxsize=1)
+def box_constants() -> dict[str, Any]:
+    """G_F, m_W, the up-quark masses used in the loops (m_u(2 GeV), m_c(m_c), m_t(m_t) MS-bar), CKM."""
+    from observables.parameters import ckm_matrix, value
+
+    GF, mW = value("G_F"), value("m_W")
+    return {
+        "GF": GF, "mW": mW, "g2": 4 * math.sqrt(2) * GF * mW**2,
+        "m_up": np.array([value("m_u_MSbar_2GeV"), value("m_c_MSbar"), value("m_t_MSbar")]),
+        "V": ckm_matrix(),
+    }
+
+
+def _dense(M, shape) -> np.ndarray:
+    return np.broadcast_to(np.asarray(M, dtype=complex), shape + (3, 3))
+
+
+def w_lq_box_coefficients(A, B, R, M2, q: int, *, xi: float = 1.0,
+                          consts: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    r"""The W/G–S1 box coefficients :math:`(c^L_{ab}, c^R_{ab})` [GeV⁻²] of the module docstring.
+
+    ``A, B, R``: mass-basis S1 couplings, shape ``(*B, 3, 3)`` (quark, lepton); ``M2`` = m_S1² [GeV²],
+    shape ``B``; ``q`` = 1 (b→s) or 0 (b→d); ``xi`` the R_ξ gauge parameter. Returns complex arrays of
+    shape ``(*B, 3, 3)`` indexed ``[a, b]`` = (unbarred, barred) lepton.
+    """
+    k = box_constants() if consts is None else consts
+    V, g2, w = k["V"], k["g2"], k["mW"] ** 2
+    mu = k["m_up"]
+    au = mu**2
+    M2 = np.asarray(M2, dtype=float)
+    shape = M2.shape
+    A, B, R = (_dense(X, shape) for X in (A, B, R))
+    Me = M2[..., None, None]
+    ai, aj = au[:, None], au[None, :]
+    pre = g2 / (16 * math.pi**2)
+    # topology A (both up quarks in the loop)
+    FA = 0.25 * euclid_integral(2, ai, aj, w, Me) + ai * aj / (4 * w) * euclid_integral(1, ai, aj, xi * w, Me)
+    FR = (mu[:, None] * mu[None, :]) * 0.5 * (euclid_integral(1, ai, aj, w, Me)
+                                            + euclid_integral(2, ai, aj, xi * w, Me) / (4 * w))
+    Fb = 0.25 * euclid_integral(1, au, w, M2[..., None])  # topologies B, C, shape (*B, 3)
+    FD = 0.25 * euclid_integral(0, w, M2)
+    if xi != 1.0:
+        FA = FA - 0.25 * (1 - xi) * euclid_integral(3, ai, aj, w, xi * w, Me)
+        FR = FR - 0.5 * (1 - xi) * (mu[:, None] * mu[None, :]) * euclid_integral(2, ai, aj, w, xi * w, Me) / 4
+        Fb = Fb - 0.25 * (1 - xi) * euclid_integral(2, au, w, xi * w, M2[..., None])
+        FD = FD - 0.25 * (1 - xi) * euclid_integral(1, w, xi * w, M2)
+    X = V[:, 2][:, None] * A  # (i, a): V_ib A_ia
+    Y = np.conj(V[:, q])[:, None] * np.conj(A)  # (j, b): V*_jq A*_jb
+    cL = np.einsum("...ia,...ij,...jb->...ab", X, FA, Y)
+    Bb, Bq = B[..., 2, :], np.conj(B[..., q, :])  # (a), (b)
+    cL = cL + Bb[..., :, None] * np.einsum("...i,...ib->...b", Fb, Y)[..., None, :]
+    cL = cL + np.einsum("...i,...ia->...a", Fb, X)[..., :, None] * Bq[..., None, :]
+    cL = cL + FD[..., None, None] * Bb[..., :, None] * Bq[..., None, :]
+    XR = V[:, 2][:, None] * R
+    YR = np.conj(V[:, q])[:, None] * np.conj(R)
+    cR = np.einsum("...ia,...ij,...jb->...ab", XR, FR, YR)
+    return pre * cL, pre * cR
+
+
+def _n0(c, q: int) -> complex:
+    V = c["V"]
+    return 4 * c["GF"] / math.sqrt(2) * V[2, 2] * np.conj(V[2, q])
+
+
+def bsll_oneloop_values(mb, mS2, m232, m132, c, values, want, *, xi: float = 1.0) -> None:
+    r"""Add the one-loop pieces of the module docstring to ``values`` (in place).
+
+    ``mb``: the dict of sparse mass-basis couplings of :func:`lqmodel.matching.match`; ``mS2, m232, m132``:
+    m_S1², m_{R2^{2/3}}², m_{R2^{-1/3}}² [GeV²]; ``c``: :func:`lqmodel.matching._constants`.
+    """
+    from lqmodel.matching import _nc_prefactor
+
+    k = box_constants()
+    shape = np.shape(mS2)
+    Am, Bm, Rm, Nm = (mb[n].M for n in ("A", "B", "R", "Nb"))
+    Dm, Dvm = mb["D"].M, mb["Dv"].M
+    s1_on = any(np.any(np.asarray(X) != 0) for X in (Am, Bm, Rm))
+    for q in (1, 0):
+        tq = f"b{_DOWN[q]}"
+        Nq = _nc_prefactor(c, q, 2)
+        n0 = _n0(k, q)
+        names9 = [f"C{t}_{tq}{la}{lb}" for t in ("9", "10") for la in _LEP for lb in _LEP]
+        if s1_on and any(want(n) for n in names9):
+            cL, cR = w_lq_box_coefficients(Am, Bm, Rm, mS2, q, xi=xi, consts=k)
+            for a, la in enumerate(_LEP):
+                for b, lb in enumerate(_LEP):
+                    for key, val in ((f"C9_{tq}{la}{lb}", (cL[..., a, b] + cR[..., a, b]) / (2 * Nq)),
+                                     (f"C10_{tq}{la}{lb}", (cR[..., a, b] - cL[..., a, b]) / (2 * Nq))):
+                        if want(key):
+                            values[key] = val if values.get(key) is None else values[key] + val
+        BB = np.einsum("...n,...n->...", np.conj(_dense(Bm, shape)[..., q, :]), _dense(Bm, shape)[..., 2, :])
+        NN = np.einsum("...n,...n->...", np.conj(_dense(Nm, shape)[..., q, :]), _dense(Nm, shape)[..., 2, :])
+        XS, XN = BB / (mS2 * n0), NN / (mS2 * n0)
+        # photon penguin, lepton universal
+        for l in _LEP:
+            for key, val in ((f"C9_{tq}{l}{l}", XS / 54), (f"C9p_{tq}{l}{l}", XN / 54)):
+                if want(key) and np.any(val != 0):
+                    values[key] = val if values.get(key) is None else values[key] + val
+        # dipoles
+        DD = np.einsum("...l,...l->...", np.conj(_dense(Dm, shape)[..., 2, :]), _dense(Dm, shape)[..., q, :])
+        DvDv = np.einsum("...l,...l->...", np.conj(_dense(Dvm, shape)[..., 2, :]), _dense(Dvm, shape)[..., q, :])
+        XR23, XR13 = DD / (m232 * n0), DvDv / (m132 * n0)
+        # R2~(2/3) with a charged lepton: F_Q = -f_F(x) - (2/3) f_phi(x) -> x = 0 value -2/9 (m_l neglected)
+        dip = {
+            f"C7_{tq}": -XS / 72,
+            f"C8_{tq}": XS / 24,
+            f"C7p_{tq}": -XN / 72 + XR23 / 9 - XR13 / 72,
+            f"C8p_{tq}": XN / 24 + XR23 / 24 + XR13 / 24,
+        }
+        for key, val in dip.items():
+            if want(key) and np.any(val != 0):
+                values[key] = val if values.get(key) is None else values[key] + val
+
+
+def bsll_oneloop(point, *, xi: float = 1.0) -> dict[str, np.ndarray]:
+    """Only the contributions of this module for ``point`` (WCxf name -> array of shape ``B``).
+
+    What :func:`lqmodel.matching.match` adds on top of the tree level and the LQ–LQ boxes; for tests and
+    for separating the pieces.
+    """
+    from lqmodel.matching import _Sparse, _constants
+
+    c = _constants()
+    shape = point.batch_shape
+    mb = point.mass_basis()
+    mS2 = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape) ** 2
+    m132 = np.broadcast_to(np.asarray(point.m_R2, dtype=float), shape) ** 2
+    m232 = np.broadcast_to(np.asarray(point.m_R2_23_value, dtype=float), shape) ** 2
+    sp = {k: _Sparse(np.asarray(getattr(mb, f))) for k, f in (
+        ("A", "s1_uc_eL"), ("B", "s1_dc_nuL"), ("R", "s1_uc_eR"), ("Nb", "s1_dc_NR"),
+        ("D", "r2_d_eL"), ("Dv", "r2_d_nuL"))}
+    values: dict[str, Any] = {}
+    bsll_oneloop_values(sp, mS2, m232, m132, c, values, lambda name: True, xi=xi)
+    return {k: np.broadcast_to(np.asarray(v, dtype=complex), shape) for k, v in values.items()}
