@@ -85,6 +85,10 @@ def collider_summary(point, *, vintage: str | None = None, drell_yan: bool = Tru
     dy = _drell_yan(point) if drell_yan else {}
     out["drell_yan"] = {name: {"chi2": float(np.asarray(d["chi2"])), "excluded": bool(np.asarray(d["excluded"]))}
                         for name, d in dy.items()}
+    if any(not np.isfinite(v["chi2"]) for v in out["drell_yan"].values()):  # leptoquark below the kernels' 1 TeV
+        for v in out["drell_yan"].values():
+            v["chi2"] = v["chi2"] if np.isfinite(v["chi2"]) else None
+        notes.append("Drell-Yan tails not evaluated for a leptoquark below 1 TeV (outside HighPT's kernels): chi2 null")
     if drell_yan and _drell_yan_module() is None:
         notes.append("Drell-Yan tails not evaluated: lqmodel.collider.drell_yan is not available in this installation")
     for f in FIELDS:
