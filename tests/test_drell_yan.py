@@ -47,10 +47,12 @@ def test_ditau_data_is_the_published_atlas_table():
 
 def test_kernels_follow_highpt_monte_carlo_cross_sections():
     """The analytic sigma_i reproduce the shape of HighPT's MadGraph cross sections bin by bin (to 1 %);
-    the normalisation is the MC's unit coupling: |c|^2 = 1/4 (pure) and Re c = +-1/2 (interference), within
-    the 10 % spread of the MC samples' settings."""
+    the normalisation is the MC's unit coupling, |c|^2 = 1/4 (pure), within the 10 % spread of the MC
+    samples' settings, and the interference signs are those of the coupling map: c = -|y|^2/2 for S1 in
+    u u~ -> tau tau (destructive with the photon), +|y|^2/2 for R2~ in b b~, +|y|^2/2 for S1 with the W in
+    u d~ -> tau nu (HighPT's charged-current rule)."""
     v = _data("validation_mc_xsec.npz")
-    expected = {"V": 0.25, "A": 0.5, "W": 0.5}
+    expected = {"S1|V": 0.25, "R2t|V": 0.25, "S1|A": -0.5, "R2t|A": 0.5, "S1|W": 0.5}
     for i, key in enumerate(v["keys"]):
         search, med, kind, qq, mass = str(key).split("|")
         s = load_search(search)
@@ -58,7 +60,7 @@ def test_kernels_follow_highpt_monte_carlo_cross_sections():
         ok = np.abs(k) > 0.01 * np.abs(k).max()
         ratio = v[f"k{i}"][ok] / k[ok]
         assert np.ptp(ratio) < 0.01 * np.abs(ratio).mean(), (key, ratio)
-        assert abs(abs(ratio.mean()) / expected[kind] - 1) < 0.12, (key, ratio.mean())
+        assert abs(ratio.mean() / expected[f"{med}|{kind}"] - 1) < 0.12, (key, ratio.mean())
 
 
 def test_interpolation_in_inverse_mass_squared_against_tabulated_kernels():
