@@ -208,3 +208,31 @@ def test_issue8_example_through_flavio():
     bs = flavio.np_prediction("BR(Bs->mumu)", w)
     assert 1.10 < rk < 1.16
     assert 3.95e-9 < bs < 4.2e-9
+
+
+def test_photon_penguin_feynman_integral():
+    """q^2 coefficient of the scalar-emission vertex: int_simplex xy/(x+y) dx dy = 1/18 (massless fermion)."""
+    val = mp.quad(lambda x: mp.quad(lambda y: x * y / (x + y), [0, 1 - x]), [0, 1])
+    assert float(val) == pytest.approx(1 / 18, rel=1e-12)
+
+
+def test_dipoles_equal_generic_scalar_fermion_dipole():
+    """C7_bs from the S1 nu loop = the generic dipole of lqmodel.matching (loops engine, tested on g-2) with
+    external d quarks, F = nu^C (Q_F = 0), Q_phi = -1/3, N_c = 1, converted to flavio's O7 = (e m_b/16pi^2)..."""
+    from lqmodel.matching import _generic_dipole
+    from lqmodel.oneloop_bsll import bsll_oneloop
+    from lqmodel.point import Point
+
+    y = np.zeros((3, 3), complex)
+    y[2, 1], y[1, 1], y[2, 2], y[1, 2] = 0.7, 0.3 + 0.1j, 0.2, -0.4
+    M = 1800.0
+    p = Point(m_S1=M, m_R2=M, y_LL=y)
+    mb = p.mass_basis()
+    e = 0.3
+    m_d = np.array([4.7e-3, 0.093, 4.18])
+    nu_masses = np.full(3, 1e-9)  # massless neutrinos (x -> 0)
+    C = _generic_dipole(mb.s1_dc_nuL.T, np.zeros((3, 3)), nu_masses, 0.0, -1 / 3, M**2, 1, m_d, e)
+    V, GF = ckm_matrix(), value("G_F")
+    n7 = 4 * GF / math.sqrt(2) * V[2, 2] * np.conj(V[2, 1]) * e * m_d[2] / (16 * math.pi**2)
+    got = bsll_oneloop(p)
+    assert complex(got["C7_bs"]) == pytest.approx(C[1, 2] / n7, rel=1e-6)
