@@ -492,7 +492,7 @@ def _sd_nunu_tree(mb, mS2, m132, c, values, want) -> None:
     :math:`\mathcal N_{sd}=\frac{4G_F}{\sqrt2}V_{ts}V_{td}^*\frac{e^2}{16\pi^2}`. (The WCxf basis file writes
     the hermitian-conjugate operator, :math:`V_{td}V_{ts}^*(\bar s_L\gamma^\mu d_L)`, which is the same
     Lagrangian only with the conjugate coefficient; the convention used here is the one wilson's SMEFT → WET
-    matching, hence flavio, uses — established by the test below, see docs/matching.md §8.1.) The derivation of
+    matching, hence flavio, uses — established by the test below, see docs/matching.md §9.1.) The derivation of
     docs/matching.md §3 with (b, q) → (s, d) gives
 
     .. math::
@@ -519,7 +519,7 @@ def _ss_taul_tree(mb, m232, values, want) -> None:
     :math:`\mathcal L = D_{s\ell}\,\bar s P_L\ell\,\tilde R_2^{2/3}` + h.c. gives
     :math:`\mathcal L_{\rm eff} = m^{-2}(D_{s\tau}\bar sP_L\tau)(D^*_{s\ell}\bar\ell P_Rs)
     = -\frac{D_{s\tau}D^*_{s\ell}}{2m^2}(\bar\ell\gamma^\mu P_L\tau)(\bar s\gamma_\mu P_Rs)` (Fierz for
-    anticommuting fields, docs/matching.md §8.3), i.e. the WCxf coefficient (operator + h.c.)
+    anticommuting fields, docs/matching.md §9.3), i.e. the WCxf coefficient (operator + h.c.)
 
     .. math::  C^{VLR}_{\tau\ell ss} = -\frac{D_{s\tau}D^*_{s\ell}}{2m_{\tilde R_2^{2/3}}^2}\quad
                (\texttt{CVLR\_tau\{l\}ss} \leftrightarrow (\bar\ell_L\gamma^\mu\tau_L)(\bar s_R\gamma_\mu s_R)).
@@ -542,7 +542,7 @@ def _up_boxes(mb, mS2, m232, values, want) -> None:
     :math:`B_{d\nu}\overline{d^C}P_L\nu` and :math:`\bar N_{dN}\overline{d^C}P_RN` (massless internal leptons), and
     :math:`U_{uN}\bar uP_RN\,\tilde R_2^{2/3}` that of :math:`D^N_{dN}\bar dP_RN\,\tilde R_2^{-1/3}`, so the
     :math:`\Delta F=2` boxes of :func:`_boxes` (docs/matching.md §4) carry over with (b, q) → (u, c)
-    (docs/matching.md §8.2):
+    (docs/matching.md §9.2):
 
     .. math::
         C_{VLL}^{ucuc} = -\frac{(\sum_\alpha A_{u\alpha}A^*_{c\alpha})^2}{128\pi^2m_{S_1}^2}

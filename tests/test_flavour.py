@@ -183,7 +183,12 @@ def test_flavour_summary_json():
     p = _sterile_point(m=1200.0).replace(y_LL=np.diag([0, 0, 0.5]).astype(complex))
     s = flavour_summary(p, RDX + ["Delta_a_mu"], theory=False)  # the SM theory covariance costs ~1 min
     text = json.dumps(s)
-    assert set(s["observables"]) == {"Rtaul(B->Dlnu)", "Rtaul(B->D*lnu)", "a_mu"}
+    # flavio names -> flavio's full values (a_mu as flavio defines it); the NP shift under its own name
+    assert set(s["observables"]) == {"Rtaul(B->Dlnu)", "Rtaul(B->D*lnu)", "a_mu", "Delta_a_mu"}
+    assert s["observables"]["a_mu"] == pytest.approx(1.1659e-3, rel=1e-4)
+    assert s["observables"]["a_mu"] - s["observables"]["Delta_a_mu"] == pytest.approx(1.1659e-3, rel=1e-4)
+    assert s["predictions"]["Delta_a_mu"] == s["observables"]["Delta_a_mu"]
+    assert s["chi2"]["group:b->c tau nu"] == pytest.approx(s["chi2"]["R_D"] + s["chi2"]["R_Dstar"])
     assert "total" in s["chi2"] and np.isfinite(s["chi2"]["total"])
     wcs = s["wilson_coefficients"]
     assert wcs["eft"] == "WET" and wcs["basis"] == "flavio" and wcs["scale"] == 1200.0

@@ -72,7 +72,7 @@ def test_tau_to_l_ss_against_wilson_smeft_matching():
 
 def test_tau_phi_mu_fierz_sign_by_hand():
     """-D_{s tau} D*_{s mu} / (2 m^2): the Fierz coefficient -1/2 of (P_L)(P_R) -> (gamma P_R)(gamma P_L)
-    for anticommuting fields, checked numerically with explicit Dirac matrices (docs/matching.md §8.3)."""
+    for anticommuting fields, checked numerically with explicit Dirac matrices (docs/matching.md §9.3)."""
     g0 = np.array([[0, 0, 1, 0], [0, 0, 0, 1], [1, 0, 0, 0], [0, 1, 0, 0]], complex)  # chiral basis
     sig = [np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.array([[1, 0], [0, -1]])]
     gs = [g0] + [np.block([[np.zeros((2, 2)), s], [-s, np.zeros((2, 2))]]) for s in sig]

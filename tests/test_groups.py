@@ -52,3 +52,35 @@ def test_evaluator_declares_group_columns():
     u = PointEvaluator(observables=("R_D", "Rmue_Dstar", "BR_Bs_mumu"), neutrino=False).units
     for slug in ("b_c_tau_nu", "charged_current_LFU", "b_s_ll"):
         assert {f"chi2_group_{slug}", f"dchi2_group_{slug}", f"excluded_{slug}"} <= set(u)
+
+
+def _map_table():
+    import pandas as pd
+
+    y1, y2 = np.meshgrid(np.linspace(0.1, 1, 20), np.linspace(0.1, 2, 20), indexing="ij")
+    df = pd.DataFrame({"y1": y1.ravel(), "y2": y2.ravel()})
+    df["dchi2_total"] = (y2.ravel() / 0.8) ** 2
+    df["dchi2_Rmue_Dstar"] = (y2.ravel() / 0.9) ** 2
+    df["dchi2_group_charged_current_LFU"] = df["dchi2_Rmue_Dstar"]
+    df["excluded_charged_current_LFU"] = df["dchi2_group_charged_current_LFU"] > 4
+    df["dchi2_group_kaons"] = 0.0 * y1.ravel()  # evaluated, excludes nothing here
+    df["excluded_kaons"] = False
+    return df
+
+
+def test_map_draws_one_layer_per_group_and_names_it():
+    from lqmodel.plotting.maps import plot_map
+
+    fig = plot_map(_map_table(), "y1", "y2")
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    # y2 > 1.8 excluded by R_mu/e(D*): the legend names the group and its observable
+    assert any(s.startswith("charged-current LFU excl.") and "Rmue_Dstar" in s for s in labels)
+    assert any("no exclusion here" in s and "kaons" in s for s in labels)
+
+
+def test_map_declared_group_without_its_field_is_an_error():
+    from lqmodel.plotting.maps import plot_map
+
+    df = _map_table().drop(columns=["dchi2_group_kaons"])
+    with pytest.raises(KeyError, match="dchi2_group_kaons"):
+        plot_map(df, "y1", "y2")
