@@ -153,9 +153,10 @@ class DrellYanSearch:
         labels = np.array([t.split("|")[0] for t in self.term_names])
         for med in np.unique(labels):
             sel = np.flatnonzero(labels == med)
-            csel = c[:, sel]
-            if not np.any(csel):
+            sel = sel[np.any(c[:, sel] != 0, axis=0)]  # terms with a coefficient somewhere in the batch
+            if sel.size == 0:
                 continue
+            csel = c[:, sel]
             if med not in masses:
                 raise KeyError(f"{self.name}: no mass given for mediator {med!r} (masses given: {sorted(masses)})")
             m = np.broadcast_to(np.asarray(masses[med], dtype=float), (nb,))
