@@ -20,6 +20,11 @@ never interfere (different neutrino flavours in the final state are incoherent f
 The block structure is an input of the surrogate fit and is checked against direct flavio calls at random
 points with several blocks switched on at once (``tests/test_surrogate.py``).
 
+Each spec also names its *constraint group* (:data:`GROUPS`: "b->c tau nu", "charged-current LFU", "b->s ll",
+...): :func:`observables.likelihood.chi2` returns one ``"group:<group>"`` entry per group, the scan writes
+``dchi2_group_<slug>`` / ``excluded_<slug>`` columns (:func:`group_slug`) and the maps draw one layer per group.
+``docs/observables.md`` lists every observable with its group, prediction route and measurement.
+
 No leptoquark knowledge lives here: these are generic WET statements.
 
 >>> from observables.registry import get, OBSERVABLES
@@ -30,7 +35,7 @@ No leptoquark knowledge lives here: these are generic WET statements.
 >>> get("R_Dstr")
 Traceback (most recent call last):
 ...
-KeyError: "unknown observable 'R_Dstr'. Did you mean: R_Dstar, R_D? ..."
+KeyError: "unknown observable 'R_Dstr'. Did you mean: R_Dstar, Rmue_Dstar, Rtaumu_Dstar, R_D? ..."
 """
 from __future__ import annotations
 
@@ -47,6 +52,7 @@ GROUPS = ("b->c tau nu", "charged-current LFU", "b->s ll", "b->s nu nu", "b->s g
           "charm", "dipoles", "LFV", "leptonic", "EW/tau")
 
 _NU = ("nue", "numu", "nutau")
+_TEX_LEP = {"e": "e", "mu": r"\mu", "tau": r"\tau"}
 _SEMILEP = ("CVL", "CVR", "CSL", "CSR", "CT")
 
 
@@ -314,7 +320,7 @@ def _build_extra() -> list[ObservableSpec]:
             den = _part(((1.0, f"BR(B0->{meson}{den_l}nu)", ()),), _semilep("bc", den_l))
             out.append(ObservableSpec(
                 name=label, flavio_name=fl, args=(), unit="1",
-                latex=rf"$R_{{{num_l}/{den_l}}}({tex})$".replace("mu", r"\mu").replace("tau", r"\tau").replace("e}", "e}"),
+                latex=rf"$R_{{{_TEX_LEP[num_l]}/{_TEX_LEP[den_l]}}}({tex})$",
                 description=desc, citation=cit, wc_names=_flat(num, den), form="rational", numerator=num,
                 denominator=den, integrated=True, group=grp))
 
