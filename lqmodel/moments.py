@@ -273,15 +273,34 @@ angle = (0, v/\sqrt2)`,
     return ScalarMixing(lam_plus=lam_p, lam_minus=lam_m, dlam=dlam, w_R_plus=w_R, w_S_plus=w_S, d_over_r=d_over_r)
 
 
-def compute_moments(point: "Point", *, precision: str = "double", dps: int = 50) -> Moments:
-    """Moments of a (batched) point: sum over d, s, b in the S1 and R2~^(-1/3) loops (module docstring).
+def compute_moments(point: "Point", *, precision: str = "double", dps: int = 50, uv: str = "nan",
+                    mu_GeV: ArrayLike | None = None) -> Moments:
+    r"""Moments of a (batched) point: sum over d, s, b in the S1 and R2~^(-1/3) loops (module docstring).
 
     ``precision="double"``: vectorised numpy. ``"mp"``: every loop function and the B0 differences in
     mpmath at ``dps`` digits, summed in mpmath, rounded to complex128 at the end (scalar points or small
     batches). Raises ``ValueError`` for an unknown precision.
+
+    ``uv`` says what ``m_nuN_GeV`` holds where the mass is UV-divergent (:math:`c_R
+eq c_S`):
+    ``"nan"`` (default) NaN; ``"msbar"`` the :math:`\overline{m MS}` finite part at the scale
+    ``mu_GeV`` (GeV; default ``m_S1``, i.e. :math:`\mu = m_{m LQ}`): the pole
+    :math:`\Delta = 1/arepsilon-\gamma_E+\ln4\pi` of every :math:`B_0` (:mod:`loops.pv`) is dropped,
+    :math:`B_0^{\overline{m MS}}(0;m_k^2,\lambda) = 1 - \ln(\lambda/\mu^2) - h(m_k^2/\lambda)`. That
+    remainder is scheme- and scale-dependent (:math:`\partial m/\partial\ln\mu = (3/8\pi^2)\sum_k m_k(c_R-c_S)^*`):
+    it is a naturalness estimate of the tree-level counterterm :math:`y_
+uar L	ilde H N_R` it needs,
+    not a prediction (docs/neutrino_mass.md). ``uv_divergent`` flags those entries either way; finite
+    entries are the same for both options. Checked against :func:`lqmodel.derivation.m_nuN` with
+    :math:`\Delta	o0`, :math:`\mu	o m_{S_1}` (tests/test_neutrino_mass.py).
     """
     if precision not in _PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; allowed: {', '.join(_PRECISIONS)}")
+    if uv not in ("nan", "msbar"):
+        raise ValueError(f"unknown uv option {uv!r}; allowed: 'nan' (NaN where UV-divergent), 'msbar'")
+    mu_sc = np.asarray(point.m_S1 if mu_GeV is None else mu_GeV, dtype=float)
+    if uv == "msbar" and (not np.all(np.isfinite(mu_sc)) or np.any(mu_sc <= 0)):
+        raise ValueError("mu_GeV (MSbar scale) must be positive and finite (GeV)")
     mix = scalar_mixing(point.m_S1, point.m_R2, point.kappa)    # validates kappa (both precisions)
     _warn_kappa(point)
     m_q = down_quark_masses(point.m_b)                          # (*Bb, 3)
@@ -290,7 +309,8 @@ def compute_moments(point: "Point", *, precision: str = "double", dps: int = 50)
     if precision == "mp":
         c_S, c_R = coupling_products(point)                     # (*B, 3, 3, 3)
         kap = np.asarray(point.kappa, dtype=float)[..., None]
-        return _compute_mp(c_S, c_R, m_q, m_S1, m_R2, kap, dps)
+        return _compute_mp(c_S, c_R, m_q, m_S1, m_R2, kap, dps,
+                           None if uv == "nan" else np.broadcast_to(mu_sc, np.shape(point.m_S1))[..., None])
     m_e = _m_e()
     # factorised couplings: c_S^*[k,a,j] = sNR[k,j] sL[k,a], c_R^*[k,a,j] = rL[k,a] rNR[k,j]
     mb_ = point.mass_basis()
@@ -327,12 +347,19 @@ def compute_moments(point: "Point", *, precision: str = "double", dps: int = 50)
     scale = contract(np.abs(rL), np.abs(rNR), mqb) + contract(np.abs(sL), np.abs(sNR), mqb)
     div = np.abs(pole) > UV_RTOL * scale
     m = finite
+    if uv == "msbar":
+        # MSbar remainder of the pole term: (c_R - c_S)^* B0_R with B0_R - Delta = 1 - sum_i w_Ri ln(lambda_i/mu^2) - H
+        mu2 = (mu_sc * mu_sc)[..., None, None]
+        logs = 1.0 - (mix.w_R_plus[..., None, None] * np.log(mix.lam_plus[..., None, None] / mu2)
+                      + mix.w_S_plus[..., None, None] * np.log(mix.lam_minus[..., None, None] / mu2))
+        m = np.where(div, m + pole * logs, m)
     m *= -N_C / (16.0 * math.pi**2)
-    m[np.broadcast_to(div, m.shape)] = np.nan + 0j
+    if uv == "nan":
+        m[np.broadcast_to(div, m.shape)] = np.nan + 0j
     return Moments(mu_muB=mu, m_nuN_GeV=m, uv_divergent=div)
 
 
-def _compute_mp(c_S, c_R, m_q, m_S1, m_R2, kappa, dps: int) -> Moments:
+def _compute_mp(c_S, c_R, m_q, m_S1, m_R2, kappa, dps: int, mu_msbar=None) -> Moments:
     """Independent high-precision path: eigenvalues, weights and B0 sums evaluated naively in mpmath at
     ``dps + 40`` digits (no cancellation-avoiding rearrangement), rounded at the end."""
     import mpmath
@@ -346,6 +373,8 @@ def _compute_mp(c_S, c_R, m_q, m_S1, m_R2, kappa, dps: int) -> Moments:
     m_S1 = np.broadcast_to(m_S1, shape + (1,))
     m_R2 = np.broadcast_to(m_R2, shape + (1,))
     kappa = np.broadcast_to(kappa, shape + (1,))
+    if mu_msbar is not None:
+        mu_msbar = np.broadcast_to(mu_msbar, shape + (1,))
     mu_out = np.empty(shape + (3, 3), dtype=complex)
     m_out = np.empty(shape + (3, 3), dtype=complex)
     div_out = np.empty(shape + (3, 3), dtype=bool)
@@ -390,5 +419,10 @@ def _compute_mp(c_S, c_R, m_q, m_S1, m_R2, kappa, dps: int) -> Moments:
                     div = abs(pole) > UV_RTOL * scale
                     mu_out[idx + (a, j)] = complex(mu)
                     div_out[idx + (a, j)] = bool(div)
-                    m_out[idx + (a, j)] = complex("nan") if div else complex(-N_C / (16 * pi2) * fin)
+                    if div and mu_msbar is not None:  # b0 above is MSbar at mu = 1 GeV: add pole * ln(mu^2)
+                        fin += pole * 2 * mpmath.log(mpmath.mpf(mu_msbar[idx][0]))
+                        div_value = complex(-N_C / (16 * pi2) * fin)
+                    else:
+                        div_value = complex("nan")
+                    m_out[idx + (a, j)] = div_value if div else complex(-N_C / (16 * pi2) * fin)
     return Moments(mu_muB=mu_out, m_nuN_GeV=m_out, uv_divergent=div_out)

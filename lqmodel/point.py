@@ -77,7 +77,7 @@ from lqmodel.errors import InputError, shorten
 __all__ = [
     "Point", "MassBasisCouplings", "vary", "PointError", "UnknownNameError", "PerturbativityWarning",
     "LEPTONS", "LEPTON_INDEX", "M_B_SCHEMES", "QUARK_BASES", "N_TYPES", "MODELS", "SCALAR_FIELDS",
-    "MATRIX_FIELDS", "PERTURBATIVITY_LIMIT", "MASS_BASIS_TERMS", "m_b_of_scheme",
+    "MATRIX_FIELDS", "LEPTON_MATRIX_FIELDS", "ALL_MATRIX_FIELDS", "PERTURBATIVITY_LIMIT", "MASS_BASIS_TERMS", "m_b_of_scheme",
 ]
 
 #: lepton flavour names, in matrix-index order
@@ -95,7 +95,12 @@ N_TYPES: tuple[str, ...] = ("dirac", "majorana")
 #: model tags: "general" (any matrices), "s1" (no R2~ couplings), "voloshin" (SU(2)_H relation of §a.4)
 MODELS: tuple[str, ...] = ("general", "s1", "voloshin")
 SCALAR_FIELDS: tuple[str, ...] = ("m_S1", "m_R2", "m_R2_23", "m_b", "M_N", "kappa")
+#: the leptoquark coupling matrices [quark, lepton/N]
 MATRIX_FIELDS: tuple[str, ...] = ("y_LL", "y_RR", "ybar_RR", "yt_RL", "yt_LR")
+#: coupling matrices without a quark index: the tree-level Dirac Yukawa y_nu [lepton, N]
+LEPTON_MATRIX_FIELDS: tuple[str, ...] = ("y_nu",)
+#: every matrix field of a Point (validated, batched, serialised and varied alike)
+ALL_MATRIX_FIELDS: tuple[str, ...] = MATRIX_FIELDS + LEPTON_MATRIX_FIELDS
 _POSITIVE_MASSES = ("m_S1", "m_R2", "m_R2_23", "m_b")
 #: perturbativity bound |y| <= sqrt(4 pi) on every Yukawa entry (a warning, not an error)
 PERTURBATIVITY_LIMIT: float = math.sqrt(4.0 * math.pi)
@@ -217,6 +222,12 @@ def _matrix_array(name: str, value: Any) -> np.ndarray:
     return arr
 
 
+def _has_bits(m: np.ndarray) -> bool:
+    """True unless every entry is exactly +0.0 + 0.0j (so -0.0 entries still round-trip)."""
+    a = np.asarray(m, dtype=complex)
+    return bool(np.any(a != 0) or np.any(np.signbit(a.real)) or np.any(np.signbit(a.imag)))
+
+
 def _readonly(arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     out = np.broadcast_to(arr, shape)
     if out.flags.writeable:  # pragma: no cover - broadcast_to views are read-only already
@@ -246,8 +257,8 @@ class MassBasisCouplings:
     quark_basis: str = "down"
 
 
-_MATRIX_ENTRY = re.compile(r"^(y_LL|y_RR|ybar_RR|yt_RL|yt_LR)\[\s*(-?\d+)\s*,\s*(-?\d+)\s*\]$")
-_SHORTHAND = ("m_LQ", "y1", "y2", "y1p")
+_MATRIX_ENTRY = re.compile(r"^(y_LL|y_RR|ybar_RR|yt_RL|yt_LR|y_nu)\[\s*(-?\d+)\s*,\s*(-?\d+)\s*\]$")
+_SHORTHAND = ("m_LQ", "y1", "y2", "y1p", "delta_m2")
 
 
 @dataclass(frozen=True, eq=False)
@@ -262,7 +273,10 @@ class Point:
     :math:`\kappa (\tilde R_2^\dagger H) S_1^\dagger` + h.c., GeV, real).
 
     Couplings (complex ``(3, 3)`` or ``(*B, 3, 3)``, default zero): ``y_LL``, ``y_RR``, ``ybar_RR`` (S1),
-    ``yt_RL``, ``yt_LR`` (R2~) in the weak basis chosen by ``quark_basis`` ("down" | "up").
+    ``yt_RL``, ``yt_LR`` (R2~) in the weak basis chosen by ``quark_basis`` ("down" | "up"); ``y_nu``
+    [lepton e/mu/tau, N_j]: the tree-level Dirac Yukawa :math:`\mathcal L\supset -y_\nu^{\alpha j}\bar L_\alpha
+    \tilde H N_{Rj}` + h.c. (:math:`\tilde H = i\sigma_2 H^*`), i.e. the Dirac mass :math:`y_\nu v/\sqrt2` in the
+    sign convention of the loop mass :math:`\mathcal L\supset -m_{\nu N}\bar\nu_L N_R` (docs/neutrino_mass.md).
 
     ``N_type`` "dirac" | "majorana"; ``model`` "general" | "s1" (all R2~ couplings zero) | "voloshin"
     (SU(2)_H relation of physics.md §a.4 for the lepton ``lepton`` and N_1: ``yt_RL[b,l] =
@@ -290,6 +304,7 @@ class Point:
     label: str = ""
     model: str = "general"
     lepton: str | None = None
+    y_nu: Any = None
     _batch_shape: tuple = field(default=(), init=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ validation
@@ -318,7 +333,7 @@ class Point:
                 arrays[name] = None
                 continue
             arrays[name] = _real_array(name, v)
-        for name in MATRIX_FIELDS:
+        for name in ALL_MATRIX_FIELDS:
             v = getattr(self, name)
             arrays[name] = np.zeros((3, 3), complex) if v is None else _matrix_array(name, v)
         # batch shape from the arrays as given; then private, read-only, compact copies (broadcast axes
@@ -359,14 +374,14 @@ class Point:
             bad = ~np.isfinite(arrays["kappa"])
             if bad.any():
                 raise PointError(f"kappa must be a finite real number in GeV; {_example(bad, arrays['kappa'])}")
-            for name in MATRIX_FIELDS:
+            for name in ALL_MATRIX_FIELDS:
                 a = arrays[name]
                 bad = ~np.isfinite(a)
                 if bad.any():
                     idx = tuple(int(i) for i in np.argwhere(bad)[0])
                     raise PointError(f"{name} must have finite entries (no NaN or inf); entry {idx} is {complex(a[idx])!r}")
 
-        big = {name: float(np.abs(arrays[name]).max(initial=0.0)) for name in MATRIX_FIELDS}
+        big = {name: float(np.abs(arrays[name]).max(initial=0.0)) for name in ALL_MATRIX_FIELDS}
         big = {name: a for name, a in big.items() if a > PERTURBATIVITY_LIMIT}
         if big:  # one warning per point, naming every matrix (a Voloshin pair is one coupling, not two)
             names = ", ".join(big)
@@ -463,7 +478,7 @@ class Point:
             v = getattr(self, name)
             if v is not None:
                 changes[name] = np.asarray(v)[index]
-        for name in MATRIX_FIELDS:
+        for name in ALL_MATRIX_FIELDS:
             changes[name] = getattr(self, name)[index]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PerturbativityWarning)  # already warned for the batch
@@ -527,7 +542,9 @@ class Point:
             d["m_R2_23"] = self.m_R2_23
         d.update(m_b=self.m_b, m_b_scheme=self.m_b_scheme, quark_basis=self.quark_basis,
                  N_type=self.N_type, M_N=self.M_N, kappa=self.kappa)
-        for name in MATRIX_FIELDS:
+        for name in ALL_MATRIX_FIELDS:
+            if name == "y_nu" and not _has_bits(self.y_nu):  # written only when set: older files stay as they were
+                continue
             d[name] = encode_matrix(getattr(self, name))
         return d
 
@@ -593,6 +610,10 @@ def vary(base: Point, assignments: Mapping[str, ArrayLike]) -> Point:
     (y_RR[t,lepton]). For model "voloshin", y1 and y2 also set the R2~ partners yt_RL[b,l] = -conj(y1)
     and yt_LR[b,N1] = -conj(y2) (physics.md §a.4), so the SU(2)_H relation keeps holding.
 
+    ``"delta_m2"``: the relative squared-mass splitting :math:`\delta = m_{R_2}^2/m_{S_1}^2 - 1` (> -1) of the
+    SU(2)_H pair; sets ``m_R2 = m_S1 sqrt(1 + delta)`` with the ``m_S1`` of this call (``m_LQ``/``m_S1``) or of
+    the base (not together with ``m_R2``).
+
     Arrays broadcast with each other and with the base's batch shape (use ``np.meshgrid`` for grids).
     Varying ``m_b`` sets ``m_b_scheme="custom"``; varying a matrix entry directly makes a "voloshin"
     base "general" (and an "s1" base "general" if an R2~ entry is set). Setting the same parameter twice
@@ -606,7 +627,7 @@ def vary(base: Point, assignments: Mapping[str, ArrayLike]) -> Point:
     """
     if not isinstance(base, Point):
         raise TypeError(f"vary needs a Point as base; got {type(base).__name__}")
-    allowed = list(SCALAR_FIELDS) + [f"{m}[i,j]" for m in MATRIX_FIELDS] + list(_SHORTHAND)
+    allowed = list(SCALAR_FIELDS) + [f"{m}[i,j]" for m in ALL_MATRIX_FIELDS] + list(_SHORTHAND)
     targets: dict[tuple[str, tuple[int, int] | None], tuple[str, bool]] = {}
     values: dict[str, np.ndarray] = {}
     direct_matrix: set[str] = set()
@@ -623,6 +644,10 @@ def vary(base: Point, assignments: Mapping[str, ArrayLike]) -> Point:
             direct_matrix.add(m.group(1))
         elif key in SCALAR_FIELDS:
             tlist = [(key, None, False)]
+        elif key == "delta_m2":
+            if any(k.replace(" ", "") == "m_R2" for k in assignments):
+                raise PointError("'delta_m2' and 'm_R2' both set m_R2; give one of them")
+            tlist = [("delta_m2", None, False)]  # applied below, once m_S1 is known
         elif key in _SHORTHAND:
             tlist = _shorthand_targets(base, key)
         else:
@@ -646,12 +671,21 @@ def vary(base: Point, assignments: Mapping[str, ArrayLike]) -> Point:
     changes: dict[str, Any] = {}
     for (fld, idx), (name, conj) in targets.items():
         v = values[name]
+        if fld == "delta_m2":
+            continue  # after m_S1 is known
         if idx is None:
             changes[fld] = v
             continue
         if fld not in changes:
             changes[fld] = np.array(np.broadcast_to(getattr(base, fld), batch + (3, 3)), dtype=complex)
         changes[fld][(..., *idx)] = -np.conj(v) if conj else v
+    dm2 = next((n for n in values if n.replace(" ", "") == "delta_m2"), None)
+    if dm2 is not None:
+        d = values[dm2]
+        if np.any(~np.isfinite(d) | (d <= -1.0)):
+            raise PointError("delta_m2 = m_R2^2/m_S1^2 - 1 must be finite and > -1")
+        m_s = np.asarray(changes.get("m_S1", base.m_S1), dtype=float)
+        changes["m_R2"] = m_s * np.sqrt(1.0 + d)
     for v in changes.values():  # fresh arrays, handed over to Point without another copy
         if isinstance(v, np.ndarray) and v.flags.owndata:
             v.setflags(write=False)

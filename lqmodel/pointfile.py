@@ -24,6 +24,9 @@ FORMAT (every key optional unless marked; unknown keys are refused with a did-yo
     ybar_RR: ...                          #   in the basis given by quark_basis (physics.md §a.3)
     yt_RL:   ...
     yt_LR:   ...
+    y_nu: {mu: 1.0e-12}    # tree-level Dirac Yukawa -y_nu Lbar H~ N_R + h.c. [lepton, N] (default 0):
+                           #   lepton -> coupling of N1 ({e: .., mu: .., tau: ..}), or a 3 x n matrix
+                           #   [lepton e/mu/tau][N_1..N_n], n = 1..3 (missing N columns are 0); m_D = y_nu v/sqrt2
 
 Matrix entries are numbers (real), ``[re, im]`` pairs, or strings Python's ``complex()`` reads
 (``"0.1+0.2j"``). Files written by :func:`save_point` use numbers for real entries and ``[re, im]``
@@ -65,14 +68,14 @@ from lqmodel.point import (
 )
 
 __all__ = [
-    "PointFileError", "ALLOWED_KEYS", "encode_matrix", "decode_matrix", "point_from_mapping", "load_point",
+    "PointFileError", "ALLOWED_KEYS", "encode_matrix", "decode_matrix", "decode_y_nu", "point_from_mapping", "load_point",
     "save_point", "loads_point",
 ]
 
 #: every key a point file may contain
 ALLOWED_KEYS: tuple[str, ...] = (
     "label", "model", "lepton", "m_S1", "m_R2", "m_LQ", "m_R2_23", "y1", "y2", "y1p", "m_b", "m_b_scheme",
-    "quark_basis", "N_type", "M_N", "M_N_keV", "kappa", *MATRIX_FIELDS,
+    "quark_basis", "N_type", "M_N", "M_N_keV", "kappa", *MATRIX_FIELDS, "y_nu",
 )
 _M_B_TOLERANCE = 0.05
 
@@ -121,6 +124,31 @@ def decode_matrix(name: str, value: Any) -> np.ndarray:
         shape = np.shape(value) if isinstance(value, (list, tuple)) else type(value).__name__
         raise PointError(f"{name} must be a 3x3 list of lists [quark][lepton/N]; got {shape}")
     return np.array([[_entry(name, i, j, v) for j, v in enumerate(row)] for i, row in enumerate(value)], dtype=complex)
+
+
+def decode_y_nu(value: Any) -> np.ndarray:
+    """``y_nu`` of a point file -> complex (3, 3) [lepton, N]: a mapping lepton -> coupling of N_1, or a
+    3 x n nested list (n = 1, 2, 3; the N columns not given are zero)."""
+    from lqmodel.point import LEPTON_INDEX, LEPTONS
+
+    out = np.zeros((3, 3), dtype=complex)
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if k not in LEPTON_INDEX:
+                raise UnknownNameError(f"y_nu: unknown lepton {shorten(k)}.{_did_you_mean(k, LEPTONS)} Allowed: "
+                                       f"{', '.join(LEPTONS)} (each -> the coupling of N_1)")
+            out[LEPTON_INDEX[k], 0] = _entry("y_nu", LEPTON_INDEX[k], 0, v)
+        return out
+    if (not isinstance(value, (list, tuple)) or len(value) != 3
+            or not all(isinstance(r, (list, tuple)) and 1 <= len(r) <= 3 for r in value)
+            or len({len(r) for r in value}) != 1):
+        shape = np.shape(value) if isinstance(value, (list, tuple)) else type(value).__name__
+        raise PointError(f"y_nu must be a mapping lepton -> coupling (e.g. {{mu: 1.0e-12}}) or a 3 x n list of lists "
+                         f"[lepton e, mu, tau][N_1..N_n] with n = 1, 2 or 3; got {shorten(shape)}")
+    for i, row in enumerate(value):
+        for j, v in enumerate(row):
+            out[i, j] = _entry("y_nu", i, j, v)
+    return out
 
 
 def _real(name: str, v: Any) -> float:
@@ -198,6 +226,8 @@ def _build(d: Mapping[str, Any], source: str) -> Point:
     for k in MATRIX_FIELDS:
         if k in d:
             kw[k] = decode_matrix(k, d[k])
+    if "y_nu" in d:
+        kw["y_nu"] = decode_y_nu(d["y_nu"])
 
     shorthand = {k: d[k] for k in ("y1", "y2", "y1p") if k in d}
     if not shorthand:

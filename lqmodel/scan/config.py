@@ -89,13 +89,14 @@ SCALAR_FIELDS: dict[str, str] = {
     "kappa": "GeV",
 }
 #: coupling matrices of a Point (entries "name[i,j]", dimensionless)
-MATRIX_FIELDS: tuple[str, ...] = ("y_LL", "y_RR", "ybar_RR", "yt_RL", "yt_LR")
+MATRIX_FIELDS: tuple[str, ...] = ("y_LL", "y_RR", "ybar_RR", "yt_RL", "yt_LR", "y_nu")
 #: shorthand understood by lqmodel.point.vary (plus y1y2, expanded here) -> unit
-SHORTHAND: dict[str, str] = {"m_LQ": "GeV", "y1": "1", "y2": "1", "y1p": "1", "y1y2": "1", "M_N_keV": "keV"}
+SHORTHAND: dict[str, str] = {"m_LQ": "GeV", "y1": "1", "y2": "1", "y1p": "1", "y1y2": "1", "M_N_keV": "keV",
+                             "delta_m2": "1"}  # delta_m2 = m_R2^2/m_S1^2 - 1 (lqmodel.point.vary)
 
 _MASSES = {"m_S1", "m_R2", "m_R2_23", "m_b", "m_LQ"}  # strictly positive
 _NONNEGATIVE = {"M_N", "M_N_keV"}
-_MATRIX_RE = re.compile(r"^(y_LL|y_RR|ybar_RR|yt_RL|yt_LR)\[([0-2]),\s*([0-2])\]$")
+_MATRIX_RE = re.compile(r"^(y_LL|y_RR|ybar_RR|yt_RL|yt_LR|y_nu)\[([0-2]),\s*([0-2])\]$")
 _SAMPLINGS = ("grid", "random", "lhs")
 _EXECUTORS = ("process", "dask", "serial")
 _SCALES = ("lin", "log")
