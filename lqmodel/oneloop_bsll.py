@@ -66,7 +66,7 @@ import numpy as np
 
 from loops.vacuum import euclid_integral
 
-__all__ = ["bsll_oneloop_values", "w_lq_box_coefficients", "box_constants"]
+__all__ = ["bsll_oneloop", "bsll_oneloop_values", "w_lq_box_coefficients", "box_functions", "box_constants"]
 
 _LEP = ("e", "mu", "tau")
 _DOWN = ("d", "s", "b")
@@ -89,45 +89,68 @@ def _dense(M, shape) -> np.ndarray:
     return np.broadcast_to(np.asarray(M, dtype=complex), shape + (3, 3))
 
 
-def w_lq_box_coefficients(A, B, R, M2, q: int, *, xi: float = 1.0,
-                          consts: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+def box_functions(M2, *, xi: float = 1.0, consts: dict | None = None) -> dict[str, np.ndarray]:
+    r"""Loop functions of the W/G–S1 boxes [GeV⁻²], once per m_S1² (``M2``, shape ``B``), units of
+    :math:`g^2/16\pi^2`: ``FA`` (*B, 3, 3) and ``FR`` (*B, 3, 3) over the up-quark pair (i, j), ``Fb`` (*B, 3),
+    ``FD`` (*B) — the brackets of the module docstring, ξ-terms included for ``xi != 1``."""
+    from loops.vacuum import euclid_integral_fixed as I
+
+    k = box_constants() if consts is None else consts
+    w = k["mW"] ** 2
+    mu = k["m_up"]
+    au = [float(v) for v in mu**2]
+    M2 = np.asarray(M2, dtype=float)
+    FA = np.empty(M2.shape + (3, 3))
+    FR = np.empty(M2.shape + (3, 3))
+    for i in range(3):
+        for j in range(i, 3):
+            ai, aj = au[i], au[j]
+            fa = 0.25 * I(2, (ai, aj, w), M2) + ai * aj / (4 * w) * I(1, (ai, aj, xi * w), M2)
+            fr = mu[i] * mu[j] * 0.5 * (I(1, (ai, aj, w), M2) + I(2, (ai, aj, xi * w), M2) / (4 * w))
+            if xi != 1.0:
+                fa = fa - 0.25 * (1 - xi) * I(3, (ai, aj, w, xi * w), M2)
+                fr = fr - 0.125 * (1 - xi) * mu[i] * mu[j] * I(2, (ai, aj, w, xi * w), M2)
+            FA[..., i, j] = FA[..., j, i] = fa
+            FR[..., i, j] = FR[..., j, i] = fr
+    Fb = np.stack([0.25 * I(1, (a, w), M2) for a in au], axis=-1)  # topologies B, C
+    FD = 0.25 * I(0, (w,), M2)
+    if xi != 1.0:
+        Fb = Fb - 0.25 * (1 - xi) * np.stack([I(2, (a, w, xi * w), M2) for a in au], axis=-1)
+        FD = FD - 0.25 * (1 - xi) * I(1, (w, xi * w), M2)
+    return {"FA": FA, "FR": FR, "Fb": Fb, "FD": FD}
+
+
+def w_lq_box_coefficients(A, B, R, M2, q: int, *, xi: float = 1.0, consts: dict | None = None,
+                          functions: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     r"""The W/G–S1 box coefficients :math:`(c^L_{ab}, c^R_{ab})` [GeV⁻²] of the module docstring.
 
     ``A, B, R``: mass-basis S1 couplings, shape ``(*B, 3, 3)`` (quark, lepton); ``M2`` = m_S1² [GeV²],
-    shape ``B``; ``q`` = 1 (b→s) or 0 (b→d); ``xi`` the R_ξ gauge parameter. Returns complex arrays of
-    shape ``(*B, 3, 3)`` indexed ``[a, b]`` = (unbarred, barred) lepton.
+    shape ``B``; ``q`` = 1 (b→s) or 0 (b→d); ``xi`` the R_ξ gauge parameter; ``functions``: a
+    :func:`box_functions` result to reuse. Returns complex arrays of shape ``(*B, 3, 3)`` indexed
+    ``[a, b]`` = (unbarred, barred) lepton.
     """
     k = box_constants() if consts is None else consts
-    V, g2, w = k["V"], k["g2"], k["mW"] ** 2
-    mu = k["m_up"]
-    au = mu**2
+    V, g2 = k["V"], k["g2"]
     M2 = np.asarray(M2, dtype=float)
     shape = M2.shape
+    f = box_functions(M2, xi=xi, consts=k) if functions is None else functions
     A, B, R = (_dense(X, shape) for X in (A, B, R))
-    Me = M2[..., None, None]
-    ai, aj = au[:, None], au[None, :]
     pre = g2 / (16 * math.pi**2)
-    # topology A (both up quarks in the loop)
-    FA = 0.25 * euclid_integral(2, ai, aj, w, Me) + ai * aj / (4 * w) * euclid_integral(1, ai, aj, xi * w, Me)
-    FR = (mu[:, None] * mu[None, :]) * 0.5 * (euclid_integral(1, ai, aj, w, Me)
-                                            + euclid_integral(2, ai, aj, xi * w, Me) / (4 * w))
-    Fb = 0.25 * euclid_integral(1, au, w, M2[..., None])  # topologies B, C, shape (*B, 3)
-    FD = 0.25 * euclid_integral(0, w, M2)
-    if xi != 1.0:
-        FA = FA - 0.25 * (1 - xi) * euclid_integral(3, ai, aj, w, xi * w, Me)
-        FR = FR - 0.5 * (1 - xi) * (mu[:, None] * mu[None, :]) * euclid_integral(2, ai, aj, w, xi * w, Me) / 4
-        Fb = Fb - 0.25 * (1 - xi) * euclid_integral(2, au, w, xi * w, M2[..., None])
-        FD = FD - 0.25 * (1 - xi) * euclid_integral(1, w, xi * w, M2)
     X = V[:, 2][:, None] * A  # (i, a): V_ib A_ia
     Y = np.conj(V[:, q])[:, None] * np.conj(A)  # (j, b): V*_jq A*_jb
-    cL = np.einsum("...ia,...ij,...jb->...ab", X, FA, Y)
+    cL = np.swapaxes(X, -1, -2) @ f["FA"] @ Y
     Bb, Bq = B[..., 2, :], np.conj(B[..., q, :])  # (a), (b)
-    cL = cL + Bb[..., :, None] * np.einsum("...i,...ib->...b", Fb, Y)[..., None, :]
-    cL = cL + np.einsum("...i,...ia->...a", Fb, X)[..., :, None] * Bq[..., None, :]
-    cL = cL + FD[..., None, None] * Bb[..., :, None] * Bq[..., None, :]
-    XR = V[:, 2][:, None] * R
-    YR = np.conj(V[:, q])[:, None] * np.conj(R)
-    cR = np.einsum("...ia,...ij,...jb->...ab", XR, FR, YR)
+    FbY = np.einsum("...i,...ib->...b", f["Fb"], Y)
+    FbX = np.einsum("...i,...ia->...a", f["Fb"], X)
+    cL = cL + Bb[..., :, None] * FbY[..., None, :] + FbX[..., :, None] * Bq[..., None, :]
+    cL = cL + f["FD"][..., None, None] * Bb[..., :, None] * Bq[..., None, :]
+    cR = None
+    if np.any(R != 0):
+        XR = V[:, 2][:, None] * R
+        YR = np.conj(V[:, q])[:, None] * np.conj(R)
+        cR = np.swapaxes(XR, -1, -2) @ f["FR"] @ YR
+    else:
+        cR = np.zeros(shape + (3, 3), dtype=complex)
     return pre * cL, pre * cR
 
 
@@ -136,54 +159,103 @@ def _n0(c, q: int) -> complex:
     return 4 * c["GF"] / math.sqrt(2) * V[2, 2] * np.conj(V[2, q])
 
 
+def _box_pair(Xc, Yc, Bb, Bq, F, a: int, b: int):
+    """c_ab of one (unbarred a, barred b) lepton pair (units g²/16π²); ``Xc[a]`` = V_ib A_ia and
+    ``Yc[b]`` = V*_jq A*_jb as (*B, 3) arrays (None = zero); explicit 3x3 sums, no batched complex matmul."""
+    out = 0.0
+    Xa, Yb = Xc.get(a), Yc.get(b)
+    if Xa is not None and Yb is not None:
+        FA = F["FA"]
+        for i in range(3):
+            out = out + Xa[..., i] * (FA[..., i, 0] * Yb[..., 0] + FA[..., i, 1] * Yb[..., 1]
+                                      + FA[..., i, 2] * Yb[..., 2])
+    if "Fb" in F:
+        if Bb is not None and Yb is not None:
+            out = out + Bb[..., a] * np.sum(F["Fb"] * Yb, axis=-1)
+        if Bq is not None and Xa is not None:
+            out = out + np.sum(F["Fb"] * Xa, axis=-1) * Bq[..., b]
+        if Bb is not None and Bq is not None:
+            out = out + F["FD"] * Bb[..., a] * Bq[..., b]
+    return out
+
+
+def _active(*mats) -> list[int]:
+    """Lepton columns that are non-zero somewhere in the batch in any of the matrices."""
+    act = np.zeros(3, dtype=bool)
+    for M in mats:
+        M = np.asarray(M)
+        act |= np.any(M != 0, axis=tuple(range(M.ndim - 1)))
+    return [int(i) for i in np.flatnonzero(act)]
+
+
 def bsll_oneloop_values(mb, mS2, m232, m132, c, values, want, *, xi: float = 1.0) -> None:
     r"""Add the one-loop pieces of the module docstring to ``values`` (in place).
 
     ``mb``: the dict of sparse mass-basis couplings of :func:`lqmodel.matching.match`; ``mS2, m232, m132``:
-    m_S1², m_{R2^{2/3}}², m_{R2^{-1/3}}² [GeV²]; ``c``: :func:`lqmodel.matching._constants`.
+    m_S1², m_{R2^{2/3}}², m_{R2^{-1/3}}² [GeV²]; ``c``: :func:`lqmodel.matching._constants`. Only lepton
+    columns with a non-zero coupling somewhere in the batch are evaluated.
     """
-    from lqmodel.matching import _nc_prefactor
+    from lqmodel.matching import _nc_prefactor, _rowsum
 
     k = box_constants()
-    shape = np.shape(mS2)
-    Am, Bm, Rm, Nm = (mb[n].M for n in ("A", "B", "R", "Nb"))
-    Dm, Dvm = mb["D"].M, mb["Dv"].M
-    s1_on = any(np.any(np.asarray(X) != 0) for X in (Am, Bm, Rm))
+    V, pre = k["V"], k["g2"] / (16 * math.pi**2)
+    Am, Bm, Rm = (np.asarray(mb[n].M) for n in ("A", "B", "R"))
+    actL = _active(Am, Bm)
+    actR = _active(Rm)
+    fun = None
+
+    def add(key, val):
+        if val is None or not want(key):
+            return
+        values[key] = val if values.get(key) is None else values[key] + val
+
     for q in (1, 0):
         tq = f"b{_DOWN[q]}"
         Nq = _nc_prefactor(c, q, 2)
         n0 = _n0(k, q)
-        names9 = [f"C{t}_{tq}{la}{lb}" for t in ("9", "10") for la in _LEP for lb in _LEP]
-        if s1_on and any(want(n) for n in names9):
-            cL, cR = w_lq_box_coefficients(Am, Bm, Rm, mS2, q, xi=xi, consts=k)
-            for a, la in enumerate(_LEP):
-                for b, lb in enumerate(_LEP):
-                    for key, val in ((f"C9_{tq}{la}{lb}", (cL[..., a, b] + cR[..., a, b]) / (2 * Nq)),
-                                     (f"C10_{tq}{la}{lb}", (cR[..., a, b] - cL[..., a, b]) / (2 * Nq))):
-                        if want(key):
-                            values[key] = val if values.get(key) is None else values[key] + val
-        BB = np.einsum("...n,...n->...", np.conj(_dense(Bm, shape)[..., q, :]), _dense(Bm, shape)[..., 2, :])
-        NN = np.einsum("...n,...n->...", np.conj(_dense(Nm, shape)[..., q, :]), _dense(Nm, shape)[..., 2, :])
-        XS, XN = BB / (mS2 * n0), NN / (mS2 * n0)
-        # photon penguin, lepton universal
+        pairs = sorted({(a, b) for a in actL + actR for b in actL + actR})
+        if pairs and any(want(f"C{t}_{tq}{_LEP[a]}{_LEP[b]}") for t in ("9", "10") for a, b in pairs):
+            if fun is None:
+                fun = box_functions(mS2, xi=xi, consts=k)
+            aL = _active(Am)
+            X = {a: V[:, 2] * Am[..., :, a] for a in aL}
+            Y = {b: np.conj(V[:, q] * Am[..., :, b]) for b in aL}
+            Bb = Bm[..., 2, :] if np.any(Bm[..., 2, :] != 0) else None
+            Bq = np.conj(Bm[..., q, :]) if np.any(Bm[..., q, :] != 0) else None
+            XR = {a: V[:, 2] * Rm[..., :, a] for a in actR}
+            YR = {b: np.conj(V[:, q] * Rm[..., :, b]) for b in actR}
+            FR = {"FA": fun["FR"]}
+            for a, b in pairs:
+                cL = pre * _box_pair(X, Y, Bb, Bq, fun, a, b) if (a in actL and b in actL) else 0.0
+                cR = pre * _box_pair(XR, YR, None, None, FR, a, b) if (a in actR and b in actR) else 0.0
+                if np.all(np.asarray(cL) == 0) and np.all(np.asarray(cR) == 0):
+                    continue
+                add(f"C9_{tq}{_LEP[a]}{_LEP[b]}", (cL + cR) / (2 * Nq))
+                add(f"C10_{tq}{_LEP[a]}{_LEP[b]}", (cR - cL) / (2 * Nq))
+        BB = _rowsum(mb["B"], 2, mb["B"], q)     # sum_nu B_{b nu} B*_{q nu}
+        NN = _rowsum(mb["Nb"], 2, mb["Nb"], q)
+        DD = _rowsum(mb["D"], q, mb["D"], 2)     # sum_l D*_{b l} D_{q l}
+        DvDv = _rowsum(mb["Dv"], q, mb["Dv"], 2)
+        XS = None if BB is None else BB / (mS2 * n0)
+        XN = None if NN is None else NN / (mS2 * n0)
+        XR23 = None if DD is None else DD / (m232 * n0)
+        XR13 = None if DvDv is None else DvDv / (m132 * n0)
+        sc = lambda x, f: None if x is None else f * x  # noqa: E731
+        # photon penguin (photon on S1), lepton universal
         for l in _LEP:
-            for key, val in ((f"C9_{tq}{l}{l}", XS / 54), (f"C9p_{tq}{l}{l}", XN / 54)):
-                if want(key) and np.any(val != 0):
-                    values[key] = val if values.get(key) is None else values[key] + val
-        # dipoles
-        DD = np.einsum("...l,...l->...", np.conj(_dense(Dm, shape)[..., 2, :]), _dense(Dm, shape)[..., q, :])
-        DvDv = np.einsum("...l,...l->...", np.conj(_dense(Dvm, shape)[..., 2, :]), _dense(Dvm, shape)[..., q, :])
-        XR23, XR13 = DD / (m232 * n0), DvDv / (m132 * n0)
-        # R2~(2/3) with a charged lepton: F_Q = -f_F(x) - (2/3) f_phi(x) -> x = 0 value -2/9 (m_l neglected)
-        dip = {
-            f"C7_{tq}": -XS / 72,
-            f"C8_{tq}": XS / 24,
-            f"C7p_{tq}": -XN / 72 + XR23 / 9 - XR13 / 72,
-            f"C8p_{tq}": XN / 24 + XR23 / 24 + XR13 / 24,
+            add(f"C9_{tq}{l}{l}", sc(XS, 1 / 54))
+            add(f"C9p_{tq}{l}{l}", sc(XN, 1 / 54))
+        # dipoles; R2~(2/3) with a charged lepton: F_Q = -f_F(0) - (2/3) f_phi(0) = -2/9 (m_l neglected)
+        terms = {
+            f"C7_{tq}": [sc(XS, -1 / 72)],
+            f"C8_{tq}": [sc(XS, 1 / 24)],
+            f"C7p_{tq}": [sc(XN, -1 / 72), sc(XR23, 1 / 9), sc(XR13, -1 / 72)],
+            f"C8p_{tq}": [sc(XN, 1 / 24), sc(XR23, 1 / 24), sc(XR13, 1 / 24)],
         }
-        for key, val in dip.items():
-            if want(key) and np.any(val != 0):
-                values[key] = val if values.get(key) is None else values[key] + val
+        for key, parts in terms.items():
+            parts = [x for x in parts if x is not None]
+            if parts:
+                add(key, sum(parts[1:], parts[0]))
 
 
 def bsll_oneloop(point, *, xi: float = 1.0) -> dict[str, np.ndarray]:

@@ -236,3 +236,26 @@ def test_dipoles_equal_generic_scalar_fermion_dipole():
     n7 = 4 * GF / math.sqrt(2) * V[2, 2] * np.conj(V[2, 1]) * e * m_d[2] / (16 * math.pi**2)
     got = bsll_oneloop(p)
     assert complex(got["C7_bs"]) == pytest.approx(C[1, 2] / n7, rel=1e-6)
+
+
+def test_match_path_equals_box_coefficients():
+    """The sparse per-lepton-pair evaluation inside match equals w_lq_box_coefficients (the function the
+    gauge, limit and RGE tests check), for random complex couplings, a batch of masses, both q."""
+    from lqmodel.oneloop_bsll import bsll_oneloop
+    from lqmodel.point import Point
+
+    y, yR = 0.3 * _rand(5), 0.3 * _rand(6)
+    M = np.array([900.0, 2500.0])
+    p = Point(m_S1=M, m_R2=M, y_LL=y, y_RR=yR)
+    mb = p.mass_basis()
+    got = bsll_oneloop(p)
+    GF, alpha = value("G_F"), value("alpha_e_flavio_4p8GeV")
+    V = ckm_matrix()
+    lep = ("e", "mu", "tau")
+    for q, tq in ((1, "bs"), (0, "bd")):
+        cL, cR = w_lq_box_coefficients(mb.s1_uc_eL, mb.s1_dc_nuL, mb.s1_uc_eR, M**2, q)
+        N = 4 * GF / math.sqrt(2) * V[2, 2] * np.conj(V[2, q]) * alpha / (4 * math.pi)
+        for a in range(3):
+            for b in range(3):
+                c10 = (cR[:, a, b] - cL[:, a, b]) / (2 * N)
+                assert np.allclose(got[f"C10_{tq}{lep[a]}{lep[b]}"], c10, rtol=1e-12, atol=0)
