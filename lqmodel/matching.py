@@ -72,8 +72,9 @@ tree level: all charged currents :math:`d_j\to u_i\ell\nu` (S1) and :math:`\to u
 One loop: the S1 and :math:`\tilde R_2` LQ–LQ boxes for :math:`b\to q\ell\ell'` and
 :math:`\Delta F=2` (``CVLL/CVRR/CVLR_bsbs``, ``_bdbd``, ``_sdsd``), and the charged-lepton dipoles
 (``C7_ee/mumu/tautau``, ``Cgamma_*``) with the top chirality enhancement, through the generic engine
-:mod:`loops`. Left out (see ``docs/matching.md``): the W–LQ boxes and Z/γ penguins of
-:math:`b\to s\ell\ell` (the :math:`m_t^2|y_{t\mu}|^2` term), S1–R2~ mixing through κ, electroweak and QCD
+:mod:`loops`; the W/Goldstone–S1 boxes, the S1 photon penguin and the b→qγ, qg dipoles
+(:mod:`lqmodel.oneloop_bsll`, docs/matching.md §10). Left out (see ``docs/matching.md``): R̃2 at one loop in
+:math:`b\to q\ell\ell`, S1–R2~ mixing through κ, electroweak and QCD
 corrections to the matching, the :math:`s\to d` neutral currents and M_N inside B decays.
 """
 from __future__ import annotations
