@@ -133,3 +133,19 @@ def test_wcxf_round_trip_and_right_handed_nu_sidecar(tmp_path, capsys):
         doc = json.load(fh)
     assert doc["scale"] == M and doc["values"]
     assert "right-handed-neutrino" in capsys.readouterr().err
+
+
+def test_cli_point_writes_the_smeft_wcxf_file(tmp_path, capsys):
+    from wilson import Wilson
+
+    from lqmodel import benchmarks
+    from lqmodel.cli import main
+
+    out = tmp_path / "bp2.smeft.json"
+    assert main(["point", "--benchmark", "BP2", "--json", "--wcxf-smeft", str(out)]) == 0
+    assert "SMEFT (Warsaw) WCxf file written" in capsys.readouterr().err
+    with open(out, encoding="utf-8") as fh:
+        w = Wilson.load_wc(fh)
+    ours = match_smeft(benchmarks.get("BP2")).nonzero()
+    assert {k: complex(v) for k, v in w.wc.dict.items()} == pytest.approx(ours, rel=1e-15)
+    assert (tmp_path / "bp2.smeft.right_handed_nu.json").exists()  # Voloshin: y1 couples N_R

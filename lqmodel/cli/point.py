@@ -54,6 +54,9 @@ def register(subparsers: Any) -> None:
                    help="add flavour observables, chi2 and Wilson coefficients (lqmodel.flavour)")
     p.add_argument("--collider", action="store_true",
                    help="add LHC widths, branching ratios, pair-production and Drell-Yan verdicts (lqmodel.collider)")
+    p.add_argument("--wcxf-smeft", metavar="PATH",
+                   help="also write the tree-level SMEFT (Warsaw) coefficients at the matching scale as a WCxf "
+                        "file (YAML for .yaml/.yml, else JSON; N_R operators to a sidecar; docs/electroweak.md)")
     p.set_defaults(func=run)
 
 
@@ -225,6 +228,13 @@ def run(args: argparse.Namespace) -> int:
         if issubclass(w.category, PerturbativityWarning):
             print(f"lqmodel point: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
 
+    if args.wcxf_smeft:
+        if point.batch_shape != ():
+            raise _cli_error("--wcxf-smeft needs a single point")
+        from lqmodel.smeft_matching import to_wcxf_smeft
+
+        to_wcxf_smeft(point, args.wcxf_smeft)
+        print(f"lqmodel point: SMEFT (Warsaw) WCxf file written to {args.wcxf_smeft}", file=sys.stderr)
     out: dict[str, Any] = {"label": point.label, "model": point.model, "lepton": point.lepton, "N_index": "N_1"}
     out.update(_moments(point))
     if args.flavour:
