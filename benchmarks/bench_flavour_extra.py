@@ -43,6 +43,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--direct", type=int, default=6)
     ap.add_argument("--seed", type=int, default=2)
+    ap.add_argument("--only", nargs="*", default=None, help="observables to run (default: all of WCS)")
     args = ap.parse_args()
 
     from observables import flavio_backend as fb
@@ -55,6 +56,8 @@ def main() -> None:
     out: dict = {"import_flavio_s": time.perf_counter() - t0, "scale_GeV": SCALE, "observables": {}, "theory": {}}
     rng = np.random.default_rng(args.seed)
     for name, sizes in WCS.items():
+        if args.only and name not in args.only:
+            continue
         t = time.perf_counter()
         s = get_surrogate(name, SCALE, list(sizes))
         t_build = time.perf_counter() - t
@@ -72,7 +75,7 @@ def main() -> None:
                                     "direct_s_per_point": t_direct / args.direct}
         print(f"{name:26s} build {t_build:7.1f} s ({s.info['n_flavio_calls']:4d} calls)  "
               f"max |sur/flavio - 1| = {max(rel):.1e}  direct {t_direct / args.direct:.2f} s/pt", flush=True)
-    new = set(WCS)
+    new = set(args.only or WCS)
     for c in load().constraints:
         if c.theory == "flavio" and new & set(c.observables):
             t = time.perf_counter()

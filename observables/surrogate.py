@@ -247,7 +247,9 @@ def _fit_function(f, n_var: int, blocks: Sequence[Sequence[int]],
             if fixed_step is not None or target == 0.0 or (a == 0.0 and q == 0.0):
                 break  # pure-NP observable (any step is exact) or a variable that does not enter
             if q != 0.0:
-                h_try = float((-abs(a) + np.sqrt(a * a + 4 * abs(q) * target)) / (2 * abs(q)))
+                # the positive root of |q| h^2 + |a| h = target, in the cancellation-free form (the textbook
+                # (-|a| + sqrt(a^2 + 4|q|target)) / 2|q| underflows to 0 for nearly linear observables, eps_K)
+                h_try = float(2 * target / (abs(a) + np.sqrt(a * a + 4 * abs(q) * target)))
             else:
                 h_try = target / abs(a)
             if 0.3 <= h_try / h <= 3.0:

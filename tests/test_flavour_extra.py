@@ -122,3 +122,21 @@ def test_d_mixing_box_moves_flavio_x12():
     assert abs(d1) > 1e-3 * sm
     # |M12_SM + 16 d| vs |M12_SM + d|: with M12_SM and d nearly parallel (real couplings) the shift is linear
     assert d2 / d1 == pytest.approx(16.0, rel=2e-2)
+
+
+def test_surrogate_steps_for_a_nearly_linear_observable_with_a_tiny_natural_scale():
+    """eps_K-like: f = c + g x + q x^2 with g^2 >> q c (the textbook root of q h^2 + g h = c cancels to 0);
+    the extraction must recover g and q exactly (reference: the polynomial itself)."""
+    from observables.surrogate import _fit_function
+
+    c, g, q = 2.2e-3, 1.3e12, 4.0e9
+
+    def f(x):
+        return c + g * x[0] + q * x[0] ** 2
+
+    c0, lin, quad, steps, _ = _fit_function(f, 1, [(0,)])
+    assert steps[0] > 0 and np.isfinite(steps[0])  # was 0 (ZeroDivisionError) with the cancelling root
+    assert c0 == c and lin[0] == pytest.approx(g, rel=1e-9)
+    # where the NP change is up to 10x the SM value the fit reproduces f (the x^2 term is below rounding there)
+    for x in np.linspace(-10, 10, 9) * steps[0]:
+        assert c0 + lin[0] * x + quad[0, 0] * x * x == pytest.approx(f([x]), rel=1e-9)
