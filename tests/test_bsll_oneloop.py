@@ -15,7 +15,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from loops.vacuum import euclid_integral
+from loops.vacuum import euclid_integral, euclid_integral_fixed
 from lqmodel.oneloop_bsll import box_constants, w_lq_box_coefficients
 from observables.parameters import ckm_matrix, value
 
@@ -34,6 +34,20 @@ def test_euclid_integral_against_quadrature(n, a):
     ref = mp.quad(lambda t: t**n / mp.fprod([t + x for x in a]),
                   [0, 1e-6, 1e-3, 1, 1e2, 1e4, 1e6, 1e8, mp.inf])
     assert float(euclid_integral(n, *a)) == pytest.approx(float(ref), rel=1e-9)
+
+
+@pytest.mark.parametrize("n,fixed", [
+    (2, (4.6e-6, 26406.0, 6459.0)), (2, (26406.0, 26406.0, 6459.0)), (1, (26406.0, 26406.0, 6459.0)),
+    (0, (6459.0,)), (3, (2.5, 2.5, 6459.0, 3000.0)), (1, (4.6e-6, 6459.0)),
+])
+def test_euclid_integral_fixed_against_quadrature(n, fixed):
+    x = np.array([3.0e4, 1.0e6, 1.0e8, 26406.0 * (1 + 1e-9), 6459.0])
+    got = euclid_integral_fixed(n, fixed, x)
+    for xv, g in zip(x, got):
+        a = fixed + (float(xv),)
+        ref = mp.quad(lambda t: t**n / mp.fprod([t + v for v in a]),
+                      [0, 1e-6, 1e-3, 1, 1e2, 1e4, 1e6, 1e8, mp.inf])
+        assert float(g) == pytest.approx(float(ref), rel=1e-9)
 
 
 def test_euclid_integral_rejects_divergent():
