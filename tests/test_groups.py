@@ -84,3 +84,14 @@ def test_map_declared_group_without_its_field_is_an_error():
     df = _map_table().drop(columns=["dchi2_group_kaons"])
     with pytest.raises(KeyError, match="dchi2_group_kaons"):
         plot_map(df, "y1", "y2")
+
+
+def test_docs_table_lists_every_observable():
+    """docs/observables.md holds ONE table of every registered observable (regenerate it with
+    tools/observables_table.py)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "observables.md").read_text(encoding="utf-8")
+    table = text.split("<!-- table -->", 1)[1].split("<!-- /table -->", 1)[0]
+    missing = [n for n in OBSERVABLES if f"| `{n}` |" not in table]
+    assert not missing, f"not in docs/observables.md (run tools/observables_table.py): {missing}"
