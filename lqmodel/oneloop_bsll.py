@@ -39,7 +39,9 @@ couplings in the down basis the leading term is the Goldstone box,
 
 Photon penguin (S1 with ν or N in the loop, photon on S1, :math:`Q_{S_1}=1/3`):
 :math:`C_9^{aa} \mathrel{+}= \sum_\nu B^*_{q\nu}B_{b\nu}/(54M^2\mathcal N_0)`,
-:math:`C_{9'}^{aa}\mathrel{+}=\sum_N\bar N^*_{qN}\bar N_{bN}/(54M^2\mathcal N_0)`,
+:math:`C_{9'}^{aa}\mathrel{+}=\sum_N\bar N^*_{qN}\bar N_{bN}/(54M^2\mathcal N_0)`, and from
+:math:`\tilde R_2^{-1/3}` with ν (photon on the scalar, right-handed quarks)
+:math:`C_{9'}^{aa}\mathrel{+}=\sum_\nu D^{\nu*}_{b\nu}D^\nu_{q\nu}/(54m_{R}^2\mathcal N_0)`,
 :math:`\mathcal N_0 = \frac{4G_F}{\sqrt2}V_{tb}V_{tq}^*` (lepton-universal). The Z penguin vanishes at
 :math:`q^2=0` for massless internal fermions (Ward identity), up to :math:`m_b^2/M^2`.
 
@@ -51,7 +53,7 @@ the photon/gluon on the scalar only for neutral internal fermions): :math:`C_7 =
 :math:`\tilde R_2^{2/3}` (:math:`Q_F=-1`, :math:`Q_\phi=2/3`, :math:`\sum D^*_{b\ell}D_{q\ell}`) and
 :math:`\tilde R_2^{-1/3}` (:math:`Q_\phi=-1/3`, :math:`\sum D^{\nu*}_{b}D^\nu_{q}`).
 
-Not included: R̃2 one-loop b→qℓℓ (W–R̃2 boxes, γ penguin with a charged lepton, which needs the QED
+Not included: R̃2 one-loop b→qℓℓ beyond that penguin (W–R̃2 boxes, γ penguin with a charged lepton, which needs the QED
 matrix element of the tree operator: both are O(α) corrections to the tree-level C9'), lepton-mass
 effects (m_ℓ/m_W) in the boxes, the A–R interference (it vanishes at zero external momenta), QCD
 corrections. SOURCE: derived here (docs/matching.md); the checks are listed there.
@@ -245,6 +247,7 @@ def bsll_oneloop_values(mb, mS2, m232, m132, c, values, want, *, xi: float = 1.0
         for l in _LEP:
             add(f"C9_{tq}{l}{l}", sc(XS, 1 / 54))
             add(f"C9p_{tq}{l}{l}", sc(XN, 1 / 54))
+            add(f"C9p_{tq}{l}{l}", sc(XR13, 1 / 54))  # R2~(-1/3) with nu: photon on the scalar
         # dipoles; R2~(2/3) with a charged lepton: F_Q = -f_F(0) - (2/3) f_phi(0) = -2/9 (m_l neglected)
         terms = {
             f"C7_{tq}": [sc(XS, -1 / 72)],
