@@ -48,6 +48,12 @@ Columns (units in :attr:`PointEvaluator.units`, hence in the Parquet schema):
 ``excluded_pair[_<field>]``        bool    pair-production verdict (any field / per field)
 ``excluded_drell_yan``             bool    any Drell-Yan search excludes (False without the module)
 ``excluded_collider``, ``broad_width``  bool  any LHC exclusion; some Gamma/m > 0.1
+``tuning``, ``tuning_S1_same_mu``  1       fine tuning Δ = |m_loop|/m_D_max, and Δ of S1 alone at the same μ
+``m_D_max_eV``, ``m_loop_N1_eV``   eV      largest allowed |m_D| at this M_N; |one-loop m_νN₁| (MSbar where divergent)
+``m_D_{e,mu,tau}_N1_eV``           eV      |y_ν v/√2 + m_νN| (total Dirac mass)
+``m_light_max_eV``, ``M_heavy_eV``  eV     heaviest light mass of the exact spectrum; sterile-like state
+``U2_{e,mu,tau}_N1``               1       :math:`|U_{\alpha N_1}|^2`
+``uv_divergent_loop``              bool    loop mass UV-divergent: MSbar(μ = m_LQ), scheme-dependent
 ``flavour_allowed``, ``viable``    bool
 ``verdict``                        str     "viable" or the reasons, e.g. "below band; XENONnT"
 =================================  ======  =============================================================
@@ -104,6 +110,8 @@ class PointEvaluator:
     (None = the base point's). ``cl``: confidence level of the XENON1T band and XENONnT limit.
     ``neutrino``: compute the neutrino-side verdicts. ``flavour_delta_chi2_max``: flavour verdict.
     ``collider``: compute the LHC columns and count them in ``viable`` (lqmodel.collider).
+    ``neutrino_mass``: the neutrino-mass columns (lqmodel.neutrino_mass; not part of ``viable``);
+    ``mass_bound``: the light-mass bound of their tuning Δ (observables.neutrino.mass_bounds names).
     """
 
     observables: tuple[str, ...] | None = DEFAULT_OBSERVABLES
@@ -114,6 +122,8 @@ class PointEvaluator:
     neutrino: bool = True
     flavour_delta_chi2_max: float = 4.0
     collider: bool = True
+    neutrino_mass: bool = True
+    mass_bound: str = "planck2018"
 
     def __post_init__(self):
         if self.method not in ("surrogate", "flavio"):
@@ -124,6 +134,12 @@ class PointEvaluator:
             raise InputError(f"evaluation cl must be in (0, 1), got {self.cl!r}")
         if self.observables is not None:
             object.__setattr__(self, "observables", tuple(str(o) for o in self.observables))
+        if self.neutrino_mass:
+            from observables.neutrino.mass_bounds import light_mass_bounds
+
+            if self.mass_bound not in light_mass_bounds():
+                raise InputError(f"evaluation mass_bound must be one of {', '.join(light_mass_bounds())}, "
+                                 f"got {self.mass_bound!r}")
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> PointEvaluator:
@@ -171,6 +187,12 @@ class PointEvaluator:
             raise InputError(f"evaluation.neutrino must be true or false, got {shorten(opts['neutrino'])}")
         if "collider" in opts and not isinstance(opts["collider"], bool):
             raise InputError(f"evaluation.collider must be true or false, got {shorten(opts['collider'])}")
+        if "neutrino_mass" in opts and not isinstance(opts["neutrino_mass"], bool):
+            raise InputError(f"evaluation.neutrino_mass must be true or false, got {shorten(opts['neutrino_mass'])}")
+        if "mass_bound" in opts:
+            from observables.neutrino.mass_bounds import light_mass_bounds
+
+            choice("mass_bound", tuple(light_mass_bounds()))
         if "method" in opts:
             choice("method", ("surrogate", "flavio"))
         if "lepton" in opts:
@@ -238,6 +260,12 @@ class PointEvaluator:
             from lqmodel.collider.summary import column_units
 
             u.update(column_units())
+        if self.neutrino_mass:
+            u.update({"tuning": "1", "tuning_S1_same_mu": "1", "m_D_max_eV": "eV", "m_loop_N1_eV": "eV",
+                      "m_light_max_eV": "eV", "M_heavy_eV": "eV", "uv_divergent_loop": ""})
+            for l in LEPTONS:
+                u[f"m_D_{l}_N1_eV"] = "eV"
+                u[f"U2_{l}_N1"] = "1"
         u.update({"viable": "", "verdict": ""})
         return u
 
@@ -342,9 +370,27 @@ class PointEvaluator:
             verdict_parts.append((~flavour_ok, "flavour"))
         if self.collider:
             ok &= self._collider(point, cols, flat, verdict_parts)
+        if self.neutrino_mass:
+            self._neutrino_mass(point, cols, flat)
         cols["viable"] = ok
         cols["verdict"] = _verdict_strings(n, verdict_parts)
         return cols
+
+    def _neutrino_mass(self, point, cols, flat) -> None:
+        """Neutrino-mass columns (lqmodel.neutrino_mass): exact spectrum, mixing, tuning Δ."""
+        from lqmodel.neutrino_mass import EV_PER_GEV, neutrino_mass, tuning_s1_same_mu
+
+        nm = neutrino_mass(point, bound=self.mass_bound)
+        cols["tuning"] = flat(nm.tuning).astype(float)
+        cols["tuning_S1_same_mu"] = flat(tuning_s1_same_mu(point, nm=nm)).astype(float)
+        cols["m_D_max_eV"] = flat(nm.m_D_max_eV).astype(float)
+        cols["m_loop_N1_eV"] = flat(nm.m_loop_eV).astype(float)
+        cols["m_light_max_eV"] = flat(nm.m_light_eV[..., 2]).astype(float)
+        cols["M_heavy_eV"] = flat(nm.M_heavy_eV).astype(float)
+        cols["uv_divergent_loop"] = flat(nm.uv_divergent_loop).astype(bool)
+        for a, l in enumerate(LEPTONS):
+            cols[f"m_D_{l}_N1_eV"] = flat(np.abs(nm.m_D_GeV[..., a]) * EV_PER_GEV).astype(float)
+            cols[f"U2_{l}_N1"] = flat(nm.U2[..., a]).astype(float)
 
     def _collider(self, point, cols, flat, parts) -> np.ndarray:
         """LHC columns (lqmodel.collider.summary.collider_columns); returns 'not excluded at the LHC'."""

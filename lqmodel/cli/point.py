@@ -13,6 +13,11 @@ With ``--json`` one JSON object is printed with (at least):
 * ``m_nuN_GeV``: lepton -> |m_{alpha N1}| in GeV, ``null`` where it is UV-divergent (c_R != c_S);
 * ``mu_nu_muB_complex``: lepton -> [Re, Im] of mu_{alpha N1} (Re magnetic, Im electric moment);
 * ``uv_divergent``: lepton -> bool;
+* ``neutrino_mass``: the neutral-lepton mass side (:func:`lqmodel.neutrino_mass.summary`,
+  docs/neutrino_mass.md): ``m_light_eV`` (three light masses), ``M_heavy_eV``, ``U2`` (lepton ->
+  |U_alpha N1|^2), ``m_D_eV`` (lepton -> |total Dirac mass| = |y_nu v/sqrt2 + m_nuN|), ``m_D_max_eV``,
+  ``tuning`` (Delta), ``bound``, plus ``scheme`` / ``uv_divergent_loop`` (MSbar at mu = m_LQ where the loop
+  mass is UV-divergent) and details (``m_D_tree_eV``, ``m_D_loop_eV``, ``tuning_S1_same_mu``, ...);
 * ``inputs``: the point as understood (all matrices, m_b and its scheme, basis, ...);
 * ``units``; ``benchmark`` (name, source, expected numbers) with ``--benchmark``;
 * with ``--flavour``: ``observables``, ``chi2``, ``wilson_coefficients`` from
@@ -181,6 +186,19 @@ def _table(out: dict[str, Any]) -> str:
         lines.append(f"  {l:<7}{out['mu_nu_muB'][l]:>18.6g}{ms:>18}")
     if any(out["uv_divergent"].values()):
         lines.append("  UV-divergent m_nuN: c_R != c_S, a tree-level counterterm is needed (physics.md §b.3).")
+    nm = out.get("neutrino_mass")
+    if nm:
+        lines.append("")
+        lines.append(f"  neutrino masses (N {nm['N_type']}, M_N = {nm['M_N_eV']:.6g} eV; docs/neutrino_mass.md):")
+        lines.append(f"    light masses [eV]: {', '.join(f'{m:.4g}' for m in nm['m_light_eV'])};  "
+                     f"heavy state: {nm['M_heavy_eV']:.6g} eV")
+        lines.append("    |m_D| [eV] (tree + loop): " + ", ".join(f"{l} {v:.4g}" for l, v in nm["m_D_eV"].items())
+                     + ";  |U_aN1|^2: " + ", ".join(f"{l} {v:.3g}" for l, v in nm["U2"].items()))
+        lines.append(f"    tuning Delta = |m_loop| / m_D_max = {nm['tuning']:.4g}  (m_D_max = {nm['m_D_max_eV']:.4g} eV, "
+                     f"{nm['binding']}; S1 alone at the same mu_nu: {nm['tuning_S1_same_mu']:.4g})")
+        lines.append(f"    bound: {nm['bound']}")
+        if nm["uv_divergent_loop"]:
+            lines.append(f"    loop mass UV-divergent: its finite part is scheme-dependent, given in {nm['scheme']}")
     bm = out.get("benchmark")
     if bm and bm.get("expected"):
         lines.append("")
@@ -237,6 +255,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"lqmodel point: SMEFT (Warsaw) WCxf file written to {args.wcxf_smeft}", file=sys.stderr)
     out: dict[str, Any] = {"label": point.label, "model": point.model, "lepton": point.lepton, "N_index": "N_1"}
     out.update(_moments(point))
+    from lqmodel.neutrino_mass import summary as _neutrino_mass_summary
+
+    out["neutrino_mass"] = _neutrino_mass_summary(point)
     if args.flavour:
         out.update(_flavour(point))
     col = _collider(point)
@@ -251,6 +272,7 @@ def run(args: argparse.Namespace) -> int:
     out["units"] = {
         "mu_nu_muB": "Bohr magneton mu_B = e/(2 m_e); L = (mu/2) nubar_L sigma^{mu nu} N_R F_{mu nu} + h.c.",
         "m_nuN_GeV": "GeV (one loop; null where UV-divergent)",
+        "neutrino_mass": "eV (masses), |U|^2 dimensionless; tuning = |m_loop| / m_D_max (docs/neutrino_mass.md)",
         "masses": "GeV",
         "couplings": "dimensionless; complex entries as [re, im]",
     }
