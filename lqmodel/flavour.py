@@ -254,14 +254,15 @@ def _predict_flavio(specs, wc: WilsonCoefficients) -> dict[str, np.ndarray]:
 
 
 # ------------------------------------------------------------------------------------------ chi2 / summary
-def chi2(predictions: Any, vintage: str | None = None, *, method: str = "surrogate") -> dict[str, np.ndarray]:
+def chi2(predictions: Any, vintage: str | None = None, *, method: str = "surrogate",
+         names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
     """χ² per measured observable, ``"total"`` and one ``"group:<group>"`` entry per constraint group
     (:func:`observables.likelihood.chi2`, with correlations and flavio's SM theory covariance). Observables
     without a measurement in the vintage are ignored.
 
     ``predictions``: toolkit name -> value(s) (the output of :func:`predict`), or a
-    :class:`~lqmodel.point.Point` (scalar or batched), which is predicted first with ``method`` (every
-    registered observable). ``vintage``: e.g. ``"2026-12"`` or ``"2026-12:Bc_lifetime=30%"``
+    :class:`~lqmodel.point.Point` (scalar or batched), which is predicted first with ``method`` (the
+    observables ``names``, default every registered one). ``vintage``: e.g. ``"2026-12"`` or ``"2026-12:Bc_lifetime=30%"``
     (:func:`observables.measurements.load`).
     """
     from observables.likelihood import chi2 as _chi2
@@ -270,7 +271,7 @@ def chi2(predictions: Any, vintage: str | None = None, *, method: str = "surroga
         if not (hasattr(predictions, "batch_shape") and hasattr(predictions, "mass_basis")):
             raise TypeError("chi2 needs a mapping {toolkit observable name: value} or a lqmodel Point, "
                             f"got {type(predictions).__name__}")
-        predictions = predict(predictions, method=method)
+        predictions = predict(predictions, names, method=method)
     return _chi2(predictions, vintage)
 
 

@@ -95,3 +95,19 @@ def test_docs_table_lists_every_observable():
     table = text.split("<!-- table -->", 1)[1].split("<!-- /table -->", 1)[0]
     missing = [n for n in OBSERVABLES if f"| `{n}` |" not in table]
     assert not missing, f"not in docs/observables.md (run tools/observables_table.py): {missing}"
+
+
+@pytest.mark.flavio
+@pytest.mark.slow
+def test_chi2_of_a_scalar_point_through_the_package_attribute():
+    """Issue 11 item 7: ``import lqmodel; lqmodel.flavour.chi2(point)`` on a scalar point (predict, then chi2)."""
+    import lqmodel
+    from lqmodel.models import s1_only
+
+    p = s1_only(1000.0, 0.0, 0.5, "mu", y1p=0.05)
+    c = lqmodel.flavour.chi2(p, names=["Delta_a_mu", "BR_tau_mugamma"])
+    pred = lqmodel.predict(p, ["Delta_a_mu", "BR_tau_mugamma"])
+    assert c["Delta_a_mu"] == pytest.approx(float(chi2(pred)["Delta_a_mu"]))
+    assert np.ndim(c["total"]) == 0 and "group:dipoles" in c
+    with pytest.raises(TypeError, match="mapping"):
+        lqmodel.flavour.chi2([1.0, 2.0])
