@@ -160,33 +160,41 @@ def _wcxf_values(d: dict[str, complex]) -> dict[str, complex | float]:
     return {k: (v.real if v.imag == 0 else v) for k, v in d.items()}
 
 
-def _tensors(point, mb) -> dict[str, np.ndarray | None]:
-    r"""Full (*B, 3, 3, 3, 3) coefficient tensors C_prst of each class (None if identically zero)."""
+def _entries(point, mb):
+    r"""Yield (class, (p, r, s, t), array) for every stored entry that is non-zero somewhere in the batch.
+
+    Each class is :math:`C_{prst} = k\,a^*_{sp} b_{tr}` (or :math:`k\,a^*_{tp} b_{sr}` for ld); only the
+    products of entries that are non-zero somewhere in the batch are formed (no dense (B, 3, 3, 3, 3) tensor).
+    """
     shape = point.batch_shape
     mS2 = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape) ** 2
     mR2 = np.broadcast_to(np.asarray(point.m_R2, dtype=float), shape) ** 2
     y = -np.asarray(mb.s1_dc_nuL)          # y^LL in the down basis (both quark bases: docs/electroweak.md §1)
     yRR = np.asarray(mb.s1_uc_eR)
     yt = np.asarray(mb.r2_d_nuL)           # +yt^RL
-    out: dict[str, np.ndarray | None] = dict.fromkeys(SMEFT_CLASSES)
-    ex = (...,) + (None,) * 4
 
-    def outer(a, b):
-        # T_prst = a*_sp b_tr
-        return np.einsum("...sp,...tr->...prst", np.conj(a), b)
+    def nz(M):
+        return np.any(M != 0, axis=tuple(range(M.ndim - 2))) if M.ndim > 2 else (M != 0)
 
-    if np.any(y != 0):
-        t = outer(y, y) / (4 * mS2[ex])
-        out["lq1"], out["lq3"] = t, -t
-    if np.any(yRR != 0):
-        out["eu"] = outer(yRR, yRR) / (2 * mS2[ex])
-    if np.any(y != 0) and np.any(yRR != 0):
-        t = outer(y, yRR) / (2 * mS2[ex])
-        out["lequ1"], out["lequ3"] = t, -t / 4
-    if np.any(yt != 0):
-        # C_ld,prst = -yt*_tp yt_sr / (2 m^2)
-        out["ld"] = -np.einsum("...tp,...sr->...prst", np.conj(yt), yt) / (2 * mR2[ex])
-    return out
+    # class -> (a, b, prefactor array, ld-type index order)
+    table = (
+        ("lq1", y, y, 1 / (4 * mS2), False), ("lq3", y, y, -1 / (4 * mS2), False),
+        ("eu", yRR, yRR, 1 / (2 * mS2), False),
+        ("lequ1", y, yRR, 1 / (2 * mS2), False), ("lequ3", y, yRR, -1 / (8 * mS2), False),
+        ("ld", yt, yt, -1 / (2 * mR2), True),
+    )
+    for cls, a, b, k, ld in table:
+        na, nb = nz(a), nz(b)
+        if not (na.any() and nb.any()):
+            continue
+        stored = set(stored_indices(cls))
+        for (qa, la) in zip(*np.nonzero(na)):
+            for (qb, lb) in zip(*np.nonzero(nb)):
+                # C_prst = k a*_{s p} b_{t r}  (ld: k a*_{t p} b_{s r})
+                idx = (int(la), int(lb), int(qb), int(qa)) if ld else (int(la), int(lb), int(qa), int(qb))
+                if idx not in stored:
+                    continue  # the h.c. partner of a stored entry (C_rpts = C*_prst)
+                yield cls, idx, k * np.conj(a[..., qa, la]) * b[..., qb, lb]
 
 
 def match_smeft(point, names: Collection[str] | None = None) -> SMEFTCoefficients:
@@ -207,22 +215,15 @@ def match_smeft(point, names: Collection[str] | None = None) -> SMEFTCoefficient
     mb = point.mass_basis()
     wanted = None if names is None else frozenset(names)
     values: dict[str, np.ndarray] = {}
-    with np.errstate(invalid="ignore"):
-        tensors = _tensors(point, mb)
-    for cls, T in tensors.items():
-        if T is None:
+    shape = point.batch_shape
+    for cls, idx, v in _entries(point, mb):
+        name = _name(cls, idx)
+        if wanted is not None and name not in wanted:
             continue
-        nz = np.any(T != 0, axis=tuple(range(T.ndim - 4))) if T.ndim > 4 else (T != 0)
-        for idx in stored_indices(cls):
-            if not nz[idx]:
-                continue
-            name = _name(cls, idx)
-            if wanted is not None and name not in wanted:
-                continue
-            v = T[(...,) + idx]
-            if idx[0] == idx[1] and idx[2] == idx[3] and cls in _HERMITIAN_TYPE:
-                v = v.real + 0j  # hermitian diagonal: real by construction (drop rounding)
-            values[name] = np.asarray(v, dtype=complex)
+        if idx[0] == idx[1] and idx[2] == idx[3] and cls in _HERMITIAN_TYPE:
+            v = v.real + 0j  # hermitian diagonal: real by construction (drop rounding)
+        v = np.broadcast_to(np.asarray(v, dtype=complex), shape)
+        values[name] = values[name] + v if name in values else v
     return SMEFTCoefficients(scale=matching_scale(point), values=values)
 
 
