@@ -184,7 +184,7 @@ parameters:
 chunk_size: 8
 executor: process
 workers: 2
-evaluation: {observables: null, neutrino: false}
+evaluation: {observables: null, neutrino: false, collider: false, neutrino_mass: false}
 """
 
 
@@ -215,11 +215,13 @@ def _all_gone(procs, timeout=10):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
-def test_signal_leaves_no_orphans_and_the_rerun_is_identical(tmp_path, capsys, cli_reference, sig):
+@pytest.mark.parametrize("sig, whom", [(signal.SIGTERM, "parent"), (signal.SIGKILL, "parent"),
+                                       (signal.SIGKILL, "worker")])
+def test_signal_leaves_no_orphans_and_the_rerun_is_identical(tmp_path, capsys, cli_reference, sig, whom):
     """Before: kill -9 / SIGTERM left the workers and the resource tracker running (12 orphans after four
-    kills). SIGTERM now exits like Ctrl-C (status 143, one line, chunks kept); after kill -9 the workers
-    notice their parent is gone and exit."""
+    kills), and a worker killed mid-scan gave an 18-line BrokenProcessPool traceback. SIGTERM now exits like
+    Ctrl-C (status 143, one line, chunks kept); after kill -9 the workers notice their parent is gone and
+    exit; a dead worker is one line (exit 2) saying that the rerun resumes."""
     cfg = tmp_path / "c.yaml"
     cfg.write_text(CLI_CONFIG)
     out = tmp_path / "o"
@@ -228,7 +230,12 @@ def test_signal_leaves_no_orphans_and_the_rerun_is_identical(tmp_path, capsys, c
         assert _wait_for_chunks(out, 2, proc), proc.communicate()
         children = _descendants(proc.pid)
         assert children, "the map should run worker processes"
-        os.kill(proc.pid, sig)
+        if whom == "parent":
+            os.kill(proc.pid, sig)
+        else:  # a worker (not the resource tracker): the processes started by the pool run spawn_main
+            workers = [c for c in children if "spawn_main" in " ".join(c.cmdline())]
+            assert workers
+            workers[0].send_signal(sig)
         _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
@@ -236,6 +243,9 @@ def test_signal_leaves_no_orphans_and_the_rerun_is_identical(tmp_path, capsys, c
     if sig == signal.SIGTERM:
         assert proc.returncode == 143 and err.count("\n") == 1 and "rerun the same command to resume" in err
         assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    if whom == "worker":
+        assert proc.returncode == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+        assert "worker process died" in err and "resume" in err
     assert not _all_gone(children), "orphaned worker processes"
     from lqmodel.cli import main
 

@@ -130,6 +130,8 @@ def test_point_files(tmp_path_factory, unit_moment, d):
 
 
 # ---- scan configs ---------------------------------------------------------------------------------
+#: the moments only (no flavour, neutrino-side, collider or neutrino-mass columns): fast scans
+CHEAP_EVALUATION = {"observables": None, "neutrino": False, "collider": False, "neutrino_mass": False}
 GOOD_BASE = {"model": "voloshin", "m_LQ": 1000.0, "y1": 0.05, "y2": 1.0, "lepton": "mu"}
 RANGE = st.fixed_dictionaries({"min": st.sampled_from([0.01, 0.01, 0.1, 0.5, -1.0, 0.0]),
                                "max": st.sampled_from([1.0, 2.0, 3.0, 0.05]),
@@ -138,7 +140,7 @@ RANGE = st.fixed_dictionaries({"min": st.sampled_from([0.01, 0.01, 0.1, 0.5, -1.
 TOP = ("sampling", "n_samples", "seed", "chunk_size", "workers", "y1_over_y2", "title", "plot", "evaluation",
        "allow_large", "colour", "base", "parameters")
 EVAL = st.one_of(
-    st.just({"observables": None, "neutrino": False}),
+    st.just(CHEAP_EVALUATION),
     st.fixed_dictionaries({"observables": st.sampled_from([None, [], "all", ["R_Dx"], [1]]),
                            "neutrino": st.sampled_from([False, "no", 0, None]),
                            "cl": st.sampled_from([0.9, 1.5, "high", float("nan")]),
@@ -151,7 +153,7 @@ def scan_configs(draw):
     d = {"base": dict(GOOD_BASE),
          "parameters": {draw(st.sampled_from(["y1", "y2", "y1", "y2", "m_LQ", "y1y2", "m_b", "yy1"])): draw(RANGE)},
          "executor": "serial", "chunk_size": draw(st.sampled_from([1, 2, 5])),
-         "evaluation": {"observables": None, "neutrino": False}}
+         "evaluation": dict(CHEAP_EVALUATION)}
     for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
         key = draw(st.sampled_from(TOP))
         d[key] = draw(EVAL) if key == "evaluation" else draw(weird)
@@ -286,7 +288,7 @@ def valid_scan_configs(draw):
         params[n] = {"min": lo, "max": hi, "n": draw(st.integers(1, 3)),
                      "scale": draw(st.sampled_from(["lin", "log"]))}
     return {"base": dict(GOOD_BASE), "parameters": params, "executor": "serial",
-            "chunk_size": draw(st.integers(1, 4)), "evaluation": {"observables": None, "neutrino": False}}
+            "chunk_size": draw(st.integers(1, 4)), "evaluation": dict(CHEAP_EVALUATION)}
 
 
 @settings(max_examples=15, **SETTINGS)
