@@ -641,7 +641,8 @@ def vary(base: Point, assignments: Mapping[str, ArrayLike]) -> Point:
             if not (0 <= i < 3 and 0 <= j < 3):
                 raise PointError(f"matrix index out of range in {name!r}: indices are 0, 1, 2 ([quark, lepton/N])")
             tlist = [(m.group(1), (i, j), False)]
-            direct_matrix.add(m.group(1))
+            if m.group(1) not in LEPTON_MATRIX_FIELDS:  # y_nu leaves the model's SU(2)_H relations alone
+                direct_matrix.add(m.group(1))
         elif key in SCALAR_FIELDS:
             tlist = [(key, None, False)]
         elif key == "delta_m2":
