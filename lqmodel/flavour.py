@@ -13,6 +13,10 @@ scale :math:`\mu=m_{S_1}`; the toolkit observables of :mod:`observables.registry
 * ``method="flavio"``: direct flavio calls through :mod:`observables.flavio_backend`, one point at a
   time (~0.1 s per observable and point): for scalar points and small batches.
 
+Specs with ``basis == "SMEFT"`` (the Z-pole, W and tau-decay observables, group "EW/tau") take the
+tree-level SMEFT Warsaw coefficients of :func:`lqmodel.smeft_matching.match_smeft` at the same matching
+scale instead; flavio/wilson run them with the SMEFT RGE (docs/electroweak.md). Same two methods.
+
 Operators with a right-handed neutrino (:attr:`WilsonCoefficients.right_handed_nu`) have no flavio
 counterpart. For :math:`M_N\to0` they do not interfere with the left-handed-ν amplitudes and, by parity
 (physics.md §c.6), each :math:`N_k` final state contributes to a rate exactly what the parity-mirrored
