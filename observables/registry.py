@@ -341,7 +341,7 @@ def _build_extra() -> list[ObservableSpec]:
                        (bsll("tau"),), "quadratic", "b->s ll"))
     out.append(_single("BR_B+_Ktautau", "BR(B+->Ktautau)", (), "1", r"\mathrm{BR}(B^+\to K^+\tau^+\tau^-)",
                        "BR(B+ -> K+ tau tau), q^2 integrated from 4 m_tau^2",
-                       "BaBar arXiv:1605.09637 (PRL 118 (2017) 031802), 90% CL upper limit",
+                       "Belle + Belle II arXiv:2603.24437, 90% CL upper limit (BaBar arXiv:1605.09637 before)",
                        (bsll("tau") + ("C7_bs", "C7p_bs"),), "quadratic", "b->s ll", integrated=True))
     out.append(_single("dBR_B+_Kmumu[15.0,22.0]", "<dBR/dq2>(B+->Kmumu)", (15.0, 22.0), "GeV^-2",
                        r"\langle d\mathrm{BR}/dq^2\rangle(B^+\to K^+\mu^+\mu^-)\,[15,22]\,\mathrm{GeV}^2",
@@ -369,7 +369,7 @@ def _build_extra() -> list[ObservableSpec]:
     # --- charm
     out.append(_single("x12_D", "x12_D", (), "1", r"x_{12}^D",
                        "D0 mixing x_12 = 2|M_12| tau_D (flavio; SM short distance only)",
-                       "HFLAV charm mixing fit (no direct CPV), as shipped in flavio 2.7.1 ('HFLAV D mixing 2019')",
+                       "UTfit global charm-mixing analysis, arXiv:2409.06449 (PRD 112 (2025) 013004)",
                        (tuple(f"{c}_ucuc" for c in dF2),), "sqrt_quadratic", "charm"))
     # --- tau LFV
     out.append(_single("BR_tau_mumumu", "BR(tau->mumumu)", (), "1", r"\mathrm{BR}(\tau\to3\mu)",
