@@ -114,13 +114,14 @@ def euclid_integral(n: int, *a: ArrayLike) -> np.ndarray:
     return out[()] if np.ndim(out) == 0 else out
 
 
-def euclid_integral_fixed(n: int, fixed: tuple[float, ...], x: ArrayLike) -> np.ndarray:
+def euclid_integral_fixed(n: int, fixed: tuple[float, ...], x: ArrayLike, logx: ArrayLike | None = None) -> np.ndarray:
     r""":math:`I_n(c_1..c_m, x)` for fixed scalar nodes :math:`c` and one array node :math:`x` (fast path).
 
     Same integral as :func:`euclid_integral`; the divided differences of the fixed nodes are computed once,
     then :math:`g[c_1..c_k,x] = (g[c_1..c_{k-1},x] - g[c_1..c_k])/(x-c_k)` costs one logarithm and m
     divisions per element. Elements with x within a relative 1e-4 of a fixed node fall back to
-    :func:`euclid_integral` (confluent limit). ``fixed`` may contain coinciding values.
+    :func:`euclid_integral` (confluent limit). ``fixed`` may contain coinciding values. ``logx``: optional
+    precomputed :math:`\ln x` (saves the logarithm when several integrals share x).
     """
     m = len(fixed)
     K = m + 1
@@ -136,7 +137,7 @@ def euclid_integral_fixed(n: int, fixed: tuple[float, ...], x: ArrayLike) -> np.
     G = [float(_g_deriv(n, np.asarray(c[0]), 0))]
     for k in range(2, m + 1):
         G.append(float((-1.0) ** k * euclid_integral_any(n, *c[:k])))
-    P = _g_deriv(n, x, 0)
+    P = _g_deriv(n, x, 0) if logx is None else (-1.0) ** n * x**n * np.asarray(logx, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         for k in range(1, m + 1):
             P = (P - G[k - 1]) / (x - c[k - 1])
