@@ -11,6 +11,7 @@ deliberately simple upper bounds:
 
 * memory: random/LHS samples are drawn at once, ``2 x points x parameters x 8`` bytes (unit cube and
   mapped values), plus the chunks in flight, ``(2 workers + 1) x chunk_size x columns x 8 x 4`` bytes
+  (workers as started, :func:`lqmodel.scan.executors.effective_workers`)
   (columns of float64, a factor 4 for the evaluator's intermediate arrays);
 * disk: chunks and ``map.parquet`` each hold ``points x columns x 8`` bytes (uncompressed float64;
   Parquet compresses, so this overestimates).
@@ -50,7 +51,9 @@ def estimate(config, n_columns: int) -> dict[str, float]:
     """Points, memory (bytes) and disk (bytes) of a scan with ``n_columns`` table columns."""
     points = config.n_points
     d = len(config.parameters)
-    workers = max(int(config.workers), 1)
+    from .executors import effective_workers
+
+    workers = effective_workers(config)  # what will run: capped at the usable CPUs for local processes
     sample_mem = 0 if config.sampling == "grid" else 2 * points * d * 8
     chunk_mem = (2 * workers + 1) * min(config.chunk_size, points) * max(n_columns, 1) * 8 * 4
     return {"points": points, "memory_bytes": sample_mem + chunk_mem,

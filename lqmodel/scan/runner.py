@@ -243,7 +243,7 @@ def _run_parallel(ex: Executor, evaluator, config: ScanConfig, sampler: Sampler,
                   write: Callable[[int, dict], None], max_in_flight: int | None) -> None:
     """Submit chunks with a bounded number in flight; write each as it completes. On the first error,
     cancel what has not started, let running chunks finish (and write them), then re-raise."""
-    limit = max_in_flight or max(2 * config.workers, 2)
+    limit = max_in_flight or max(2 * effective_workers(config), 2)
     pending: dict[Future, int] = {}
     queue = list(todo)
     error: BaseException | None = None
