@@ -192,15 +192,6 @@ def _box_pair(Xc, Yc, Bb, Bq, F, a: int, b: int):
     return out
 
 
-def _active(*mats) -> list[int]:
-    """Lepton columns that are non-zero somewhere in the batch in any of the matrices."""
-    act = np.zeros(3, dtype=bool)
-    for M in mats:
-        M = np.asarray(M)
-        act |= np.any(M != 0, axis=tuple(range(M.ndim - 1)))
-    return [int(i) for i in np.flatnonzero(act)]
-
-
 def bsll_oneloop_values(mb, mS2, m232, m132, c, values, want, *, xi: float = 1.0) -> None:
     r"""Add the one-loop pieces of the module docstring to ``values`` (in place).
 
@@ -213,9 +204,10 @@ def bsll_oneloop_values(mb, mS2, m232, m132, c, values, want, *, xi: float = 1.0
     k = box_constants()
     V, pre = k["V"], k["g2"] / (16 * math.pi**2)
     Am, Bm, Rm = (np.asarray(mb[n].M) for n in ("A", "B", "R"))
-    actL = _active(Am, Bm)
-    actR = _active(Rm)
-    aL = _active(Am)
+    nzA, nzB, nzR = (np.asarray(mb[n].nz, dtype=bool) for n in ("A", "B", "R"))  # (3, 3) over the batch
+    actL = [int(i) for i in np.flatnonzero(nzA.any(axis=0) | nzB.any(axis=0))]
+    actR = [int(i) for i in np.flatnonzero(nzR.any(axis=0))]
+    aL = [int(i) for i in np.flatnonzero(nzA.any(axis=0))]
     Acol = {a: np.ascontiguousarray(Am[..., :, a]) for a in aL}
     Rcol = {a: np.ascontiguousarray(Rm[..., :, a]) for a in actR}
     fun = X = XR = None
@@ -237,8 +229,8 @@ def bsll_oneloop_values(mb, mS2, m232, m132, c, values, want, *, xi: float = 1.0
                 X = {a: V[:, 2] * Acol[a] for a in aL}
                 XR = {a: V[:, 2] * Rcol[a] for a in actR}
             Y = {b: np.conj(V[:, q] * Acol[b]) for b in aL}
-            Bb = Bm[..., 2, :] if np.any(Bm[..., 2, :] != 0) else None
-            Bq = np.conj(Bm[..., q, :]) if np.any(Bm[..., q, :] != 0) else None
+            Bb = Bm[..., 2, :] if nzB[2].any() else None
+            Bq = np.conj(Bm[..., q, :]) if nzB[q].any() else None
             YR = {b: np.conj(V[:, q] * Rcol[b]) for b in actR}
             FR = {"FA": fun["FR"]}
             for a, b in pairs:
