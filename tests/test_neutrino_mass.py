@@ -340,3 +340,43 @@ def test_cli_json_contract(tmp_path, capsys):
     assert "mu_nu_muB" in out and "m_nuN_GeV" in out and out["inputs"]["y_nu"][1][0] == 1e-5
     assert main(["point", str(f)]) == 0
     assert "tuning Delta" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ 6. scan columns, map layer, built-in map
+def test_scan_columns_and_tuning_map_layer():
+    import pandas as pd
+
+    from lqmodel.evaluate import PointEvaluator
+    from lqmodel.plotting.maps import TUNING_LEVELS, plot_map
+    from lqmodel.scan.config import to_assignments
+
+    base = voloshin(1000.0, 0.05, 1.0, "mu", N_type="majorana", M_N=1e-4)
+    dm2, p = np.meshgrid(np.logspace(-6, 0, 7), np.logspace(-3, 0, 5), indexing="ij")
+    ev = PointEvaluator(observables=None, neutrino=False, collider=False)
+    cols = ev(base, to_assignments({"delta_m2": dm2.ravel(), "y1y2": p.ravel()}))
+    for k in ("tuning", "tuning_S1_same_mu", "m_D_max_eV", "m_light_max_eV", "U2_mu_N1", "m_D_mu_N1_eV"):
+        assert k in cols and ev.units[k] in ("1", "eV")
+    nm = nmod.neutrino_mass(vary(base, to_assignments({"delta_m2": dm2.ravel(), "y1y2": p.ravel()})))
+    np.testing.assert_array_equal(cols["tuning"], nm.tuning)
+    # Delta grows with the breaking (~ c delta), S1 alone does not depend on delta and is always worse
+    t = cols["tuning"].reshape(dm2.shape)
+    assert np.all(np.diff(t, axis=0) > 0) and np.all(cols["tuning_S1_same_mu"] > cols["tuning"])
+    df = pd.DataFrame({"delta_m2": dm2.ravel(), "y1y2": p.ravel(), **cols})
+    fig = plot_map(df, "delta_m2", "y1y2")
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert any("tuning" in s for s in labels) and any("alone" in s for s in labels)
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {r"$\Delta=1$", r"$\Delta=10$"} <= texts and TUNING_LEVELS == (1.0, 10.0, 100.0, 1000.0)
+
+
+def test_builtin_tuning_map_config():
+    from lqmodel.evaluate import PointEvaluator, resolve_base
+    from lqmodel.scan.benchmarks import list_map_benchmarks, map_benchmark
+
+    assert "voloshin_tuning_delta_y1y2" in list_map_benchmarks()
+    cfg = map_benchmark("voloshin_tuning_delta_y1y2")
+    point = resolve_base(cfg.base)
+    assert point.model == "voloshin" and point.N_type == "majorana" and point.M_N == pytest.approx(1e-4)
+    ev = PointEvaluator.from_options(cfg.evaluation)
+    assert ev.neutrino_mass and ev.mass_bound == "planck2018"
+    assert (cfg.plot["x"], cfg.plot["y"]) == ("delta_m2", "y1y2")

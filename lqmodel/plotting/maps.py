@@ -12,6 +12,9 @@ masses shown in TeV, M_N in keV):
 * direct-detection exclusions, hatched: ``mu > xenonnt_limit_muB`` (XENONnT) and ``mu > lab_limit_muB``
   (the strongest applicable laboratory limit, named in the legend); the strongest bound of any kind
   (``limit_muB``, e.g. stellar cooling) as a dash-dotted boundary, so it does not hide the rest;
+* fine tuning of the neutrino mass (docs/neutrino_mass.md): contours of Δ = |m_loop|/m_D^max at 1, 10, 10²,
+  10³ (solid purple, ``tuning``), and of the same Δ for S1 alone at the same μ_ν (dashed, every decade,
+  ``tuning_S1_same_mu``) when those columns are in the table;
 * "LHC (pair production)": shaded and cross-hatched where the published pair-production limits recast to
   the point's branching ratios exclude it (``pair_margin`` > 0, else ``excluded_pair``;
   :mod:`lqmodel.collider`), and "LHC (Drell-Yan)" from ``excluded_drell_yan`` when that is in the table.
@@ -35,7 +38,7 @@ __all__ = ["plot_map", "axis_label", "MapData"]
 _MASS_TEV = {"m_LQ", "m_S1", "m_R2", "m_R2_23"}
 _LATEX_LEPTON = {"e": "e", "mu": r"\mu", "tau": r"\tau"}
 _MATRIX_LATEX = {"y_LL": "y^{LL}", "y_RR": "y^{RR}", "ybar_RR": r"\bar y^{RR}", "yt_RL": r"\tilde y^{RL}",
-                 "yt_LR": r"\tilde y^{LR}"}
+                 "yt_LR": r"\tilde y^{LR}", "y_nu": r"y_\nu"}
 
 # colours (colour-blind-safe Okabe-Ito palette)
 C_BAND = "#009E73"
@@ -61,6 +64,7 @@ def axis_label(name: str) -> str:
         "m_R2_23": r"$m_{\tilde R_2^{2/3}}$ [TeV]", "m_b": r"$m_b$ [GeV]", "M_N": r"$M_N$ [keV]",
         "M_N_keV": r"$M_N$ [keV]",
         "kappa": r"$\kappa$ [GeV]", "y1": r"$y_1$", "y2": r"$y_2$", "y1p": r"$y_1'$", "y1y2": r"$y_1 y_2$",
+        "delta_m2": r"$\delta = m_{\tilde R_2}^2/m_{S_1}^2 - 1$",
     }
     if name in fixed:
         return fixed[name]
@@ -403,6 +407,9 @@ def _draw(Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle
             handles.append(Line2D([], [], color="0.35", lw=0.7, ls="--",
                                   label=rf"$|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|$ contours"))
 
+    # 7. fine tuning of the neutrino mass: Delta = |m_loop| / m_D^max (lqmodel.neutrino_mass)
+    handles += _tuning_layer(ax, data, df)
+
     ax.tick_params(which="both", direction="in", top=True, right=True)
     sub = subtitle or ""
     if chosen:
@@ -414,6 +421,47 @@ def _draw(Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle
     if handles:
         fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     return fig
+
+
+#: contour levels of the fine-tuning measure Delta (docs/neutrino_mass.md)
+TUNING_LEVELS = (1.0, 10.0, 100.0, 1000.0)
+C_TUNE = "#6A0DAD"
+
+
+def _tuning_layer(ax, data: MapData, df) -> list[Any]:
+    """Contours of log10(Delta) at TUNING_LEVELS: the point's (``tuning``, solid) and S1 alone at the same
+    mu_nu (``tuning_S1_same_mu``, dashed); Delta = 0 (exact SU(2)_H) is drawn as far below every level."""
+    from matplotlib.lines import Line2D
+
+    out: list[Any] = []
+    for col, ls, label in (("tuning", "solid", r"tuning $\Delta$ = 1, 10, $10^2$, $10^3$"),
+                           ("tuning_S1_same_mu", "dashed", r"$\Delta$ of $S_1$ alone, same $\mu_\nu$ (decades)")):
+        if col not in df.columns:
+            continue
+        v = df[col].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lt = np.log10(np.where(v > 0, v, 1e-30))
+        lt = np.where(np.isfinite(v), lt, np.nan)
+        if not np.isfinite(lt).any():
+            continue
+        Z = data.field(lt)
+        lo, hi = np.nanmin(Z), np.nanmax(Z)
+        if col == "tuning":
+            levels = [math.log10(t) for t in TUNING_LEVELS if lo < math.log10(t) < hi]
+        else:  # the S1-alone reference is usually far above 10^3: every decade in the plane (at most 8)
+            levels = [float(k) for k in range(math.ceil(lo), math.floor(hi) + 1) if lo < k < hi][:8]
+        if not levels:  # say where the plane sits instead of drawing nothing
+            where = "below 1" if hi <= 0 else f"above {TUNING_LEVELS[-1]:g}" if lo >= 3 else "between levels"
+            out.append(Line2D([], [], color=C_TUNE, lw=1.2, ls=ls, alpha=0.4,
+                              label=label.split(" =")[0] + f" {where} everywhere here"))
+            continue
+        cs = data.contour(ax, Z, levels=levels, colors=[C_TUNE], linewidths=1.3, linestyles=ls)
+        if ls == "solid":
+            _label_lines(ax, cs, [rf"$\Delta={int(round(10 ** lv))}$" for lv in levels])
+        else:
+            _label_lines(ax, cs, [rf"$S_1$: $10^{{{int(round(lv))}}}$" for lv in levels])
+        out.append(Line2D([], [], color=C_TUNE, lw=1.3, ls=ls, label=label))
+    return out
 
 
 def _plain_log_ticks(axis) -> None:
