@@ -204,6 +204,7 @@ def test_lepton_flavour_structure_and_names():
 
 
 @pytest.mark.flavio
+@pytest.mark.slow
 def test_issue8_example_through_flavio():
     """Voloshin, 1 TeV, mu, y1 = 0.05, y2 = 2: R_K[1.1,6] and BR(Bs->mumu) move away from the SM, in the
     direction and of the size the Goldstone term C9 = -C10 ~ m_t^2|y2|^2/(16 pi alpha M^2) implies."""
