@@ -138,24 +138,23 @@ _CORE_FIELDS = {"threshold": float, "signal_events_at_ref": float, "approximate"
                 "nuisances_at_best_fit": dict, "ts_values": dict}
 
 
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def _valid_core(hit: dict | None) -> dict | None:
     """A cached fit core with every field of the right type (ints accepted for floats), else None."""
     if hit is None or set(hit) != set(_CORE_FIELDS):
         return None
     for name, typ in _CORE_FIELDS.items():
-        v = hit[name]
-        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) if typ is float else isinstance(v, typ)
-        if not ok:
+        if not (_is_number(hit[name]) if typ is float else isinstance(hit[name], typ)):
             return None
-    def number(v: Any) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool)
-
     iv, ts = hit["interval_muB"], hit["ts_values"]
-    if len(iv) != 2 or not number(iv[0]) or not (iv[1] is None or number(iv[1])):
+    if len(iv) != 2 or not _is_number(iv[0]) or not (iv[1] is None or _is_number(iv[1])):
         return None
-    if not all(isinstance(k, str) and number(v) for k, v in hit["nuisances_at_best_fit"].items()):
+    if not all(isinstance(k, str) and _is_number(v) for k, v in hit["nuisances_at_best_fit"].items()):
         return None
-    if set(ts) != {"mu_muB", "q"} or not all(isinstance(ts[k], list) and all(map(number, ts[k])) for k in ts):
+    if set(ts) != {"mu_muB", "q"} or not all(isinstance(ts[k], list) and all(map(_is_number, ts[k])) for k in ts):
         return None
     return hit
 
