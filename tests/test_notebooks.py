@@ -28,7 +28,11 @@ printing a JSON record; the tests check its numbers against INDEPENDENT referenc
 * notebook 3: the flavour-universal XENON1T interval vs the collaboration's published (1.4, 2.9)e-11 mu_B
   (arXiv:2006.09721 abstract, 10%), XENONnT below it (arXiv:2207.11330 excludes the excess), the nu_mu-only
   interval vs physics.md §d.5's estimate (2.8-6.5)e-11 (25%), monotonic M_N dependence, and the dd-fit
-  command line agreeing with the evaluator's band.
+  command line agreeing with the evaluator's band;
+* notebook 4: S1 alone at 1e-10 mu_B within a factor 3 of the ratio formula of docs/normalisation.md §4
+  (delta ~ 1), the alpha/4pi splitting's keV mass against the same formula (1e-3), m_D^max = sqrt(m (m + M_N))
+  with the Planck 2018 / NuFIT 6.0 single-mass bound, the allowed y_nu window = 2/Delta (the definition of
+  Delta), and the map's Delta monotonic in the splitting with S1 alone always worse.
 
 Wall time (2 cores shared with other jobs, cold cache): 70-130 s for the three notebooks, most of it
 notebook 2 (flavio surrogates at three leptoquark masses and the SM theory covariance); notebooks 1 and 3
@@ -46,7 +50,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
-NOTEBOOKS = ("01_derive_and_export.ipynb", "02_flavour_coupling_map.ipynb", "03_direct_detection.ipynb")
+NOTEBOOKS = ("01_derive_and_export.ipynb", "02_flavour_coupling_map.ipynb", "03_direct_detection.ipynb",
+             "04_neutrino_mass.ipynb")
 
 #: small grid for CI (the notebooks default to a publication grid)
 CI_GRID = "6"
@@ -285,6 +290,36 @@ def test_03_direct_detection(executed):
     assert r["mu_bp2_muB"] == pytest.approx(2.69314e-11, rel=2e-5)
     slope = 2.69314e-11 / 0.05
     assert r["y1y2_band_centre_M0"] == pytest.approx(0.5 * (x1_lo[0] + x1_hi[0]) / slope, rel=2e-5)
+    for f in r["plots"]:
+        assert Path(f).is_file() and Path(f).stat().st_size > 10_000, f
+    assert "Warning" not in _stderr(nb)
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_04_neutrino_mass(executed):
+    import math
+
+    nb = executed(NOTEBOOKS[3])
+    r = _results(nb)
+    # S1 alone at 1e-10 mu_B: tens of MeV, the order of the delta ~ 1 ratio formula (docs/normalisation.md §4)
+    assert 1e-3 < r["m_S1_alone_1e10_GeV"] < 0.1
+    assert 1 / 3 < r["m_S1_alone_1e10_GeV"] / r["ratio_estimate_GeV"] < 3
+    # alpha/4pi splitting at 3e-11 mu_B: keV, and the ratio formula (4/3) g m_e m/(delta m^2) at 1e-3
+    m_e, d = 0.00051099895, r["alpha_over_4pi"]
+    assert 1e3 < r["m_pair_alpha4pi_eV"] < 1e4
+    assert r["m_pair_alpha4pi_eV"] == pytest.approx(3e-11 * d * 1e6 / (4 / 3 * r["g_x"] * m_e) * 1e9, rel=1e-3)
+    # Planck 2018 (0.12 eV) as m_3 of NO with NuFIT 6.0 splittings, and the exact Majorana inverse at 100 keV
+    m = r["m_nu_max_eV"]
+    assert m + math.sqrt(m * m - 2.513e-3) + math.sqrt(m * m - 2.513e-3 + 7.49e-5) == pytest.approx(0.12, rel=1e-10)
+    assert r["m_D_max_eV"] == pytest.approx(math.sqrt(m * (m + 1e5)), rel=1e-12)
+    assert r["tuning_pair"] == pytest.approx(r["m_pair_alpha4pi_eV"] / r["m_D_max_eV"], rel=1e-12)
+    # the allowed y_nu window is |m_D| <= m_D^max around the cancellation: relative width 2/Delta (grid step)
+    step = r["window_step_times_tuning"]
+    assert 2 - 2 * step - 1e-9 <= r["window_times_tuning"] <= 2 + 1e-9
+    assert r["tuning_S1_same_mu"] > 1e3 * r["tuning_pair"]
+    assert r["tuning_monotonic_in_delta"] is True and r["s1_always_worse"] is True
+    assert r["n_points"] == int(CI_GRID) ** 2
     for f in r["plots"]:
         assert Path(f).is_file() and Path(f).stat().st_size > 10_000, f
     assert "Warning" not in _stderr(nb)
