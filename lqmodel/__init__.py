@@ -31,7 +31,7 @@ __all__ = [
 
 
 #: sub-packages / facades imported on first attribute access (``import lqmodel; lqmodel.collider``)
-_LAZY_MODULES = ("collider", "neutrino", "constants", "flavour")
+_LAZY_MODULES = ("collider", "neutrino", "constants", "flavour", "fit")
 
 
 def __getattr__(name: str) -> Any:

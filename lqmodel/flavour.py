@@ -97,11 +97,14 @@ def _check_method(method: str) -> None:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
 
 
-def predict(point, names: Sequence[str] | None = None, *, method: str = "surrogate") -> dict[str, np.ndarray]:
+def predict(point, names: Sequence[str] | None = None, *, method: str = "surrogate",
+            memo: dict | None = None) -> dict[str, np.ndarray]:
     """Predictions of toolkit observables (keys of ``observables.registry.OBSERVABLES``) for ``point``.
 
     Returns name -> array of shape ``point.batch_shape`` (float for a scalar point is a 0-d array).
     ``names=None``: every registered observable. Units: those of the registry entries.
+    ``memo``: a caller-owned dict that keeps the surrogates (and SM values) in memory between calls
+    (a fit evaluates the same surrogates thousands of times; without it each call reads them from disk).
     """
     _check_method(method)
     specs = _specs(names)
@@ -112,14 +115,14 @@ def predict(point, names: Sequence[str] | None = None, *, method: str = "surroga
         needed = set().union(*(s.wc_names for s in specs))
         needed |= {src for _, m in _IMAGES for src, dst in m.items() if dst in needed}
         wc = match(point, names=needed)
-        out.update(_predict_surrogate(specs, wc) if method == "surrogate" else _predict_flavio(specs, wc))
+        out.update(_predict_surrogate(specs, wc, memo) if method == "surrogate" else _predict_flavio(specs, wc))
     if smeft_specs:
-        out.update(_predict_smeft(smeft_specs, point, method))
+        out.update(_predict_smeft(smeft_specs, point, method, memo))
     return out
 
 
 # ------------------------------------------------------------------------------------------ SMEFT basis
-def _predict_smeft(specs, point, method: str) -> dict[str, np.ndarray]:
+def _predict_smeft(specs, point, method: str, memo: dict | None = None) -> dict[str, np.ndarray]:
     r"""SMEFT-basis observables (Z pole, W, tau decays; docs/electroweak.md): the tree-level SMEFT Warsaw
     coefficients of :func:`lqmodel.smeft_matching.match_smeft` at the matching scale, evaluated by the
     surrogate (grouped by scale, variables = coefficients non-zero in the group) or by flavio point by point.
@@ -156,9 +159,12 @@ def _predict_smeft(specs, point, method: str) -> dict[str, np.ndarray]:
             if not Cs:  # no new physics in this group: flavio's SM value (a SMEFT object without coefficients)
                 from observables import flavio_backend as fb
 
-                out[spec.name][mask] = fb.np_prediction(spec.name, {}, float(mu))
+                out[spec.name][mask] = _memoised(memo, (spec.name, float(mu), "SM"),
+                                                 lambda: fb.np_prediction(spec.name, {}, float(mu)))
                 continue
-            s = get_surrogate(spec.name, float(mu), wc_names=[n for n in spec.wc_names if n in Cs])
+            variables = [n for n in spec.wc_names if n in Cs]
+            s = _memoised(memo, (spec.name, float(mu), tuple(variables)),
+                          lambda: get_surrogate(spec.name, float(mu), wc_names=variables))
             out[spec.name][mask] = s(Cs)
     return out
 
@@ -170,7 +176,17 @@ def _q(f, M: Mapping[str, np.ndarray], zero: Mapping[str, np.ndarray]) -> np.nda
     return 0.5 * (f(M) + f(neg)) - f(zero)
 
 
-def _eval_spec_surrogate(spec, scale: float, C: dict[str, np.ndarray], images: list[dict[str, np.ndarray]]):
+def _memoised(memo: dict | None, key: tuple, build):
+    """``build()``, kept in the caller's ``memo`` dict under ``key`` when one is given."""
+    if memo is None:
+        return build()
+    if key not in memo:
+        memo[key] = build()
+    return memo[key]
+
+
+def _eval_spec_surrogate(spec, scale: float, C: dict[str, np.ndarray], images: list[dict[str, np.ndarray]],
+                         memo: dict | None = None):
     from observables.surrogate import get_surrogate
 
     allowed = set(spec.wc_names)
@@ -180,7 +196,7 @@ def _eval_spec_surrogate(spec, scale: float, C: dict[str, np.ndarray], images: l
     if spec.form in ("linear", "sqrt_quadratic"):
         imgs = []  # N_R operators do not enter a_mu or Delta M_s
     variables = [n for n in spec.wc_names if n in Cs or any(n in img for img in imgs)]
-    s = get_surrogate(spec.name, scale, wc_names=variables)
+    s = _memoised(memo, (spec.name, scale, tuple(variables)), lambda: get_surrogate(spec.name, scale, wc_names=variables))
     if not imgs:
         return s(Cs)
     zero: dict[str, np.ndarray] = {}
@@ -196,7 +212,7 @@ def _eval_spec_surrogate(spec, scale: float, C: dict[str, np.ndarray], images: l
     return val
 
 
-def _predict_surrogate(specs, wc: WilsonCoefficients) -> dict[str, np.ndarray]:
+def _predict_surrogate(specs, wc: WilsonCoefficients, memo: dict | None = None) -> dict[str, np.ndarray]:
     shape = wc.batch_shape
     scales = np.broadcast_to(np.asarray(wc.scale, dtype=float), shape)
     distinct = np.unique(scales)
@@ -212,7 +228,7 @@ def _predict_surrogate(specs, wc: WilsonCoefficients) -> dict[str, np.ndarray]:
         C = {k: np.asarray(v)[mask] for k, v in wc.values.items()}
         imgs = [{k: np.asarray(v)[mask] for k, v in img.items()} for img in images]
         for spec in specs:
-            out[spec.name][mask] = _eval_spec_surrogate(spec, float(mu), C, imgs)
+            out[spec.name][mask] = _eval_spec_surrogate(spec, float(mu), C, imgs, memo)
     return out
 
 

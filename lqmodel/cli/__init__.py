@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "export": "lqmodel.cli.export",
     "dd-fit": "lqmodel.cli.ddfit",
     "map": "lqmodel.cli.map",
+    "fit": "lqmodel.cli.fit",
 }
 
 

@@ -1,0 +1,536 @@
+r"""The combined likelihood of a leptoquark point: one :math:`-2\ln L` from flavour, electroweak, collider
+and direct-detection terms, vectorised over a batched :class:`~lqmodel.point.Point`.
+
+:math:`-2\ln L(\theta) = \sum_t \chi^2_t(\theta)` over the switched-on terms :math:`t` (each a
+:class:`Term`; the names are the keys of the ``likelihood`` section of a fit config, ``docs/fits.md``):
+
+``flavour`` / ``electroweak``
+    Gaussian :math:`\chi^2 = r^T (C_\text{exp} + C_\text{th})^{-1} r` of the measured observables of a
+    measurement vintage (:mod:`observables.measurements`), exactly the construction of
+    :func:`observables.likelihood.chi2` (experimental correlations, flavio's SM theory covariance per
+    measurement group, one-sided limits as half-Gaussians at zero with :math:`\sigma = \text{limit}/1.645`
+    at 90% CL); predictions from the exact surrogates (:func:`lqmodel.flavour.predict`, kept in memory
+    for the whole fit). ``electroweak`` holds the observables of constraint group ``EW/tau`` (Z pole, W,
+    leptonic tau decays; ``docs/electroweak.md``), ``flavour`` every other group.
+``drell_yan``
+    :math:`\sum_s \Delta\chi^2_s` of the LHC Drell-Yan tail searches of :mod:`lqmodel.collider.drell_yan`
+    (already relative to the SM; ``docs/collider.md`` §3).
+``pair``
+    pair production (:func:`lqmodel.collider.pair.pair_production`: the published mass limit of each
+    leptoquark recast to the point's branching ratios, :math:`m_\text{lim}`). ``mode: hard`` adds
+    :data:`HARD_PENALTY` where :math:`m < m_\text{lim}`; ``mode: smooth`` (default) adds
+    :math:`3.84\,\exp[(m_\text{lim}-m)/(s\,m)]` per field, i.e. :math:`\Delta\chi^2 = 3.84` (95% CL, one
+    dof) at the limit, falling like the pair cross section below it. This is the background-free Poisson
+    form :math:`\Delta\chi^2 \propto N_\text{signal} \propto \sigma(m)`, with the QCD pair cross section
+    approximated by :math:`\sigma\propto e^{-m/(s m)}`; ``slope`` :math:`s` = 0.08 reproduces the fall of
+    the NNLO+NNLL scalar-leptoquark pair cross section at 13 TeV near 1.3 TeV (about a factor 2.5 per
+    100 GeV; arXiv:1411.7350 tables, LHC Higgs/SUSY cross-section working group values). A documented
+    approximation: the searches' own likelihoods are not public in a usable form.
+``xenon1t`` / ``xenonnt``
+    the binned Poisson likelihood of the electron-recoil data (:mod:`observables.neutrino.likelihood`),
+    background nuisances profiled, as a function of :math:`\mu_\nu` and :math:`M_N`: the test statistic
+    the project already uses, :math:`q(s) = -2\ln[L(s,\hat{\hat\theta})/L(\hat s,\hat\theta)]` with
+    :math:`s = (\mu/10^{-11}\mu_B)^2` (:mod:`observables.neutrino.fit`). :math:`\mu` is the moment
+    :math:`|\mu_{\ell N_1}|` of the term's ``lepton`` (default: the base point's); moments of the other
+    flavours are added to :math:`s` with their relative event counts (exact when the flavour templates have
+    the same shape; they differ only through the energy dependence of :math:`P_{e\alpha}`). :math:`q` is
+    tabulated once per distinct :math:`M_N` on a grid in :math:`\mu` and interpolated (cubic spline;
+    linear in :math:`s` above the grid, the large-signal behaviour of a Poisson :math:`-2\ln L`).
+``limits``
+    chosen published limits on the transition moment (:func:`observables.neutrino.limits.limits`, by
+    name) as one-sided half-Gaussians at zero: :math:`\chi^2 = (\mu/\sigma)^2`,
+    :math:`\sigma = \mu_\text{lim}/\sqrt{F^{-1}_{\chi^2_1}(\text{CL})}`, so that
+    :math:`\Delta\chi^2` at the limit is the one-dof Wilks threshold of its CL (2.71 at 90%, 3.84 at 95%);
+    bounds on :math:`\sqrt{\sum_\alpha|\mu_{\alpha N}|^2}` use the quadrature sum.
+
+The SM reference is the base point with every leptoquark coupling zero (the same definition as
+:class:`lqmodel.evaluate.PointEvaluator`); :meth:`CombinedLikelihood.evaluate` reports each term and
+``total`` plus ``delta_total`` = :math:`-2\ln L - (-2\ln L)_\text{SM}`.
+
+New terms plug in as objects with ``name``, ``chi2(point, shared) -> ndarray (n,)`` and ``spec()``
+(:class:`Term`); ``shared`` holds the per-call moments and predictions so terms do not recompute them.
+
+Units: masses GeV, moments mu_B, M_N keV at the direct-detection boundary; every chi2 is dimensionless.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from lqmodel.errors import InputError
+
+__all__ = [
+    "Term", "MeasurementTerm", "DrellYanTerm", "PairTerm", "DirectDetectionTerm", "LimitsTerm",
+    "CombinedLikelihood", "TERM_NAMES", "HARD_PENALTY", "build_terms", "sm_point",
+]
+
+#: chi2 added by ``pair: {mode: hard}`` where a leptoquark is excluded by pair production
+HARD_PENALTY = 1.0e4
+#: built-in term names (keys of the fit config's ``likelihood`` section)
+TERM_NAMES = ("flavour", "electroweak", "drell_yan", "pair", "xenon1t", "xenonnt", "limits")
+_EW_GROUP = "EW/tau"
+_LEPTONS = ("e", "mu", "tau")
+_KEV_PER_GEV = 1.0e6
+
+
+class Term(Protocol):
+    """One switchable piece of the likelihood."""
+
+    name: str
+
+    def chi2(self, point, shared: dict) -> np.ndarray:
+        """chi2 of each point of the (batched) ``point``, flattened (C order)."""
+
+    def spec(self) -> dict[str, Any]:
+        """JSON-ready description (enters the fit fingerprint)."""
+
+
+def sm_point(point):
+    """The SM reference of ``point``: its first entry with every leptoquark coupling zero."""
+    from lqmodel.evaluate import _sm_point
+
+    return _sm_point(point)
+
+
+def _n_points(point) -> int:
+    return int(np.prod(point.batch_shape)) if point.batch_shape else 1
+
+
+def _flat(point, a) -> np.ndarray:
+    n = _n_points(point)
+    a = np.asarray(a)
+    return a if a.shape == (n,) else np.broadcast_to(a, point.batch_shape).reshape(n)
+
+
+def _moments(point, shared: dict) -> np.ndarray:
+    """|mu_{alpha N1}| [mu_B], shape (n, 3), computed once per call."""
+    if "mu_muB" not in shared:
+        from lqmodel.moments import compute_moments
+
+        mom = compute_moments(point)
+        mu = np.abs(np.asarray(mom.mu_muB)[..., :, 0])
+        shared["mu_muB"] = np.stack([_flat(point, mu[..., a]) for a in range(3)], axis=-1).astype(float)
+    return shared["mu_muB"]
+
+
+# ------------------------------------------------------------------------------------ Gaussian chi2
+@dataclass(frozen=True)
+class _Constraint:
+    name: str
+    observables: tuple[str, ...]
+    values: np.ndarray
+    inverse: np.ndarray
+    upper_limit: bool
+
+
+@dataclass(eq=False)
+class MeasurementTerm:
+    """Gaussian chi2 of measured observables (module docstring, ``flavour`` / ``electroweak``).
+
+    ``observables``: toolkit names (only those with a measurement in the vintage enter);
+    ``theory``: add flavio's SM theory covariance; ``pseudo_data``: observable -> value replacing the
+    measured central value of a Gaussian constraint (the hook of pseudo-data fits; the data files are not
+    touched, the covariance is kept).
+    """
+
+    name: str
+    observables: tuple[str, ...]
+    vintage: str | None = None
+    theory: bool = True
+    pseudo_data: Mapping[str, float] | None = None
+    _constraints: list[_Constraint] = field(default_factory=list, init=False, repr=False)
+    _memo: dict = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from observables.likelihood import THEORY_SAMPLES, theory_covariance
+        from observables.measurements import load
+
+        mset = load(self.vintage)
+        wanted = set(self.observables)
+        pseudo = dict(self.pseudo_data or {})
+        unknown = [k for k in pseudo if k not in wanted]
+        if unknown:
+            raise InputError(f"pseudo-data for {unknown[0]!r}, which is not an observable of term {self.name!r}")
+        for c in mset.constraints:
+            sel = [i for i, o in enumerate(c.observables) if o in wanted]
+            if not sel:
+                continue
+            cov = np.asarray(c.covariance, dtype=float)[np.ix_(sel, sel)].copy()
+            if self.theory and c.theory == "flavio":
+                cov = cov + theory_covariance(c.observables, N=c.theory_samples or THEORY_SAMPLES)[np.ix_(sel, sel)]
+            names = tuple(c.observables[i] for i in sel)
+            values = np.asarray(c.values, dtype=float)[sel].copy()
+            for k, nm in enumerate(names):
+                if nm in pseudo:
+                    if c.kind == "upper_limit":
+                        raise InputError(f"pseudo-data for {nm!r}: it is an upper limit, not a measured value")
+                    values[k] = float(pseudo[nm])
+            self._constraints.append(_Constraint(c.name, names, values, np.linalg.inv(cov), c.kind == "upper_limit"))
+        self.measured = tuple(o for c in self._constraints for o in c.observables)
+
+    def spec(self) -> dict[str, Any]:
+        return {"kind": "measurements", "observables": list(self.measured), "vintage": self.vintage,
+                "theory": self.theory, "pseudo_data": {k: float(v) for k, v in (self.pseudo_data or {}).items()}}
+
+    def predictions(self, point, shared: dict) -> dict[str, np.ndarray]:
+        preds = shared.setdefault("predictions", {})
+        todo = [o for o in self.measured if o not in preds]
+        if todo:
+            from lqmodel.flavour import predict
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                new = predict(point, todo, memo=self._memo)
+            preds.update({k: _flat(point, v).astype(float) for k, v in new.items()})
+        return preds
+
+    def chi2_parts(self, point, shared: dict) -> dict[str, np.ndarray]:
+        """chi2 per constraint (name -> (n,))."""
+        preds = self.predictions(point, shared)
+        out = {}
+        for c in self._constraints:
+            p = np.stack([preds[o] for o in c.observables], axis=-1)
+            if c.upper_limit:
+                p = np.maximum(p, 0.0)
+            r = p - c.values
+            out[c.name] = np.einsum("ni,ij,nj->n", r, c.inverse, r)
+        return out
+
+    def chi2(self, point, shared: dict) -> np.ndarray:
+        parts = self.chi2_parts(point, shared)
+        return sum(parts.values()) if parts else np.zeros(_n_points(point))
+
+
+# ---------------------------------------------------------------------------------------- collider
+@dataclass(eq=False)
+class DrellYanTerm:
+    """Sum of the Drell-Yan searches' Delta chi2 (``searches``: names; None = all)."""
+
+    name: str = "drell_yan"
+    searches: tuple[str, ...] | None = None
+
+    def spec(self) -> dict[str, Any]:
+        return {"kind": "drell_yan", "searches": None if self.searches is None else list(self.searches)}
+
+    def chi2(self, point, shared: dict) -> np.ndarray:
+        from lqmodel.collider.drell_yan import drell_yan
+
+        res = drell_yan(point)
+        if self.searches is not None:
+            missing = [s for s in self.searches if s not in res]
+            if missing:
+                raise InputError(f"unknown Drell-Yan search {missing[0]!r}; allowed: {', '.join(res)}")
+        names = list(res) if self.searches is None else list(self.searches)
+        total = np.zeros(_n_points(point))
+        for s in names:
+            total = total + _flat(point, res[s]["chi2"]).astype(float)
+        if np.any(np.isnan(total)):
+            raise InputError("the Drell-Yan term is undefined here (a coupled leptoquark below the kernels' "
+                             "1 TeV, docs/collider.md): switch it off (likelihood: {drell_yan: false}) or fit "
+                             "heavier masses")
+        return total
+
+
+@dataclass(eq=False)
+class PairTerm:
+    """Pair production as a one-sided term (module docstring): ``mode`` "smooth" or "hard"."""
+
+    name: str = "pair"
+    mode: str = "smooth"
+    slope: float = 0.08
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("smooth", "hard"):
+            raise InputError(f"likelihood.pair.mode must be 'smooth' or 'hard', got {self.mode!r}")
+        if not (math.isfinite(self.slope) and self.slope > 0):
+            raise InputError(f"likelihood.pair.slope must be a positive number, got {self.slope!r}")
+
+    def spec(self) -> dict[str, Any]:
+        return {"kind": "pair", "mode": self.mode, "slope": self.slope}
+
+    def chi2(self, point, shared: dict) -> np.ndarray:
+        from lqmodel.collider.pair import pair_production
+        from lqmodel.collider.widths import BroadWidthWarning, decay_widths
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", BroadWidthWarning)
+            w = decay_widths(point, warn=False)
+        pp = pair_production(point, widths=w)
+        total = np.zeros(_n_points(point))
+        for f, r in pp.items():
+            m = _flat(point, w.mass[f]).astype(float)
+            ml = _flat(point, r.m_limit_GeV).astype(float)
+            if self.mode == "hard":
+                total = total + np.where(ml > m, HARD_PENALTY, 0.0)
+            else:
+                with np.errstate(over="ignore"):
+                    total = total + np.where(ml > 0, 3.84 * np.exp(np.minimum((ml - m) / (self.slope * m), 50.0)), 0.0)
+        return total
+
+
+# ------------------------------------------------------------------------------ direct detection
+@dataclass(eq=False)
+class DirectDetectionTerm:
+    """Binned Poisson likelihood of ``experiment`` ("xenon1t", "xenonnt") as a function of mu and M_N
+    (module docstring). ``tritium``: "none" (B0 only, XENON1T's quoted hypothesis) or "free" (XENON1T)."""
+
+    name: str
+    experiment: str
+    lepton: str | None = None
+    tritium: str = "none"
+    n_grid: int = 400
+    _tables: dict = field(default_factory=dict, init=False, repr=False)
+
+    def spec(self) -> dict[str, Any]:
+        return {"kind": "direct_detection", "experiment": self.experiment, "lepton": self.lepton,
+                "tritium": self.tritium, "n_grid": self.n_grid}
+
+    def _table(self, M_N_keV: float):
+        """(weights per flavour, cubic spline of q(mu), mu_max, slope of q in s above the grid)."""
+        key = float(M_N_keV)
+        if key in self._tables:
+            return self._tables[key]
+        from scipy.interpolate import CubicSpline
+
+        from observables.neutrino.detectors import get_detector
+        from observables.neutrino.fit import MU_REF_MUB, signal_template
+        from observables.neutrino.likelihood import make_likelihood
+
+        lep = _LEPTONS.index(self.lepton)
+        T3 = signal_template(self.experiment, key)
+        counts = T3.sum(axis=1)
+        if counts[lep] <= 0:
+            tab = (np.zeros(3), None, 0.0, 0.0, 1.0)  # no events at this M_N: the data say nothing
+            self._tables[key] = tab
+            return tab
+        weights = counts / counts[lep]
+        lik = make_likelihood(get_detector(self.experiment), T3[lep], tritium=self.tritium)
+        s_hat, m_hat = lik.global_fit()
+        # grid in mu up to the moment where q reaches ~ 400 (far beyond any interval)
+        s_max = max(s_hat, 1.0 / counts[lep])
+        while lik.profile(s_max)[0] - m_hat < 400.0:
+            s_max *= 2.0
+        mu_max = math.sqrt(s_max)
+        u = np.linspace(0.0, mu_max, self.n_grid)
+        q = np.array([lik.profile(float(x * x))[0] for x in u]) - m_hat
+        q = np.maximum(q, 0.0)
+        spline = CubicSpline(u, q)
+        slope = (q[-1] - q[-2]) / (u[-1] ** 2 - u[-2] ** 2)  # d q / d s at the end of the grid
+        tab = (weights, spline, mu_max, float(slope), MU_REF_MUB)
+        self._tables[key] = tab
+        return tab
+
+    def chi2(self, point, shared: dict) -> np.ndarray:
+        mu = _moments(point, shared)
+        m_keV = _flat(point, point.M_N).astype(float) * _KEV_PER_GEV
+        out = np.zeros(mu.shape[0])
+        for m in np.unique(m_keV):
+            rows = m_keV == m
+            tab = self._table(float(m))
+            if tab[1] is None:
+                continue
+            weights, spline, mu_max, slope, ref = tab
+            s = (mu[rows] / ref) ** 2 @ weights
+            u = np.sqrt(s)
+            inside = u <= mu_max
+            val = np.empty_like(u)
+            val[inside] = np.maximum(spline(u[inside]), 0.0)
+            val[~inside] = float(spline(mu_max)) + slope * (s[~inside] - mu_max**2)
+            out[rows] = val
+        return out
+
+    def prepare(self, base) -> None:
+        if self.lepton is None:
+            self.lepton = base.lepton
+        if self.lepton not in _LEPTONS:
+            raise InputError(f"likelihood.{self.name}.lepton must be one of e, mu, tau (or the base point's "
+                             f"lepton), got {self.lepton!r}")
+
+
+@dataclass(eq=False)
+class LimitsTerm:
+    """Chosen published limits on the transition moment as one-sided half-Gaussians (module docstring)."""
+
+    names: tuple[str, ...]
+    lepton: str | None = None
+    name: str = "limits"
+
+    def spec(self) -> dict[str, Any]:
+        return {"kind": "limits", "names": list(self.names), "lepton": self.lepton}
+
+    def prepare(self, base) -> None:
+        if self.lepton is None:
+            self.lepton = base.lepton
+        if self.lepton not in _LEPTONS:
+            raise InputError(f"likelihood.limits.lepton must be one of e, mu, tau, got {self.lepton!r}")
+        from observables.neutrino.limits import limits
+
+        m = float(np.ravel(base.M_N)[0]) * _KEV_PER_GEV
+        known = {l.name: l for l in limits(self.lepton, m)}
+        for n in self.names:
+            if n not in known:
+                from lqmodel.point import _did_you_mean
+
+                raise InputError(f"unknown limit {n!r} in likelihood.limits.names.{_did_you_mean(n, known)} "
+                                 f"Allowed: {'; '.join(known)}")
+
+    def chi2(self, point, shared: dict) -> np.ndarray:
+        from scipy.stats import chi2 as chi2_dist
+
+        from observables.neutrino.limits import limits
+
+        mu = _moments(point, shared)
+        lep = _LEPTONS.index(self.lepton)
+        quad = np.sqrt((mu**2).sum(axis=-1))
+        m_keV = _flat(point, point.M_N).astype(float) * _KEV_PER_GEV
+        out = np.zeros(mu.shape[0])
+        for m in np.unique(m_keV):
+            rows = m_keV == m
+            known = {l.name: l for l in limits(self.lepton, float(m))}
+            for n in self.names:
+                lim = known[n]
+                if not lim.applicable or lim.upper_muB is None:
+                    continue
+                if lim.excluded_up_to_muB is not None:
+                    raise InputError(f"limit {n!r} excludes a band of moments (up to {lim.excluded_up_to_muB:g} "
+                                     "mu_B), not everything above: it has no one-sided form; leave it out")
+                sigma = lim.upper_muB / math.sqrt(chi2_dist.ppf(lim.cl, 1))
+                moment = quad[rows] if "sqrt(sum" in lim.convention else mu[rows, lep]
+                out[rows] += (moment / sigma) ** 2
+        return out
+
+
+# ------------------------------------------------------------------------------------ combined
+def _measurement_names(group: str | None, exclude_group: str | None, observables) -> tuple[str, ...]:
+    from observables.registry import OBSERVABLES, get
+
+    if observables is not None:
+        for o in observables:
+            get(o)  # KeyError with close matches
+        names = tuple(observables)
+    else:
+        names = tuple(OBSERVABLES)
+    if group is not None:
+        names = tuple(n for n in names if get(n).group == group)
+    if exclude_group is not None:
+        names = tuple(n for n in names if get(n).group != exclude_group)
+    return names
+
+
+def build_terms(options: Mapping[str, Any], *, pseudo_data: Mapping[str, float] | None = None) -> list:
+    """Terms from the validated ``likelihood`` section of a fit config (:mod:`lqmodel.fit.config`):
+    term name -> options mapping (a term that is absent or ``false`` is off)."""
+    terms: list = []
+    pseudo = dict(pseudo_data or {})
+    for name in TERM_NAMES:
+        opts = options.get(name)
+        if opts is None or opts is False:
+            continue
+        opts = {} if opts is True else dict(opts)
+        if name in ("flavour", "electroweak"):
+            obs = opts.get("observables")
+            names = _measurement_names(_EW_GROUP if name == "electroweak" else None,
+                                       None if name == "electroweak" else _EW_GROUP,
+                                       None if obs in (None, "all") else obs)
+            mine = {k: v for k, v in pseudo.items() if k in names}
+            terms.append(MeasurementTerm(name, names, vintage=opts.get("vintage"), theory=opts.get("theory", True),
+                                         pseudo_data=mine or None))
+        elif name == "drell_yan":
+            s = opts.get("searches")
+            terms.append(DrellYanTerm(searches=None if s is None else tuple(s)))
+        elif name == "pair":
+            terms.append(PairTerm(mode=opts.get("mode", "smooth"), slope=float(opts.get("slope", 0.08))))
+        elif name in ("xenon1t", "xenonnt"):
+            terms.append(DirectDetectionTerm(name, name, lepton=opts.get("lepton"), tritium=opts.get("tritium", "none")))
+        elif name == "limits":
+            terms.append(LimitsTerm(tuple(opts.get("names") or ()), lepton=opts.get("lepton")))
+    used = {k for t in terms if isinstance(t, MeasurementTerm) for k in (t.pseudo_data or {})}
+    left = [k for k in pseudo if k not in used]
+    if left:
+        raise InputError(f"pseudo-data for {left[0]!r}, which no switched-on measurement term uses")
+    return terms
+
+
+class CombinedLikelihood:
+    r""":math:`-2\ln L` of points near ``base`` as a function of named parameters (module docstring).
+
+    ``base``: a :class:`~lqmodel.point.Point` (scalar); ``parameters``: the names of the free parameters
+    (any name :func:`lqmodel.point.vary` accepts, plus ``y1y2`` and ``M_N_keV`` of
+    :func:`lqmodel.scan.config.to_assignments`); ``terms``: :class:`Term` objects.
+
+    >>> import numpy as np
+    >>> from lqmodel.models import s1_only
+    >>> class Toy:                                  # a user-defined term: Gaussian in y1p
+    ...     name = "toy"
+    ...     def chi2(self, point, shared):
+    ...         return ((point.y_RR[..., 2, 1].real.ravel() - 0.2) / 0.1) ** 2
+    ...     def spec(self):
+    ...         return {"kind": "toy"}
+    >>> L = CombinedLikelihood(s1_only(1500.0, 0.0, 1.0, "mu"), ["y1p"], [Toy()])
+    >>> L.chi2(np.array([[0.2], [0.3]])).tolist(), float(L.chi2_sm())
+    ([0.0, 1.0], 4.0)
+    """
+
+    def __init__(self, base, parameters: Sequence[str], terms: Sequence, *, y1_over_y2: float = 1.0):
+        from lqmodel.point import Point
+
+        if not isinstance(base, Point) or base.batch_shape != ():
+            raise InputError("the base of a likelihood must be a scalar Point")
+        names = [t.name for t in terms]
+        if len(set(names)) != len(names):
+            raise InputError(f"likelihood terms must have distinct names, got {names}")
+        self.base = base
+        self.parameters = tuple(parameters)
+        self.terms = list(terms)
+        self.y1_over_y2 = float(y1_over_y2)
+        for t in self.terms:
+            if hasattr(t, "prepare"):
+                t.prepare(base)
+
+    def spec(self) -> dict[str, Any]:
+        return {t.name: t.spec() for t in self.terms}
+
+    def point(self, theta: np.ndarray):
+        """The batched point of parameter rows ``theta`` (shape (n, n_par))."""
+        from lqmodel.point import PerturbativityWarning, vary
+        from lqmodel.scan.config import to_assignments
+
+        theta = np.atleast_2d(np.asarray(theta, dtype=float))
+        if theta.shape[-1] != len(self.parameters):
+            raise InputError(f"expected {len(self.parameters)} parameter values per point, got shape {theta.shape}")
+        values = {n: theta[:, k] for k, n in enumerate(self.parameters)}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PerturbativityWarning)
+            return vary(self.base, to_assignments(values, self.y1_over_y2))
+
+    def evaluate_point(self, point) -> dict[str, np.ndarray]:
+        """chi2 per term and ``total`` for a (batched) Point."""
+        shared: dict = {}
+        out = {t.name: np.asarray(t.chi2(point, shared), dtype=float) for t in self.terms}
+        out["total"] = sum(out.values()) if out else np.zeros(_n_points(point))
+        return out
+
+    def evaluate(self, theta: np.ndarray) -> dict[str, np.ndarray]:
+        """chi2 per term, ``total`` and ``delta_total`` (relative to the SM) at parameter rows ``theta``."""
+        out = self.evaluate_point(self.point(theta))
+        out["delta_total"] = out["total"] - self.chi2_sm()
+        return out
+
+    def chi2(self, theta: np.ndarray) -> np.ndarray:
+        r""":math:`-2\ln L` (up to a constant) at parameter rows ``theta`` (n, n_par) -> (n,)."""
+        return self.evaluate_point(self.point(theta))["total"]
+
+    def chi2_sm(self) -> float:
+        """-2 ln L of the SM reference (couplings zero)."""
+        if not hasattr(self, "_sm"):
+            self._sm = self.evaluate_point(sm_point(self.base))
+        return float(np.ravel(self._sm["total"])[0])
+
+    def sm_terms(self) -> dict[str, float]:
+        self.chi2_sm()
+        return {k: float(np.ravel(v)[0]) for k, v in self._sm.items()}
