@@ -160,32 +160,33 @@ def _expanded_size(root) -> int:
     return size(root)
 
 
+_SPECIAL = re.compile(r"""[\[\]{}"'\\\n]""")
+
+
 def _check_depth_text(text: str, name: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH before parsing (the parsers recurse per level)."""
+    """Refuse flow nesting (``[``/``{``) deeper than MAX_DEPTH before parsing (the parsers recurse per
+    level). Brackets inside quoted strings do not count; only the special characters are visited."""
     depth = 0
-    deepest = 0
     in_str: str | None = None
-    escape = False
-    for ch in text:
+    skip = -1  # position of a character escaped by a backslash inside a double-quoted string
+    for m in _SPECIAL.finditer(text):
+        ch, pos = m.group(), m.start()
+        if pos == skip:
+            continue
         if in_str:
-            if escape:
-                escape = False
-            elif ch == "\\" and in_str == '"':
-                escape = True
-            elif ch == in_str:
-                in_str = None
+            if ch == "\\" and in_str == '"':
+                skip = pos + 1
+            elif ch == in_str or ch == "\n":
+                in_str = None  # quotes do not span lines in the flow forms this guards against
             continue
         if ch in "\"'":
             in_str = ch
         elif ch in "[{":
             depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_DEPTH:
+            if depth > MAX_DEPTH:
                 raise ParseError(f"{name}: nested more than {MAX_DEPTH} levels deep")
         elif ch in "]}":
             depth = max(depth - 1, 0)
-        elif ch == "\n":
-            in_str = None  # quotes do not span lines in the flow forms this guards against
 
 
 def _check_depth_obj(obj: Any, name: str, depth: int = 0) -> None:

@@ -241,3 +241,11 @@ def test_no_traceback_in_a_real_process(tmp_path):
                        timeout=120)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "duplicate key 'y1'" in r.stderr
     assert json.dumps(r.stdout) == '""'
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    deep = "[" * (MAX_DEPTH + 5)
+    assert loads_json(json.dumps({"label": deep + '\\" ' + deep})) == {"label": deep + '\\" ' + deep}
+    assert loads_yaml(f"label: '{deep}'\n") == {"label": deep}
+    with pytest.raises(ParseError, match="levels deep"):
+        loads_yaml("a: " + "{b: " * (MAX_DEPTH + 1) + "1" + "}" * (MAX_DEPTH + 1))
