@@ -62,6 +62,8 @@ The evaluator is a frozen dataclass of a top-level class: picklable for spawned 
 """
 from __future__ import annotations
 
+import logging
+import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -70,6 +72,9 @@ from typing import Any
 import numpy as np
 
 from lqmodel.errors import InputError
+
+#: progress lines of the preparation (shown on stderr by the CLI, lqmodel.progress)
+_progress = logging.getLogger("lqmodel.progress")
 
 __all__ = ["PointEvaluator", "resolve_base", "LEPTONS", "DEFAULT_OBSERVABLES"]
 
@@ -307,13 +312,20 @@ class PointEvaluator:
             names = self.observable_names()
             # longest tasks first: flavio's SM covariances of the measurement groups (chi2), then the
             # numerically integrated ratios (rational surrogates), then the rest
-            futures = [executor.submit(_warm_theory_covariance, group) for group in self._theory_groups(names)]
+            groups = self._theory_groups(names)
+            futures = [executor.submit(_warm_theory_covariance, group) for group in groups]
             order = sorted(names, key=lambda n: _registry_form(n) != "rational")
             futures += [executor.submit(_warm_flavour, point, name, self.method) for name in order]
+            labels = [f"SM covariance of {', '.join(g)}" for g in groups] + [f"surrogates of {n}" for n in order]
         try:
             self._evaluate_point(point) if not futures else self._warm_local(point)
-            for f in futures:
+            last = time.perf_counter()
+            for i, f in enumerate(futures, 1):
                 f.result()
+                # one progress line (logger lqmodel.progress) whenever a task made us wait, and at the end
+                if time.perf_counter() - last > 0.5 or i == len(futures):
+                    _progress.info("lqmodel: prepared %s (%d/%d)", labels[i - 1], i, len(futures))
+                    last = time.perf_counter()
         finally:
             for f in futures:
                 f.cancel()
@@ -355,10 +367,13 @@ class PointEvaluator:
         n = int(np.prod(shape)) if shape else 1
         flat = _flattener(shape, n)
         cols: dict[str, np.ndarray] = {}
-        mom = compute_moments(point)
+        # with the neutrino-mass step, one MSbar evaluation serves both (the m_nuN column stays NaN where
+        # UV-divergent; finite entries are identical for both options)
+        mom = compute_moments(point, uv="msbar") if self.neutrino_mass else compute_moments(point)
         for a, l in enumerate(LEPTONS):
             cols[f"mu_{l}_N1_muB"] = flat(np.abs(mom.mu_muB[..., a, 0])).astype(float)
-            cols[f"m_nuN_{l}_N1_GeV"] = flat(np.abs(mom.m_nuN_GeV[..., a, 0])).astype(float)
+            cols[f"m_nuN_{l}_N1_GeV"] = flat(np.abs(np.where(mom.uv_divergent[..., a, 0], np.nan,
+                                                             mom.m_nuN_GeV[..., a, 0]))).astype(float)
         flavour_ok = np.ones(n, dtype=bool)
         if self.observables is not None:
             flavour_ok = self._flavour(point, cols, flat, n)
@@ -371,16 +386,17 @@ class PointEvaluator:
         if self.collider:
             ok &= self._collider(point, cols, flat, verdict_parts)
         if self.neutrino_mass:
-            self._neutrino_mass(point, cols, flat)
+            self._neutrino_mass(point, cols, flat, mom)
         cols["viable"] = ok
         cols["verdict"] = _verdict_strings(n, verdict_parts)
         return cols
 
-    def _neutrino_mass(self, point, cols, flat) -> None:
-        """Neutrino-mass columns (lqmodel.neutrino_mass): exact spectrum, mixing, tuning Δ."""
+    def _neutrino_mass(self, point, cols, flat, mom) -> None:
+        """Neutrino-mass columns (lqmodel.neutrino_mass): exact spectrum, mixing, tuning Δ (``mom``: the
+        point's moments with ``uv="msbar"``)."""
         from lqmodel.neutrino_mass import EV_PER_GEV, neutrino_mass, tuning_s1_same_mu
 
-        nm = neutrino_mass(point, bound=self.mass_bound)
+        nm = neutrino_mass(point, bound=self.mass_bound, moments=mom)
         cols["tuning"] = flat(nm.tuning).astype(float)
         cols["tuning_S1_same_mu"] = flat(tuning_s1_same_mu(point, nm=nm)).astype(float)
         cols["m_D_max_eV"] = flat(nm.m_D_max_eV).astype(float)

@@ -82,13 +82,14 @@ def _vev() -> float:
     return (math.sqrt(2.0) * value("G_F")) ** -0.5
 
 
-def dirac_masses_GeV(point: "Point", *, mu_GeV: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def dirac_masses_GeV(point: "Point", *, mu_GeV: ArrayLike | None = None, _moments=None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""``(tree, loop, uv_divergent)`` Dirac masses of :math:`\nu_\alpha N_1` in GeV, complex ``(*B, 3)``
     (and bool ``(*B, 3)``): ``tree = y_nu[..., :, 0] v/sqrt2``, ``loop`` from
     :func:`lqmodel.moments.compute_moments` (:math:`\overline{\rm MS}` at ``mu_GeV`` = m_S1 where divergent)."""
     from lqmodel.moments import compute_moments
 
-    mom = compute_moments(point, uv="msbar", mu_GeV=mu_GeV)
+    mom = compute_moments(point, uv="msbar", mu_GeV=mu_GeV) if _moments is None else _moments
     tree = np.asarray(point.y_nu)[..., :, 0] * (_vev() / math.sqrt(2.0))
     loop = mom.m_nuN_GeV[..., :, 0]
     div = mom.uv_divergent[..., :, 0]
@@ -265,6 +266,7 @@ class NeutrinoMass:
     bound: str                  #: description of the light-mass bound
     N_type: str
     scheme: str                 #: "finite" or SCHEME_MSBAR (if any point of the batch is UV-divergent)
+    mu_N1_muB: np.ndarray       #: ||mu_alpha N1|| (norm over flavours), Bohr magnetons
 
     @property
     def m_loop_eV(self) -> np.ndarray:
@@ -273,19 +275,23 @@ class NeutrinoMass:
 
 
 def neutrino_mass(point: "Point", *, bound: Any = None, ordering: str = "NO", mixing: bool = True,
-                  mu_GeV: ArrayLike | None = None) -> NeutrinoMass:
+                  mu_GeV: ArrayLike | None = None, moments: Any = None) -> NeutrinoMass:
     """Total Dirac mass, exact spectrum, mixing and tuning Δ of a (batched) point (module docstring).
 
     ``bound``: a name of :func:`observables.neutrino.mass_bounds.light_mass_bounds` (default Planck 2018),
     a :class:`~observables.neutrino.mass_bounds.LightMassBound` or a number (a custom bound on one light
     mass, eV). ``ordering``: NO | IO (splittings of a Σ bound). ``mixing``: lower m_D^max where a tabulated
     |U|² limit applies (flavour direction: that of the loop mass, else of the total, else the point's lepton).
-    ``mu_GeV``: MSbar scale of a UV-divergent loop (default m_S1)."""
+    ``mu_GeV``: MSbar scale of a UV-divergent loop (default m_S1). ``moments``: the point's
+    :func:`~lqmodel.moments.compute_moments` result with ``uv="msbar"`` at that scale, if already computed."""
     from observables.neutrino import mass_bounds as mbd
+
+    from lqmodel.moments import compute_moments
 
     b = mbd.light_mass_bound(bound)
     m_nu_max = mbd.max_single_light_mass_eV(b, ordering)
-    tree, loop, div = dirac_masses_GeV(point, mu_GeV=mu_GeV)
+    mom = compute_moments(point, uv="msbar", mu_GeV=mu_GeV) if moments is None else moments
+    tree, loop, div = dirac_masses_GeV(point, _moments=mom)
     total = tree + loop
     m_D_eV = total * EV_PER_GEV
     M_eV = np.broadcast_to(np.asarray(point.M_N, dtype=float) * EV_PER_GEV, total.shape[:-1])
@@ -321,6 +327,7 @@ def neutrino_mass(point: "Point", *, bound: Any = None, ordering: str = "NO", mi
         m_light_eV=light, M_heavy_eV=heavy, U2=U2, m_nu_max_eV=m_nu_max, m_D_max_eV=m_D_max, tuning=tuning,
         binding=binding, bound=b.describe() + (f", {ordering} splittings (NuFIT 6.0)" if b.kind == "sum" else ""),
         N_type=point.N_type, scheme=SCHEME_MSBAR if bool(np.any(any_div)) else "finite",
+        mu_N1_muB=np.linalg.norm(mom.mu_muB[..., :, 0], axis=-1),
     )
 
 
@@ -334,19 +341,18 @@ def tuning_s1_same_mu(point: "Point", *, bound: Any = None, ordering: str = "NO"
 
     from lqmodel.moments import compute_moments
 
+    if nm is None:
+        nm = neutrino_mass(point, bound=bound, ordering=ordering, mixing=mixing)
     z = np.zeros((3, 3), dtype=complex)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         s1 = point.replace(yt_RL=z, yt_LR=z, model="general")
-        m_pt = compute_moments(point)
         m_s1 = compute_moments(s1, uv="msbar")
-    mu_pt = np.linalg.norm(m_pt.mu_muB[..., :, 0], axis=-1)
+    mu_pt = nm.mu_N1_muB
     mu_s1 = np.linalg.norm(m_s1.mu_muB[..., :, 0], axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(mu_s1 > 0, mu_pt / np.where(mu_s1 > 0, mu_s1, 1.0), np.nan)
     m_loop = np.linalg.norm(m_s1.m_nuN_GeV[..., :, 0], axis=-1) * EV_PER_GEV * scale
-    if nm is None:
-        nm = neutrino_mass(point, bound=bound, ordering=ordering, mixing=mixing)
     return m_loop / nm.m_D_max_eV
 
 

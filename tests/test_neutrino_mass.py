@@ -380,3 +380,17 @@ def test_builtin_tuning_map_config():
     ev = PointEvaluator.from_options(cfg.evaluation)
     assert ev.neutrino_mass and ev.mass_bound == "planck2018"
     assert (cfg.plot["x"], cfg.plot["y"]) == ("delta_m2", "y1y2")
+
+
+def test_evaluator_keeps_nan_for_divergent_m_nuN_and_flags_the_scheme():
+    from lqmodel.evaluate import PointEvaluator
+
+    b = voloshin_mismatch(1000.0, 0.05, 1.0, "mu", 0.7)
+    a = {"ybar_RR[2,0]": np.array([0.1, 0.2])}
+    on = PointEvaluator(observables=None, neutrino=False, collider=False)(b, a)
+    off = PointEvaluator(observables=None, neutrino=False, collider=False, neutrino_mass=False)(b, a)
+    assert np.all(np.isnan(on["m_nuN_mu_N1_GeV"])) and np.all(np.isnan(off["m_nuN_mu_N1_GeV"]))
+    assert np.all(on["uv_divergent_loop"]) and np.all(on["tuning"] > 1) and "tuning" not in off
+    np.testing.assert_array_equal(on["mu_mu_N1_muB"], off["mu_mu_N1_muB"])
+    with pytest.raises(ValueError, match="mass_bound must be one of"):
+        PointEvaluator.from_options({"mass_bound": "planck"})
