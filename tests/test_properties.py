@@ -97,7 +97,7 @@ def unit_moment():
     return get
 
 
-@settings(max_examples=100, **SETTINGS)
+@settings(max_examples=60, **SETTINGS)
 @given(d=point_files())
 def test_point_files(tmp_path_factory, unit_moment, d):
     folder = tmp_path_factory.mktemp("pf")
@@ -160,7 +160,7 @@ def scan_configs(draw):
     return d
 
 
-@settings(max_examples=120, **SETTINGS)
+@settings(max_examples=80, **SETTINGS)
 @given(d=scan_configs())
 def test_scan_configs(tmp_path_factory, d):
     folder = tmp_path_factory.mktemp("sc")
@@ -254,7 +254,7 @@ def _apply(out: Path, op: tuple) -> None:
         (out / "manifest.json").write_bytes(op[1])
 
 
-@settings(max_examples=80, **SETTINGS)
+@settings(max_examples=50, **SETTINGS)
 @given(ops=damage_ops)
 def test_damaged_scan_folder_rebuilds_the_same_table_or_refuses_in_one_line(tmp_path_factory, toy_reference, ops):
     from lqmodel.errors import LqmodelError
