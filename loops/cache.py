@@ -99,7 +99,10 @@ def _write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0o600; give the file ordinary permissions
+        try:
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0o600; give the file ordinary permissions
+        except OSError:  # a file system without POSIX modes: keep what it gives
+            pass
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

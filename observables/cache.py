@@ -92,7 +92,10 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
-        os.chmod(tmp, 0o666 & ~_umask())
+        try:
+            os.chmod(tmp, 0o666 & ~_umask())
+        except OSError:  # a file system without POSIX modes: keep what it gives
+            pass
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
