@@ -88,6 +88,15 @@ def _load(path: Path, key: dict[str, str]) -> dict[str, Any] | None:
 
 
 def _umask() -> int:
+    """The process umask. Read from /proc where available: setting and restoring it (the portable way)
+    briefly leaves umask 0 for other threads."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0)
     os.umask(mask)
     return mask
