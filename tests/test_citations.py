@@ -122,7 +122,7 @@ def test_b_markdown_links_between_docs_exist():
 
 
 def test_b_cited_tests_exist():
-    """A cited test (``tests/test_x.py`` or ``tests/test_x.py::test_name``) exists and defines that name."""
+    """A cited test file (tests/ + file name, optionally ::test_name) exists and defines that name."""
     cited = re.compile(r"\b(tests/[\w/]+\.py)(?:::(\w+))?")
     bad = []
     for name, text in _texts().items():
