@@ -54,6 +54,7 @@ Columns (units in :attr:`PointEvaluator.units`, hence in the Parquet schema):
 ``m_light_max_eV``, ``M_heavy_eV``  eV     heaviest light mass of the exact spectrum; sterile-like state
 ``U2_{e,mu,tau}_N1``               1       :math:`|U_{\alpha N_1}|^2`
 ``uv_divergent_loop``              bool    loop mass UV-divergent: MSbar(μ = m_LQ), scheme-dependent
+``nu_mass_allowed``                bool    the spectrum of the total m_D (with y_ν) passes the bound and |U|² limits
 ``flavour_allowed``, ``viable``    bool
 ``verdict``                        str     "viable" or the reasons, e.g. "below band; XENONnT"
 =================================  ======  =============================================================
@@ -267,7 +268,7 @@ class PointEvaluator:
             u.update(column_units())
         if self.neutrino_mass:
             u.update({"tuning": "1", "tuning_S1_same_mu": "1", "m_D_max_eV": "eV", "m_loop_N1_eV": "eV",
-                      "m_light_max_eV": "eV", "M_heavy_eV": "eV", "uv_divergent_loop": ""})
+                      "m_light_max_eV": "eV", "M_heavy_eV": "eV", "uv_divergent_loop": "", "nu_mass_allowed": ""})
             for l in LEPTONS:
                 u[f"m_D_{l}_N1_eV"] = "eV"
                 u[f"U2_{l}_N1"] = "1"
@@ -404,6 +405,7 @@ class PointEvaluator:
         cols["m_light_max_eV"] = flat(nm.m_light_eV[..., 2]).astype(float)
         cols["M_heavy_eV"] = flat(nm.M_heavy_eV).astype(float)
         cols["uv_divergent_loop"] = flat(nm.uv_divergent_loop).astype(bool)
+        cols["nu_mass_allowed"] = flat(nm.allowed).astype(bool)
         for a, l in enumerate(LEPTONS):
             cols[f"m_D_{l}_N1_eV"] = flat(np.abs(nm.m_D_GeV[..., a]) * EV_PER_GEV).astype(float)
             cols[f"U2_{l}_N1"] = flat(nm.U2[..., a]).astype(float)

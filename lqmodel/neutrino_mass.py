@@ -267,6 +267,7 @@ class NeutrinoMass:
     N_type: str
     scheme: str                 #: "finite" or SCHEME_MSBAR (if any point of the batch is UV-divergent)
     mu_N1_muB: np.ndarray       #: ||mu_alpha N1|| (norm over flavours), Bohr magnetons
+    allowed: np.ndarray         #: bool: the spectrum of the TOTAL m_D satisfies the bound and the |U|^2 limits
 
     @property
     def m_loop_eV(self) -> np.ndarray:
@@ -301,6 +302,7 @@ def neutrino_mass(point: "Point", *, bound: Any = None, ordering: str = "NO", mi
         light, heavy, U2 = dirac_spectrum(m_D_eV, M_eV)
     s2_max = np.full(total.shape[:-1], np.inf)
     binding = np.full(total.shape[:-1], "light mass", dtype=object)
+    allowed = light[..., 2] <= m_nu_max * (1 + 1e-12)
     if mixing:
         from lqmodel.point import LEPTONS
 
@@ -313,6 +315,7 @@ def neutrino_mass(point: "Point", *, bound: Any = None, ordering: str = "NO", mi
             w = np.abs(n[..., i]) ** 2
             with np.errstate(divide="ignore", invalid="ignore"):
                 cand = np.where(w > 0, u2 / np.where(w > 0, w, 1.0), np.inf)
+            allowed &= U2[..., i] <= u2 * (1 + 1e-12)
             better = cand < s2_max
             s2_max = np.where(better, cand, s2_max)
             binding = np.where(better, name, binding)
@@ -327,7 +330,7 @@ def neutrino_mass(point: "Point", *, bound: Any = None, ordering: str = "NO", mi
         m_light_eV=light, M_heavy_eV=heavy, U2=U2, m_nu_max_eV=m_nu_max, m_D_max_eV=m_D_max, tuning=tuning,
         binding=binding, bound=b.describe() + (f", {ordering} splittings (NuFIT 6.0)" if b.kind == "sum" else ""),
         N_type=point.N_type, scheme=SCHEME_MSBAR if bool(np.any(any_div)) else "finite",
-        mu_N1_muB=np.linalg.norm(mom.mu_muB[..., :, 0], axis=-1),
+        mu_N1_muB=np.linalg.norm(mom.mu_muB[..., :, 0], axis=-1), allowed=allowed,
     )
 
 
@@ -374,6 +377,7 @@ def summary(point: "Point", *, bound: Any = None, ordering: str = "NO") -> dict[
         "bound": nm.bound,
         "m_nu_max_eV": float(nm.m_nu_max_eV),
         "binding": str(nm.binding),
+        "allowed": bool(nm.allowed),
         "m_D_tree_eV": per(np.abs(nm.m_D_tree_GeV) * EV_PER_GEV),
         "m_D_loop_eV": per(np.abs(nm.m_D_loop_GeV) * EV_PER_GEV),
         "m_D_complex_eV": {l: [float(z.real), float(z.imag)] for l, z in zip(LEPTONS, nm.m_D_GeV * EV_PER_GEV)},

@@ -112,6 +112,12 @@ def test_tree_mass_convention_adds_to_the_loop():
     assert abs(nm.m_D_GeV[MU]) <= 1e-15 * abs(loop)
     assert nm.m_light_eV[2] <= 1e-20
     assert nm.tuning > 1   # the tuning is a property of the loop, not of how well y_nu cancels it
+    assert bool(nm.allowed) and not bool(nmod.neutrino_mass(p.replace(N_type="majorana", M_N=1e-4)).allowed)
+    # 'allowed' <=> |m_D| <= m_D^max (light-mass bound; no mixing limit applies at 100 keV for mu)
+    for f in (0.99, 1.01):
+        y2 = y.copy()
+        y2[MU, N1] *= 1 - f * float(nm.m_D_max_eV) / (abs(loop) * 1e9)
+        assert bool(nmod.neutrino_mass(p.replace(y_nu=y2, N_type="majorana", M_N=1e-4)).allowed) is (f < 1)
 
 
 def test_delta_m2_shorthand():
@@ -356,6 +362,7 @@ def test_scan_columns_and_tuning_map_layer():
     cols = ev(base, to_assignments({"delta_m2": dm2.ravel(), "y1y2": p.ravel()}))
     for k in ("tuning", "tuning_S1_same_mu", "m_D_max_eV", "m_light_max_eV", "U2_mu_N1", "m_D_mu_N1_eV"):
         assert k in cols and ev.units[k] in ("1", "eV")
+    assert set(cols) <= set(ev.units)
     nm = nmod.neutrino_mass(vary(base, to_assignments({"delta_m2": dm2.ravel(), "y1y2": p.ravel()})))
     np.testing.assert_array_equal(cols["tuning"], nm.tuning)
     # Delta grows with the breaking (~ c delta), S1 alone does not depend on delta and is always worse
