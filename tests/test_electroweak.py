@@ -2,8 +2,9 @@
 
 References (independent of the code under test):
 * the one-loop SMEFT RGE: the top-Yukawa term of d(C_Hl1 + C_Hl3)/d ln mu = 2 N_c y_t^2 (C_lq1 - C_lq3) / (16 pi^2)
-  (Jenkins, Manohar, Trott arXiv:1310.4838; Alonso, Jenkins, Manohar, Trott arXiv:1312.2014), evaluated with
-  the top Yukawa wilson itself holds at the matching scale, against wilson's leading-log solution;
+  (Yukawa terms of Jenkins, Manohar, Trott arXiv:1310.4838 / Alonso et al. arXiv:1312.2014; docs/electroweak.md
+  §3), evaluated with the top Yukawa wilson itself holds at the matching scale, against wilson's leading-log
+  solution;
 * the textbook leading-log Z coupling shift delta g_L^tau = N_c |y_t tau|^2 m_t^2/(32 pi^2 m^2) ln(m^2/m_t^2)
   (e.g. Feruglio, Paradisi, Pattori arXiv:1606.00524; the LL limit of Arnan et al. arXiv:1901.06315) against
   wilson + flavio's full chain, within leading-log accuracy;
