@@ -85,8 +85,8 @@ def test_delta_gL_tau_full_chain_against_textbook_leading_log():
     finally:
         ctx.__exit__(None, None, None)
     mt = value("m_t_pole")
-    Vtb = abs(value("Vcb")) * 0 + 1.0  # |V_tb| = 1 to 1e-3
-    ll = 3 * (y * Vtb) ** 2 * mt**2 / (32 * math.pi**2 * M**2) * math.log(M**2 / mt**2)
+    # |A_t tau| = |V_tb| y = y to 1e-3
+    ll = 3 * y**2 * mt**2 / (32 * math.pi**2 * M**2) * math.log(M**2 / mt**2)
     # sign: delta g_L > 0 (|g_L| = 1/2 - s^2 decreases); size: wilson runs to m_Z (ln(m/m_Z) > ln(m/m_t))
     # with the running y_t(mu) < y_t(m_t): leading-log accuracy, ratio between 1 and ln(m/m_Z)/ln(m/m_t) = 1.36
     assert dgl > 0
