@@ -6,9 +6,17 @@ Usage::
     lqmodel map --benchmark NAME --out DIR   # a built-in one (lqmodel/data/maps; 'default' = README's)
     lqmodel map --list-benchmarks
 
-Options: ``--executor serial|process|dask``, ``--workers N``, ``--dask-address ADDR`` override the
-config (they do not change the table); ``--no-plot``; ``--progress/--no-progress`` (default: a bar when
-stderr is a terminal).
+Options: ``--executor serial|process|dask``, ``--workers N`` (local processes: at most the usable CPUs),
+``--dask-address ADDR`` override the config (they do not change the table); ``--no-plot``;
+``--progress/--no-progress`` (default: a bar when stderr is a terminal); ``--force-large`` runs a scan
+above the size limits of :mod:`lqmodel.scan.limits` (points, memory, disk; the refusal gives the
+estimates), like ``allow_large: true`` in the config.
+
+Everything that can be checked (config, evaluation options, base point, the corners of the scanned
+ranges, the size) is checked before DIR is created. The folder is locked while the command runs (a second
+run into it exits 2 naming the holder). Ctrl-C and SIGTERM stop cleanly (exit 130 / 143); a dead worker
+is one error line; in every case rerunning the same command resumes. Chunk files are verified against the
+checksums and point ranges in the manifest and recomputed if they do not match (docs/trust_model.md).
 
 Output folder DIR (rerunning the same command resumes an interrupted scan; a different config in the
 same DIR is refused):
