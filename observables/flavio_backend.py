@@ -34,6 +34,12 @@ __all__ = [
 
 
 def _import_flavio():
+    import sys
+
+    if "flavio" not in sys.modules:  # one progress line (logger observables.progress) for the slow first import
+        import logging
+
+        logging.getLogger("observables.progress").info("lqmodel: importing flavio…")
     with warnings.catch_warnings():
         # rundec (SWIG) on Python >= 3.11; harmless and outside our control (same filter as pyproject)
         warnings.filterwarnings("ignore", message="builtin type .* has no __module__", category=DeprecationWarning)

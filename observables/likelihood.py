@@ -10,8 +10,9 @@ it, residual :math:`r = \text{prediction} - \text{measurement}` and covariance
   LHCb 2022 R(K)/R(K*) correlation matrix).
 * :math:`C_\text{th}`: flavio's **SM** covariance of the observables flagged ``theory: flavio`` (parameter
   uncertainties, :func:`flavio.sm_covariance` with ``THEORY_SAMPLES`` samples), computed once per
-  measurement group and cached on disk (first call: ~20 s for R(D)–R(D*), ~40 s for the four R(K(*)) bins);
-  it is used at every point (the usual approximation of flavio's FastLikelihood: the NP dependence of the
+  measurement group; shipped with the package for the default seed and the pinned flavio
+  (``tools/build_theory_covariance.py``; verified on load, see :func:`theory_covariance`), otherwise
+  computed live (~20 s for R(D)–R(D*), ~40 s for the four R(K(*)) bins) and cached on disk; it is used at every point (the usual approximation of flavio's FastLikelihood: the NP dependence of the
   theory error is neglected; each cache file carries its key and a content hash and is checked on load,
   see :mod:`observables.cache`). Theory correlations *between* different measurement groups (e.g. R(D) and
   B -> tau nu through form factors / CKM inputs) are neglected.
@@ -36,18 +37,24 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike
 
+import logging
+
 from observables import cache as _cache
 from scipy import stats
 
 from observables.measurements import MeasurementSet, load
 
-__all__ = ["chi2", "log_likelihood", "pulls", "summary", "theory_covariance", "VERDICT_THRESHOLDS", "THEORY_SAMPLES",
-           "GROUP_PREFIX"]
+__all__ = ["chi2", "log_likelihood", "pulls", "summary", "theory_covariance", "compute_theory_covariance",
+           "shipped_covariance", "VERDICT_THRESHOLDS", "THEORY_SAMPLES", "THEORY_SEED", "GROUP_PREFIX"]
 
 #: significance thresholds (Gaussian sigma) of the verdicts "tension" and "excluded"
 VERDICT_THRESHOLDS = (2.0, 3.0)
 #: number of parameter samples flavio uses for the SM covariance
 THEORY_SAMPLES = 100
+
+_log = logging.getLogger(__name__)
+#: progress lines of long preparation steps (the CLI shows INFO records of this logger on stderr)
+_progress = logging.getLogger("observables.progress")
 
 
 def _cache_dir() -> Path:
@@ -62,36 +69,140 @@ def _default_samples(names: Sequence[str]) -> int:
     return THEORY_SAMPLES
 
 
-def theory_covariance(names: Sequence[str], *, N: int | None = None, seed: int = 20261122) -> np.ndarray:
-    """flavio's SM covariance of toolkit observables ``names`` (cached on disk; deterministic for ``seed``).
+#: seed of the SM covariance sampling (numpy's global generator, restored afterwards)
+THEORY_SEED = 20261122
+#: package-data folder of the shipped SM covariances (tools/build_theory_covariance.py)
+SHIPPED_FORMAT = "lqmodel-theory-covariance/1"
+
+
+def theory_covariance(names: Sequence[str], *, N: int | None = None, seed: int = THEORY_SEED) -> np.ndarray:
+    """flavio's SM covariance of toolkit observables ``names`` (deterministic for ``seed``).
 
     Computed with ``flavio.sm_covariance`` from ``N`` random parameter points (~1 s per point for all
-    registered observables); the cache key holds the names, ``N``, ``seed`` and the flavio version.
-    ``N=None``: the ``theory_samples`` of the measurement group in the default vintage, else
-    :data:`THEORY_SAMPLES`.
+    registered observables). ``N=None``: the ``theory_samples`` of the measurement group in the default
+    vintage, else :data:`THEORY_SAMPLES`.
+
+    Where it comes from, in order:
+
+    1. the on-disk cache (key: names, ``N``, ``seed``, flavio version; verified by :mod:`observables.cache`);
+    2. the covariance shipped with the package (``observables/data/theory_covariance/``, written by
+       ``tools/build_theory_covariance.py`` with :func:`compute_theory_covariance`), used only if its entry
+       matches exactly what is asked — observable names, their flavio names and arguments, ``N``, ``seed``,
+       the installed flavio and wilson versions — and its matrix has the stated shape, is finite, symmetric
+       with a non-negative diagonal and matches its SHA-256 (:func:`shipped_covariance`);
+    3. live flavio (:func:`compute_theory_covariance`), after a progress line (``logging``, logger
+       ``observables.progress``, level INFO).
+
+    Cases 2 and 3 store the result in the on-disk cache.
     """
     from observables import flavio_backend as fb
-    from observables.registry import get
 
     if N is None:
         N = _default_samples(names)
-
-    specs = [get(n) for n in names]
+    n = len(names)
     key = {"names": list(names), "N": int(N), "seed": int(seed), "flavio": fb.flavio_version(), "version": 1}
     path = _cache_dir() / f"{_cache.digest(key)}.npz"
-    cached = _load_covariance(path, key, len(specs))
+    cached = _load_covariance(path, key, n)
     if cached is not None:
         return cached
+    cov = shipped_covariance(names, N=N, seed=seed)
+    if cov is None:
+        _progress.info("lqmodel: computing the flavio SM covariance of %s (%d samples)…", ", ".join(names), int(N))
+        cov = compute_theory_covariance(names, N=N, seed=seed)
+    _cache.store_arrays(path, key, {"cov": cov})
+    return cov
+
+
+def _flavio_observables(names: Sequence[str]) -> list:
+    """flavio's observable names (with arguments, as tuples) of toolkit observables ``names``."""
+    from observables.registry import get
+
+    specs = [get(n) for n in names]
+    return [(s.flavio_name, *s.args) if s.args else s.flavio_name for s in specs]
+
+
+def compute_theory_covariance(names: Sequence[str], *, N: int, seed: int = THEORY_SEED) -> np.ndarray:
+    """flavio's SM covariance computed live (no cache): ``flavio.sm_covariance`` with ``N`` samples drawn
+    from numpy's global generator seeded with ``seed`` (its state is restored afterwards)."""
+    from observables import flavio_backend as fb
+
+    obs = _flavio_observables(names)
     flavio = fb._import_flavio()
-    obs = [(s.flavio_name, *s.args) if s.args else s.flavio_name for s in specs]
     state = np.random.get_state()
     np.random.seed(seed)  # flavio samples with numpy's global generator; restored below
     try:
         cov = np.atleast_2d(np.asarray(flavio.sm_covariance(obs, N=N, threads=1), dtype=float))
     finally:
         np.random.set_state(state)
-    _cache.store_arrays(path, key, {"cov": cov})
     return cov
+
+
+def covariance_sha256(cov: np.ndarray) -> str:
+    """SHA-256 of a covariance matrix as stored in the shipped file: its shape and its float64 bytes
+    (little-endian, C order)."""
+    import hashlib
+
+    a = np.ascontiguousarray(np.asarray(cov, dtype="<f8"))
+    return hashlib.sha256(repr(a.shape).encode() + a.tobytes()).hexdigest()
+
+
+def shipped_file_name(seed: int = THEORY_SEED, flavio: str | None = None) -> str:
+    """Name of the shipped covariance file for ``seed`` and the flavio version (default: installed)."""
+    if flavio is None:
+        from observables.flavio_backend import flavio_version
+
+        flavio = flavio_version()
+    return f"flavio-{flavio}_seed{int(seed)}.json"
+
+
+def _shipped_entries(seed: int) -> list | None:
+    """The entries of the shipped file for ``seed`` and the installed flavio (None if there is none)."""
+    import json
+    from importlib import resources
+
+    try:
+        res = resources.files("observables") / "data" / "theory_covariance" / shipped_file_name(seed)
+        if not res.is_file():
+            return None
+        doc = json.loads(res.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        _log.debug("shipped theory covariance unreadable: %s", exc)
+        return None
+    if not isinstance(doc, dict) or doc.get("format") != SHIPPED_FORMAT or not isinstance(doc.get("entries"), list):
+        return None
+    return doc["entries"]
+
+
+def shipped_covariance(names: Sequence[str], *, N: int, seed: int = THEORY_SEED) -> np.ndarray | None:
+    """The shipped SM covariance of ``names`` for ``N`` samples and ``seed``, or None.
+
+    An entry is used only if its ``names``, ``flavio_observables`` (flavio name and arguments of each, from
+    the registry), ``N``, ``seed``, ``flavio`` and ``wilson`` versions equal what is asked and installed,
+    and its ``cov`` is a finite ``(n, n)`` matrix, symmetric with a non-negative diagonal, whose
+    :func:`covariance_sha256` equals the stored ``sha256``. Anything else gives None (computed live).
+    """
+    from observables import flavio_backend as fb
+
+    entries = _shipped_entries(seed)
+    if not entries:
+        return None
+    n = len(names)
+    want = {"names": list(names), "flavio_observables": [list(o) if isinstance(o, tuple) else o
+                                                         for o in _flavio_observables(names)],
+            "N": int(N), "seed": int(seed), "flavio": fb.flavio_version(), "wilson": fb.wilson_version()}
+    for e in entries:
+        if not isinstance(e, dict) or any(e.get(k) != v for k, v in want.items()):
+            continue
+        try:
+            cov = np.array(e["cov"], dtype=float)
+        except (KeyError, TypeError, ValueError):
+            return None
+        if (cov.shape != (n, n) or not np.all(np.isfinite(cov)) or not np.array_equal(cov, cov.T)
+                or not np.all(np.diag(cov) >= 0) or covariance_sha256(cov) != e.get("sha256")):
+            _log.debug("shipped theory covariance of %s rejected (shape, values or hash)", names)
+            return None
+        return cov
+    return None
 
 
 def _load_covariance(path: Path, key: dict, n: int) -> np.ndarray | None:

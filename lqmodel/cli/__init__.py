@@ -110,7 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with _sigterm_as_interrupt():
+        from lqmodel.progress import progress_lines
+
+        # one stderr line per long preparation step (flavio import, SM covariances, surrogate builds):
+        # on with the map's --progress, else when stderr is a terminal (LQMODEL_PROGRESS=0/1 overrides)
+        with _sigterm_as_interrupt(), progress_lines(getattr(args, "progress", None)):
             return int(args.func(args) or 0)
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly, as Unix tools do
         import os
