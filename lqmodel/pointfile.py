@@ -191,6 +191,8 @@ def _build(d: Mapping[str, Any], source: str) -> Point:
             if k in d:
                 raise PointError(f"{source}: give either m_LQ or m_S1/m_R2, not both")
         kw["m_S1"] = kw["m_R2"] = _real("m_LQ", d["m_LQ"])
+        if not (math.isfinite(kw["m_S1"]) and kw["m_S1"] > 0):  # name the key the user wrote, not m_S1
+            raise PointError(f"{source}: m_LQ must be a positive, finite mass in GeV; got {shorten(d['m_LQ'])}")
     else:
         if "m_S1" not in d:
             raise PointError(f"{source}: m_S1 (GeV) is required (or m_LQ for equal S1 and R2~ masses)")
@@ -210,6 +212,8 @@ def _build(d: Mapping[str, Any], source: str) -> Point:
         if "M_N" in d:
             raise PointError(f"{source}: give either M_N (GeV) or M_N_keV, not both")
         kw["M_N"] = _real("M_N_keV", d["M_N_keV"]) / 1e6
+        if not (math.isfinite(kw["M_N"]) and kw["M_N"] >= 0):
+            raise PointError(f"{source}: M_N_keV must be a finite, non-negative mass in keV; got {shorten(d['M_N_keV'])}")
     if "m_b" in d:
         kw["m_b"] = _real("m_b", d["m_b"])
         scheme = kw.get("m_b_scheme", "MSbar(mb)")

@@ -11,7 +11,13 @@ With ``--json`` one JSON object is printed with (at least):
   null when the experiment has no sensitivity at this M_N;
 * ``best_fit_muB``, ``kind`` ("two_sided" | "upper_limit" | "no_sensitivity"), ``test_statistic`` (description),
   ``threshold`` (chi2_1 quantile), ``q_at_zero``, ``significance_sigma``, ``ts_values`` ({mu_muB, q} scan);
-* ``inputs`` (experiment, lepton, M_N_keV, cl, ssm, tritium), ``units``, ``approximate``, ``data_version``.
+* ``inputs`` (experiment, lepton, M_N_keV, cl, ssm, tritium), ``units``, ``approximate``, ``data_version``;
+* ``nuisances_at_best_fit`` (the fit's short names a, e, t), the same under descriptive names
+  ``nuisances_at_best_fit_named`` (background_B0_scale, signal_efficiency_scale, tritium_scale) and
+  ``nuisance_descriptions``.
+
+The JSON is indented like ``lqmodel point --json``. The text output gives the interval and best fit; the
+test-statistic definition (also in ``--help``) and the nuisances are printed with ``--verbose``.
 
 ``--lepton all`` gives the same moment to every flavour (the flavour-universal moment the collaborations quote).
 The fit is :func:`observables.neutrino.fit.fit_moment` (profile likelihood, Wilks). Errors: one line, exit 2.
@@ -22,12 +28,25 @@ import json
 import math
 from typing import Any
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "NUISANCE_NAMES", "NUISANCE_DESCRIPTIONS"]
+
+#: the fit's short nuisance names (:class:`observables.neutrino.likelihood.BinnedPoissonLikelihood`
+#: parameters a, e, t) -> the names printed and added to the JSON (``nuisances_at_best_fit_named``)
+NUISANCE_NAMES = {"a": "background_B0_scale", "e": "signal_efficiency_scale", "t": "tritium_scale"}
+NUISANCE_DESCRIPTIONS = {
+    "a": "multiplies the collaboration's B0 background model (Gaussian constraint around 1)",
+    "e": "multiplies the signal (detection efficiency uncertainty; Gaussian constraint around 1)",
+    "t": "multiplies the tritium template (free, >= 0)",
+}
 
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "dd-fit",
+        epilog="Test statistic: profile-likelihood ratio q(mu^2) = -2 ln[L(mu^2, theta_hathat) / L(mu_hat^2, "
+        "theta_hat)] with mu_hat^2 >= 0; the interval is {q <= chi2_1 quantile(cl)} (Wilks, 1 dof). "
+        "Nuisances: background_B0_scale (B0 normalisation), signal_efficiency_scale, tritium_scale "
+        "(XENON1T with --tritium free).",
         help="fit |mu_{alpha N}| (mu_B) to XENON1T / XENONnT electron-recoil data for a sterile mass M_N (keV)",
         description="Profile-likelihood fit of the active-sterile transition magnetic moment |mu_{alpha N}| "
         "(Bohr magnetons) to XENON1T SR1 / XENONnT SR0 (LZ WS2022: approximate) electron-recoil data from solar "
@@ -38,11 +57,15 @@ def register(subparsers: Any) -> None:
                    help="e | mu | tau | all (same moment in every flavour) | e.g. e+mu")
     p.add_argument("--m-N", dest="m_N", required=True, metavar="KEV", help="sterile-neutrino mass M_N in keV (>= 0)")
     p.add_argument("--cl", default="0.9", metavar="CL", help="confidence level in (0, 1) (default 0.9)")
-    p.add_argument("--ssm", default="B16-GS98", metavar="SSM", help="standard solar model (default B16-GS98)")
+    p.add_argument("--ssm", default="B16-GS98", metavar="SSM",
+                   help="standard solar model: B16-GS98 (high metallicity) | B16-AGSS09 (low metallicity); "
+                        "default B16-GS98")
     p.add_argument("--tritium", default="none", metavar="MODE",
                    help="XENON1T tritium: none (B0 only, the collaboration's headline) | free (default none)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk fit cache")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true", help="print one JSON object (indented)")
+    p.add_argument("--verbose", action="store_true",
+                   help="also print the test-statistic definition and the nuisance parameters at the best fit")
     p.set_defaults(func=run)
 
 
@@ -112,9 +135,12 @@ def run(args: Any) -> int:
                    "ssm": res.ssm, "tritium": res.tritium},
         "units": {"interval_muB": "Bohr magneton", "M_N_keV": "keV"},
         "ts_values": d["ts_values"],
+        "nuisances_at_best_fit_named": {NUISANCE_NAMES.get(k, k): v for k, v in d["nuisances_at_best_fit"].items()},
+        "nuisance_descriptions": {NUISANCE_NAMES.get(k, k): NUISANCE_DESCRIPTIONS.get(k, k)
+                                  for k in d["nuisances_at_best_fit"]},
     }
     if args.json:
-        print(json.dumps(_jsonable(out)))
+        print(json.dumps(_jsonable(out), indent=2))
         return 0
     lo, hi = res.interval_muB
     hi_s = "no sensitivity" if hi is None else f"{hi:.3e}"
@@ -126,5 +152,8 @@ def run(args: Any) -> int:
     else:
         print(f"  {label}: |mu| < {hi_s} mu_B")
     print(f"  best fit: {res.best_fit_muB:.3e} mu_B; q(0) = {res.q_at_zero:.2f} ({res.significance_sigma:.2f} sigma)")
-    print(f"  test statistic: {res.test_statistic}")
+    if getattr(args, "verbose", False):
+        print(f"  test statistic: {res.test_statistic}")
+        for k, v in d["nuisances_at_best_fit"].items():
+            print(f"  {NUISANCE_NAMES.get(k, k)} = {v:.4g}  ({NUISANCE_DESCRIPTIONS.get(k, k)})")
     return 0

@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "export",
         help="print a derived expression as LaTeX, Python/numpy, C, Fortran or JSON",
-        description=__doc__.split("\n\n")[0],
+        description=__doc__.split("\n\n")[0].replace("``", ""),  # no RST markup in --help
     )
     p.add_argument("expression", nargs="?", help="name of the expression (see --list)")
     p.add_argument("--format", "-f", choices=_FORMATS, default="latex", help="output format (default: latex)")

@@ -21,7 +21,9 @@ With ``--json`` one JSON object is printed with (at least):
 * ``inputs``: the point as understood (all matrices, m_b and its scheme, basis, ...);
 * ``units``; ``benchmark`` (name, source, expected numbers) with ``--benchmark``;
 * with ``--flavour``: ``observables``, ``chi2``, ``wilson_coefficients`` from
-  :func:`lqmodel.flavour.flavour_summary`;
+  :func:`lqmodel.flavour.flavour_summary`, plus ``sm_predictions`` (flavio's SM central value per toolkit
+  observable), ``measurements`` (the default vintage: value and experimental uncertainty, or limit and CL),
+  ``pulls`` and ``measurement_vintage``; the text output shows them as one table (4 significant digits);
 * ``collider_verdict``: one line, what the LHC says (pair production recast to the point's branching
   ratios, Drell-Yan tails when available; :func:`lqmodel.collider.collider_verdict`);
 * with ``--collider``: ``widths_GeV``, ``Gamma_over_m``, ``branching_ratios``, ``pair_production``,
@@ -62,6 +64,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--wcxf-smeft", metavar="PATH",
                    help="also write the tree-level SMEFT (Warsaw) coefficients at the matching scale as a WCxf "
                         "file (YAML for .yaml/.yml, else JSON; N_R operators to a sidecar; docs/electroweak.md)")
+    p.add_argument("--solve-for", choices=["y1y2"], metavar="y1y2",
+                   help="inverse question: the coupling product y1*y2 (ratio y1/y2 and masses kept) that gives "
+                        "--target-mu; adds a 'solve' block (lqmodel.solve; docs/views_and_interop.md)")
+    p.add_argument("--target-mu", type=float, metavar="MU_B",
+                   help="target |mu_nu| in Bohr magnetons for --solve-for, in the point's lepton flavour (e.g. 2.7e-11)")
+    p.add_argument("--darknews", metavar="PATH",
+                   help="also write the transition moments as DarkNews model keyword arguments (mu_tr_*4 in GeV^-1, "
+                        "m4, HNLtype) to the JSON file PATH (lqmodel.darknews; docs/views_and_interop.md)")
     p.set_defaults(func=run)
 
 
@@ -133,9 +143,73 @@ def _flavour(point: Any) -> dict[str, Any]:
     if not hasattr(mod, "flavour_summary"):
         raise _cli_error("--flavour needs lqmodel.flavour.flavour_summary, which this installation does not provide")
     summary = mod.flavour_summary(point)
-    return {k: summary[k] for k in ("observables", "chi2", "wilson_coefficients") if k in summary} | {
+    out = {k: summary[k] for k in ("observables", "chi2", "wilson_coefficients") if k in summary} | {
         k: v for k, v in summary.items() if k not in ("observables", "chi2", "wilson_coefficients")
     }
+    if "predictions" in summary:
+        out.update(_flavour_comparison(summary["predictions"]))
+    return out
+
+
+def _flavour_comparison(predictions: dict[str, float]) -> dict[str, Any]:
+    """SM prediction, measurement and pull of each toolkit observable (added JSON keys ``sm_predictions``,
+    ``measurements``, ``pulls``, ``measurement_vintage``).
+
+    SM: flavio's central SM prediction (:func:`observables.flavio_backend.sm_prediction`, 0 for the NP shift
+    ``Delta_a_mu``). Measurement: the default vintage (:func:`observables.measurements.load`), the experimental
+    uncertainty only (square root of the diagonal of its covariance; upper limits as limit + CL). Pull:
+    :func:`observables.likelihood.pulls`, (prediction - measurement) / sigma_tot with flavio's SM theory
+    covariance in sigma_tot, the same as in ``chi2``; limits: prediction / sigma.
+    """
+    from observables import flavio_backend as fb
+    from observables.likelihood import pulls
+    from observables.measurements import load
+
+    mset = load(None)
+    sm = {k: fb.sm_prediction(k) for k in predictions}
+    meas: dict[str, Any] = {}
+    for k in predictions:
+        try:
+            c = mset.constraint_for(k)
+        except KeyError:
+            continue
+        i = c.observables.index(k)
+        if c.kind == "upper_limit":
+            meas[k] = {"kind": "upper_limit", "limit": c.limit, "cl": c.cl, "source": c.source}
+        else:
+            meas[k] = {"kind": c.kind, "value": float(c.values[i]), "uncertainty": float(c.uncertainties[i]),
+                       "source": c.source}
+    return {"sm_predictions": sm, "measurements": meas,
+            "pulls": {k: float(v) for k, v in pulls(predictions).items()}, "measurement_vintage": mset.vintage}
+
+
+def _g(x: Any, digits: int = 4) -> str:
+    """``x`` with ``digits`` significant digits ('-' for None)."""
+    return "-" if x is None else f"{x:.{digits}g}"
+
+
+def _flavour_lines(out: dict[str, Any]) -> list[str]:
+    """The flavour table: toolkit observable, prediction, SM, measurement +- experimental error, pull."""
+    preds = out.get("predictions") or {}
+    if not preds:  # an older flavour_summary without "predictions": the raw values
+        return ["", "  flavour observables:"] + [f"    {k:<32} {_g(v, 5)}" for k, v in out["observables"].items()]
+    sm, meas, pl = out.get("sm_predictions", {}), out.get("measurements", {}), out.get("pulls", {})
+    w = max(len(k) for k in preds)
+    lines = ["", f"  flavour observables (measurements: vintage {out.get('measurement_vintage', '?')}; "
+                 "+- is the experimental error, the pull also includes flavio's SM theory uncertainty):",
+             f"    {'observable':<{w}}  {'prediction':>11}  {'SM':>11}  {'measurement':>24}  {'pull':>6}"]
+    for k, v in preds.items():
+        m = meas.get(k)
+        if m is None:
+            ms = "-"
+        elif m["kind"] == "upper_limit":
+            ms = f"< {_g(m['limit'], 3)} ({_g(100 * m['cl'], 3)}% CL)"
+        else:
+            ms = f"{_g(m['value'])} +- {_g(m['uncertainty'], 2)}"
+        p = pl.get(k)
+        ps = "-" if p is None else f"{p:+.2f}"
+        lines.append(f"    {k:<{w}}  {_g(v):>11}  {_g(sm.get(k)):>11}  {ms:>24}  {ps:>6}")
+    return lines
 
 
 def _collider(point: Any) -> dict[str, Any]:
@@ -182,8 +256,8 @@ def _table(out: dict[str, Any]) -> str:
     lines.append(f"  {'lepton':<7}{'|mu_nu| [mu_B]':>18}{'|m_nuN| [GeV]':>18}")
     for l in LEPTONS:
         mass = out["m_nuN_GeV"][l]
-        ms = "UV-divergent" if mass is None else f"{mass:.6g}"
-        lines.append(f"  {l:<7}{out['mu_nu_muB'][l]:>18.6g}{ms:>18}")
+        ms = "UV-divergent" if mass is None else f"{mass:.5g}"
+        lines.append(f"  {l:<7}{out['mu_nu_muB'][l]:>18.5g}{ms:>18}")
     if any(out["uv_divergent"].values()):
         lines.append("  UV-divergent m_nuN: c_R != c_S, a tree-level counterterm is needed (physics.md §b.3).")
     nm = out.get("neutrino_mass")
@@ -206,12 +280,11 @@ def _table(out: dict[str, Any]) -> str:
         for k, v in bm["expected"].items():
             lines.append(f"    {k}: {v}")
     if "observables" in out:
-        lines.append("")
-        lines.append("  flavour observables:")
-        for k, v in out["observables"].items():
-            lines.append(f"    {k:<32} {v}")
+        lines.extend(_flavour_lines(out))
         if "chi2" in out:
-            lines.append(f"  chi2 total: {out['chi2'].get('total')}")
+            c2 = out["chi2"]
+            groups = ", ".join(f"{k[len('group:'):]} {_g(v, 3)}" for k, v in c2.items() if k.startswith("group:"))
+            lines.append(f"  chi2 total: {_g(c2.get('total'))}" + (f"  (by group: {groups})" if groups else ""))
     if "widths_GeV" in out:
         lines.extend(_collider_lines(out))
     if "collider_verdict" in out:
@@ -253,6 +326,14 @@ def run(args: argparse.Namespace) -> int:
 
         to_wcxf_smeft(point, args.wcxf_smeft)
         print(f"lqmodel point: SMEFT (Warsaw) WCxf file written to {args.wcxf_smeft}", file=sys.stderr)
+    solve = _solve(args, point)
+    if getattr(args, "darknews", None):
+        if point.batch_shape != ():
+            raise _cli_error("--darknews needs a single point")
+        from lqmodel.darknews import write_darknews
+
+        write_darknews(point, args.darknews)
+        print(f"lqmodel point: DarkNews model keyword arguments written to {args.darknews}", file=sys.stderr)
     out: dict[str, Any] = {"label": point.label, "model": point.model, "lepton": point.lepton, "N_index": "N_1"}
     out.update(_moments(point))
     from lqmodel.neutrino_mass import summary as _neutrino_mass_summary
@@ -279,9 +360,38 @@ def run(args: argparse.Namespace) -> int:
     if bm is not None:
         out["benchmark"] = {"name": bm.name, "description": bm.description, "source": bm.source,
                             "expected": dict(bm.expected)}
+    if solve is not None:
+        out["solve"] = solve
     out = _jsonable(out)
     if args.json:
         print(json.dumps(out, indent=2))
     else:
         print(_table(out))
+        if solve is not None:
+            print(_solve_lines(out["solve"]))
     return 0
+
+
+def _solve(args: argparse.Namespace, point: Any) -> dict[str, Any] | None:
+    """The ``solve`` block of ``--solve-for y1y2 --target-mu MU`` (:func:`lqmodel.solve.solve_y1y2`), or None."""
+    solve_for, target = getattr(args, "solve_for", None), getattr(args, "target_mu", None)
+    if solve_for is None and target is None:
+        return None
+    if solve_for is None or target is None:
+        raise _cli_error("--solve-for y1y2 and --target-mu MU_B go together (e.g. --solve-for y1y2 --target-mu 2.7e-11)")
+    from lqmodel.solve import solve_y1y2
+
+    return solve_y1y2(point, target)
+
+
+def _solve_lines(s: dict[str, Any]) -> str:
+    def f(v: Any) -> str:
+        return f"{v:.6g}" if isinstance(v, (int, float)) else str(v)
+
+    return "\n".join([
+        "",
+        f"  solve for y1*y2: |mu_{s['lepton']}N1| = {s['target_mu_muB']:.6g} mu_B at fixed masses and y1/y2 "
+        f"(input moment {s['mu_nu_muB_input']:.6g} mu_B, y1*y2 scaled by {s['scale']:.6g})",
+        f"    y1*y2 = {f(s['y1y2'])}  (y1 = {f(s['y1'])}, y2 = {f(s['y2'])}); moment recomputed there: "
+        f"{s['mu_nu_muB_check']:.6g} mu_B" + ("" if s["perturbative"] else "  [NOT perturbative: |y| > sqrt(4 pi)]"),
+    ])
