@@ -96,6 +96,9 @@ N_C = 3
 #: relative tolerance of the UV-finiteness test sum_k m_k (c_R - c_S) = 0
 UV_RTOL = 1e-12
 _PRECISIONS = ("double", "mp")
+_PATHS = ("auto", "factorised", "general")
+#: "auto" takes the factorised path when at most this many (k, alpha, j) S1 + R2~ terms are live
+_FACTORISED_MAX_TERMS = 9
 
 
 class KappaNotIncludedWarning(UserWarning):
@@ -274,7 +277,7 @@ angle = (0, v/\sqrt2)`,
 
 
 def compute_moments(point: "Point", *, precision: str = "double", dps: int = 50, uv: str = "nan",
-                    mu_GeV: ArrayLike | None = None) -> Moments:
+                    mu_GeV: ArrayLike | None = None, path: str = "auto") -> Moments:
     r"""Moments of a (batched) point: sum over d, s, b in the S1 and R2~^(-1/3) loops (module docstring).
 
     ``precision="double"``: vectorised numpy. ``"mp"``: every loop function and the B0 differences in
@@ -283,16 +286,26 @@ def compute_moments(point: "Point", *, precision: str = "double", dps: int = 50,
 
     ``uv`` says what ``m_nuN_GeV`` holds where the mass is UV-divergent (:math:`c_R
 eq c_S`):
-    ``"nan"`` (default) NaN; ``"msbar"`` the :math:`\overline{m MS}` finite part at the scale
-    ``mu_GeV`` (GeV; default ``m_S1``, i.e. :math:`\mu = m_{m LQ}`): the pole
+    ``"nan"`` (default) NaN; ``"msbar"`` the :math:`\overline{
+m MS}` finite part at the scale
+    ``mu_GeV`` (GeV; default ``m_S1``, i.e. :math:`\mu = m_{
+m LQ}`): the pole
     :math:`\Delta = 1/arepsilon-\gamma_E+\ln4\pi` of every :math:`B_0` (:mod:`loops.pv`) is dropped,
-    :math:`B_0^{\overline{m MS}}(0;m_k^2,\lambda) = 1 - \ln(\lambda/\mu^2) - h(m_k^2/\lambda)`. That
+    :math:`B_0^{\overline{
+m MS}}(0;m_k^2,\lambda) = 1 - \ln(\lambda/\mu^2) - h(m_k^2/\lambda)`. That
     remainder is scheme- and scale-dependent (:math:`\partial m/\partial\ln\mu = (3/8\pi^2)\sum_k m_k(c_R-c_S)^*`):
     it is a naturalness estimate of the tree-level counterterm :math:`y_
 uar L	ilde H N_R` it needs,
     not a prediction (docs/neutrino_mass.md). ``uv_divergent`` flags those entries either way; finite
     entries are the same for both options. Checked against :func:`lqmodel.derivation.m_nuN` with
     :math:`\Delta	o0`, :math:`\mu	o m_{S_1}` (tests/test_neutrino_mass.py).
+
+    ``path`` (double precision only): ``"general"`` forms (B, 3, 3[, 3]) arrays over every quark, lepton
+    and N; ``"factorised"`` forms only the (quark, lepton, N) terms whose couplings are non-zero somewhere
+    in the batch (detected once per call), each a 1-d array over the points: the same formulas term by
+    term, far fewer operations and temporaries for sparse couplings (Voloshin, S1 alone); ``"auto"``
+    (default) takes it when at most 9 of the 27 S1 and 27 R2~ terms are live. The two agree to rounding
+    (tests/test_moments_fastpath.py).
     """
     if precision not in _PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; allowed: {', '.join(_PRECISIONS)}")
@@ -311,11 +324,149 @@ uar L	ilde H N_R` it needs,
         kap = np.asarray(point.kappa, dtype=float)[..., None]
         return _compute_mp(c_S, c_R, m_q, m_S1, m_R2, kap, dps,
                            None if uv == "nan" else np.broadcast_to(mu_sc, np.shape(point.m_S1))[..., None])
+    if path not in _PATHS:
+        raise ValueError(f"unknown path {path!r}; allowed: {', '.join(_PATHS)}")
+    sL, sNR, rL, rNR = _down_couplings(point)
+    live = _live_terms(sL, sNR, rL, rNR)
+    if path == "factorised" or (path == "auto" and len(live[0]) + len(live[1]) <= _FACTORISED_MAX_TERMS):
+        return _compute_factorised(point, mix, sL, sNR, rL, rNR, live, uv, mu_sc)
+    return _compute_general(point, mix, m_q, sL, sNR, rL, rNR, uv, mu_sc)
+
+
+def _down_couplings(point: "Point") -> tuple["_ConjNeg", np.ndarray, "_ConjNeg", np.ndarray]:
+    """``(sL, sNR, rL, rNR)``, ``(*B, 3 quarks, 3)`` with c_S^*[k,a,j] = sNR[k,j] sL[k,a] and
+    c_R^*[k,a,j] = rL[k,a] rNR[k,j] (down-type mass-basis couplings); sL and rL are conjugated lazily
+    (:class:`_ConjNeg`), entry by entry on the factorised path."""
+    if point.quark_basis == "down":
+        # the down-type mass-basis couplings of a down-aligned point are the fields themselves
+        # (s1_dc_nuL = -y_LL, s1_dc_NR = ybar_RR, r2_d_nuL = yt_RL, r2_d_NR = yt_LR; Point.mass_basis):
+        # no need to build the up-type (CKM-rotated) arrays here
+        return _ConjNeg(point.y_LL, neg=False), point.ybar_RR, _ConjNeg(point.yt_RL, neg=False), point.yt_LR
+    mb = point.mass_basis()
+    return _ConjNeg(mb.s1_dc_nuL, neg=True), mb.s1_dc_NR, _ConjNeg(mb.r2_d_nuL, neg=False), mb.r2_d_NR
+
+
+class _ConjNeg:
+    """A lazily conjugated (and optionally negated first) coupling array: ``conj(-a)`` or ``conj(a)``,
+    computed entry by entry (factorised path) or in full (general path); negation is exact."""
+
+    def __init__(self, a: np.ndarray, neg: bool):
+        self.a, self.neg = a, neg
+
+    def full(self) -> np.ndarray:
+        return np.conj(-self.a) if self.neg else np.conj(self.a)
+
+    def entry(self, k: int, i: int) -> np.ndarray:
+        v = self.a[..., k, i]
+        return np.conj(-v) if self.neg else np.conj(v)
+
+    def nonzero(self) -> np.ndarray:
+        return _nonzero_entries(self.a)
+
+
+def _nonzero_entries(a: np.ndarray) -> np.ndarray:
+    """(3, 3) bool: entries that are non-zero somewhere in the batch (broadcast axes looked at once)."""
+    from lqmodel.point import _compact
+
+    a = _compact(np.asarray(a))
+    if a.ndim == 2:
+        return a != 0
+    flat = a.reshape(-1, 9)
+    out = np.zeros(9, dtype=bool)
+    step = 1 << 16  # bounded temporaries: (step, 9) booleans at a time
+    for i in range(0, flat.shape[0], step):
+        out |= np.any(flat[i:i + step] != 0, axis=0)
+    return out.reshape(3, 3)
+
+
+def _live_terms(sL, sNR, rL, rNR) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+    """The (k, alpha, j) of the S1 and of the R2~ terms whose couplings are non-zero somewhere in the batch."""
+    nsL, nsN = sL.nonzero(), _nonzero_entries(sNR)
+    nrL, nrN = rL.nonzero(), _nonzero_entries(rNR)
+    S = [(k, a, j) for k in range(3) for a in range(3) for j in range(3) if nsL[k, a] and nsN[k, j]]
+    R = [(k, a, j) for k in range(3) for a in range(3) for j in range(3) if nrL[k, a] and nrN[k, j]]
+    return S, R
+
+
+def _compute_factorised(point, mix, sL, sNR, rL, rNR, live, uv, mu_sc) -> Moments:
+    r"""Double-precision path for couplings that are sparse across the batch (Voloshin, S1 alone, one
+    lepton or N flavour): only the (k, alpha, j) terms with non-zero couplings somewhere in the batch are
+    formed, each as a 1-d array over the points (no (B, 3, 3[, 3]) temporaries); loop functions only for
+    the quarks that occur. Same formulas, term by term, as :func:`_compute_general` (omitted terms are
+    exactly zero); tests/test_moments_fastpath.py checks the two against each other."""
+    S_terms, R_terms = live
+    shape = tuple(point.batch_shape)
+    mu_out = np.zeros(shape + (3, 3), dtype=complex)
+    m_out = np.zeros(shape + (3, 3), dtype=complex)
+    div_out = np.zeros(shape + (3, 3), dtype=bool)
+    entries = sorted({(a, j) for _, a, j in S_terms} | {(a, j) for _, a, j in R_terms})
+    if not entries:
+        return Moments(mu_muB=mu_out, m_nuN_GeV=m_out, uv_divergent=div_out)
     m_e = _m_e()
-    # factorised couplings: c_S^*[k,a,j] = sNR[k,j] sL[k,a], c_R^*[k,a,j] = rL[k,a] rNR[k,j]
-    mb_ = point.mass_basis()
-    sL, sNR = np.conj(-mb_.s1_dc_nuL), mb_.s1_dc_NR
-    rL, rNR = np.conj(mb_.r2_d_nuL), mb_.r2_d_NR
+    quarks = sorted({k for k, _, _ in S_terms} | {k for k, _, _ in R_terms})
+    m_light = down_quark_masses(np.zeros(()))
+    lp, lm = mix.lam_plus, mix.lam_minus
+    wRp, wSp = mix.w_R_plus, mix.w_S_plus
+    loop = {}
+    for k in quarks:     # the loop functions of quark k (the general path's formulas, one column each)
+        m_k = np.asarray(point.m_b, dtype=float) if k == 2 else m_light[k]
+        mq2 = m_k**2
+        x_p, x_m = mq2 / lp, mq2 / lm
+        mqb = np.broadcast_to(m_k, np.broadcast_shapes(np.shape(m_k), x_p.shape, x_m.shape))
+        gp, gm = numeric.g(x_p) / lp, numeric.g(x_m) / lm
+        pref = m_e * mqb / (8.0 * math.pi**2)
+        wS = pref * (wSp * gp + wRp * gm)
+        wR = pref * (wRp * gp + wSp * gm)
+        D = -mix.d_over_r * numeric.delta_F_sq(np.broadcast_to(m_k, x_p.shape), lp, lm, mix.dlam)
+        H = wRp * numeric.h(x_p) + wSp * numeric.h(x_m)
+        loop[k] = (mqb, wS, wR, mqb * D, mqb * H)
+    S_set, R_set = set(S_terms), set(R_terms)
+    logs = None
+    if uv == "msbar":
+        mu2 = mu_sc * mu_sc
+        logs = 1.0 - (mix.w_R_plus * np.log(mix.lam_plus / mu2) + mix.w_S_plus * np.log(mix.lam_minus / mu2))
+    for a, j in entries:
+        mu = fin1 = fin2 = pole = scale = None
+        for k in quarks:
+            s_on, r_on = (k, a, j) in S_set, (k, a, j) in R_set
+            if not (s_on or r_on):
+                continue
+            mqb, wS, wR, mqD, mqH = loop[k]
+            if s_on:
+                cl, cn = sL.entry(k, a), sNR[..., k, j]
+                mu = _acc(mu, cl * wS * cn)
+                fin1 = _acc(fin1, cl * mqD * cn)
+                scale = _acc(scale, np.abs(cl) * mqb * np.abs(cn))
+            if r_on:
+                dl, dn = rL.entry(k, a), rNR[..., k, j]
+                mu = _acc(mu, dl * wR * dn)
+                scale = _acc(scale, np.abs(dl) * mqb * np.abs(dn))
+            # (c_R - c_S)^* elementwise, as in the general path
+            dc = (dl * dn - cl * cn) if (s_on and r_on) else (dl * dn if r_on else -(cl * cn))
+            fin2 = _acc(fin2, dc * mqH)
+            pole = _acc(pole, dc * mqb)
+        finite = fin2 * -1.0 if fin1 is None else fin1 - fin2
+        div = np.abs(pole) > UV_RTOL * scale
+        m = finite
+        if logs is not None:
+            m = np.where(div, m + pole * logs, m)
+        m = m * (-N_C / (16.0 * math.pi**2))
+        if uv == "nan":
+            m = np.where(div, np.nan + 0j, m)
+        mu_out[..., a, j] = mu
+        m_out[..., a, j] = m
+        div_out[..., a, j] = div
+    return Moments(mu_muB=mu_out, m_nuN_GeV=m_out, uv_divergent=div_out)
+
+
+def _acc(total, term):
+    return term if total is None else total + term
+
+
+def _compute_general(point, mix, m_q, sL, sNR, rL, rNR, uv, mu_sc) -> Moments:
+    """Double-precision path for any couplings: (B, 3, 3[, 3]) arrays over quarks, leptons and N."""
+    m_e = _m_e()
+    sL, rL = sL.full(), rL.full()
     # down quarks k whose couplings vanish in the whole batch contribute exactly 0: drop them (often only
     # b is left, a 3x smaller computation); the remaining sums are unchanged term by term
     live = [k for k in range(3) if any(np.any(c[..., k, :] != 0) for c in (sL, sNR, rL, rNR))] or [2]
@@ -357,6 +508,8 @@ uar L	ilde H N_R` it needs,
     if uv == "nan":
         m[np.broadcast_to(div, m.shape)] = np.nan + 0j
     return Moments(mu_muB=mu, m_nuN_GeV=m, uv_divergent=div)
+
+
 
 
 def _compute_mp(c_S, c_R, m_q, m_S1, m_R2, kappa, dps: int, mu_msbar=None) -> Moments:

@@ -486,7 +486,24 @@ class Point:
 
     # ------------------------------------------------------------------ physics views
     def mass_basis(self) -> MassBasisCouplings:
-        """Couplings in the quark mass basis with the CKM matrix (see the module docstring table)."""
+        """Couplings in the quark mass basis with the CKM matrix (see the module docstring table).
+
+        Computed once per Point instance and kept in a private attribute (the Point is immutable and the
+        returned arrays are read-only, so the cached value can be shared; :meth:`replace` and slicing make
+        new instances with their own cache; it is not pickled).
+        """
+        cached = self.__dict__.get("_mass_basis_cache")
+        if cached is None:
+            cached = self._compute_mass_basis()
+            object.__setattr__(self, "_mass_basis_cache", cached)
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_mass_basis_cache", None)  # derived data: recomputed on demand after unpickling
+        return state
+
+    def _compute_mass_basis(self) -> MassBasisCouplings:
         from observables.parameters import ckm_matrix
 
         V = ckm_matrix()
