@@ -179,3 +179,15 @@ def test_base_coordinates_of_a_point():
     p = voloshin(1500.0, 0.05, 0.8, "mu")
     c = maps.base_coordinates(p, ["y1", "y2", "y1y2", "m_LQ", "unknown"])
     assert c == pytest.approx({"y1": 0.05, "y2": 0.8, "y1y2": 0.04, "m_LQ": 1500.0})
+
+
+def test_spectrum_pdf_fonts_are_truetype(tmp_path):
+    import matplotlib
+
+    from lqmodel.plotting.spectra import plot_spectrum
+
+    before = matplotlib.rcParams["pdf.fonttype"]
+    plot_spectrum("xenonnt", "e", 0.0, mu_muB=2e-11, path=tmp_path / "s.pdf")
+    pdf = (tmp_path / "s.pdf").read_bytes()
+    assert b"/Type3" not in pdf and re.search(rb"/Subtype\s*/(TrueType|CIDFontType2)", pdf)
+    assert matplotlib.rcParams["pdf.fonttype"] == before

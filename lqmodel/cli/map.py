@@ -164,10 +164,24 @@ def _plot(config, table_path, stem) -> list[str]:
     fig = plot_map(
         table_path, x, y, lepton=lepton, scales={r.name: r.scale for r in config.parameters},
         parameters=names, fix=config.plot.get("fix") or {}, title=config.title or None, subtitle=subtitle,
-        out=stem,
+        out=stem, benchmark=_base_marker(config.base, base, (x, y)),
     )
     plt.close(fig)
     return [str(stem.with_suffix(".png")), str(stem.with_suffix(".pdf"))]
+
+
+def _base_marker(spec: Any, base: Any, names: tuple[str, str]) -> dict[str, Any] | None:
+    """The base point's (x, y) for the map's star marker, labelled with the benchmark name (None when the
+    base is a batch or the plotted parameters cannot be read off it)."""
+    from lqmodel.plotting.maps import base_coordinates
+
+    if getattr(base, "batch_shape", ()) != ():
+        return None
+    coords = base_coordinates(base, names)
+    if set(names) - set(coords):
+        return None
+    name = spec if isinstance(spec, str) else (getattr(base, "label", None) or "")
+    return {**coords, "label": f"base point {name}".strip()}
 
 
 if __name__ == "__main__":  # pragma: no cover

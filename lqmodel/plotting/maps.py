@@ -469,15 +469,19 @@ def _draw(Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle
     handles += _perturbativity_layer(ax, x, y)
     if benchmark is not None and x in benchmark and y in benchmark:
         bx, by = (float(_display(k, np.array(float(benchmark[k])))) for k in (x, y))
-        ax.plot([bx], [by], marker="*", ms=13, mfc="gold", mec="k", mew=0.9, ls="none", zorder=Z_MARK,
-                clip_on=False)
-        handles.append(Line2D([], [], marker="*", ms=11, mfc="gold", mec="k", ls="none",
-                              label=str(benchmark.get("label") or "benchmark point")))
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        inside = x0 <= bx <= x1 and y0 <= by <= y1
+        if inside:
+            ax.plot([bx], [by], marker="*", ms=13, mfc="gold", mec="k", mew=0.9, ls="none", zorder=Z_MARK,
+                    clip_on=False)
+        label = str(benchmark.get("label") or "benchmark point")
+        handles.append(Line2D([], [], marker="*", ms=11, mfc="gold" if inside else "none", mec="k", ls="none",
+                              label=label if inside else f"{label}: outside this plane"))
     if "viable" in df.columns and len(df):
         n_ok = int(np.sum(df["viable"].to_numpy(bool)))
         if n_ok == 0:
-            ax.text(0.5, 0.5, f"no point survives all constraints\n(0 of {len(df)} points viable)",
-                    transform=ax.transAxes, ha="center", va="center", fontsize=12, color="#8B0000",
+            ax.text(0.5, 0.97, f"no point survives all constraints (0 of {len(df)} points viable)",
+                    transform=ax.transAxes, ha="center", va="top", fontsize=10.5, color="#8B0000",
                     zorder=Z_MARK, bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "#8B0000", "alpha": 0.92})
 
     ax.tick_params(which="both", direction="in", top=True, right=True)
@@ -491,7 +495,13 @@ def _draw(Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle
     seen: set[str] = set()  # one legend entry per label (e.g. XENONnT as the experiment and as the lab limit)
     handles = [h for h in handles if not (h.get_label() in seen or seen.add(h.get_label()))]
     if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
+        # two columns for short labels, one when a label would not fit half the width; the figure grows
+        # with the legend so that the axes keep their size (and nothing is cut at the figure's edges)
+        longest = max(len(re.sub(r"\$|\\[a-zA-Z]+|[{}^_]", "", h.get_label())) for h in handles)
+        ncols = 2 if longest <= 44 else 1
+        rows = -(-len(handles) // ncols)
+        fig.set_size_inches(6.4 if ncols == 2 else 7.0, 4.6 + 0.21 * rows)
+        fig.legend(handles=handles, loc="outside lower center", ncols=ncols, frameon=False)
     return fig
 
 

@@ -34,7 +34,8 @@ def plot_spectrum(
 
     ``mu_muB``: the moment to draw (default: the best fit of :func:`observables.neutrino.fit.fit_moment`, or its
     upper limit when the best fit is zero). ``path``: output file; ``.png`` or ``.pdf`` writes that format, a
-    path without suffix writes both (``path.png`` at 200 dpi and ``path.pdf``). Returns the matplotlib Figure.
+    path without suffix writes both (``path.png`` at 200 dpi and ``path.pdf``, fonts embedded as TrueType/Type 42).
+    Returns the matplotlib Figure.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -83,9 +84,13 @@ def plot_spectrum(
     ax.legend(fontsize=8, frameon=False, loc="upper right")
     fig.tight_layout()
     if path is not None:
+        import matplotlib
+
         p = Path(path)
         targets = [p] if p.suffix.lower() in (".png", ".pdf") else [p.with_suffix(".png"), p.with_suffix(".pdf")]
-        for q in targets:
-            q.parent.mkdir(parents=True, exist_ok=True)
-            fig.savefig(q, dpi=200 if q.suffix.lower() == ".png" else None)
+        # embedded TrueType (Type 42) fonts, not Type 3; local to this call (rc_context), not global
+        with matplotlib.rc_context({"pdf.fonttype": 42, "ps.fonttype": 42}):
+            for q in targets:
+                q.parent.mkdir(parents=True, exist_ok=True)
+                fig.savefig(q, dpi=200 if q.suffix.lower() == ".png" else None)
     return fig
