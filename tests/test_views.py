@@ -89,3 +89,28 @@ def test_mnuN_small_splitting_limit_and_cancellation(tmp_path):
 def test_bad_inputs_refused(call):
     with pytest.raises(InputError):
         call()
+
+
+@pytest.mark.parametrize("name, m", [("voloshin_tau_1TeV_y1y2", 1000.0), ("voloshin_tau_1p5TeV_y1y2", 1500.0)])
+def test_tau_map_config_and_the_coupling_that_moves_RDstar(name, m):
+    """The built-in tau map: valid config, tau flavour, (y1, y2) plane; y2 = y^LL_{b tau} gives the tree-level
+    C_VL^{bc tau nu_tau} = |y2|^2/(4 sqrt2 G_F m^2) (docs/matching.md §2, the hand formula with G_F from the
+    parameter table) that raises R(D*), and y1 does not enter it."""
+    from lqmodel import match
+    from lqmodel.evaluate import PointEvaluator, resolve_base
+    from lqmodel.scan.benchmarks import list_map_benchmarks, map_benchmark
+    from observables.parameters import value
+
+    assert name in list_map_benchmarks()
+    cfg = map_benchmark(name)
+    base = resolve_base(cfg.base)
+    assert base.model == "voloshin" and base.lepton == "tau" and base.m_S1 == base.m_R2 == m
+    assert (cfg.plot["x"], cfg.plot["y"]) == ("y1", "y2") and set(cfg.parameter_names) == {"y1", "y2"}
+    PointEvaluator.from_options(cfg.evaluation)
+    y2_max = max(r.grid().max() for r in cfg.parameters if r.name == "y2")
+    for y1, y2 in [(0.05, 2.0), (0.5, 2.0)]:
+        c = complex(match(voloshin(m, y1, y2, "tau")).values["CVL_bctaunutau"])
+        assert c.real == pytest.approx(y2**2 / (4 * math.sqrt(2) * value("G_F") * m**2), rel=1e-6)
+    # the map reaches the C_VL ~ 0.06 that R(D*) needs (y2 ~ 2 m/TeV), within perturbativity
+    needed = math.sqrt(0.06 * 4 * math.sqrt(2) * value("G_F")) * m
+    assert needed < y2_max <= math.sqrt(4 * math.pi)
