@@ -5,6 +5,8 @@ Usage::
     lqmodel point FILE [--json] [--flavour] [--collider]
     lqmodel point --benchmark NAME [--json] [--flavour] [--collider]
     lqmodel point --list-benchmarks [--json]
+    lqmodel point FILE|--benchmark NAME --solve-for y1y2 --target-mu MU_B [--json]   # adds "solve"
+    lqmodel point FILE|--benchmark NAME --darknews PATH     # DarkNews keyword arguments (mu_tr_*4, GeV^-1)
 
 With ``--json`` one JSON object is printed with (at least):
 
