@@ -583,8 +583,6 @@ def _generic_dipole(a, b, m_F, Q_F, Q_phi, m_phi2, N_c, m_lep, e):
     :math:`\Delta a_\ell = 4m_\ell{\rm Re}\,C_{\ell\ell}/e` = the :func:`loops.dipole.anomalous_moment` of the
     generic engine (tested).
     """
-    from loops import numeric as ln
-
     a, b = _Sparse(np.asarray(a)), _Sparse(np.asarray(b))
     shape = np.shape(m_phi2)
     out = np.zeros(shape + (3, 3), dtype=complex)
@@ -595,16 +593,33 @@ def _generic_dipole(a, b, m_F, Q_F, Q_phi, m_phi2, N_c, m_lep, e):
             continue
         mf = m_F[..., f]
         x = mf**2 / m_phi2
-        G = Q_F * ln.g_F(x) - Q_phi * ln.g_phi(x)
-        FQ = Q_F * ln.f_F(x) - Q_phi * ln.f_phi(x)
+        G, FQ = _dipole_loop_functions(x, Q_F, Q_phi)
+        mfG = mf * G                                   # formed once per fermion, not per (j, i)
+        lFQ = [m_lep[i] * FQ for i in range(3)]
         for j in range(3):
             for i in range(3):
-                term = _add(_mul(mf * G, a.ce(f, j), b.e(f, i)),
-                            _mul(m_lep[i] * FQ, a.ce(f, j), a.e(f, i)),
-                            _mul(m_lep[j] * FQ, b.ce(f, j), b.e(f, i)))
+                term = _add(_mul(mfG, a.ce(f, j), b.e(f, i)),
+                            _mul(lFQ[i], a.ce(f, j), a.e(f, i)),
+                            _mul(lFQ[j], b.ce(f, j), b.e(f, i)))
                 if term is not None:
                     out[..., j, i] += pref * term
     return out
+
+
+def _dipole_loop_functions(x: np.ndarray, Q_F: float, Q_phi: float) -> tuple[np.ndarray, np.ndarray]:
+    r""":math:`G = Q_Fg_F(x) - Q_\phi g_\phi(x)` and :math:`F_Q = Q_Ff_F(x) - Q_\phi f_\phi(x)` elementwise; for a
+    large batch with few distinct x (coupling maps at a few masses) evaluated once per distinct x
+    (``np.unique`` + inverse; the same numbers, element by element)."""
+    from loops import numeric as ln
+
+    x = np.asarray(x, dtype=float)
+    if x.ndim > 0 and x.size > 64:
+        ux, inv = np.unique(x, return_inverse=True)
+        if ux.size <= x.size // 2:
+            G, FQ = _dipole_loop_functions(ux, Q_F, Q_phi)
+            inv = inv.reshape(x.shape)
+            return G[inv], FQ[inv]
+    return Q_F * ln.g_F(x) - Q_phi * ln.g_phi(x), Q_F * ln.f_F(x) - Q_phi * ln.f_phi(x)
 
 
 def lepton_dipoles(point, *, mb=None) -> np.ndarray:
@@ -636,7 +651,7 @@ def lepton_dipoles(point, *, mb=None) -> np.ndarray:
                         np.broadcast_to(np.asarray(point.m_b, dtype=float), shape)[..., None]], axis=-1),
         shape + (3,),
     )
-    C = C + _generic_dipole(mb.r2_d_eL, np.zeros_like(mb.r2_d_eL), m_down, -1 / 3, -2 / 3, m232, 3, c["m_lep"], e)
+    C = C + _generic_dipole(mb.r2_d_eL, np.zeros((3, 3), dtype=complex), m_down, -1 / 3, -2 / 3, m232, 3, c["m_lep"], e)
     return C
 
 
