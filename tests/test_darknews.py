@@ -98,3 +98,13 @@ def test_cli_writes_file_and_keeps_json(tmp_path, capsys):
     d = json.loads(f.read_text())
     assert d["model_kwargs"]["mu_tr_mu4"] == pytest.approx(out["mu_nu_muB"]["mu"] * _mu_B_GeV(), rel=1e-14)
     assert d["lqmodel"]["units"]["mu_tr_*"].startswith("GeV^-1")
+
+
+def test_cli_warns_when_M_N_is_zero(tmp_path, capsys):
+    assert main(["point", "--benchmark", "BP2", "--darknews", str(tmp_path / "a.json")]) == 0
+    assert "M_N = 0" in capsys.readouterr().err
+    f = tmp_path / "p.yaml"
+    f.write_text("model: voloshin\nm_LQ: 1000\ny1: 0.05\ny2: 1.0\nlepton: mu\nM_N_keV: 100\n")
+    assert main(["point", str(f), "--darknews", str(tmp_path / "b.json")]) == 0
+    assert "M_N = 0" not in capsys.readouterr().err
+    assert json.loads((tmp_path / "b.json").read_text())["model_kwargs"]["m4"] == pytest.approx(1e-4)

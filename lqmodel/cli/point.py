@@ -336,6 +336,9 @@ def run(args: argparse.Namespace) -> int:
 
         write_darknews(point, args.darknews)
         print(f"lqmodel point: DarkNews model keyword arguments written to {args.darknews}", file=sys.stderr)
+        if float(point.M_N) == 0.0:
+            print("lqmodel point: warning: M_N = 0, so m4 = 0 in the DarkNews file; DarkNews simulates a heavy N: "
+                  "set M_N (GeV) or M_N_keV in the point", file=sys.stderr)
     out: dict[str, Any] = {"label": point.label, "model": point.model, "lepton": point.lepton, "N_index": "N_1"}
     out.update(_moments(point))
     from lqmodel.neutrino_mass import summary as _neutrino_mass_summary
