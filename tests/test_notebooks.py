@@ -51,7 +51,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
 NOTEBOOKS = ("01_derive_and_export.ipynb", "02_flavour_coupling_map.ipynb", "03_direct_detection.ipynb",
-             "04_neutrino_mass.ipynb")
+             "04_neutrino_mass.ipynb", "05_fit.ipynb")
 
 #: small grid for CI (the notebooks default to a publication grid)
 CI_GRID = "6"
@@ -323,3 +323,31 @@ def test_04_neutrino_mass(executed):
     for f in r["plots"]:
         assert Path(f).is_file() and Path(f).stat().st_size > 10_000, f
     assert "Warning" not in _stderr(nb)
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_05_fit(executed):
+    from scipy.stats import chi2
+
+    from observables.neutrino.fit import fit_moment
+
+    nb = executed(NOTEBOOKS[4])
+    r = _results(nb)
+    # the thresholds shown are the chi2 quantiles for 1 and 2 parameters (68.27% and 95%)
+    for dof, key in ((1, "1d"), (2, "2d")):
+        assert r["thresholds"][key]["68"] == pytest.approx(chi2.ppf(0.682689492, dof), rel=1e-6)
+        assert r["thresholds"][key]["95"] == pytest.approx(chi2.ppf(0.95, dof), rel=1e-6)
+    # the SM (zero moment) XENON1T term is q(0) of the moment fit of observables.neutrino.fit (brentq / bounded
+    # minimisation on the exact profile likelihood, not the fit's spline table)
+    assert r["terms_sm"]["xenon1t"] == pytest.approx(fit_moment("xenon1t", "mu", 0.0, 0.9).q_at_zero, rel=1e-3)
+    assert r["chi2_sm"] == pytest.approx(sum(v for k, v in r["terms_sm"].items() if k != "total"), rel=1e-12)
+    # a profile cannot go below the global minimum; the intervals contain the best fit
+    assert r["profile_2d_min"] >= r["chi2_min"] - 1e-6
+    for name, v in r["best_fit"].items():
+        lo68, hi68 = r["intervals"][name]["68"]
+        lo95, hi95 = r["intervals"][name]["95"]
+        assert lo95 <= lo68 <= v <= hi68 <= hi95
+    assert r["grid"] == int(CI_GRID) and r["acceptance"] > 0.1
+    for f in r["plots"]:
+        assert Path(f).is_file() and Path(f).stat().st_size > 10_000, f

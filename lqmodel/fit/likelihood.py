@@ -253,7 +253,11 @@ class PairTerm:
     def spec(self) -> dict[str, Any]:
         return {"kind": "pair", "mode": self.mode, "slope": self.slope}
 
-    def chi2(self, point, shared: dict) -> np.ndarray:
+    def prepare(self, base) -> None:
+        self._base = self._per_field(base)
+
+    def _per_field(self, point) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """field -> (chi2 per point, coupled per point)."""
         from lqmodel.collider.pair import pair_production
         from lqmodel.collider.widths import BroadWidthWarning, decay_widths
 
@@ -261,16 +265,30 @@ class PairTerm:
             warnings.simplefilter("ignore", BroadWidthWarning)
             w = decay_widths(point, warn=False)
         pp = pair_production(point, widths=w)
-        total = np.zeros(_n_points(point))
+        out = {}
         for f, r in pp.items():
             m = _flat(point, w.mass[f]).astype(float)
             ml = _flat(point, r.m_limit_GeV).astype(float)
             if self.mode == "hard":
-                total = total + np.where(ml > m, HARD_PENALTY, 0.0)
+                c2 = np.where(ml > m, HARD_PENALTY, 0.0)
             else:
-                with np.errstate(over="ignore"):
-                    total = total + np.where(ml > 0, 3.84 * np.exp(np.minimum((ml - m) / (self.slope * m), 50.0)), 0.0)
+                c2 = np.where(ml > 0, 3.84 * np.exp(np.minimum((ml - m) / (self.slope * m), 50.0)), 0.0)
+            out[f] = (c2, _flat(point, w.total[f]).astype(float) > 0)
+        return out
+
+    def chi2(self, point, shared: dict) -> np.ndarray:
+        # A leptoquark whose couplings all vanish has no branching ratios (0/0): there the term takes its
+        # value at the base point's branching ratios, the limit along the base's direction, so the fit sees
+        # no jump at zero coupling (pair production itself does not depend on the couplings). The SM
+        # reference (no leptoquark) is evaluated separately and has no pair term.
+        total = np.zeros(_n_points(point))
+        for f, (c2, coupled) in self._per_field(point).items():
+            fallback = float(self._base[f][0][0]) if self._base[f][1][0] else 0.0
+            total = total + np.where(coupled, c2, fallback)
         return total
+
+    def sm_chi2(self) -> float:
+        return 0.0
 
 
 # ------------------------------------------------------------------------------ direct detection
@@ -526,9 +544,14 @@ class CombinedLikelihood:
         return self.evaluate_point(self.point(theta))["total"]
 
     def chi2_sm(self) -> float:
-        """-2 ln L of the SM reference (couplings zero)."""
+        """-2 ln L of the SM reference (couplings zero; no leptoquark: terms with ``sm_chi2`` use it)."""
         if not hasattr(self, "_sm"):
-            self._sm = self.evaluate_point(sm_point(self.base))
+            smp = sm_point(self.base)
+            shared: dict = {}
+            sm = {t.name: (np.atleast_1d(float(t.sm_chi2())) if hasattr(t, "sm_chi2") else
+                           np.asarray(t.chi2(smp, shared), dtype=float)) for t in self.terms}
+            sm["total"] = sum(sm.values()) if sm else np.zeros(1)
+            self._sm = sm
         return float(np.ravel(self._sm["total"])[0])
 
     def sm_terms(self) -> dict[str, float]:

@@ -46,6 +46,12 @@ CL_68 = 0.6826894921370859
 THRESHOLDS = {1: {"68": 1.0, "95": 3.841458820694124}, 2: {"68": 2.295748928898636, "95": 5.991464547107979}}
 
 
+#: random points of the batched scan whose best point is an extra MIGRAD start
+_SCAN_POINTS = 1024
+#: points per remaining parameter of the batched scan that starts each profile minimisation
+_PRESCAN = {1: 200, 2: 30}
+
+
 class FitFolderError(ScanFolderError):
     """The --out folder holds another fit (different fingerprint) or is not a fit folder."""
 
@@ -125,6 +131,12 @@ def best_fit(lik, config, state: _State | None = None) -> dict[str, Any]:
         return hit
     bounds = [(p.low, p.high) for p in config.parameters]
     starts = random_starts(config)
+    # plus the best of a batched random scan of the box (one likelihood call of _SCAN_POINTS points)
+    cfg_scan = config.replace(starts=_SCAN_POINTS, seed=config.seed + 1) if not isinstance(config.starts, list) else None
+    if cfg_scan is not None:
+        scan = random_starts(cfg_scan)
+        vals = lik.chi2(scan)
+        starts = np.vstack([starts, scan[int(np.nanargmin(vals))]])
     runs = []
     best = None
     for s in starts:
@@ -133,6 +145,8 @@ def best_fit(lik, config, state: _State | None = None) -> dict[str, Any]:
                      "values": [float(v) for v in m.values], "nfcn": int(m.nfcn)})
         if best is None or (m.valid, -m.fval) > (best.valid, -best.fval):
             best = m
+    best.tol = 0.01  # polish the winner (EDM < 2e-5): flat valleys stop the default tolerance early
+    best.migrad()
     best.hesse()
     names = list(lik.parameters)
     intervals: dict[str, dict[str, Any]] = {n: {} for n in names}
@@ -193,6 +207,7 @@ def _profile_points(lik, config, fixed_idx: list[int], grid_rows: np.ndarray, st
                 state.write_npz(name, {"grid": grid_rows, "chi2": prof, "at": at})
         return prof, at
     bounds = [(p.low, p.high) for p in config.parameters]
+    free = [k for k in range(n_par) if k not in fixed_idx]
     x = np.array(start, dtype=float)
     last_save = time.perf_counter()
     for i in order:
@@ -203,6 +218,16 @@ def _profile_points(lik, config, fixed_idx: list[int], grid_rows: np.ndarray, st
         s = x.copy()
         for k, v in fixed.items():
             s[k] = v
+        if len(free) <= 2:
+            # one batched scan of the remaining parameters: the best scan point (or the warm start, if
+            # lower) starts MIGRAD, which guards against a neighbouring local minimum
+            axes = [_axis(config.parameters[k], _PRESCAN[len(free)]) for k in free]
+            mesh = np.meshgrid(*axes, indexing="ij")
+            trial = np.repeat(s[None, :], mesh[0].size + 1, axis=0)
+            for a, k in enumerate(free):
+                trial[1:, k] = mesh[a].ravel()
+            vals = lik.chi2(trial)
+            s = trial[int(np.nanargmin(vals))].copy()
         m = _minuit(lik, s, bounds, fixed)
         prof[i] = float(m.fval)
         at[i] = np.array(m.values, dtype=float)
@@ -358,16 +383,20 @@ def sample(lik, config, bf: dict, state: _State | None = None, echo=None) -> dic
     acc = accepted / len(chain_a)
     warnings_: list[str] = []
     n_after = len(chain_a) - burn
-    if not np.all(np.isfinite(tau)) or n_after < 50 * float(np.max(tau)):
-        warnings_.append(f"emcee chain too short: {n_after} steps after burn-in, fewer than 50 x the "
-                         f"autocorrelation time (max tau = {float(np.max(tau)):.1f} steps); run more steps")
+    tau_max = float(np.max(tau))
+    failed = not np.isfinite(tau_max) or n_after < 20 * tau_max
+    if failed or n_after < 50 * tau_max:
+        warnings_.append(f"emcee chain {'too short' if failed else 'short'}: {n_after} steps after burn-in = "
+                         f"{n_after / tau_max:.0f} x the autocorrelation time (max tau = {tau_max:.1f} steps; "
+                         "50 x is emcee's conservative guidance, below 20 x the chain counts as not converged)")
     mean_acc = float(np.mean(acc))
     if not 0.15 <= mean_acc <= 0.7:
+        failed = True
         warnings_.append(f"emcee acceptance fraction {mean_acc:.2f} is outside [0.15, 0.7]")
     flat = kept.reshape(-1, nd)
     return {"samples": flat, "log_prob": logp_a[burn::thin].reshape(-1), "tau": tau.tolist(),
             "acceptance_fraction": mean_acc, "n_steps": len(chain_a), "burn": burn, "thin": thin,
-            "walkers": nw, "warnings": warnings_, "converged": not warnings_}
+            "walkers": nw, "warnings": warnings_, "converged": not failed}
 
 
 # ---------------------------------------------------------------------------------- whole run
@@ -392,8 +421,12 @@ def _summary_intervals(bf, prof1):
                 entry[label] = v[label]
             elif n in by_name:
                 p = by_name[n]
-                segs = intervals_from_profile(p["grid"], p["chi2"] - bf["chi2_min"], THRESHOLDS[1][label])
                 x = bf["best_fit"][n]
+                # the best fit itself is a point of the profile (a coarse grid may straddle a steep wall)
+                g = np.append(p["grid"], x)
+                c = np.append(p["chi2"], bf["chi2_min"])
+                o = np.argsort(g, kind="stable")
+                segs = intervals_from_profile(g[o], c[o] - bf["chi2_min"], THRESHOLDS[1][label])
                 seg = next((s for s in segs if s[0] <= x <= s[1]), segs[0] if segs else [x, x])
                 entry[label] = seg
             else:
