@@ -76,6 +76,7 @@ from lqmodel.errors import InputError
 
 #: progress lines of the preparation (shown on stderr by the CLI, lqmodel.progress)
 _progress = logging.getLogger("lqmodel.progress")
+_progress.propagate = False  # shown only where a handler is attached (the CLI); flavio configures the root logger
 
 __all__ = ["PointEvaluator", "resolve_base", "LEPTONS", "DEFAULT_OBSERVABLES"]
 
@@ -84,6 +85,18 @@ LEPTONS = ("e", "mu", "tau")
 #: registry are skipped with a note in the manifest (PointEvaluator.spec()).
 DEFAULT_OBSERVABLES: tuple[str, ...] = ()  # () = every observable of observables.registry.OBSERVABLES
 _KEV_PER_GEV = 1e6
+#: points per internal sub-batch of PointEvaluator.__call__ (bounds the memory of one large call)
+SUB_BATCH = 1 << 16
+
+
+def _n_points(base, assignments: Mapping[str, Any]) -> int:
+    """Number of points of ``vary(base, assignments)`` (shapes only; 0 if they do not broadcast: vary
+    then raises its own error)."""
+    try:
+        shape = np.broadcast_shapes(base.batch_shape, *(np.shape(v) for v in assignments.values()))
+    except ValueError:
+        return 0
+    return int(np.prod(shape)) if shape else 1
 
 
 def resolve_base(base: Any):
@@ -358,8 +371,21 @@ class PointEvaluator:
     def __call__(self, base, assignments: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         from lqmodel.point import vary
 
-        point = vary(resolve_base(base), assignments)
-        return self._evaluate_point(point)
+        base = resolve_base(base)
+        n = _n_points(base, assignments)
+        if n <= SUB_BATCH or base.batch_shape != ():
+            return self._evaluate_point(vary(base, assignments))
+        # large calls: evaluate SUB_BATCH points at a time (bounded temporaries: the batched Point's
+        # (B, 3, 3) coupling arrays, moments, Wilson coefficients); every column is computed point by
+        # point, so the concatenated table is the one of a single call
+        shape = np.broadcast_shapes(*(np.shape(v) for v in assignments.values()))
+        flat = {k: np.broadcast_to(np.asarray(v), shape).reshape(n) for k, v in assignments.items()}
+        parts: dict[str, list[np.ndarray]] = {}
+        for i in range(0, n, SUB_BATCH):
+            cols = self._evaluate_point(vary(base, {k: v[i:i + SUB_BATCH] for k, v in flat.items()}))
+            for k, v in cols.items():
+                parts.setdefault(k, []).append(v)
+        return {k: np.concatenate(v) for k, v in parts.items()}
 
     def _evaluate_point(self, point) -> dict[str, np.ndarray]:
         from lqmodel.moments import compute_moments
