@@ -261,6 +261,13 @@ angle = (0, v/\sqrt2)`,
     if np.any(det <= 0):
         raise ValueError("kappa too large: the S1–R2~ mass matrix has a non-positive eigenvalue "
                          "(need kappa^2 v^2 / 2 < m_S1^2 m_R2^2)")
+    if not np.any(M12):
+        # kappa = 0 everywhere: the general expressions below reduce exactly to these (r = |d|)
+        dlam = np.abs(2.0 * d)
+        w_R = np.where(d > 0, 1.0, np.where(d < 0, 0.0, 0.5))
+        a = np.asarray
+        return ScalarMixing(lam_plus=a(np.maximum(A_S, A_R)), lam_minus=a(np.minimum(A_S, A_R)), dlam=a(dlam),
+                            w_R_plus=w_R, w_S_plus=a(1.0 - w_R), d_over_r=a(np.sign(d)))
     r = np.hypot(d, M12)
     nomix = M12 == 0.0
     lam_p = np.where(nomix, np.maximum(A_S, A_R), 0.5 * (A_S + A_R) + r)
@@ -371,12 +378,8 @@ def _nonzero_entries(a: np.ndarray) -> np.ndarray:
     a = _compact(np.asarray(a))
     if a.ndim == 2:
         return a != 0
-    flat = a.reshape(-1, 9)
-    out = np.zeros(9, dtype=bool)
-    step = 1 << 16  # bounded temporaries: (step, 9) booleans at a time
-    for i in range(0, flat.shape[0], step):
-        out |= np.any(flat[i:i + step] != 0, axis=0)
-    return out.reshape(3, 3)
+    flat = np.ascontiguousarray(a).reshape(-1, 9).view(np.float64)  # (n, 18): real, imag parts
+    return np.any(flat, axis=0).reshape(9, 2).any(axis=1).reshape(3, 3)   # -0.0 counts as zero
 
 
 def _live_terms(sL, sNR, rL, rNR) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
