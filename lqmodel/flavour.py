@@ -156,11 +156,10 @@ def _predict_smeft(specs, point, method: str, memo: dict | None = None) -> dict[
         for spec in specs:
             allowed = set(spec.wc_names)
             Cs = {k: v for k, v in C.items() if k in allowed and np.any(v != 0)}
-            if not Cs:  # no new physics in this group: flavio's SM value (a SMEFT object without coefficients)
-                from observables import flavio_backend as fb
-
+            if not Cs:  # no new physics in this group: flavio's SM value (a SMEFT object without coefficients),
+                # through the surrogate without variables (cached/shipped; equal to fb.np_prediction(name, {}, mu))
                 out[spec.name][mask] = _memoised(memo, (spec.name, float(mu), "SM"),
-                                                 lambda: fb.np_prediction(spec.name, {}, float(mu)))
+                                                 lambda: float(get_surrogate(spec.name, float(mu), wc_names=[])({})))
                 continue
             variables = [n for n in spec.wc_names if n in Cs]
             s = _memoised(memo, (spec.name, float(mu), tuple(variables)),

@@ -4,7 +4,8 @@ The library never prints: the steps log one INFO record each on the standard-lib
 :data:`LOGGERS` (``observables.progress`` in :mod:`observables.likelihood`, :mod:`observables.surrogate`
 and :mod:`observables.flavio_backend`; ``lqmodel.progress`` in :mod:`lqmodel.evaluate`). The CLI shows them
 with :func:`progress_lines` for the duration of a command; without it (library use, pytest) they stay
-silent unless the caller configures logging.
+silent unless the caller attaches a handler to these loggers. They do not propagate to the root logger
+(flavio's import configures a root handler at level INFO, which would otherwise print every line).
 
 >>> import io, logging
 >>> buf = io.StringIO()
@@ -60,6 +61,7 @@ def progress_lines(enabled: bool | None = None, stream: TextIO | None = None) ->
         lg = logging.getLogger(name)
         saved.append((lg, lg.level))
         lg.setLevel(logging.INFO)
+        lg.propagate = False  # never to the root logger (flavio's import configures one): no second copy
         lg.addHandler(handler)
     try:
         yield

@@ -39,7 +39,9 @@ def _import_flavio():
     if "flavio" not in sys.modules:  # one progress line (logger observables.progress) for the slow first import
         import logging
 
-        logging.getLogger("observables.progress").info("lqmodel: importing flavio…")
+        progress = logging.getLogger("observables.progress")
+        progress.propagate = False  # shown only where a handler is attached (the CLI)
+        progress.info("lqmodel: importing flavio…")
     with warnings.catch_warnings():
         # rundec (SWIG) on Python >= 3.11; harmless and outside our control (same filter as pyproject)
         warnings.filterwarnings("ignore", message="builtin type .* has no __module__", category=DeprecationWarning)

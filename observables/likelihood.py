@@ -55,6 +55,7 @@ THEORY_SAMPLES = 100
 _log = logging.getLogger(__name__)
 #: progress lines of long preparation steps (the CLI shows INFO records of this logger on stderr)
 _progress = logging.getLogger("observables.progress")
+_progress.propagate = False  # shown only where a handler is attached (the CLI); flavio configures the root logger
 
 
 def _cache_dir() -> Path:

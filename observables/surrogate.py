@@ -52,6 +52,7 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,7 @@ from observables import cache as _cache
 
 #: progress lines of long preparation steps (the CLI shows INFO records of this logger on stderr)
 _progress = logging.getLogger("observables.progress")
+_progress.propagate = False  # shown only where a handler is attached (the CLI); flavio configures the root logger
 
 __all__ = ["QuadraticForm", "Surrogate", "get_surrogate", "cache_dir", "TOLERANCE_FACTOR", "METHOD_VERSION"]
 
@@ -275,14 +277,23 @@ def _fit_function(f, n_var: int, blocks: Sequence[Sequence[int]],
     return float(f0), lin, quad, steps, n_eval
 
 
+@lru_cache(maxsize=1)
+def _registry_smeft_names() -> frozenset[str]:
+    """The Wilson coefficients of the registry's SMEFT-basis observables (no wilson import: surrogates are
+    only built on subsets of a registry entry's coefficients, and WET flavio-basis and Warsaw names are
+    disjoint, so this decides the basis of any name a surrogate can be asked for)."""
+    from observables.registry import names as _names
+
+    return frozenset(w for n in _names() if (s := get(n)).basis == "SMEFT" for w in s.wc_names)
+
+
 def _smeft_step(names: Sequence[str]) -> float | None:
     """:data:`SMEFT_STEP` if ``names`` are SMEFT Warsaw coefficients, else None (adaptive WET steps)."""
-    from observables.flavio_backend import _smeft_names
-
-    return SMEFT_STEP if any(n in _smeft_names() for n in names) else None
+    return SMEFT_STEP if any(n in _registry_smeft_names() for n in names) else None
 
 
-def _key(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool, vintage: str) -> dict:
+def _key(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool, vintage: str,
+         basis: str | None = None) -> dict:
     from observables.flavio_backend import flavio_version, wilson_version
 
     return {
@@ -298,11 +309,14 @@ def _key(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool,
         "method": METHOD_VERSION,
         "vintage": vintage,
         **({"smeft_step": SMEFT_STEP} if _smeft_step(names) else {}),
+        # the basis is implied by the names, except for a SMEFT term without variables (its SM value)
+        **({"basis": "SMEFT"} if basis == "SMEFT" and not names else {}),
     }
 
 
-def _fit_term_cached(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool, vintage: str) -> tuple[QuadraticForm, dict]:
-    key = _key(term, names, blocks, scale, square, vintage)
+def _fit_term_cached(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool, vintage: str,
+                     basis: str | None = None) -> tuple[QuadraticForm, dict]:
+    key = _key(term, names, blocks, scale, square, vintage, basis)
     path = cache_dir() / f"{_cache.digest(key)}.npz"
     variables = _real_variables(names)
     index = {n: i for i, n in enumerate(names)}
@@ -324,7 +338,7 @@ def _fit_term_cached(term: Term, names: tuple[str, ...], blocks, scale: float, s
 
     def f(x: np.ndarray) -> float:
         wc = {n: complex(x[2 * i], x[2 * i + 1]) for i, n in enumerate(names)}
-        v = fb.quantity(term.quantity, fb.make_wc(wc, scale), term.args)
+        v = fb.quantity(term.quantity, fb.make_wc(wc, scale, basis), term.args)
         return v * v if square else v
 
     t0 = time.perf_counter()
@@ -373,7 +387,8 @@ def _load_term(path: Path, key: dict, n_var: int) -> tuple[float, np.ndarray, np
     return float(d["constant"]), d["linear"], d["quadratic"], info
 
 
-def _fit_part(part: Part, wanted: Sequence[str], all_names: tuple[str, ...], scale: float, square: bool, vintage: str) -> tuple[QuadraticForm, dict]:
+def _fit_part(part: Part, wanted: Sequence[str], all_names: tuple[str, ...], scale: float, square: bool, vintage: str,
+              basis: str | None = None) -> tuple[QuadraticForm, dict]:
     """Fit every term of ``part`` on its own coefficients and embed the weighted sum in ``all_names``."""
     n = 2 * len(all_names)
     pos = {name: i for i, name in enumerate(all_names)}
@@ -383,7 +398,7 @@ def _fit_part(part: Part, wanted: Sequence[str], all_names: tuple[str, ...], sca
         sub = Part((term,), term.wc_names or part.wc_names,
                    tuple(b2 for b in part.blocks if (b2 := tuple(x for x in b if x in (term.wc_names or part.wc_names)))))
         names, blocks = _restrict(sub, wanted)
-        form, tinfo = _fit_term_cached(term, names, blocks, scale, square, vintage)
+        form, tinfo = _fit_term_cached(term, names, blocks, scale, square, vintage, basis)
         idx = np.array([j for nm in names for j in (2 * pos[nm], 2 * pos[nm] + 1)], dtype=int)
         const += term.weight * form.constant
         if idx.size:
@@ -418,9 +433,9 @@ def get_surrogate(name: str, scale: float, wc_names: Sequence[str] | None = None
     all_names = tuple(n for n in spec.wc_names if n in wanted)
     vint = vintage or default_vintage()
     square = spec.form == "sqrt_quadratic"
-    num, info_n = _fit_part(spec.numerator, all_names, all_names, scale, square, vint)
+    num, info_n = _fit_part(spec.numerator, all_names, all_names, scale, square, vint, spec.basis)
     den, info_d = (None, {"n_flavio_calls": 0, "build_seconds": 0.0})
     if spec.denominator is not None:
-        den, info_d = _fit_part(spec.denominator, all_names, all_names, scale, square, vint)
+        den, info_d = _fit_part(spec.denominator, all_names, all_names, scale, square, vint, spec.basis)
     info = {k: info_n[k] + info_d[k] for k in info_n}
     return Surrogate(spec, scale, all_names, num, den, info)

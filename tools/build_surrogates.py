@@ -39,8 +39,6 @@ def main(argv: list[str] | None = None) -> int:
     cache = args.cache or Path(tempfile.mkdtemp(prefix="lqmodel-ship-"))
     os.environ["LQMODEL_CACHE_DIR"] = str(cache)  # before anything reads it
 
-    import logging
-
     import numpy as np
 
     from lqmodel.evaluate import PointEvaluator
@@ -49,25 +47,29 @@ def main(argv: list[str] | None = None) -> int:
 
     from observables import surrogate as sg
 
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    logging.getLogger("observables.progress").setLevel(logging.INFO)
     # ship only the terms the maps ask for (a reused --cache folder may hold others)
     requested: set[str] = set()
     fit = sg._fit_term_cached
 
-    def recording(term, names, blocks, scale, square, vintage):
-        requested.add(oc.digest(sg._key(term, names, blocks, scale, square, vintage)))
-        return fit(term, names, blocks, scale, square, vintage)
+    def recording(term, names, blocks, scale, square, vintage, basis=None):
+        requested.add(oc.digest(sg._key(term, names, blocks, scale, square, vintage, basis)))
+        return fit(term, names, blocks, scale, square, vintage, basis)
 
     sg._fit_term_cached = recording
     sg.shipped_term = lambda key, n_var: None  # build from flavio (or --cache), never from the files being written
+    from lqmodel.progress import progress_lines
+
     for name in args.maps or [DEFAULT]:
         t0 = time.perf_counter()
         config = map_benchmark(name)
-        PointEvaluator.from_options(config.evaluation).prepare(config.base, config)
+        with progress_lines(True):  # one line per term built from flavio
+            PointEvaluator.from_options(config.evaluation).prepare(config.base, config)
         print(f"{name}: prepared in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
     args.out.mkdir(parents=True, exist_ok=True)
+    for old in args.out.glob("*.npz"):  # the folder holds exactly what these maps ask for
+        if old.stem not in requested:
+            old.unlink()
     n = 0
     for f in sorted((cache / "surrogates").glob("*.npz")):
         if f.stem not in requested:
