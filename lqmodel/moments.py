@@ -323,21 +323,21 @@ uar L	ilde H N_R` it needs,
         raise ValueError("mu_GeV (MSbar scale) must be positive and finite (GeV)")
     mix = scalar_mixing(point.m_S1, point.m_R2, point.kappa)    # validates kappa (both precisions)
     _warn_kappa(point)
-    m_q = down_quark_masses(point.m_b)                          # (*Bb, 3)
-    m_S1 = np.asarray(point.m_S1, dtype=float)[..., None]      # (*B, 1)
-    m_R2 = np.asarray(point.m_R2, dtype=float)[..., None]
+    if path not in _PATHS:
+        raise ValueError(f"unknown path {path!r}; allowed: {', '.join(_PATHS)}")
     if precision == "mp":
+        m_q = down_quark_masses(point.m_b)                      # (*Bb, 3)
+        m_S1 = np.asarray(point.m_S1, dtype=float)[..., None]  # (*B, 1)
+        m_R2 = np.asarray(point.m_R2, dtype=float)[..., None]
         c_S, c_R = coupling_products(point)                     # (*B, 3, 3, 3)
         kap = np.asarray(point.kappa, dtype=float)[..., None]
         return _compute_mp(c_S, c_R, m_q, m_S1, m_R2, kap, dps,
                            None if uv == "nan" else np.broadcast_to(mu_sc, np.shape(point.m_S1))[..., None])
-    if path not in _PATHS:
-        raise ValueError(f"unknown path {path!r}; allowed: {', '.join(_PATHS)}")
     sL, sNR, rL, rNR = _down_couplings(point)
     live = _live_terms(sL, sNR, rL, rNR)
     if path == "factorised" or (path == "auto" and len(live[0]) + len(live[1]) <= _FACTORISED_MAX_TERMS):
         return _compute_factorised(point, mix, sL, sNR, rL, rNR, live, uv, mu_sc)
-    return _compute_general(point, mix, m_q, sL, sNR, rL, rNR, uv, mu_sc)
+    return _compute_general(point, mix, down_quark_masses(point.m_b), sL, sNR, rL, rNR, uv, mu_sc)
 
 
 def _down_couplings(point: "Point") -> tuple["_ConjNeg", np.ndarray, "_ConjNeg", np.ndarray]:
@@ -378,8 +378,27 @@ def _nonzero_entries(a: np.ndarray) -> np.ndarray:
     a = _compact(np.asarray(a))
     if a.ndim == 2:
         return a != 0
-    flat = np.ascontiguousarray(a).reshape(-1, 9).view(np.float64)  # (n, 18): real, imag parts
-    return np.any(flat, axis=0).reshape(9, 2).any(axis=1).reshape(3, 3)   # -0.0 counts as zero
+    # OR of the bit patterns of the (real, imag) parts over the batch, in blocks of rows (numpy's
+    # reduction along the long axis is several times slower); a float is non-zero iff a bit other than
+    # the sign bit is set, so -0.0 counts as zero
+    a = np.asarray(a, dtype=complex)
+    em = np.moveaxis(a, (-2, -1), (0, 1))
+    if em.flags.c_contiguous:  # entry-major storage (each entry contiguous over the batch): one pass per entry
+        acc9 = np.bitwise_or.reduce(em.reshape(9, -1).view(np.int64), axis=1)
+        return ((acc9 & np.int64(0x7FFFFFFFFFFFFFFF)) != 0).reshape(3, 3)
+    bits = np.ascontiguousarray(a).reshape(-1).view(np.int64).reshape(-1, 18)
+    rows, step = bits.shape[0], 1 << 12
+    full = (rows // step) * step
+    acc = np.zeros(18, dtype=np.int64)
+    if full:
+        block = bits[:step].copy()
+        for i in range(step, full, step):
+            np.bitwise_or(block, bits[i:i + step], out=block)
+        acc |= np.bitwise_or.reduce(block, axis=0)
+    if full < rows:
+        acc |= np.bitwise_or.reduce(bits[full:], axis=0)
+    nz = (acc & np.int64(0x7FFFFFFFFFFFFFFF)) != 0
+    return nz.reshape(9, 2).any(axis=1).reshape(3, 3)
 
 
 def _live_terms(sL, sNR, rL, rNR) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
