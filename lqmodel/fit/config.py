@@ -11,7 +11,7 @@ A fit configuration is a plain mapping (usually YAML, read with :mod:`lqmodel.sa
       flavour: {observables: all, vintage: null, theory: true}
       electroweak: true
       drell_yan: true            # or {searches: [...]}
-      pair: {mode: smooth}       # smooth (default) | hard; slope: 0.08
+      pair: {mode: smooth}       # smooth (default) | hard; slope: 0.14
       xenon1t: {tritium: none}   # lepton: e | mu | tau (default: the base point's)
       xenonnt: true
       limits: {names: ["Red-giant branch tip (omega Cen)"]}

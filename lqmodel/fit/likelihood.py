@@ -22,10 +22,12 @@ and direct-detection terms, vectorised over a batched :class:`~lqmodel.point.Poi
     :math:`3.84\,\exp[(m_\text{lim}-m)/(s\,m)]` per field, i.e. :math:`\Delta\chi^2 = 3.84` (95% CL, one
     dof) at the limit, falling like the pair cross section below it. This is the background-free Poisson
     form :math:`\Delta\chi^2 \propto N_\text{signal} \propto \sigma(m)`, with the QCD pair cross section
-    approximated by :math:`\sigma\propto e^{-m/(s m)}`; ``slope`` :math:`s` = 0.08 reproduces the fall of
-    the NNLO+NNLL scalar-leptoquark pair cross section at 13 TeV near 1.3 TeV (about a factor 2.5 per
-    100 GeV; arXiv:1411.7350 tables, LHC Higgs/SUSY cross-section working group values). A documented
-    approximation: the searches' own likelihoods are not public in a usable form.
+    approximated by :math:`\sigma\propto e^{-m/(s m)}`; ``slope`` :math:`s` = 0.14 follows the fall of the
+    13 TeV QCD pair cross section of a coloured scalar between 1 and 1.5 TeV (the NNLO+NNLL stop-pair values
+    of the LHC SUSY cross-section working group, about 6.8 fb at 1 TeV and 0.5 fb at 1.5 TeV, i.e. one
+    e-fold per ~190 GeV; the scalar-leptoquark pair cross section equals it up to the small lepton
+    t-channel term). A documented approximation: the searches' own likelihoods are not public in a
+    usable form.
 ``xenon1t`` / ``xenonnt``
     the binned Poisson likelihood of the electron-recoil data (:mod:`observables.neutrino.likelihood`),
     background nuisances profiled, as a function of :math:`\mu_\nu` and :math:`M_N`: the test statistic
@@ -242,7 +244,7 @@ class PairTerm:
 
     name: str = "pair"
     mode: str = "smooth"
-    slope: float = 0.08
+    slope: float = 0.14
 
     def __post_init__(self) -> None:
         if self.mode not in ("smooth", "hard"):
@@ -462,7 +464,7 @@ def build_terms(options: Mapping[str, Any], *, pseudo_data: Mapping[str, float] 
             s = opts.get("searches")
             terms.append(DrellYanTerm(searches=None if s is None else tuple(s)))
         elif name == "pair":
-            terms.append(PairTerm(mode=opts.get("mode", "smooth"), slope=float(opts.get("slope", 0.08))))
+            terms.append(PairTerm(mode=opts.get("mode", "smooth"), slope=float(opts.get("slope", 0.14))))
         elif name in ("xenon1t", "xenonnt"):
             terms.append(DirectDetectionTerm(name, name, lepton=opts.get("lepton"), tritium=opts.get("tritium", "none")))
         elif name == "limits":

@@ -86,7 +86,7 @@ def plot_profiles_2d(prof2: list, chi2_min: float, config, base, bf: dict):
     from lqmodel.fit.run import THRESHOLDS
 
     n = len(prof2)
-    fig, axes = plt.subplots(1, n, figsize=(4.6 * n, 4.0), squeeze=False)
+    fig, axes = plt.subplots(1, n, figsize=(5.4 * n, 4.4), squeeze=False)
     bv, sm = _base_values(config, base), _sm_values(config)
     for ax, p in zip(axes[0], prof2):
         a, b = p["parameters"]
@@ -107,7 +107,7 @@ def plot_profiles_2d(prof2: list, chi2_min: float, config, base, bf: dict):
         ax.set_title(r"68% / 95% CL: $\Delta\chi^2$ = 2.30 / 5.99 (2 dof)", fontsize=8)
         del cs
     axes[0][0].legend(fontsize=7)
-    fig.suptitle(config.title or "2-D profile likelihoods", fontsize=10)
+    fig.suptitle(config.title or "2-D profile likelihoods", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -101,18 +101,47 @@ class _State:
 
 
 # ------------------------------------------------------------------------------------- best fit
+class _Cost:
+    """chi2 for MIGRAD with a batched gradient: one likelihood call evaluates f at x and at x +- h e_i
+    (central differences, h = 1e-5 of each range), so a MIGRAD iteration costs one batched call instead
+    of 2n + 1 sequential ones (the per-call cost hardly depends on the batch size). The value at x of the
+    last gradient call is reused by the next value call at the same x."""
+
+    def __init__(self, lik, bounds):
+        self.lik = lik
+        self.h = np.array([1e-5 * (b[1] - b[0]) for b in bounds])
+        self._last: tuple[tuple, float] | None = None
+
+    def _safe(self, v: np.ndarray) -> np.ndarray:
+        return np.where(np.isfinite(v), v, 1e30)
+
+    def __call__(self, *x) -> float:
+        if not all(map(math.isfinite, x)):  # MIGRAD's simplex fallback can probe NaN
+            return 1e30
+        if self._last is not None and self._last[0] == tuple(x):
+            return self._last[1]
+        return float(self._safe(self.lik.chi2(np.array([x])))[0])
+
+    def grad(self, *x) -> np.ndarray:
+        x0 = np.array(x, dtype=float)
+        n = x0.size
+        if not np.all(np.isfinite(x0)):
+            return np.zeros(n)
+        rows = np.repeat(x0[None, :], 2 * n + 1, axis=0)
+        for i in range(n):
+            rows[1 + 2 * i, i] += self.h[i]
+            rows[2 + 2 * i, i] -= self.h[i]
+        v = self._safe(self.lik.chi2(rows))
+        self._last = (tuple(x), float(v[0]))
+        return np.array([(v[1 + 2 * i] - v[2 + 2 * i]) / (2 * self.h[i]) for i in range(n)])
+
+
 def _minuit(lik, start, bounds, fixed: dict[int, float] | None = None):
     from iminuit import Minuit
 
     names = list(lik.parameters)
-
-    def cost(*x):
-        if not all(map(math.isfinite, x)):  # MIGRAD's simplex fallback can probe NaN
-            return 1e30
-        v = float(lik.chi2(np.array([x]))[0])
-        return v if math.isfinite(v) else 1e30
-
-    m = Minuit(cost, *[float(s) for s in start], name=names)
+    cost = _Cost(lik, bounds)
+    m = Minuit(cost, *[float(s) for s in start], name=names, grad=cost.grad)
     m.errordef = Minuit.LEAST_SQUARES
     m.limits = [tuple(b) for b in bounds]
     m.errors = [0.05 * (b[1] - b[0]) for b in bounds]
@@ -147,6 +176,7 @@ def best_fit(lik, config, state: _State | None = None) -> dict[str, Any]:
             best = m
     best.tol = 0.01  # polish the winner (EDM < 2e-5): flat valleys stop the default tolerance early
     best.migrad()
+    best.tol = 0.1  # MINOS at the default tolerance (its crossings are found to ~1e-3 in Delta chi2)
     best.hesse()
     names = list(lik.parameters)
     intervals: dict[str, dict[str, Any]] = {n: {} for n in names}
