@@ -11,12 +11,12 @@ Statistics (``docs/fits.md``):
   at each grid value, warm-started from the neighbour; without other parameters the grid is one batched
   call), shown with the one-dof thresholds 1.00 / 3.84; 2-D profiles with the two-dof thresholds
   2.30 / 5.99 (:data:`THRESHOLDS`).
-* sampling: emcee's affine-invariant ensemble (``vectorize=True``: one batched likelihood call per
-  half-ensemble step), log posterior :math:`-\chi^2/2 + \ln\pi(\theta)` with the config's priors (zero
+* sampling: emcee's ensemble sampler with differential-evolution moves (:func:`_moves`;
+  ``vectorize=True``: one batched likelihood call per half-ensemble step), log posterior :math:`-\chi^2/2 + \ln\pi(\theta)` with the config's priors (zero
   outside the ranges); diagnostics: integrated autocorrelation time :math:`\tau` per parameter
   (:func:`emcee.autocorr.integrated_time`) and the mean acceptance fraction; a chain shorter than
-  :math:`50\tau` after burn-in (emcee's guidance) or an acceptance fraction outside [0.15, 0.7] is a
-  warning and makes ``converged`` false.
+  :math:`50\tau` after burn-in (emcee's conservative guidance) is a warning, shorter than :math:`20\tau`
+  or an acceptance fraction outside [0.15, 0.7] also makes ``converged`` false.
 
 Resuming: the folder's ``state/`` holds the best fit (JSON), each profile (rows written as they are
 computed) and the emcee state (``.npz``: chain so far, last walker positions and log posteriors, the
@@ -360,6 +360,15 @@ class _LogPosterior:
         return out
 
 
+def _moves():
+    """emcee proposal mix: differential-evolution moves (80% DEMove, 20% DESnookerMove; emcee's
+    documentation recommends this mix for posteriors with bounded, flat or curved directions, where the
+    default stretch move mixes slowly)."""
+    import emcee
+
+    return [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
+
+
 def sample(lik, config, bf: dict, state: _State | None = None, echo=None) -> dict[str, Any]:
     """emcee sampling (module docstring), checkpointed every ``sampling.checkpoint`` steps."""
     import emcee
@@ -387,7 +396,7 @@ def sample(lik, config, bf: dict, state: _State | None = None, echo=None) -> dic
     done = len(chain)
     while done < s["steps"]:
         n = min(s["checkpoint"], s["steps"] - done)
-        sampler = emcee.EnsembleSampler(nw, nd, post, vectorize=True)
+        sampler = emcee.EnsembleSampler(nw, nd, post, vectorize=True, moves=_moves())
         st = emcee.State(coords, log_prob=last_lp, random_state=random_state)
         sampler.run_mcmc(st, n, progress=False)
         chain += list(sampler.get_chain())
