@@ -228,6 +228,22 @@ def _has_bits(m: np.ndarray) -> bool:
     return bool(np.any(a != 0) or np.any(np.signbit(a.real)) or np.any(np.signbit(a.imag)))
 
 
+def _rotate(U: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """``U @ M`` for a constant 3x3 ``U`` and a batch ``M`` of shape ``(*B, 3, 3)``, entry by entry over the
+    batch (stacked 3x3 matmuls are slow), skipping the entries of ``M`` that are zero in the whole batch;
+    the result is stored entry-major (each matrix entry contiguous over the batch)."""
+    if M.ndim == 2:
+        return U @ M
+    nz = np.any(M != 0, axis=tuple(range(M.ndim - 2)))
+    out = np.zeros((3, 3) + M.shape[:-2], dtype=complex)
+    for a in range(3):
+        rows = [j for j in range(3) if nz[j, a]]
+        for i in range(3):
+            for j in rows:
+                out[i, a] += U[i, j] * M[..., j, a]
+    return np.moveaxis(out, (0, 1), (-2, -1))
+
+
 def _readonly(arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     out = np.broadcast_to(arr, shape)
     if out.flags.writeable:  # pragma: no cover - broadcast_to views are read-only already
@@ -509,11 +525,11 @@ class Point:
         V = ckm_matrix()
         c = {n: _compact(getattr(self, n)) for n in MATRIX_FIELDS}  # broadcast axes computed once
         if self.quark_basis == "down":
-            s1_uc_eL, s1_dc_nuL = V.conj() @ c["y_LL"], -c["y_LL"]
-            r2_u_NR, r2_d_NR = V @ c["yt_LR"], c["yt_LR"]
+            s1_uc_eL, s1_dc_nuL = _rotate(V.conj(), c["y_LL"]), -c["y_LL"]
+            r2_u_NR, r2_d_NR = _rotate(V, c["yt_LR"]), c["yt_LR"]
         else:
-            s1_uc_eL, s1_dc_nuL = c["y_LL"], -(V.T @ c["y_LL"])
-            r2_u_NR, r2_d_NR = c["yt_LR"], V.conj().T @ c["yt_LR"]
+            s1_uc_eL, s1_dc_nuL = c["y_LL"], -_rotate(V.T, c["y_LL"])
+            r2_u_NR, r2_d_NR = c["yt_LR"], _rotate(V.conj().T, c["yt_LR"])
         shape = self.batch_shape + (3, 3)
         out = dict(
             s1_uc_eL=s1_uc_eL, s1_dc_nuL=s1_dc_nuL, s1_uc_eR=c["y_RR"], s1_dc_NR=c["ybar_RR"],
