@@ -4,6 +4,7 @@ Usage (from the repository root, with the pinned flavio and wilson installed)::
 
     python tools/build_surrogates.py                          # the default map (the README's)
     python tools/build_surrogates.py --map voloshin_2TeV_y1y2 # more built-in maps (repeatable)
+    python tools/build_surrogates.py --m-lq 500 --m-lq 5000   # + the default base point at these masses
     python tools/build_surrogates.py --cache DIR              # build into / reuse the cache folder DIR
 
 It runs :meth:`lqmodel.evaluate.PointEvaluator.prepare` of each built-in map serially with
@@ -32,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--map", action="append", dest="maps", metavar="NAME",
                     help="built-in map whose surrogates to ship (repeatable; default: the default map)")
+    ap.add_argument("--m-lq", action="append", type=float, default=[], metavar="GEV",
+                    help="also the default map's base point at this degenerate leptoquark mass (repeatable; "
+                    "e.g. the ends of the built-in (m_LQ, y1*y2) map, 500 and 5000 GeV)")
     ap.add_argument("--cache", type=Path, help="cache folder to build into (default: a fresh temporary one)")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "observables" / "data" / "surrogates")
     args = ap.parse_args(argv)
@@ -65,6 +69,18 @@ def main(argv: list[str] | None = None) -> int:
         with progress_lines(True):  # one line per term built from flavio
             PointEvaluator.from_options(config.evaluation).prepare(config.base, config)
         print(f"{name}: prepared in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    if args.m_lq:
+        from lqmodel.evaluate import resolve_base
+        from lqmodel.point import vary
+
+        config = map_benchmark(DEFAULT)
+        for m in args.m_lq:
+            t0 = time.perf_counter()
+            point = vary(resolve_base(config.base), {"m_LQ": np.array([m])})
+            with progress_lines(True):
+                PointEvaluator.from_options(config.evaluation).prepare(point)
+            print(f"{DEFAULT} base point at m_LQ = {m:g} GeV: prepared in {time.perf_counter() - t0:.0f} s",
+                  file=sys.stderr)
 
     args.out.mkdir(parents=True, exist_ok=True)
     for old in args.out.glob("*.npz"):  # the folder holds exactly what these maps ask for
