@@ -32,7 +32,9 @@ printing a JSON record; the tests check its numbers against INDEPENDENT referenc
 * notebook 4: S1 alone at 1e-10 mu_B within a factor 3 of the ratio formula of docs/normalisation.md §4
   (delta ~ 1), the alpha/4pi splitting's keV mass against the same formula (1e-3), m_D^max = sqrt(m (m + M_N))
   with the Planck 2018 / NuFIT 6.0 single-mass bound, the allowed y_nu window = 2/Delta (the definition of
-  Delta), and the map's Delta monotonic in the splitting with S1 alone always worse.
+  Delta), and the map's Delta monotonic in the splitting with S1 alone always worse;
+* notebook 5: the fit's thresholds are the chi2 quantiles for 1 and 2 parameters, its SM XENON1T term is q(0) of
+  observables.neutrino.fit.fit_moment (exact profile, not the fit's table), intervals nest around the best fit.
 
 Wall time (2 cores shared with other jobs, cold cache): 70-130 s for the three notebooks, most of it
 notebook 2 (flavio surrogates at three leptoquark masses and the SM theory covariance); notebooks 1 and 3
