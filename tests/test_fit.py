@@ -255,3 +255,25 @@ def test_one_coupling_interval_matches_an_independent_grid_scan():
         assert bf["intervals"]["y1p"][lab] == pytest.approx([lo, hi], abs=2e-4)
     prof = profile_1d(lik, cfg, "y1p", bf)
     np.testing.assert_allclose(prof["chi2"], ev(base, {"y1p": prof["grid"]})["chi2_total"], rtol=1e-9, atol=1e-9)
+
+
+def test_limits_term_gives_the_wilks_threshold_at_the_limit():
+    """A chosen published limit as a half-Gaussian: Delta chi2 = F^-1_chi2_1(CL) (3.84 at 95% CL) when the
+    moment equals the limit, and it scales as mu^2."""
+    from scipy.stats import chi2
+
+    from lqmodel.fit.likelihood import LimitsTerm
+    from lqmodel.moments import compute_moments
+    from observables.neutrino.limits import limits
+
+    name = "Red-giant branch tip (omega Cen)"
+    lim = next(l for l in limits("mu", 0.0) if l.name == name)
+    base = s1_only(1000.0, 0.05, 1.0, "mu")
+    lik = CombinedLikelihood(base, ["y1"], [LimitsTerm((name,))])
+    mu1 = float(np.abs(compute_moments(lik.point(np.array([[1.0]]))).mu_muB[0, :, 0]).max())  # linear in y1
+    y_at_limit = lim.upper_muB / mu1
+    c = lik.chi2(np.array([[y_at_limit], [2 * y_at_limit]]))
+    assert c[0] == pytest.approx(chi2.ppf(lim.cl, 1), rel=1e-6)
+    assert c[1] == pytest.approx(4 * c[0], rel=1e-6)
+    with pytest.raises(Exception, match="unknown limit"):
+        CombinedLikelihood(base, ["y1"], [LimitsTerm(("Red giant",))])
