@@ -166,3 +166,36 @@ def test_shipped_surrogate_term_equals_a_live_flavio_build(tmp_path, monkeypatch
     assert form.constant == pytest.approx(float(shipped["constant"]), rel=1e-10)
     np.testing.assert_allclose(form.linear, shipped["linear"], rtol=1e-9, atol=1e-12 * scale)
     np.testing.assert_allclose(form.quadratic, shipped["quadratic"], rtol=1e-9, atol=1e-12 * scale)
+
+
+# ------------------------------------------------------------------------------------------- progress
+PROGRESS_MAP = """\
+base: BP2
+parameters:
+  y1: {min: 0.1, max: 1.0, n: 2}
+  m_LQ: {min: 1234.0, max: 1235.0, n: 2}
+executor: serial
+evaluation: {observables: [BR_tau_mugamma], neutrino: false}
+"""
+
+
+@pytest.mark.flavio
+def test_map_prints_one_progress_line_per_build_only_when_asked(tmp_path, monkeypatch, capsys):
+    """``lqmodel map`` with surrogates to build (masses not shipped): one stderr line per build with
+    LQMODEL_PROGRESS=1; silent when stderr is not a terminal (as under pytest) and nothing is asked."""
+    from lqmodel.cli import main
+
+    cfg = tmp_path / "m.yaml"
+    cfg.write_text(PROGRESS_MAP)
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(tmp_path / "cache1"))
+    monkeypatch.setenv("LQMODEL_PROGRESS", "1")
+    assert main(["map", str(cfg), "--out", str(tmp_path / "o1"), "--no-plot"]) == 0
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.startswith("lqmodel: building the surrogate of BR(tau->mugamma)")]
+    assert any("at 1234 GeV" in ln for ln in lines) and any("at 1235 GeV" in ln for ln in lines)
+    assert len(lines) == len(set(lines))  # one line per build, not repeated (no root-logger copy)
+
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(tmp_path / "cache2"))
+    monkeypatch.delenv("LQMODEL_PROGRESS")
+    assert main(["map", str(cfg), "--out", str(tmp_path / "o2"), "--no-plot"]) == 0
+    assert "lqmodel: building" not in capsys.readouterr().err
