@@ -185,9 +185,7 @@ class MeasurementTerm:
         if todo:
             from lqmodel.flavour import predict
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                new = predict(point, todo, memo=self._memo)
+            new = predict(point, todo, memo=self._memo)
             preds.update({k: _flat(point, v).astype(float) for k, v in new.items()})
         return preds
 

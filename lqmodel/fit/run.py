@@ -218,7 +218,7 @@ def _axis(p, n: int) -> np.ndarray:
 
 
 def _profile_points(lik, config, fixed_idx: list[int], grid_rows: np.ndarray, start: np.ndarray,
-                    state: _State | None, name: str, order: list[int]) -> np.ndarray:
+                    state: _State | None, name: str, order: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """chi2 profiled over the non-fixed parameters at each row of ``grid_rows`` (values of ``fixed_idx``),
     in ``order`` (warm starts from the previous row); rows saved to ``state`` as they are computed."""
     n_par = len(lik.parameters)
@@ -486,8 +486,6 @@ def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = Tr
 
     t0 = time.perf_counter()
     base = resolve_base(config.base)
-    from lqmodel.scan.config import ScanConfigError, check_against_base
-
     _check_ranges(config, base)
     lik = likelihood or CombinedLikelihood(base, config.names, build_terms(config.likelihood),
                                            y1_over_y2=config.y1_over_y2)
@@ -495,6 +493,7 @@ def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = Tr
         from lqmodel.benchmarks import info
 
         config = config.replace(base=dict(info(config.base).point_spec))
+    chi2_sm = lik.chi2_sm()  # every term evaluated once, before any folder exists (bad options fail here)
     versions = {k: v for k, v in package_versions().items()}
     fp = config.fingerprint({"likelihood": lik.spec(), "versions": versions})
     files: dict[str, str] = {}
@@ -524,7 +523,6 @@ def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = Tr
                                   "status": "running"})
         timing = {}
         t = time.perf_counter()
-        chi2_sm = lik.chi2_sm()
         bf = best_fit(lik, config, state)
         timing["best_fit"] = time.perf_counter() - t
         if echo:
