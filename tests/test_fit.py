@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lqmodel.fit.config import FitConfig, FitConfigError
-from lqmodel.fit.likelihood import CombinedLikelihood, DirectDetectionTerm, build_terms
+from lqmodel.fit.likelihood import CombinedLikelihood, DirectDetectionTerm, build_terms, pseudo_data
 from lqmodel.fit.run import THRESHOLDS, best_fit, intervals_from_profile, profile_1d, run_fit, sample
 from lqmodel.models import s1_only
 
@@ -212,11 +212,12 @@ def test_pseudo_data_fit_recovers_its_truth():
     base = s1_only(1500.0, 0.0, 1.0, "mu")
     truth = {"y1p": 0.12, "y2": 0.8}
     obs = ["Delta_a_mu", "Rmue_Dstar"]
-    tp = vary(base, truth)
-    pseudo = {k: float(v) for k, v in predict(tp, obs).items()}
     opts = {"flavour": {"observables": obs, "theory": False}}
-    lik = CombinedLikelihood(base, ["y1p", "y2"], build_terms(opts, pseudo_data=pseudo))
     real = CombinedLikelihood(base, ["y1p", "y2"], build_terms(opts))
+    pseudo = pseudo_data(real, truth)
+    # the hook's values are the direct predictions at the truth point
+    assert pseudo == pytest.approx({k: float(v) for k, v in predict(vary(base, truth), obs).items()}, rel=1e-12)
+    lik = CombinedLikelihood(base, ["y1p", "y2"], build_terms(opts, pseudo_data=pseudo))
     theta = np.array([[truth["y1p"], truth["y2"]]])
     assert lik.chi2(theta)[0] == pytest.approx(0.0, abs=1e-9)
     assert real.chi2(theta)[0] > 0.1  # the hook did change the data

@@ -68,7 +68,7 @@ from lqmodel.errors import InputError
 
 __all__ = [
     "Term", "MeasurementTerm", "DrellYanTerm", "PairTerm", "DirectDetectionTerm", "LimitsTerm",
-    "CombinedLikelihood", "TERM_NAMES", "HARD_PENALTY", "build_terms", "sm_point",
+    "CombinedLikelihood", "TERM_NAMES", "HARD_PENALTY", "build_terms", "sm_point", "pseudo_data",
 ]
 
 #: chi2 added by ``pair: {mode: hard}`` where a leptoquark is excluded by pair production
@@ -472,6 +472,24 @@ def build_terms(options: Mapping[str, Any], *, pseudo_data: Mapping[str, float] 
     if left:
         raise InputError(f"pseudo-data for {left[0]!r}, which no switched-on measurement term uses")
     return terms
+
+
+def pseudo_data(lik: "CombinedLikelihood", truth: Mapping[str, float]) -> dict[str, float]:
+    """The predictions at the parameter values ``truth`` (name -> value) of every Gaussian-measured
+    observable of the likelihood's measurement terms: pass them as ``build_terms(..., pseudo_data=...)``
+    for an Asimov / pseudo-data fit whose answer is ``truth`` (the data files are not touched)."""
+    missing = [n for n in lik.parameters if n not in truth]
+    if missing:
+        raise InputError(f"pseudo-data truth needs a value for every free parameter; missing {missing[0]!r}")
+    point = lik.point(np.array([[float(truth[n]) for n in lik.parameters]]))
+    out: dict[str, float] = {}
+    for t in lik.terms:
+        if isinstance(t, MeasurementTerm):
+            preds = t.predictions(point, {})
+            for c in t._constraints:
+                if not c.upper_limit:
+                    out.update({o: float(preds[o][0]) for o in c.observables})
+    return out
 
 
 class CombinedLikelihood:
