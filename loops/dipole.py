@@ -1,6 +1,6 @@
 r"""Generic scalar–fermion one-loop dipole and self-energy (knows nothing about leptoquarks).
 
-Interaction (physics.md §b.1), for an internal fermion :math:`F` (mass :math:`m_F`, charge
+Interaction (docs/theory.md §b.1), for an internal fermion :math:`F` (mass :math:`m_F`, charge
 :math:`Q_F`, :math:`N_c` colours), an internal scalar :math:`\phi` (mass :math:`m_\phi`) and an external
 fermion :math:`\Psi = \Psi_L + \Psi_R`:
 
@@ -15,7 +15,7 @@ Charges are in units of :math:`e>0` and *flow with the fermion line*: in :math:`
 Results (external momenta and masses neglected inside the loop; :math:`x=m_F^2/m_\phi^2`):
 
 * dipole, :math:`\mathcal L_{\rm eff} = \frac{\mu}{2}\,\bar\Psi_L\sigma^{\mu\nu}\Psi_R F_{\mu\nu}+\text{h.c.}`
-  (the normalisation of physics.md §a.1), with
+  (the normalisation of docs/theory.md §a.1), with
 
   .. math::
 
@@ -26,11 +26,11 @@ Results (external momenta and masses neglected inside the loop; :math:`x=m_F^2/m
   normalisation are those of Leveille, Nucl. Phys. B137 (1978) 63 / Jegerlehner–Nyffeler
   arXiv:0902.3360 Sec. 7; they are *tested* by reproducing the known chirally enhanced leptoquark
   g−2 factors :math:`\tfrac23(\ln\tfrac{m^2}{m_t^2}-\tfrac74)` (S1, top) and
-  :math:`\tfrac23(\ln-\tfrac14)` (R2, top) of physics.md §b.1/§c.5 (arXiv:1603.04993, hep-ph/0102238),
+  :math:`\tfrac23(\ln-\tfrac14)` (R2, top) of docs/theory.md §b.1/§c.5 (arXiv:1603.04993, hep-ph/0102238),
   and the SM-Higgs limit :math:`\ln(m_h^2/m_\mu^2)-7/6`. The non-enhanced term is written for a single
   external fermion (diagonal moment, the g−2 case). The **overall sign** of :math:`\mu` is a convention
-  (it drops out of every rate; physics.md §f.3): it is chosen so that the leptoquark transition moment
-  of physics.md §b.2 comes out with a plus sign.
+  (it drops out of every rate; docs/theory.md §f.3): it is chosen so that the leptoquark transition moment
+  of docs/theory.md §b.2 comes out with a plus sign.
 * anomalous magnetic moment of a charged external fermion (:math:`Q_\Psi\neq0`):
   :math:`\Delta a = \frac{N_c m_\Psi}{8\pi^2 m_\phi^2}\frac{1}{Q_\Psi}\big[m_F\,\mathrm{Re}(a^*b)\,G +
   m_\Psi(|a|^2+|b|^2)F_Q\big]` (Leveille's sign: positive for a neutral scalar with scalar coupling).

@@ -87,7 +87,7 @@ def h(x, dps: int = 50) -> mpmath.mpf:
 
 
 def F(m, M, dps: int = 50) -> mpmath.mpf:
-    r""":math:`F(M)=[M^2\ln M^2-m^2\ln m^2]/(M^2-m^2)` (physics.md §b.2), GeV."""
+    r""":math:`F(M)=[M^2\ln M^2-m^2\ln m^2]/(M^2-m^2)` (docs/theory.md §b.2), GeV."""
     with mpmath.workdps(dps + 10):
         m, M = mpmath.mpf(m), mpmath.mpf(M)
         val = mpmath.log(M**2) + h((m / M) ** 2, dps + 10)

@@ -15,12 +15,12 @@ SOURCE of the numerators: the general scalar-exchange one-loop formulas of J.P. 
 B137 (1978) 63, in the form of Jegerlehner & Nyffeler, Phys. Rept. 477 (2009) 1 (arXiv:0902.3360),
 Sec. 7 (neutral scalar: photon on the fermion, numerator :math:`x^2 - x^3 \pm (m_F/m)x^2`; charged
 scalar: photon on the scalar, numerator :math:`x^3 - x^2 \pm (m_F/m)(x^2-x)`), rewritten with the
-fermion weight :math:`u` and the heavy-mass denominator. Their sum reproduces physics.md §b.1
+fermion weight :math:`u` and the heavy-mass denominator. Their sum reproduces docs/theory.md §b.1
 (:math:`g = g_F + g_\phi`, checked there by quadrature) and the closed forms of Doršner et al.
-arXiv:1603.04993 (:math:`g_S, g_F, f_S, f_F`, physics.md §c.5); ``tests/test_loops_symbolic.py`` checks
+arXiv:1603.04993 (:math:`g_S, g_F, f_S, f_F`, docs/theory.md §c.5); ``tests/test_loops_symbolic.py`` checks
 the closed forms derived here against those published expressions.
 
-Names (physics.md §b.1, §c.5 notation):
+Names (docs/theory.md §b.1, §c.5 notation):
 
 =========  ===================  ==============================================================
 name       :math:`P(u)`          meaning
@@ -90,7 +90,7 @@ def series_coefficients(name: str, n_terms: int) -> list[Fraction]:
 
     With :math:`1-u+xu = 1+\epsilon u`: :math:`c_n = (-1)^n \sum_k p_k/(n+k+1)`.
 
-    >>> [str(c) for c in series_coefficients("g", 3)]   # g(1+e) = 1/2 - e/3 + e^2/4 (physics.md §b.1)
+    >>> [str(c) for c in series_coefficients("g", 3)]   # g(1+e) = 1/2 - e/3 + e^2/4 (docs/theory.md §b.1)
     ['1/2', '-1/3', '1/4']
     """
     p = LOOP_FUNCTIONS[canonical_name(name)]

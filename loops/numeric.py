@@ -14,7 +14,7 @@ Stability strategy (each proved against mpmath at 50 digits in ``tests/test_loop
 * :math:`F(M) = [M^2\ln M^2 - m^2\ln m^2]/(M^2-m^2) = \ln M^2 + h(m^2/M^2)`,
   :math:`h(x) = x\ln x/(x-1)` evaluated as :math:`x\,\mathrm{log1p}(\epsilon)/\epsilon` near
   :math:`x=1` and directly elsewhere (:func:`h`), finite for every finite mass.
-* differences :math:`F(M_1)-F(M_2)` (the finite :math:`B_0` difference of physics.md §b.2):
+* differences :math:`F(M_1)-F(M_2)` (the finite :math:`B_0` difference of docs/theory.md §b.2):
   :math:`2\,\mathrm{log1p}((M_1-M_2)/M_2) + [h(x_1)-h(x_2)]`, the bracket (for :math:`x\le1/2`) by an
   exact cancellation-free rearrangement (:func:`delta_h`), else as the divided difference
   :math:`\Delta x\int_0^1 g(x_2+s\Delta x)\,ds` (since :math:`h'=g`) by 10-point Gauss–Legendre when the
@@ -122,12 +122,12 @@ def loop_function(name: str, x: ArrayLike) -> np.ndarray:
 
 
 def g(x: ArrayLike) -> np.ndarray:
-    r""":math:`g(x) = [x-1-\ln x]/(x-1)^2` (physics.md §b.1; :math:`g_S` of arXiv:1603.04993)."""
+    r""":math:`g(x) = [x-1-\ln x]/(x-1)^2` (docs/theory.md §b.1; :math:`g_S` of arXiv:1603.04993)."""
     return loop_function("g", x)
 
 
 def g_S(x: ArrayLike) -> np.ndarray:
-    r"""Alias of :func:`g` in the notation of arXiv:1603.04993 (physics.md §c.5)."""
+    r"""Alias of :func:`g` in the notation of arXiv:1603.04993 (docs/theory.md §c.5)."""
     return loop_function("g", x)
 
 
@@ -137,7 +137,7 @@ def g_F(x: ArrayLike) -> np.ndarray:
 
 
 def g_phi(x: ArrayLike) -> np.ndarray:
-    r""":math:`g_\phi(x) = \int_0^1 u(1-u)du/(1-u+xu) = g - g_F` (photon on the scalar; physics.md §b.1)."""
+    r""":math:`g_\phi(x) = \int_0^1 u(1-u)du/(1-u+xu) = g - g_F` (photon on the scalar; docs/theory.md §b.1)."""
     return loop_function("g_phi", x)
 
 
@@ -182,7 +182,7 @@ def h(x: ArrayLike) -> np.ndarray:
 
 
 def F(m: ArrayLike, M: ArrayLike) -> np.ndarray:
-    r""":math:`F(M) = [M^2\ln M^2 - m^2\ln m^2]/(M^2-m^2)` (physics.md §b.2), masses in GeV, logs of GeV².
+    r""":math:`F(M) = [M^2\ln M^2 - m^2\ln m^2]/(M^2-m^2)` (docs/theory.md §b.2), masses in GeV, logs of GeV².
 
     Continuous at :math:`M=m` (value :math:`\ln m^2 + 1`).
     """

@@ -15,7 +15,7 @@ dimensional regularisation, :math:`D=4-2\varepsilon`, :math:`\overline{\rm MS}`-
     C_0(0,0,0;m_1^2,m_2^2,m_3^2) = -\int_0^1 dx\int_0^{1-x}dy\,
     \frac{1}{x\,m_1^2 + y\,m_2^2 + (1-x-y)\,m_3^2}.
 
-At :math:`p^2=0` sympy integrates :math:`B_0` in closed form, which equals physics.md §b.2:
+At :math:`p^2=0` sympy integrates :math:`B_0` in closed form, which equals docs/theory.md §b.2:
 :math:`B_0(0;m_b^2,m^2) = \Delta + 1 - F(m) + \ln\mu^2` with
 :math:`F(m) = [m^2\ln m^2 - m_b^2\ln m_b^2]/(m^2-m_b^2)` (masses and :math:`\mu` in the same unit).
 Units: GeV.
@@ -77,7 +77,7 @@ def B0_zero(m1: sp.Expr, m2: sp.Expr, mu: sp.Expr = MU) -> sp.Expr:
 
 
 def F_closed(m_q: sp.Expr, m: sp.Expr) -> sp.Expr:
-    r""":math:`F(m) = [m^2\ln m^2 - m_q^2\ln m_q^2]/(m^2-m_q^2)` of physics.md §b.2 (logs of GeV²)."""
+    r""":math:`F(m) = [m^2\ln m^2 - m_q^2\ln m_q^2]/(m^2-m_q^2)` of docs/theory.md §b.2 (logs of GeV²)."""
     return (m**2 * sp.log(m**2) - m_q**2 * sp.log(m_q**2)) / (m**2 - m_q**2)
 
 

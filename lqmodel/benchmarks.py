@@ -1,7 +1,7 @@
 r"""Built-in benchmark points with their source and the numbers the specification publishes for them.
 
 The table lives in ``lqmodel/data/benchmarks.yaml`` (point-file format of :mod:`lqmodel.pointfile`, plus
-``source`` and ``expected``). Expected numbers are those printed in physics.md (§b.5 table for BP2 and
+``source`` and ``expected``). Expected numbers are those printed in docs/theory.md (§b.5 table for BP2 and
 BP2', the |y1 y2| table of §b.5 for the 1.5 and 2 TeV Voloshin points, §f.1 for S1 alone) with
 tolerances reflecting their quoted digits; units GeV and Bohr magnetons.
 

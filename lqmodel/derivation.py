@@ -1,6 +1,6 @@
 r"""The model's one-loop diagrams fed to the generic engine :mod:`loops`: symbolic :math:`\mu_\nu` and :math:`m_{\nu N}`.
 
-Diagrams (physics.md §a.3, §a.4, §b.2), b quark in the loop, external :math:`\Psi = \nu_L + N_R`
+Diagrams (docs/theory.md §a.3, §a.4, §b.2), b quark in the loop, external :math:`\Psi = \nu_L + N_R`
 (neutral), written in the generic form :math:`\bar F(aP_L+bP_R)\Psi\phi^*` + h.c. of :mod:`loops.dipole`:
 
 =================  ===========================  =====================  ==========================
@@ -25,7 +25,7 @@ Results (engine output, simplified), with :math:`N_c|Q_b| = 1` in the moment and
     \qquad
     m_{\nu N} = -\frac{N_c m_b}{16\pi^2}\big[c_R B_0(0;m_b^2,m_R^2) - c_S B_0(0;m_b^2,m_S^2)\big],
 
-i.e. physics.md §b.2, with the mass defined by :math:`\mathcal L\supset -m_{\nu N}\bar\nu_L N_R` + h.c.
+i.e. docs/theory.md §b.2, with the mass defined by :math:`\mathcal L\supset -m_{\nu N}\bar\nu_L N_R` + h.c.
 (the opposite overall sign to §b.2's display, which is a convention there) and the moment by
 :math:`\mathcal L = (\mu_\nu/2)\bar\nu_L\sigma^{\mu\nu}N_R F_{\mu\nu}` + h.c. (§a.1; overall sign a
 convention, chosen as in §b.2). The relative S1/R2~ signs are *derived* by the engine.
@@ -100,7 +100,7 @@ def mu_nu_single(loop: str, coupling: sp.Expr, m_phi: sp.Expr, mq: sp.Expr = m_b
 
 
 def mu_nu() -> sp.Expr:
-    r""":math:`\mu_\nu/\mu_B` of the pair S1 + R2~^(−1/3) (physics.md §b.2), symbols ``c_S, c_R, m_S1, m_R2, m_b, m_e``."""
+    r""":math:`\mu_\nu/\mu_B` of the pair S1 + R2~^(−1/3) (docs/theory.md §b.2), symbols ``c_S, c_R, m_S1, m_R2, m_b, m_e``."""
     return mu_nu_single("S1", c_S, m_S) + mu_nu_single("R2", c_R, m_R)
 
 
@@ -132,7 +132,7 @@ def _expr_mu_nu_voloshin() -> sp.Expr:
 
 
 def _expr_leading_log() -> sp.Expr:
-    # g(x) -> ln(1/x) - 1 for x -> 0 (physics.md §b.1), in the degenerate pair
+    # g(x) -> ln(1/x) - 1 for x -> 0 (docs/theory.md §b.1), in the degenerate pair
     g_small = symbolic.small_x_expansion("g", 1).subs(symbolic.X, m_b**2 / m_LQ**2)
     return _tidy(m_e * m_b * c * g_small / (4 * sp.pi**2 * m_LQ**2))
 
@@ -144,25 +144,25 @@ def _expr_small_splitting() -> sp.Expr:
 
 
 def _expr_mu_per_m() -> sp.Expr:
-    # physics.md §b.3/§f.2: (mu_nu/mu_B) / m_nuN when SU(2)_H is broken only by a small splitting delta
+    # docs/theory.md §b.3/§f.2: (mu_nu/mu_B) / m_nuN when SU(2)_H is broken only by a small splitting delta
     mu = _expr_mu_nu_voloshin().subs(m_LQ, m_S)
     return _tidy(sp.simplify(mu / _expr_small_splitting()))
 
 
 def _expr_delta_amu() -> sp.Expr:
-    # mu^- -> t^C (-2/3) + S1^* (-1/3); L = tbar^C (l P_L + r P_R) mu S1 + h.c. (physics.md §c.5)
+    # mu^- -> t^C (-2/3) + S1^* (-1/3); L = tbar^C (l P_L + r P_R) mu S1 + h.c. (docs/theory.md §c.5)
     return _tidy(dipole.anomalous_moment(-1, sp.Rational(-2, 3), sp.Rational(-1, 3), N_c, m_t, m_S, l_c, r_c, m_mu))
 
 
 _REGISTRY: dict[str, tuple[Callable[[], sp.Expr], str]] = {
-    "mu_nu": (mu_nu, "transition moment mu_nu/mu_B of S1 + R2~^(-1/3), real c_S, c_R (physics.md §b.2)"),
-    "mu_nu_S1": (lambda: mu_nu_single("S1", c_S, m_S), "mu_nu/mu_B of the S1 loop alone (physics.md §b.1)"),
+    "mu_nu": (mu_nu, "transition moment mu_nu/mu_B of S1 + R2~^(-1/3), real c_S, c_R (docs/theory.md §b.2)"),
+    "mu_nu_S1": (lambda: mu_nu_single("S1", c_S, m_S), "mu_nu/mu_B of the S1 loop alone (docs/theory.md §b.1)"),
     "mu_nu_voloshin": (_expr_mu_nu_voloshin, "mu_nu/mu_B in the exact SU(2)_H limit c_R=c_S=c, m_S1=m_R2=m_LQ"),
     "mu_nu_leading_log": (_expr_leading_log, "mu_nu/mu_B of the degenerate pair with g(x) -> ln(m_LQ^2/m_b^2) - 1"),
     "m_nuN": (m_nuN, "radiative Dirac mass [GeV] (L = -m nubar_L N_R + h.c.) with UV pole Delta and scale mu"),
     "m_nuN_symmetric": (m_nuN_symmetric, "m_nuN [GeV] for c_R = c_S = c (finite: F(m_S) - F(m_R))"),
     "m_nuN_small_splitting": (_expr_small_splitting, "m_nuN [GeV] to first order in delta = m_R2^2/m_S1^2 - 1"),
-    "mu_nu_per_m_nuN": (_expr_mu_per_m, "(mu_nu/mu_B)/m_nuN [1/GeV] for a small splitting delta (physics.md §f.2)"),
+    "mu_nu_per_m_nuN": (_expr_mu_per_m, "(mu_nu/mu_B)/m_nuN [1/GeV] for a small splitting delta (docs/theory.md §f.2)"),
     "m_nuN_uv_pole": (m_nuN_uv_pole_coefficient, "coefficient of Delta in m_nuN: vanishes iff c_R = c_S"),
     "delta_amu_S1": (_expr_delta_amu, "Delta a_mu from S1 with top, L = tbar^C (l P_L + r P_R) mu S1 + h.c."),
     "B0_zero": (lambda: pv.B0_zero(m_b, m_S), "B0(0; m_b^2, m_S1^2) with pole Delta and scale mu"),

@@ -4,14 +4,14 @@ For each point of a chunk, :class:`PointEvaluator` computes
 
 * the transition moments :math:`|\mu_{\alpha N_1}|` [mu_B] and radiative Dirac masses
   :math:`|m_{\nu_\alpha N_1}|` [GeV] (NaN where UV-divergent) from :func:`lqmodel.moments.compute_moments`
-  (physics.md §b.2);
+  (docs/theory.md §b.2);
 * the flavour observables from :func:`lqmodel.flavour.predict` (``method="surrogate"``, the exact fast
   path; observables without a surrogate fall back to ``method="flavio"``, one point at a time) and their
   :math:`\chi^2` from :func:`lqmodel.flavour.chi2` (per observable, ``total``), plus
   :math:`\Delta\chi^2 = \chi^2(\text{point}) - \chi^2(\text{SM})` per observable and in total, the SM
   being the same point with all leptoquark couplings set to zero;
 * the neutrino-side verdicts for the moment of the flavour ``lepton`` (default: the base point's lepton,
-  physics.md §d.4–d.5): inside the XENON1T-level band (``observables.neutrino.fit.band("xenon1t",
+  docs/theory.md §d.4–d.5): inside the XENON1T-level band (``observables.neutrino.fit.band("xenon1t",
   lepton, M_N_keV, cl)``; a two-sided interval, ``low <= mu <= high``), excluded by the XENONnT upper
   limit (``fit.band("xenonnt", ...)``: ``mu > high``) and by the strongest applicable published limit of
   ``observables.neutrino.limits.limits(lepton, M_N_keV)`` (Borexino, stellar cooling, ... as the data

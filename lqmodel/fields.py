@@ -1,9 +1,9 @@
 r"""Fields of the model with their gauge quantum numbers, electric charges and spins.
 
-SOURCE: physics.md §a.2 (leptoquarks, :math:`N_R`) and the Standard Model field content; leptoquark
+SOURCE: docs/theory.md §a.2 (leptoquarks, :math:`N_R`) and the Standard Model field content; leptoquark
 naming as in Doršner, Fajfer, Greljo, Kamenik, Košnik, arXiv:1603.04993, Sec. 2.
 
-CONVENTIONS: hypercharge normalised so that :math:`Q = T_3 + Y` (physics.md §a.1). Fermions are listed
+CONVENTIONS: hypercharge normalised so that :math:`Q = T_3 + Y` (docs/theory.md §a.1). Fermions are listed
 as chiral (Weyl) fields; a ``Field`` is the gauge multiplet, a ``Component`` one member of it with its
 :math:`T_3` and electric charge (in units of the positron charge :math:`e > 0`). Colour
 representations are ``"1"``, ``"3"`` or ``"3bar"``. All numbers are exact ``fractions.Fraction``.

@@ -1,7 +1,7 @@
 r"""Flavour observables of a leptoquark point: predictions (exact fast surrogate or direct flavio), χ²,
 and the JSON summary of ``lqmodel point --json --flavour``.
 
-Pipeline (physics.md §c, §e): :func:`lqmodel.matching.match` gives the WET coefficients at the matching
+Pipeline (docs/theory.md §c, §e): :func:`lqmodel.matching.match` gives the WET coefficients at the matching
 scale :math:`\mu=m_{S_1}`; the toolkit observables of :mod:`observables.registry` are evaluated either by
 
 * ``method="surrogate"`` (default): :func:`observables.surrogate.get_surrogate` at that scale — the exact
@@ -19,7 +19,7 @@ scale instead; flavio/wilson run them with the SMEFT RGE (docs/electroweak.md). 
 
 Operators with a right-handed neutrino (:attr:`WilsonCoefficients.right_handed_nu`) have no flavio
 counterpart. For :math:`M_N\to0` they do not interfere with the left-handed-ν amplitudes and, by parity
-(physics.md §c.6), each :math:`N_k` final state contributes to a rate exactly what the parity-mirrored
+(docs/theory.md §c.6), each :math:`N_k` final state contributes to a rate exactly what the parity-mirrored
 flavio operators (CVL↔CVR, CSL↔CSR, CT↔CT; ``CL/CR_bsN…`` ↔ ``CL/CR_bsnu…``) contribute to their
 NP-squared part. That part is obtained from the same surrogate (or flavio) as
 :math:`q(M) = [f(M)+f(-M)]/2 - f(0)` for each quadratic form :math:`f` (exact for a quadratic form), and
@@ -70,7 +70,7 @@ _IMAGE_SOURCES = frozenset(s for _, m in _IMAGES for s in m)
 
 
 def parity_images(wc: WilsonCoefficients) -> list[dict[str, np.ndarray]]:
-    r"""The parity images of the N_R operators (physics.md §c.6), one dict per incoherent N final state.
+    r"""The parity images of the N_R operators (docs/theory.md §c.6), one dict per incoherent N final state.
 
     Each dict maps flavio-basis names to the N_R coefficients they mirror; only images with a non-zero
     coefficient somewhere in the batch are returned. Their NP-squared contributions add to the rates.

@@ -12,11 +12,11 @@ between :math:`m_{\tilde R_2}` and :math:`m_{S_1}` (a next-to-leading-log effect
 Voloshin points). The running below the matching scale (QCD, QED, the SMEFT-free WET running) is flavio's
 and wilson's job. WCxf convention: :math:`\mathcal L_{\rm eff} = \sum_i C_i O_i` (+ h.c. for non-hermitian
 operators), every prefactor inside :math:`O_i` (wilson 2.5.2, ``wcxf/bases/wet.flavio.basis.json``;
-physics.md §c.1). Coefficients contain **new physics only**.
+docs/theory.md §c.1). Coefficients contain **new physics only**.
 
 Conventions
 -----------
-Lagrangian of physics.md §a.3 in the quark mass basis (:class:`~lqmodel.point.MassBasisCouplings`,
+Lagrangian of docs/theory.md §a.3 in the quark mass basis (:class:`~lqmodel.point.MassBasisCouplings`,
 first index quark, second lepton / N), with the short names used in the formulas below
 
 =======  =====================================================  =======
@@ -33,7 +33,7 @@ DN       :math:`D^N_{dN}\,\bar d P_R N\,\tilde R_2^{-1/3}`       ``r2_d_NR``
 =======  =====================================================  =======
 
 Tree level: :math:`\mathcal L = X\phi + X^\dagger\phi^* - m^2|\phi|^2 \Rightarrow \mathcal L_{\rm eff}=X^\dagger
-X/m^2`, then the Fierz identities of physics.md §c.1 (with the sign of anticommuting fields) and
+X/m^2`, then the Fierz identities of docs/theory.md §c.1 (with the sign of anticommuting fields) and
 :math:`\overline{\psi^C}\Gamma\chi^C = \bar\chi\,C\Gamma^TC^{-1}\psi` (§a.1). Every formula is derived in
 ``docs/matching.md``; the docstrings of the private functions give the results. Units: GeV, GeV⁻² for
 four-fermion coefficients without prefactor, GeV⁻¹ for ``Cgamma``.
@@ -51,7 +51,7 @@ Same naming rule (unbarred field first), same prefactors as the flavio operator 
 * charged current, prefactor :math:`-\frac{4G_F}{\sqrt2}V_{ij}`: ``CVL_bctauN1`` :math:`(\bar c\gamma^\mu
   P_Lb)(\bar\tau\gamma_\mu P_R N_1)`, ``CVR_…`` :math:`(\bar c\gamma^\mu P_Rb)(\ldots)`, ``CSL_…``
   :math:`(\bar cP_Lb)(\bar\tau P_RN_1)`, ``CSR_…`` :math:`(\bar cP_Rb)(\bar\tau P_RN_1)`, ``CT_…``
-  :math:`(\bar c\sigma^{\mu\nu}P_Rb)(\bar\tau\sigma_{\mu\nu}P_RN_1)` — the :math:`O^N` of physics.md §c.3.
+  :math:`(\bar c\sigma^{\mu\nu}P_Rb)(\bar\tau\sigma_{\mu\nu}P_RN_1)` — the :math:`O^N` of docs/theory.md §c.3.
   For :math:`M_N\to0` parity maps them onto the flavio operators (§c.6): CVL↔CVR, CSL↔CSR, CT↔CT.
 * :math:`b\to s` with prefactor :math:`\frac{4G_F}{\sqrt2}\lambda_t\frac{e^2}{16\pi^2}`:
   ``CL_bsN1N2`` :math:`(\bar s_L\gamma^\mu b_L)(\bar N_2\gamma_\mu(1+\gamma_5)N_1)`, ``CR_bsN1N2`` (with
@@ -300,7 +300,7 @@ def _rowsum(P: _Sparse, i: int, Q: _Sparse, k: int):
 def _cc_tree(mb, mS2, m232, c, values, rhn, want) -> None:
     r"""Charged currents :math:`d_j\to u_i\ell\nu` and :math:`d_j\to u_i\ell N` at tree level.
 
-    With :math:`\mathcal N = 4\sqrt2 G_F V_{ij} m^2` (physics.md §c.2, §c.3, derived in docs/matching.md §2):
+    With :math:`\mathcal N = 4\sqrt2 G_F V_{ij} m^2` (docs/theory.md §c.2, §c.3, derived in docs/matching.md §2):
 
     .. math::
         C_{VL} = -\frac{A^*_{i\ell}B_{j\nu}}{\mathcal N_{S_1}},\quad
@@ -310,7 +310,7 @@ def _cc_tree(mb, mS2, m232, c, values, rhn, want) -> None:
         C^N_{VR} = -\frac{R^*_{i\ell}\bar N_{jN}}{\mathcal N_{S_1}} .
 
     In the down basis :math:`A = V^*y^{LL}`, :math:`B=-y^{LL}`, so
-    :math:`C_{VL} = y^{LL}_{b\nu}(V y^{LL*})_{c\tau}/(4\sqrt2G_FV_{cb}m^2)` — physics.md §c.2.
+    :math:`C_{VL} = y^{LL}_{b\nu}(V y^{LL*})_{c\tau}/(4\sqrt2G_FV_{cb}m^2)` — docs/theory.md §c.2.
     """
     A, B, R, Nb = mb["A"], mb["B"], mb["R"], mb["Nb"]
     D, U = mb["D"], mb["U"]
@@ -357,7 +357,7 @@ def _neg(x):
 def _nc_tree(mb, mS2, m232, m132, c, values, rhn, want) -> None:
     r"""Tree-level :math:`b\to q\nu\bar\nu`, :math:`b\to q\ell\ell'` and the N_R analogues (q = s, d).
 
-    With :math:`\mathcal N` of :func:`_nc_prefactor` (docs/matching.md §3; physics.md §c.4):
+    With :math:`\mathcal N` of :func:`_nc_prefactor` (docs/matching.md §3; docs/theory.md §c.4):
 
     .. math::
         C_L^{bq,\beta\alpha} = \frac{B^*_{q\alpha}B_{b\beta}}{4m_{S_1}^2\mathcal N},\quad
@@ -366,8 +366,8 @@ def _nc_tree(mb, mS2, m232, m132, c, values, rhn, want) -> None:
 
     where :math:`\beta\alpha` is the flavio name order (unbarred :math:`\beta` first): the operator has
     :math:`\bar\nu_\alpha\ldots\nu_\beta`. Hence ``CL_bsnu{i}nu{j}`` :math:`=\pi y^{LL}_{bi}y^{LL*}_{sj}/(2\sqrt2G_F\lambda_t\alpha m^2)`
-    as in physics.md §c.4; for ``CR`` the derivation gives :math:`\propto\tilde y_{si}\tilde y^*_{bj}`
-    (physics.md §c.4 writes the transpose; see docs/matching.md §3).
+    as in docs/theory.md §c.4; for ``CR`` the derivation gives :math:`\propto\tilde y_{si}\tilde y^*_{bj}`
+    (the transpose is also in use, docs/theory.md §c.4; see docs/matching.md §3).
     """
     B, Nb, D, Dv, DN = mb["B"], mb["Nb"], mb["D"], mb["Dv"], mb["DN"]
     for q in (1, 0):  # s, d
@@ -424,7 +424,7 @@ def _boxes(mb, mS2, m232, m132, c, values, want) -> None:
         + (A\to R:\ P_L\to P_R\ \text{on the lepton line}) + (B\to\bar N:\ P_L\to P_R\ \text{on the quark line}),
 
     i.e. :math:`C_9=-C_{10}=\sqrt2\,(\ldots)/(128\pi\alpha G_F\lambda_t m^2)` in magnitude — the value
-    derived in physics.md §c.5, **not** twice it (§f.4; see docs/matching.md §4 for the diagram count).
+    derived in docs/theory.md §c.5, **not** twice it (§f.4; see docs/matching.md §4 for the diagram count).
     :math:`\Delta F=2` (:math:`(\bar q\gamma^\mu P_Lb)^2` etc.):
 
     .. math::
@@ -627,7 +627,7 @@ def lepton_dipoles(point, *, mb=None) -> np.ndarray:
 
     :math:`\mathcal L\supset C_{ji}\,\bar\ell_{jL}\sigma^{\mu\nu}\ell_{iR}F_{\mu\nu}` + h.c. (j, i = e, μ, τ),
     :math:`e=\sqrt{4\pi\alpha(0)}` (on-shell photon). Contributions (SOURCE: the generic scalar–fermion
-    dipole of :mod:`loops.dipole`, Leveille 1978 / arXiv:0902.3360 §7, applied to physics.md §a.3):
+    dipole of :mod:`loops.dipole`, Leveille 1978 / arXiv:0902.3360 §7, applied to docs/theory.md §a.3):
 
     * S1 with up-type quarks :math:`F=u^C` (:math:`Q_F=-2/3`, :math:`Q_\phi=-1/3`, :math:`N_c=3`),
       :math:`a=A=V^*y^{LL}`, :math:`b=R=y^{RR}`: the top-quark chirality enhancement
@@ -636,7 +636,7 @@ def lepton_dipoles(point, *, mb=None) -> np.ndarray:
       :math:`a=D=-\tilde y^{RL}`, :math:`b=0` (no chirality enhancement).
 
     Leading log: :math:`\Delta a_\mu\simeq\frac{m_\mu m_t}{4\pi^2m^2}\big(\ln\frac{m^2}{m_t^2}-\frac74\big){\rm Re}(A^*_{t\mu}R_{t\mu})`
-    (physics.md §c.5 has the opposite overall sign; see docs/matching.md §5).
+    (docs/theory.md §c.5 has the opposite overall sign; see docs/matching.md §5).
     """
     c = _constants()
     if mb is None:
@@ -659,7 +659,7 @@ def delta_a_lepton(point, *, dipoles: np.ndarray | None = None) -> np.ndarray:
     r""":math:`\Delta a_\ell = 4 m_\ell\,{\rm Re}\,C_{\ell\ell}/e` for :math:`\ell=e,\mu,\tau`, shape ``(*B, 3)``.
 
     At the matching scale (no QED running; flavio's ``a_mu`` adds the running of ``C7_mumu``, about
-    −7% from 1 TeV). Relation: physics.md §c.1 and the generic engine :func:`loops.dipole.anomalous_moment`.
+    −7% from 1 TeV). Relation: docs/theory.md §c.1 and the generic engine :func:`loops.dipole.anomalous_moment`.
 
     >>> from lqmodel.models import s1_only
     >>> p = s1_only(1000.0, 0.0, 0.1, "mu", y1p=0.1)
@@ -710,7 +710,7 @@ def match(point, names: Collection[str] | None = None) -> WilsonCoefficients:
     >>> from lqmodel.models import s1_only
     >>> p = s1_only(1000.0, 0.0, 1.0, "tau")
     >>> wc = match(p)
-    >>> round(float(wc.values["CVL_bctaunutau"].real), 6)  # |y2|^2 / (4 sqrt2 G_F m^2), physics.md §c.2
+    >>> round(float(wc.values["CVL_bctaunutau"].real), 6)  # |y2|^2 / (4 sqrt2 G_F m^2), docs/theory.md §c.2
     0.015156
     """
     c = _constants()

@@ -1,18 +1,18 @@
 r"""Convenience constructors for the cases people use, and the SU(2)_H coupling combinations c_S, c_R.
 
-SOURCE: physics.md §a.3 (Lagrangian), §a.4 (SU(2)_H assignment, Voloshin mechanism), §b.2–b.3 (moment,
+SOURCE: docs/theory.md §a.3 (Lagrangian), §a.4 (SU(2)_H assignment, Voloshin mechanism), §b.2–b.3 (moment,
 Dirac mass and the ways SU(2)_H is broken). The shorthand of the talk slides on arXiv:2007.15563
-(V. Brdar, J. Kopp, 2021) [unverified] is mapped as in physics.md §a.3:
+(V. Brdar, J. Kopp, 2021) [unverified] is mapped as in docs/theory.md §a.3:
 :math:`y_1 = \bar y^{RR}_{bN_1}` (:math:`\bar b^c_R N_R S_1`), :math:`y_2 = y^{LL}_{b\ell}`
 (:math:`Q_3 L_\ell S_1`), :math:`y_1' = y^{RR}_{t\ell}` (:math:`\bar t^c_R \ell_R S_1`). Which lepton
-flavour :math:`\ell` carries y2 is not verified (physics.md §f.9; probably mu): it is always an explicit
+flavour :math:`\ell` carries y2 is not verified (docs/theory.md §f.9; probably mu): it is always an explicit
 argument here. Indices: b = down-quark index 2, t = up-quark index 2, N_1 = N index 0.
 
 b MASS: every constructor takes ``m_b`` (GeV); the default ``None`` uses the reference value of
-``m_b_scheme`` (keyword, default "MSbar(mb)" -> 4.18 GeV, physics.md §b.4), so
+``m_b_scheme`` (keyword, default "MSbar(mb)" -> 4.18 GeV, docs/theory.md §b.4), so
 ``voloshin(..., m_b_scheme="MSbar(1TeV)")`` gives m_b = 2.4133 GeV.
 
-CONVENTIONS (physics.md §a.4). In two-component notation the couplings to the b quark are
+CONVENTIONS (docs/theory.md §a.4). In two-component notation the couplings to the b quark are
 :math:`b^c(\lambda_R \nu R + \lambda_S n S_1^*) + b(\kappa_S \nu S_1 + \kappa_R n R^*)` + h.c. with
 
 .. math::
@@ -73,7 +73,7 @@ def _check_kw(kw: dict[str, Any], forbidden: tuple[str, ...]) -> None:
 def s1_only(m_S1: ArrayLike, y1: ArrayLike, y2: ArrayLike, lepton: str, y1p: ArrayLike = 0,
             m_b: ArrayLike | None = None, **kw: Any) -> Point:
     r"""S1 alone (no R2~ couplings): :math:`\bar y^{RR}_{bN_1} = y_1`, :math:`y^{LL}_{b\ell} = y_2`,
-    :math:`y^{RR}_{t\ell} = y_1'`; everything else zero (physics.md §a.3, §b.1).
+    :math:`y^{RR}_{t\ell} = y_1'`; everything else zero (docs/theory.md §a.3, §b.1).
 
     The moment is then the single-leptoquark value of §b.1 (half of the degenerate Voloshin pair).
     ``m_R2`` is set equal to ``m_S1``; it is irrelevant since all R2~ couplings vanish. Extra keywords
@@ -101,7 +101,7 @@ def _voloshin_couplings(y1: ArrayLike, y2: ArrayLike, l: int, y1p: ArrayLike, ra
     ybar[..., B_INDEX, N1_INDEX] = y1c
     yLL[..., B_INDEX, l] = y2c
     yRR[..., T_INDEX, l] = y1p
-    # SU(2)_H (physics.md §a.4): lambda_S = -lambda_R  <=>  yt_RL[b,l] = -conj(ybar_RR[b,N1]);
+    # SU(2)_H (docs/theory.md §a.4): lambda_S = -lambda_R  <=>  yt_RL[b,l] = -conj(ybar_RR[b,N1]);
     #                           kappa_S = kappa_R     <=>  yt_LR[b,N1] = -conj(y_LL[b,l]).
     yRL[..., B_INDEX, l] = -np.conj(y1c) * np.asarray(ratio, dtype=complex)
     yLR[..., B_INDEX, N1_INDEX] = -np.conj(y2c)
@@ -110,7 +110,7 @@ def _voloshin_couplings(y1: ArrayLike, y2: ArrayLike, l: int, y1p: ArrayLike, ra
 
 def voloshin(m_LQ: ArrayLike, y1: ArrayLike, y2: ArrayLike, lepton: str, m_b: ArrayLike | None = None,
              *, y1p: ArrayLike = 0, **kw: Any) -> Point:
-    r"""The Voloshin pair S1 + R2~ in the exact SU(2)_H limit (physics.md §a.4, §b.2).
+    r"""The Voloshin pair S1 + R2~ in the exact SU(2)_H limit (docs/theory.md §a.4, §b.2).
 
     Sets :math:`\bar y^{RR}_{bN_1} = y_1`, :math:`y^{LL}_{b\ell} = y_2`, and the FULL SU(2)_H relations
     :math:`\tilde y^{RL}_{b\ell} = -y_1^*` (:math:`\lambda_S = -\lambda_R`) and
@@ -134,7 +134,7 @@ def voloshin(m_LQ: ArrayLike, y1: ArrayLike, y2: ArrayLike, lepton: str, m_b: Ar
 def voloshin_split(m_S1: ArrayLike, m_R2: ArrayLike, y1: ArrayLike, y2: ArrayLike, lepton: str,
                    m_b: ArrayLike | None = None, *, y1p: ArrayLike = 0, **kw: Any) -> Point:
     r"""Voloshin couplings (c_R = c_S, as in :func:`voloshin`) with a mass splitting
-    :math:`m_{S_1} \ne m_{\tilde R_2^{-1/3}}` (physics.md §b.3 item 1): SU(2)_H is broken softly and
+    :math:`m_{S_1} \ne m_{\tilde R_2^{-1/3}}` (docs/theory.md §b.3 item 1): SU(2)_H is broken softly and
     :math:`m_{\nu N} = (N_c c_S m_b/16\pi^2)[F(m_S) - F(m_R)]` is finite (§b.2).
 
     >>> p = voloshin_split(1000.0, 1100.0, 0.05, 1.0, "mu")
@@ -149,7 +149,7 @@ def voloshin_split(m_S1: ArrayLike, m_R2: ArrayLike, y1: ArrayLike, y2: ArrayLik
 
 def voloshin_mismatch(m_LQ: ArrayLike, y1: ArrayLike, y2: ArrayLike, lepton: str, c_ratio: ArrayLike,
                       m_b: ArrayLike | None = None, *, y1p: ArrayLike = 0, **kw: Any) -> Point:
-    r"""Degenerate masses but a coupling mismatch :math:`c_R = r\,c_S` with ``r = c_ratio`` (physics.md §b.3
+    r"""Degenerate masses but a coupling mismatch :math:`c_R = r\,c_S` with ``r = c_ratio`` (docs/theory.md §b.3
     item 2), implemented as :math:`\tilde y^{RL}_{b\ell} = -r\,y_1^*` (the other entries as in
     :func:`voloshin`).
 
@@ -175,7 +175,7 @@ def couplings_cS_cR(point: Point) -> tuple[np.ndarray, np.ndarray]:
     r"""The b-quark coupling products :math:`(c_S, c_R)`, complex arrays ``(*B, 3, 3)`` [lepton, N].
 
     Computed from the MASS-basis couplings (:meth:`Point.mass_basis`, so the up basis is handled through
-    the CKM matrix) for the b quark (down index 2), physics.md §a.4:
+    the CKM matrix) for the b quark (down index 2), docs/theory.md §a.4:
 
     .. math::
 

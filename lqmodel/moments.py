@@ -1,12 +1,12 @@
 r"""Transition magnetic moment :math:`\mu_{\alpha N_j}` and radiative Dirac mass :math:`m_{\alpha N_j}` of a point.
 
-SOURCE: physics.md §b.2 (derived there; re-derived by the generic engine in :mod:`lqmodel.derivation`,
+SOURCE: docs/theory.md §b.2 (derived there; re-derived by the generic engine in :mod:`lqmodel.derivation`,
 which also proves symbolically that the UV pole and :math:`\ln\mu` cancel iff :math:`c_R=c_S`). Loops
 of S1 and of :math:`\tilde R_2^{-1/3}` with a down-type quark :math:`d_k` (:math:`k = d,s,b`, masses
 :math:`m_{d}, m_s` = :math:`\overline{\rm MS}` at 2 GeV from the parameter file, :math:`m_b` = the point's
 ``m_b``; the b quark dominates by :math:`m_b/m_s\approx45`).
 
-COUPLINGS (mass basis, :class:`lqmodel.point.MassBasisCouplings`, physics.md §a.4 generalised to every
+COUPLINGS (mass basis, :class:`lqmodel.point.MassBasisCouplings`, docs/theory.md §a.4 generalised to every
 flavour): for quark :math:`k`, lepton :math:`\alpha` and sterile :math:`N_j`
 
 .. math::
@@ -31,20 +31,20 @@ RESULTS (:math:`N_c|Q_d| = 1` in the moment, :math:`N_c=3` in the mass, :math:`x
 
 where the last form holds when the UV pole :math:`\propto\sum_k m_k (c_R-c_S)^*` vanishes (checked to
 ``rtol`` = 1e-12 relative to :math:`\sum_k m_k(|c_R|+|c_S|)`); otherwise ``m_nuN_GeV`` is NaN and
-``uv_divergent`` is True (a tree-level counterterm is needed, physics.md §b.3). :math:`F_k(m_{S_1})-F_k(m_R)`
+``uv_divergent`` is True (a tree-level counterterm is needed, docs/theory.md §b.3). :math:`F_k(m_{S_1})-F_k(m_R)`
 is evaluated by :func:`loops.numeric.delta_F` (accurate for any splitting, exactly 0 when degenerate).
 
 CONVENTIONS. ``mu_muB[..., alpha, j]`` is :math:`\mu` in
 :math:`\mathcal L = (\mu/2)\,\bar\nu_{L\alpha}\sigma^{\mu\nu}N_{Rj}F_{\mu\nu}` + h.c. in Bohr magnetons
-(:math:`\mu_B=e/2m_e`; physics.md §a.1); Re = magnetic, Im = electric transition moment (it is
+(:math:`\mu_B=e/2m_e`; docs/theory.md §a.1); Re = magnetic, Im = electric transition moment (it is
 proportional to :math:`c^*`, as required by rephasing :math:`N\to e^{i\theta}N`). Its overall sign is a
-convention (physics.md §f.3), fixed so that real positive :math:`c` gives positive :math:`\mu`, as in
+convention (docs/theory.md §f.3), fixed so that real positive :math:`c` gives positive :math:`\mu`, as in
 §b.2. ``m_nuN_GeV`` is :math:`m` in :math:`\mathcal L\supset -m\,\bar\nu_{L\alpha}N_{Rj}` + h.c.
 (derived sign; §b.2 displays the opposite overall sign). Rates depend on :math:`|\mu|` only. External
 masses (:math:`M_N`, :math:`m_\nu`) are neglected in the loop; the same formulas hold for Dirac and
-Majorana N (the Majorana decay width doubles, physics.md §d.2, which is not this module's business).
+Majorana N (the Majorana decay width doubles, docs/theory.md §d.2, which is not this module's business).
 
-KAPPA (S1–:math:`\tilde R_2^{-1/3}` mixing, physics.md §a.3, §b.3 item 3) IS included for these
+KAPPA (S1–:math:`\tilde R_2^{-1/3}` mixing, docs/theory.md §a.3, §b.3 item 3) IS included for these
 :math:`\nu`–:math:`N` entries: ``m_S1`` and ``m_R2`` are then the diagonal entries of the charge −1/3 mass
 matrix (:func:`scalar_mixing`), and each loop's propagator becomes the weighted sum over the two mass
 eigenstates :math:`\lambda_\pm` (the S1 loop with :math:`|U_{S\pm}|^2`, the R2~ loop with
@@ -55,7 +55,7 @@ masses, :math:`\kappa` alone gives no Dirac mass (it is the :math:`T^\pm` compon
 spurion). NOT INCLUDED: the Majorana :math:`\nu_L\nu_L` and :math:`NN` masses and the active–active
 moments that :math:`\kappa` also induces (they are not part of :class:`Moments`); a point with
 :math:`\kappa\neq0` triggers a :class:`KappaNotIncludedWarning` saying so. QCD running of :math:`m_b` is
-not included (the user's ``m_b`` is used as given; physics.md §b.4).
+not included (the user's ``m_b`` is used as given; docs/theory.md §b.4).
 
 >>> from lqmodel.models import voloshin
 >>> m = compute_moments(voloshin(1000.0, 0.05, 1.0, "mu"))
@@ -158,7 +158,7 @@ def mu_nu_muB(c_S: ArrayLike, c_R: ArrayLike, m_q: ArrayLike, m_S1: ArrayLike, m
 
     Vectorised (all arguments broadcast); masses in GeV; complex result. See the module docstring.
 
-    >>> f"{mu_nu_muB(0.05, 0.05, 4.18, 1000.0, 1000.0).real:.5e}"   # physics.md §b.5 BP2
+    >>> f"{mu_nu_muB(0.05, 0.05, 4.18, 1000.0, 1000.0).real:.5e}"   # docs/theory.md §b.5 BP2
     '2.69314e-11'
     """
     m_q, m_S1, m_R2 = (np.asarray(v, dtype=float) for v in (m_q, m_S1, m_R2))
@@ -204,7 +204,7 @@ def _warn_kappa(point: "Point") -> None:
         warnings.warn(
             "kappa != 0: the S1–R2~^(-1/3) mixing is included in mu_nu and m_nuN (nu–N entries), but the "
             "Majorana nu_L–nu_L and N–N masses and the active–active moments it also induces "
-            "(physics.md §b.3 item 3) are not computed by lqmodel.moments",
+            "(docs/theory.md §b.3 item 3) are not computed by lqmodel.moments",
             KappaNotIncludedWarning,
             stacklevel=3,
         )
@@ -240,7 +240,7 @@ def scalar_mixing(m_S1: ArrayLike, m_R2: ArrayLike, kappa: ArrayLike, v: float |
     :math:`\mathcal M^2 = egin{pmatrix} m_{S_1}^2 & \kappa v/\sqrt2 \ \kappa v/\sqrt2 & m_{R}^2\end{pmatrix}`
     from :math:`\kappa(	ilde R_2^\dagger H)S_1^\dagger` + h.c. with :math:`\langle H
 angle = (0, v/\sqrt2)`,
-    :math:`v = (\sqrt2 G_F)^{-1/2}` = 246.22 GeV (physics.md §a.3: :math:`	an2	heta = \sqrt2\kappa v/(m_R^2-m_S^2)`).
+    :math:`v = (\sqrt2 G_F)^{-1/2}` = 246.22 GeV (docs/theory.md §a.3: :math:`	an2	heta = \sqrt2\kappa v/(m_R^2-m_S^2)`).
     ``m_S1``, ``m_R2`` are the diagonal (Lagrangian) masses; the sign of the off-diagonal entry (a phase
     convention) does not enter the weights. With :math:`d=(m_R^2-m_S^2)/2`, :math:`r=\sqrt{d^2+M_{12}^2}`:
     :math:`\lambda_\pm = (m_S^2+m_R^2)/2 \pm r`, :math:`|U_{R+}|^2 = (r+d)/2r`, :math:`|U_{S+}|^2=(r-d)/2r`.

@@ -14,7 +14,7 @@ and decay widths, moments in Bohr magnetons.
 * :func:`moments_for_dd` turns a point's computed moments into the per-flavour array the spectra take.
 
 >>> from lqmodel import neutrino
->>> float(neutrino.mu_from_d(1.0))   # mu = 2 d (physics.md §a.1)
+>>> float(neutrino.mu_from_d(1.0))   # mu = 2 d (docs/theory.md §a.1)
 2.0
 """
 from __future__ import annotations

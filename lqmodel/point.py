@@ -1,6 +1,6 @@
 r"""Parameter points of the S1 + R2~ + N_R model: masses, coupling matrices, scheme and basis choices.
 
-SOURCE: the Yukawa Lagrangian of physics.md §a.3 (Doršner et al. arXiv:1603.04993 Sec. 2 conventions,
+SOURCE: the Yukawa Lagrangian of docs/theory.md §a.3 (Doršner et al. arXiv:1603.04993 Sec. 2 conventions,
 :math:`\epsilon^{12}=+1`):
 
 .. math::
@@ -15,7 +15,7 @@ First matrix index: quark generation (doublet generation for :math:`Q`, mass eig
 :math:`u_R, d_R`); second index: lepton flavour e, mu, tau (or the N_R index). Units: masses in GeV,
 couplings dimensionless, :math:`\kappa` in GeV.
 
-QUARK BASIS (physics.md §a.1, §f.7). ``quark_basis="down"`` (default): :math:`Q_i = ((V^\dagger u_L)_i,
+QUARK BASIS (docs/theory.md §a.1, §f.7). ``quark_basis="down"`` (default): :math:`Q_i = ((V^\dagger u_L)_i,
 d_{Li})`; ``quark_basis="up"``: :math:`Q_i = (u_{Li}, (V d_L)_i)`, with :math:`V` the CKM matrix of
 :func:`observables.parameters.ckm_matrix`. Expanding :math:`\bar Q^C_i i\tau_2 L_j = u^{(i)T} C e_j - d^{(i)T}
 C\nu_j` (:math:`\bar\psi^C` carries no complex conjugation) and :math:`\bar Q_i = (\overline{u^{(i)}},
@@ -34,7 +34,7 @@ r2_u_NR        :math:`\bar u_{Li} N_{Rj}\tilde R_2^{2/3}`   :math:`V\tilde y^{LR
 r2_d_NR        :math:`\bar d_{Li} N_{Rj}\tilde R_2^{-1/3}`  :math:`\tilde y^{LR}`     :math:`V^\dagger\tilde y^{LR}`
 =============  ==========================================  ========================  ==========================
 
-(down basis: physics.md §a.3; up basis derived the same way: the down component of :math:`Q_i` is
+(down basis: docs/theory.md §a.3; up basis derived the same way: the down component of :math:`Q_i` is
 :math:`\sum_k V_{ik} d_{Lk}`, so :math:`-\sum_i y^{LL}_{ij} V_{ik} = -(V^T y^{LL})_{kj}` and
 :math:`\overline{(Vd)_i} = \sum_k V^*_{ik}\bar d_k` gives :math:`(V^\dagger \tilde y^{LR})_{kj}`). Hence the
 same physics is described by :math:`y^{LL}_{up} = V^* y^{LL}_{down}` and
@@ -158,7 +158,7 @@ def _check_choice(what: str, value: Any, allowed) -> None:
 
 
 def m_b_of_scheme(scheme: str) -> float:
-    """Reference b-quark mass in GeV of ``scheme`` (from observables/data/parameters.yaml; physics.md §b.4).
+    """Reference b-quark mass in GeV of ``scheme`` (from observables/data/parameters.yaml; docs/theory.md §b.4).
 
     >>> m_b_of_scheme("MSbar(mb)"), m_b_of_scheme("MSbar(1TeV)")
     (4.18, 2.4133)
@@ -253,7 +253,7 @@ def _readonly(arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class MassBasisCouplings:
-    r"""Couplings of the charge-eigenstate Lagrangian in the quark MASS basis (physics.md §a.3), + h.c.
+    r"""Couplings of the charge-eigenstate Lagrangian in the quark MASS basis (docs/theory.md §a.3), + h.c.
 
     Complex arrays ``(*B, 3, 3)``: first index the quark mass eigenstate (u, c, t or d, s, b), second
     the lepton flavour (e, mu, tau) or the N index. The operator of each field is listed in
@@ -295,7 +295,7 @@ class Point:
     sign convention of the loop mass :math:`\mathcal L\supset -m_{\nu N}\bar\nu_L N_R` (docs/neutrino_mass.md).
 
     ``N_type`` "dirac" | "majorana"; ``model`` "general" | "s1" (all R2~ couplings zero) | "voloshin"
-    (SU(2)_H relation of physics.md §a.4 for the lepton ``lepton`` and N_1: ``yt_RL[b,l] =
+    (SU(2)_H relation of docs/theory.md §a.4 for the lepton ``lepton`` and N_1: ``yt_RL[b,l] =
     -conj(ybar_RR[b,N1])`` and ``yt_LR[b,N1] = -conj(y_LL[b,l])``, checked to 1e-12 relative);
     ``lepton`` "e" | "mu" | "tau" | None (the flavour of the shorthand y2, y1p).
 
@@ -438,7 +438,7 @@ class Point:
             for what, lhs, rhs in pairs:
                 if not np.allclose(lhs, rhs, rtol=1e-12, atol=1e-300):
                     raise PointError(
-                        f"model 'voloshin' requires the SU(2)_H relation {what} (physics.md §a.4) but it does "
+                        f"model 'voloshin' requires the SU(2)_H relation {what} (docs/theory.md §a.4) but it does "
                         "not hold; use lqmodel.models.voloshin_mismatch or model 'general' for broken relations"
                     )
 
@@ -641,7 +641,7 @@ def vary(base: Point, assignments: Mapping[str, ArrayLike]) -> Point:
     (0-based [quark, lepton/N]); shorthand ``"m_LQ"`` (sets m_S1 = m_R2 [= m_R2_23]) and, for a base
     with model "s1" or "voloshin", ``"y1"`` (ybar_RR[b,N1]), ``"y2"`` (y_LL[b,lepton]), ``"y1p"``
     (y_RR[t,lepton]). For model "voloshin", y1 and y2 also set the R2~ partners yt_RL[b,l] = -conj(y1)
-    and yt_LR[b,N1] = -conj(y2) (physics.md §a.4), so the SU(2)_H relation keeps holding.
+    and yt_LR[b,N1] = -conj(y2) (docs/theory.md §a.4), so the SU(2)_H relation keeps holding.
 
     ``"delta_m2"``: the relative squared-mass splitting :math:`\delta = m_{R_2}^2/m_{S_1}^2 - 1` (> -1) of the
     SU(2)_H pair; sets ``m_R2 = m_S1 sqrt(1 + delta)`` with the ``m_S1`` of this call (``m_LQ``/``m_S1``) or of

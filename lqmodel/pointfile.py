@@ -21,7 +21,7 @@ FORMAT (every key optional unless marked; unknown keys are refused with a did-yo
     kappa: 0.0             # GeV, trilinear kappa (R2~^dagger H) S1^dagger + h.c.
     y_LL:    [[0,0,0],[0,0,0],[0,0,0]]   # full 3x3 matrices [quark generation, lepton e/mu/tau or N]:
     y_RR:    ...                          #   y_LL, y_RR, ybar_RR (S1); yt_RL, yt_LR (R2~)
-    ybar_RR: ...                          #   in the basis given by quark_basis (physics.md §a.3)
+    ybar_RR: ...                          #   in the basis given by quark_basis (docs/theory.md §a.3)
     yt_RL:   ...
     yt_LR:   ...
     y_nu: {mu: 1.0e-12}    # tree-level Dirac Yukawa -y_nu Lbar H~ N_R + h.c. [lepton, N] (default 0):
@@ -34,7 +34,7 @@ otherwise, with floats in their shortest round-trip form, so a save/load round t
 
 SHORTHAND AND MATRICES. The matrices are read first (default zero); then the shorthand y1, y2, y1p sets
 its entries: for ``model: s1`` only the S1 entries; for ``model: voloshin`` also the R2~ partners fixed by
-the SU(2)_H relation of physics.md §a.4, ``yt_RL[b, lepton] = -conj(y1)`` and ``yt_LR[b, N1] =
+the SU(2)_H relation of docs/theory.md §a.4, ``yt_RL[b, lepton] = -conj(y1)`` and ``yt_LR[b, N1] =
 -conj(y2)`` (so c_R = c_S, see :mod:`lqmodel.models`). Indices: b = down-quark index 2, t = up index 2,
 N1 = N index 0. A point with ``model: voloshin`` whose matrices violate the relation is refused.
 

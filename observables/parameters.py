@@ -7,7 +7,7 @@ phase.
 >>> from observables.parameters import value, bohr_magneton
 >>> round(1 / value("alpha_0"), 6)
 137.035999
->>> round(bohr_magneton(), 3)  # mu_B = e / (2 m_e) in GeV^-1, e = sqrt(4 pi alpha(0)); physics.md §a.1
+>>> round(bohr_magneton(), 3)  # mu_B = e / (2 m_e) in GeV^-1, e = sqrt(4 pi alpha(0)); docs/theory.md §a.1
 296.304
 """
 from __future__ import annotations
@@ -72,7 +72,7 @@ def value(name: str) -> float:
 
 
 def bohr_magneton() -> float:
-    r"""Bohr magneton :math:`\mu_B = e/(2 m_e)` in GeV^-1 with :math:`e=\sqrt{4\pi\alpha(0)}` (physics.md §a.1)."""
+    r"""Bohr magneton :math:`\mu_B = e/(2 m_e)` in GeV^-1 with :math:`e=\sqrt{4\pi\alpha(0)}` (docs/theory.md §a.1)."""
     return math.sqrt(4 * math.pi * value("alpha_0")) / (2 * value("m_e"))
 
 

@@ -150,7 +150,7 @@ class Surrogate:
     :class:`QuadraticForm` objects in :attr:`variables`; :attr:`constant`, :attr:`linear` and
     :attr:`quadratic` are those of the numerator. :meth:`quadratic_part` gives the pure new-physics
     (NP-squared) piece, which is what operators that do not interfere with these ones (e.g. with a
-    right-handed neutrino mapped by parity onto these operators, physics.md §c.6) add incoherently.
+    right-handed neutrino mapped by parity onto these operators, docs/theory.md §c.6) add incoherently.
     """
 
     def __init__(self, spec: ObservableSpec, scale: float, wc_names: tuple[str, ...],

@@ -1,4 +1,4 @@
-"""Built-in benchmarks: their inputs reproduce the numbers physics.md publishes for them (§b.5, §f.1),
+"""Built-in benchmarks: their inputs reproduce the numbers docs/theory.md publishes for them (§b.5, §f.1),
 evaluated here with an independent mpmath implementation of the §b.1/§b.2 closed forms; and, when the
 loop engine exists, lqmodel.moments agrees with those published numbers."""
 from __future__ import annotations
@@ -18,13 +18,13 @@ mp.mp.dps = 30
 
 
 def g(x):
-    """physics.md §b.1: g(x) = (x - 1 - ln x)/(x - 1)^2."""
+    """docs/theory.md §b.1: g(x) = (x - 1 - ln x)/(x - 1)^2."""
     x = mp.mpf(x)
     return (x - 1 - mp.log(x)) / (x - 1) ** 2
 
 
 def mu_over_muB(p, l):
-    """physics.md §b.2: mu = e m_b/(16 pi^2) [c_S g(x_S)/m_S^2 + c_R g(x_R)/m_R^2], mu_B = e/(2 m_e)."""
+    """docs/theory.md §b.2: mu = e m_b/(16 pi^2) [c_S g(x_S)/m_S^2 + c_R g(x_R)/m_R^2], mu_B = e/(2 m_e)."""
     cS, cR = couplings_cS_cR(p)
     mb, mS, mR = mp.mpf(p.m_b), mp.mpf(p.m_S1), mp.mpf(p.m_R2)
     me = mp.mpf(value("m_e"))
@@ -46,7 +46,7 @@ def test_list_and_lookup():
     assert {"BP2", "BP2prime", "S1_1TeV", "Voloshin_1p5TeV", "Voloshin_2TeV", "Voloshin_split", "Voloshin_mismatch"} <= set(names)
     for n in names:
         b = info(n)
-        assert isinstance(b, Benchmark) and "physics.md" in b.source
+        assert isinstance(b, Benchmark) and "docs/theory.md" in b.source
         p = get(n)
         assert p.batch_shape == () and p.lepton in ("e", "mu", "tau")
     with pytest.raises(UnknownNameError, match="Did you mean 'BP2'"):
@@ -79,7 +79,7 @@ def test_benchmarks_match_constructors_and_example_file():
 
 
 def test_bohr_magneton_of_spec():
-    assert bohr_magneton() == pytest.approx(296.30405, rel=2e-8)  # physics.md §b.5 shared inputs
+    assert bohr_magneton() == pytest.approx(296.30405, rel=2e-8)  # docs/theory.md §b.5 shared inputs
 
 
 @pytest.mark.skipif(importlib.util.find_spec("lqmodel.moments") is None, reason="lqmodel.moments not available yet")

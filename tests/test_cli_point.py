@@ -29,7 +29,7 @@ def test_list_benchmarks(capsys):
     code, out, err = run(capsys, "point", "--list-benchmarks")
     assert code == 0 and "BP2" in out and "Voloshin_mismatch" in out
     code, out, _ = run(capsys, "point", "--list-benchmarks", "--json")
-    assert "physics.md" in json.loads(out)["BP2"]["source"]
+    assert "docs/theory.md" in json.loads(out)["BP2"]["source"]
 
 
 @pytest.mark.parametrize("content, pattern", [
@@ -67,7 +67,7 @@ def test_no_traceback_in_a_real_process(tmp_path):
 
 @needs_moments
 def test_bp2_json_contract(capsys):
-    """physics.md §b.5 BP2: |mu_{mu N}| = 2.69314e-11 mu_B, m_nuN = 0; other flavours zero."""
+    """docs/theory.md §b.5 BP2: |mu_{mu N}| = 2.69314e-11 mu_B, m_nuN = 0; other flavours zero."""
     with bp2_file() as f:
         code, out, err = run(capsys, "point", str(f), "--json")
     assert code == 0, err

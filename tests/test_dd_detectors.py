@@ -21,7 +21,7 @@ def _table(rel: str, delimiter: str | None = None) -> np.ndarray:
 
 def test_resolution_formula_xenon1t():
     det = get_detector("xenon1t")
-    # sigma(E) = 0.310 sqrt(E) + 0.0037 E (2006.09721, physics.md §d.1)
+    # sigma(E) = 0.310 sqrt(E) + 0.0037 E (2006.09721, docs/theory.md §d.1)
     assert det.sigma_keV(4.0) == pytest.approx(0.310 * 2 + 0.0037 * 4, rel=1e-12)
 
 

@@ -82,7 +82,7 @@ def test_flavour_templates_add_up():
 
 
 def test_heavier_sterile_neutrino_weakens_the_limit():
-    """Signal events fall monotonically with M_N (kinematic suppression, physics.md §d.1); above the solar
+    """Signal events fall monotonically with M_N (kinematic suppression, docs/theory.md §d.1); above the solar
     endpoint (hep, 18.8 MeV) there is no sensitivity at all."""
     masses = [0.0, 50.0, 150.0, 300.0, 600.0]
     ev = [signal_template("xenonnt", m).sum() for m in masses]

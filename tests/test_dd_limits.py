@@ -39,7 +39,7 @@ def test_stellar_bound_quadrature_convention():
 
 
 def test_bbn_curve_lower_edge():
-    """physics.md §d.3 [source: digitised 2007.15563]: BBN lower edge ~1.8e-12 mu_B near M_N ~ 0.8 MeV."""
+    """docs/theory.md §d.3 [source: digitised 2007.15563]: BBN lower edge ~1.8e-12 mu_B near M_N ~ 0.8 MeV."""
     bbn = _by_name("all", 800.0)["BBN (2007.15563)"]
     assert bbn.upper_muB == pytest.approx(1.8e-12, rel=0.1)
     assert bbn.excluded_up_to_muB > 1e-11

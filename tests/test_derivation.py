@@ -1,6 +1,6 @@
 """lqmodel.derivation: the model's diagrams through the generic engine; symbolic statements of issue 2 §3
 (UV pole and ln mu cancel iff c_R = c_S; m_nuN = 0 and mu_nu doubles in the SU(2)_H limit), checked
-against the independent benchmark numbers of physics.md §b.5 and the leading-log/small-splitting limits.
+against the independent benchmark numbers of docs/theory.md §b.5 and the leading-log/small-splitting limits.
 """
 from __future__ import annotations
 
@@ -36,12 +36,12 @@ def test_su2h_limit_mass_vanishes_and_moment_doubles():
     pair = D.mu_nu().subs({S["c_S"]: S["c"], S["c_R"]: S["c"], S["m_S1"]: S["m_LQ"], S["m_R2"]: S["m_LQ"]})
     single = D.mu_nu_single("S1", S["c"], S["m_LQ"])
     assert sp.simplify(pair - 2 * single) == 0
-    # and the R2~ loop alone equals the S1 loop alone for equal inputs (relative sign +, physics.md §b.2)
+    # and the R2~ loop alone equals the S1 loop alone for equal inputs (relative sign +, docs/theory.md §b.2)
     assert sp.simplify(D.mu_nu_single("R2", S["c"], S["m_LQ"]) - single) == 0
 
 
 def test_symmetric_mass_is_F_difference():
-    # physics.md §b.2: |m_nuN| = (N_c c m_b / 16 pi^2) |F(m_S) - F(m_R)| (our sign: L = -m nubar N)
+    # docs/theory.md §b.2: |m_nuN| = (N_c c m_b / 16 pi^2) |F(m_S) - F(m_R)| (our sign: L = -m nubar N)
     mb, mS, mR, c = S["m_b"], S["m_S1"], S["m_R2"], S["c"]
     expected = -3 * c * mb / (16 * sp.pi**2) * (pv.F_closed(mb, mS) - pv.F_closed(mb, mR))
     assert sp.simplify(sp.expand_log(D.m_nuN_symmetric() - expected, force=True)) == 0
@@ -57,7 +57,7 @@ def test_mu_nu_matches_physics_md_formula():
 @pytest.mark.parametrize("m_b,g_ref,mu_ref,loglike", [(4.18, 9.955253, 2.69314e-11, 2.96357e-11),
                                                        (2.4133, 11.053655, 1.72642e-11, 1.88259e-11)])
 def test_benchmarks_bp2(m_b, g_ref, mu_ref, loglike):
-    # physics.md §b.5 BP2 / BP2' (independent numbers recorded in the spec)
+    # docs/theory.md §b.5 BP2 / BP2' (independent numbers recorded in the spec)
     vals = {S["m_e"]: M_E, S["m_b"]: m_b, S["c"]: 0.05, S["m_LQ"]: 1000.0}
     assert float(D.expression("mu_nu_voloshin").subs(vals)) == pytest.approx(mu_ref, rel=2e-6)
     assert float(D.expression("g").subs(symbolic.X, (m_b / 1000.0) ** 2)) == pytest.approx(g_ref, abs=5e-7)
@@ -69,7 +69,7 @@ def test_benchmarks_bp2(m_b, g_ref, mu_ref, loglike):
 
 
 def test_small_splitting_limit():
-    # physics.md §b.2: m_nuN ~ (3 c m_b / 16 pi^2) delta for m >> m_b (delta = m_R^2/m_S^2 - 1; our sign)
+    # docs/theory.md §b.2: m_nuN ~ (3 c m_b / 16 pi^2) delta for m >> m_b (delta = m_R^2/m_S^2 - 1; our sign)
     e = D.expression("m_nuN_small_splitting")
     lead = sp.limit(e / S["delta"], S["m_S1"], sp.oo)
     assert sp.simplify(lead - 3 * S["c"] * S["m_b"] / (16 * sp.pi**2)) == 0
@@ -81,7 +81,7 @@ def test_small_splitting_limit():
 
 
 def test_delta_amu_S1_leading_log():
-    # chirally enhanced part -> (N_c m_mu m_t/(8 pi^2 M^2)) Re(l r) (2/3)(ln(M^2/m_t^2) - 7/4)  (physics.md §c.5)
+    # chirally enhanced part -> (N_c m_mu m_t/(8 pi^2 M^2)) Re(l r) (2/3)(ln(M^2/m_t^2) - 7/4)  (docs/theory.md §c.5)
     e = D.expression("delta_amu_S1")
     vals = {S["m_mu"]: 0.1056583755, S["m_t"]: 172.57, S["m_S1"]: 2e5, S["l"]: 1.0, S["r"]: 1.0}
     ll = 3 * 0.1056583755 * 172.57 / (8 * math.pi**2 * 4e10) * (2 / 3) * (math.log(4e10 / 172.57**2) - 7 / 4)
@@ -100,7 +100,7 @@ def test_registry():
 
 
 def test_mu_per_m_nuN_small_splitting_f2():
-    # physics.md §f.2: mu_nu/mu_B = (4/3) g(x) m_e m_nuN / (delta m^2) at leading order in m_b^2/m^2,
+    # docs/theory.md §f.2: mu_nu/mu_B = (4/3) g(x) m_e m_nuN / (delta m^2) at leading order in m_b^2/m^2,
     # i.e. (4 pi / alpha) * (4 g / 3) * m_e m_nuN / m^2 for delta = alpha / (4 pi): the loop factor 4pi/alpha
     # multiplies (not alpha/4pi as the talk slides [unverified] write)
     e = D.expression("mu_nu_per_m_nuN")

@@ -1,9 +1,9 @@
 """The per-point pipeline of the coupling maps (lqmodel.evaluate.PointEvaluator).
 
-References: the closed-form Voloshin-limit moment of physics.md §b.2 written out here
+References: the closed-form Voloshin-limit moment of docs/theory.md §b.2 written out here
 (mu/mu_B = m_e m_b y1 y2 g(x)/(4 pi^2 m^2), g(x) = (x - 1 - ln x)/(x - 1)^2, x = m_b^2/m^2) and its
 vanishing Dirac mass; the SU(2)_H structure (only the lepton carrying y2 gets a moment); the physics
-statement of physics.md §d.5 that XENONnT excludes the XENON1T-preferred band (so no band point survives
+statement of docs/theory.md §d.5 that XENONnT excludes the XENON1T-preferred band (so no band point survives
 it); flavio itself for the flavour columns.
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ def test_moment_columns_match_the_closed_form():
     cols = ev(BASE, a)
     np.testing.assert_allclose(cols["mu_mu_N1_muB"], _mu_closed_form(a["y1"] * a["y2"], 1000.0), rtol=1e-9)
     assert np.all(cols["mu_e_N1_muB"] == 0) and np.all(cols["mu_tau_N1_muB"] == 0)
-    # SU(2)_H limit: the one-loop Dirac mass cancels (physics.md §b.2)
+    # SU(2)_H limit: the one-loop Dirac mass cancels (docs/theory.md §b.2)
     assert np.all(np.abs(cols["m_nuN_mu_N1_GeV"]) < 1e-12 * np.abs(a["y1"] * a["y2"]) * 4.18)
     assert set(cols) <= set(ev.units) and ev.units["mu_mu_N1_muB"] == "mu_B"
 
@@ -72,7 +72,7 @@ def test_neutrino_verdicts():
     np.testing.assert_array_equal(cols["in_xenon1t_band"], (mu >= b1["low_muB"][0]) & (mu <= b1["high_muB"][0]))
     np.testing.assert_array_equal(cols["excluded_xenonnt"], mu > nt)
     assert cols["in_xenon1t_band"].any() and (~cols["in_xenon1t_band"]).any()
-    # physics.md §d.5: XENONnT excludes the XENON1T-preferred band, so nothing in the band is viable
+    # docs/theory.md §d.5: XENONnT excludes the XENON1T-preferred band, so nothing in the band is viable
     assert not np.any(cols["in_xenon1t_band"] & ~cols["excluded_xenonnt"])
     assert not cols["viable"].any()
     assert set(np.unique(cols["verdict"])) >= {"below XENON1T band"}

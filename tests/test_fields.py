@@ -20,7 +20,7 @@ def test_gell_mann_nishijima(name):
 
 
 def test_known_charges_and_spins():
-    # physics.md §a.2 table
+    # docs/theory.md §a.2 table
     assert [c.charge for c in FIELDS["S1"].components] == [Fraction(1, 3)]
     assert [c.charge for c in FIELDS["R2~"].components] == [Fraction(2, 3), Fraction(-1, 3)]
     assert FIELDS["N_R"].components[0].charge == 0

@@ -31,7 +31,7 @@ def test_sm_prediction_and_np_at_zero_agree():
 
     for name in ("R_D", "BR_B+_Knunu", "DeltaM_s"):
         assert fb.np_prediction(name, {}, 1000.0) == pytest.approx(fb.sm_prediction(name), rel=1e-12)
-    assert fb.sm_prediction("R_Dstar") == pytest.approx(0.2451, abs=1e-4)  # ecosystem.md / physics.md §c.6
+    assert fb.sm_prediction("R_Dstar") == pytest.approx(0.2451, abs=1e-4)  # docs/theory.md §c.6
     assert fb.sm_prediction("Delta_a_mu") == 0.0
 
 
@@ -43,7 +43,7 @@ def test_delta_a_mu_normalisation():
     tree = par["GF"] * par["m_mu"] ** 2 / (math.sqrt(2) * math.pi**2)  # 4 m_mu C / e with the WCxf prefactor
     low = fb.np_prediction("Delta_a_mu", {"C7_mumu": 1.0}, 1.0)
     assert low == pytest.approx(tree, rel=3e-3)  # QED running 1 GeV -> flavio's g-2 scale only
-    assert fb.np_prediction("Delta_a_mu", {"C7_mumu": 1.0}, 1000.0) == pytest.approx(8.6418e-9, rel=1e-4)  # ecosystem.md
+    assert fb.np_prediction("Delta_a_mu", {"C7_mumu": 1.0}, 1000.0) == pytest.approx(8.6418e-9, rel=1e-4)  # flavio 2.7.1, docs/theory.md §c.1
 
 
 def test_bad_inputs():

@@ -2,8 +2,8 @@
 
 Independent references: flavio 2.7.1's own SM and NP predictions (direct calls), the hand formula
 R/R_SM = (1 + C_VL/eta_EW)^2 for a pure vector shift (flavio's SM term is eta_EW = 1 + alpha/pi ln(m_Z/mu)),
-the S1 example table of physics.md §c.6 (C_SL = +-0.1, C_T = -C_SL/4 at 4.8 GeV), the universal
-"sterile-neutrino" enhancement R/R_SM = 1 + |C^N_VR|^2/eta_EW^2 of physics.md §c.3 (parity argument, §c.6),
+the S1 example table of docs/theory.md §c.6 (C_SL = +-0.1, C_T = -C_SL/4 at 4.8 GeV), the universal
+"sterile-neutrino" enhancement R/R_SM = 1 + |C^N_VR|^2/eta_EW^2 of docs/theory.md §c.3 (parity argument, §c.6),
 and flavio's a_mu = a_SM + G_F m_mu^2/(sqrt2 pi^2) Re C7_mumu.
 Surrogates are cached in the session's LQMODEL_CACHE_DIR; wall time about 1.5-2.5 min (mostly building
 surrogates from flavio).
@@ -54,7 +54,7 @@ def test_sm_at_zero_couplings(sm):
     p = s1_only(1000.0, 0.0, 0.0, "tau")
     pred = predict(p, RDX + ["BR_Bc_taunu", "Delta_a_mu"])
     for n in RDX + ["BR_Bc_taunu"]:
-        # R(D(*)): flavio integrates over q^2 with epsrel 0.005, results jitter at 1e-6..3e-5 (ecosystem.md)
+        # R(D(*)): flavio integrates over q^2 with epsrel 0.005, results jitter at 1e-6..3e-5 (docs/theory.md §c.6)
         assert float(pred[n]) == pytest.approx(sm[n], rel=3e-5 if n in RDX else 1e-9)
     assert float(pred["Delta_a_mu"]) == 0.0
     assert sm["R_D"] == pytest.approx(0.2950, abs=5e-4) and sm["R_Dstar"] == pytest.approx(0.2451, abs=5e-4)
@@ -64,7 +64,7 @@ def test_hand_calculation_pure_cvl(fb, sm):
     """At the b scale (no running): R(D(*))/SM = (1 + C_VL/eta_EW)^2 exactly (vector current, same form factors)."""
     C = 0.05
     eta = _eta_ew()
-    assert eta == pytest.approx(1.0071, abs=2e-4)  # physics.md §c.1
+    assert eta == pytest.approx(1.0071, abs=2e-4)  # docs/theory.md §c.1
     for n in RDX:
         r = fb.np_prediction(n, {"CVL_bctaunutau": C}, 4.8) / sm[n]
         assert r == pytest.approx((1 + C / eta) ** 2, rel=2e-5)
@@ -86,14 +86,14 @@ def test_positive_cvl_raises_rd_through_matching(sm):
 
 @pytest.mark.parametrize("csl, rd, rdst", [(0.1, 1.142, 1.130), (-0.1, 0.880, 0.892)])
 def test_s1_example_table(fb, sm, csl, rd, rdst):
-    """physics.md §c.6 S1 example: scalar + tensor at 4.8 GeV with C_SL = -4 C_T, recomputed through flavio."""
+    """docs/theory.md §c.6 S1 example: scalar + tensor at 4.8 GeV with C_SL = -4 C_T, recomputed through flavio."""
     wc = {"CSL_bctaunutau": csl, "CT_bctaunutau": -csl / 4}
     assert fb.np_prediction("R_D", wc, 4.8) / sm["R_D"] == pytest.approx(rd, abs=1.5e-3)
     assert fb.np_prediction("R_Dstar", wc, 4.8) / sm["R_Dstar"] == pytest.approx(rdst, abs=1.5e-3)
 
 
 def _sterile_point(y1=1.0, yr=0.8, m=1200.0):
-    """S1 with ybar^RR_{bN1} = y1 and y^RR_{c tau} = yr only: a pure C^N_VR (physics.md §c.3)."""
+    """S1 with ybar^RR_{bN1} = y1 and y^RR_{c tau} = yr only: a pure C^N_VR (docs/theory.md §c.3)."""
     ybar = np.zeros((3, 3), complex)
     ybar[2, 0] = y1
     yrr = np.zeros((3, 3), complex)
@@ -119,7 +119,7 @@ def test_sterile_neutrino_universal_enhancement(sm, method):
 
 def test_delta_a_mu_through_flavio(fb):
     """flavio's a_mu from our C7_mumu: the Delta a_mu of the matching at flavio's mu-decay scale (1 GeV), and at the
-    matching scale within the QED running of the dipole (-7%, physics.md / ecosystem.md: 8.6418e-9 per unit C7 at 1 TeV)."""
+    matching scale within the QED running of the dipole (-7%, docs/theory.md §c.1: 8.6418e-9 per unit C7 at 1 TeV)."""
     p = s1_only(1000.0, 0.0, 0.1, "mu", y1p=0.1)
     wc = match(p)
     da = float(delta_a_lepton(p)[1])
@@ -215,7 +215,7 @@ def test_bs_mixing_box_raises_delta_ms(fb):
 
 def test_n_scalar_tensor_against_parity_formulas_of_c6():
     """S1 N_R scalar + tensor (C^N_SR = -4 C^N_T) matched at 4.8 GeV (no running) against the explicit
-    right-handed-nu formulas of physics.md §c.6 (coefficients 1.115, 0.658 for R(D); 0.053, 17.16 for R(D*),
+    right-handed-nu formulas of docs/theory.md §c.6 (coefficients 1.115, 0.658 for R(D); 0.053, 17.16 for R(D*),
     in the normalisation with eta_EW divided out)."""
     y = np.zeros((3, 3), complex)
     y[1, 2] = 1e-3  # y^LL_{s tau}: A_{c tau} = V*_cs y (down basis); no b-nu coupling, so no C_VL in b -> c

@@ -227,7 +227,7 @@ def test_h_on_both_sides_of_every_branch(x):
 @pytest.mark.parametrize("M", M_LQ_GRID + [1e100, 1e200, 1e300])
 @pytest.mark.parametrize("rel", [0.0, 1e-9, 1e-3, 0.5])
 def test_m_nuN_finite_and_correct_up_to_huge_masses(M, rel):
-    """m_nuN = -(3 c m_b/16 pi^2) [F(m_S1) - F(m_R2)] for c_R = c_S = c (finite; physics.md §b.2), against
+    """m_nuN = -(3 c m_b/16 pi^2) [F(m_S1) - F(m_R2)] for c_R = c_S = c (finite; docs/theory.md §b.2), against
     mpmath at 50 digits; before the fix it was NaN (flagged UV-divergent) above m_LQ ~ 4e8 GeV."""
     import math
 

@@ -43,7 +43,7 @@ def test_physical_grid_mLQ_and_mq():
 
 
 def test_bp2_loop_factor():
-    # physics.md §b.5: g(x_b) = 9.955253 (m_b = 4.18, m = 1 TeV) and 11.053655 (m_b = 2.4133)
+    # docs/theory.md §b.5: g(x_b) = 9.955253 (m_b = 4.18, m = 1 TeV) and 11.053655 (m_b = 2.4133)
     assert float(numeric.g((4.18 / 1000.0) ** 2)) == pytest.approx(9.955253, abs=5e-7)
     assert float(numeric.g((2.4133 / 1000.0) ** 2)) == pytest.approx(11.053655, abs=5e-7)
 

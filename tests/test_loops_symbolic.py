@@ -1,5 +1,5 @@
 """loops: symbolic derivation from the Feynman-parameter representation, checked against independent
-references: the published closed forms of arXiv:1603.04993 (as quoted in physics.md §b.1/§c.5), the known
+references: the published closed forms of arXiv:1603.04993 (as quoted in docs/theory.md §b.1/§c.5), the known
 leptoquark g-2 factors 7/4 (S1, top) and 1/4 (R2, top), the SM-Higgs g-2 integrand (Jegerlehner-Nyffeler
 arXiv:0902.3360), mpmath quadrature, and standard Passarino-Veltman closed forms (Denner arXiv:0709.1075).
 """
@@ -16,7 +16,7 @@ from loops.integrands import LOOP_FUNCTIONS, canonical_name, series_coefficients
 
 x = symbolic.X
 
-# Published closed forms (arXiv:1603.04993 as quoted in physics.md §b.1 and §c.5) -- typed independently
+# Published closed forms (arXiv:1603.04993 as quoted in docs/theory.md §b.1 and §c.5) -- typed independently
 PUBLISHED = {
     "g": 1 / (x - 1) - sp.log(x) / (x - 1) ** 2,
     "g_F": (x - 3) / (2 * (x - 1) ** 2) + sp.log(x) / (x - 1) ** 3,
@@ -31,7 +31,7 @@ def test_closed_forms_equal_published(name):
 
 
 def test_photon_on_scalar_integral_matches_physics_md():
-    # physics.md §b.1: photon on the scalar = int t(1-t)/(t + x(1-t)) dt (t = scalar weight)
+    # docs/theory.md §b.1: photon on the scalar = int t(1-t)/(t + x(1-t)) dt (t = scalar weight)
     t = sp.Symbol("t", positive=True)
     for xv in (sp.Rational(1, 1000), sp.Rational(1, 3), sp.Integer(7)):
         ref = sp.integrate(t * (1 - t) / (t + xv * (1 - t)), (t, 0, 1))
@@ -80,7 +80,7 @@ def _leading_log(Q_F, Q_phi):
 
 
 def test_g2_leptoquark_factors_S1_top():
-    # mu^- -> t^C (-2/3) + S1^* (-1/3): (2/3)(ln(m^2/m_t^2) - 7/4)  [physics.md §b.1, §c.5; 1603.04993]
+    # mu^- -> t^C (-2/3) + S1^* (-1/3): (2/3)(ln(m^2/m_t^2) - 7/4)  [docs/theory.md §b.1, §c.5; 1603.04993]
     G = _leading_log(sp.Rational(-2, 3), sp.Rational(-1, 3))
     assert sp.simplify(G - (-sp.Rational(2, 3)) * (-sp.log(x) - sp.Rational(7, 4))) == 0
 
@@ -111,7 +111,7 @@ def test_higgs_g2_limit_fixes_enhanced_vs_nonenhanced_sign():
 
 
 def test_neutrino_moment_from_the_generic_engine_b_in_loop():
-    # physics.md §b.1: mu = e N_c Q m_q Re(ab*) g(x)/(16 pi^2 m^2) with N_c |Q_b| = 1
+    # docs/theory.md §b.1: mu = e N_c Q m_q Re(ab*) g(x)/(16 pi^2 m^2) with N_c |Q_b| = 1
     mb, m = sp.symbols("m_b m", positive=True)
     res = dipole.scalar_fermion_dipole(sp.Rational(1, 3), sp.Rational(-1, 3), 3, mb, m, 1, 1)
     expected = -dipole.E * mb * symbolic.loop_function("g", mb**2 / m**2) / (16 * sp.pi**2 * m**2)

@@ -1,6 +1,6 @@
 """Matching of leptoquark couplings onto WET coefficients (lqmodel.matching), without flavio.
 
-Independent references: the published/derived numbers of physics.md §c.2 (C_VL = 0.0361), the chirality
+Independent references: the published/derived numbers of docs/theory.md §c.2 (C_VL = 0.0361), the chirality
 relations C_SL/C_T = -4 (S1) and C^N_SR/C^N_T = +4 (R2~) of §c.2/§c.3, wilson's WCxf basis file (names and
 neutrino index order), mpmath quadrature of the Feynman-parameter integrals (g-2 loop functions with
 numerators written here from Leveille 1978, the box integral), the generic loop engine
@@ -35,7 +35,7 @@ def _general(seed=0, scale=0.5, **kw):
 
 # ------------------------------------------------------------------------------------ b -> c l nu
 def test_cvl_published_number():
-    """physics.md §c.2: y_bnu y^{L*}_ctau = 0.1 at m = 1 TeV gives C_VL = 0.0361 (G_F, V_cb = 0.04197)."""
+    """docs/theory.md §c.2: y_bnu y^{L*}_ctau = 0.1 at m = 1 TeV gives C_VL = 0.0361 (G_F, V_cb = 0.04197)."""
     # down basis: y^L_ctau = (V^* y^LL)_ctau = V*_cs t + V*_cb (y^LL_{b tau} = 1, y^LL_{s tau} = t)
     t = (0.1 - V[1, 2].real) / V[1, 1].real
     y = np.zeros((3, 3), complex)
@@ -49,7 +49,7 @@ def test_cvl_published_number():
 
 
 def test_cvl_down_basis_only_q3():
-    """physics.md §c.2: Q^3 only, down basis: C_VL = |y2|^2/(4 sqrt2 G_F m^2) = 1.5e-3 for |y2|^2 = 0.1."""
+    """docs/theory.md §c.2: Q^3 only, down basis: C_VL = |y2|^2/(4 sqrt2 G_F m^2) = 1.5e-3 for |y2|^2 = 0.1."""
     p = s1_only(1000.0, 0.0, math.sqrt(0.1), "tau")
     assert complex(match(p).values["CVL_bctaunutau"]).real == pytest.approx(1.5156e-3, rel=1e-3)
 
@@ -79,7 +79,7 @@ def test_scalar_tensor_ratios(seed):
 
 
 def test_positive_product_gives_positive_cvl():
-    """Real positive y_bnu (V y^{LL*})_ctau gives C_VL > 0 (physics.md §c.2; raises R(D(*)), checked with flavio)."""
+    """Real positive y_bnu (V y^{LL*})_ctau gives C_VL > 0 (docs/theory.md §c.2; raises R(D(*)), checked with flavio)."""
     p = s1_only(1500.0, 0.0, 0.7, "tau")
     assert complex(match(p).values["CVL_bctaunutau"]).real > 0
 
@@ -124,7 +124,7 @@ def test_bsnunu_index_order_against_basis_file(basis):
 
 
 def test_bsnunu_normalisation():
-    """physics.md §c.4: C_L^{ij} = pi y_bi y*_sj / (2 sqrt2 G_F lambda_t alpha m^2), alpha = alpha(4.8 GeV) of flavio."""
+    """docs/theory.md §c.4: C_L^{ij} = pi y_bi y*_sj / (2 sqrt2 G_F lambda_t alpha m^2), alpha = alpha(4.8 GeV) of flavio."""
     y = np.zeros((3, 3), complex)
     y[2, 1], y[1, 1] = 0.3 + 0.1j, -0.2
     wc = match(Point(m_S1=2000.0, m_R2=2000.0, y_LL=y))
@@ -220,7 +220,7 @@ def test_delta_a_mu_against_quadrature_and_loop_engine(m_S, y2, y1p):
 
 
 def test_delta_a_mu_leading_log():
-    """Heavy S1: Delta a_mu -> (m_mu m_t / (4 pi^2 m^2)) (ln(m^2/m_t^2) - 7/4) Re(l* r) (physics.md §b.1/§c.5;
+    """Heavy S1: Delta a_mu -> (m_mu m_t / (4 pi^2 m^2)) (ln(m^2/m_t^2) - 7/4) Re(l* r) (docs/theory.md §b.1/§c.5;
     sign: Leveille's convention of the generic engine, see docs/matching.md §5)."""
     m_S = 50_000.0
     p = s1_only(m_S, 0.0, 0.3, "mu", y1p=0.3)
@@ -308,7 +308,7 @@ def test_batched_export_is_refused():
 
 
 def test_s1_scalar_tensor_ratio_after_running():
-    """C_SL = -4 C_T at 1 TeV runs to C_SL/C_T ~ -7.5 at 4.8 GeV (physics.md §c.2, wilson 2.5.2; the WET-only
+    """C_SL = -4 C_T at 1 TeV runs to C_SL/C_T ~ -7.5 at 4.8 GeV (docs/theory.md §c.2, wilson 2.5.2; the WET-only
     path used by flavio gives -7.4). A wrong relative sign or basis mix-up would not land here."""
     y = np.zeros((3, 3), complex)
     y[2, 2] = 1.0
@@ -330,7 +330,7 @@ def _dirac():
 
 
 def test_fierz_and_charge_conjugation_identities():
-    """The identities behind every tree-level formula (physics.md §a.1, §c.1), checked with explicit Dirac
+    """The identities behind every tree-level formula (docs/theory.md §a.1, §c.1), checked with explicit Dirac
     matrices and random commuting spinors (the extra -1 of anticommuting fields is applied in the derivation)."""
     g, g5 = _dirac()
     eta = np.diag([1.0, -1.0, -1.0, -1.0])

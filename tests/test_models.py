@@ -1,4 +1,4 @@
-"""Model constructors: the SU(2)_H relation of physics.md §a.4 checked by an explicit SU(2)_H rotation of
+"""Model constructors: the SU(2)_H relation of docs/theory.md §a.4 checked by an explicit SU(2)_H rotation of
 the doublets Psi = (nu, n), Phi = (S1^*, R), and c_S, c_R recomputed from the mass-basis couplings."""
 from __future__ import annotations
 

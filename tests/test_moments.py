@@ -1,4 +1,4 @@
-"""lqmodel.moments against independent references: the physics.md §b.5 benchmark table (BP2, BP2', the
+"""lqmodel.moments against independent references: the docs/theory.md §b.5 benchmark table (BP2, BP2', the
 |y1y2| needed for 3e-11 mu_B), mpmath at 50 digits, direct quadrature of the B0 Feynman integrand,
 symmetries (SU(2)_H limit, quark-basis independence, rephasing), and the UV-divergence statements.
 """
@@ -38,7 +38,7 @@ def test_bp2_and_bp2prime(m_b, expected):
 
 @pytest.mark.parametrize("m_tev,y1y2", [(1.0, 0.0557), (1.5, 0.116), (2.0, 0.196)])
 def test_couplings_needed_for_3e_11(m_tev, y1y2):
-    # physics.md §b.5: |y1 y2| for a pair mu_nu = 3e-11 mu_B at m_b = 4.18 GeV (3 significant figures)
+    # docs/theory.md §b.5: |y1 y2| for a pair mu_nu = 3e-11 mu_B at m_b = 4.18 GeV (3 significant figures)
     mu1 = compute_moments(voloshin(1000.0 * m_tev, 1.0, 1.0, "mu")).mu_muB[MU, N1].real
     assert 3e-11 / mu1 == pytest.approx(y1y2, rel=5e-3)
 

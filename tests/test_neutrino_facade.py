@@ -1,6 +1,6 @@
 """lqmodel.neutrino: the user-facing facade over observables.neutrino.
 
-The recoil spectrum of the spec's benchmark BP2 (physics.md §b.5: |mu_{mu N}| = 2.69314e-11 mu_B, muon
+The recoil spectrum of the spec's benchmark BP2 (docs/theory.md §b.5: |mu_{mu N}| = 2.69314e-11 mu_B, muon
 flavour only) must be the muon unit spectrum scaled by (mu / 1e-11)^2, with no e or tau contribution.
 """
 from __future__ import annotations

@@ -17,17 +17,17 @@ needed and the kernel runs the same Python as pytest. Each notebook ends with a 
 printing a JSON record; the tests check its numbers against INDEPENDENT references:
 
 * notebook 1: BP2 moment 2.69314e-11 mu_B from the closed form, the exported Python code, the numpy and
-  the mpmath engines; g(x_b) = 9.955253, pure-log 2.96357e-11 mu_B and BP2' 1.72642e-11 mu_B (physics.md
+  the mpmath engines; g(x_b) = 9.955253, pure-log 2.96357e-11 mu_B and BP2' 1.72642e-11 mu_B (docs/theory.md
   §b.5, computed there with numpy/mpmath); exact symbolic identities (UV pole and ln(mu) vanish at
   c_R = c_S, pair/S1 = 2, m_nuN = 0 when degenerate); the split point's mass from the closed form of §b.2
   vs the numerical engine;
-* notebook 2: every map point has mu / (y1 y2) = 2.69314e-11 / 0.05 mu_B (physics.md §b.5), the |y1 y2|
+* notebook 2: every map point has mu / (y1 y2) = 2.69314e-11 / 0.05 mu_B (docs/theory.md §b.5), the |y1 y2|
   giving 3e-11 mu_B at 1 TeV is the spec's 0.0557 (§b.5 table), m_nuN = 0 everywhere (SU(2)_H limit), the
   band flags agree with the bilinear moment, Delta chi2 -> 0 in the SM limit, and the redraw with
   m_b(1 TeV) scales the moment by BP2'/BP2 = 1.72642/2.69314 (§b.5);
 * notebook 3: the flavour-universal XENON1T interval vs the collaboration's published (1.4, 2.9)e-11 mu_B
   (arXiv:2006.09721 abstract, 10%), XENONnT below it (arXiv:2207.11330 excludes the excess), the nu_mu-only
-  interval vs physics.md §d.5's estimate (2.8-6.5)e-11 (25%), monotonic M_N dependence, and the dd-fit
+  interval vs docs/theory.md §d.5's estimate (2.8-6.5)e-11 (25%), monotonic M_N dependence, and the dd-fit
   command line agreeing with the evaluator's band;
 * notebook 4: S1 alone at 1e-10 mu_B within a factor 3 of the ratio formula of docs/normalisation.md §4
   (delta ~ 1), the alpha/4pi splitting's keV mass against the same formula (1e-3), m_D^max = sqrt(m (m + M_N))
@@ -192,13 +192,13 @@ def _stderr(nb) -> str:
 def test_01_derive_and_export(executed):
     nb = executed(NOTEBOOKS[0])
     r = _results(nb)
-    # exact symbolic statements (physics.md §b.2, §b.3)
+    # exact symbolic statements (docs/theory.md §b.2, §b.3)
     assert r["uv_pole_at_cR_eq_cS"] == "0"
     assert r["scale_derivative_at_cR_eq_cS"] == "0"
     assert r["m_nuN_degenerate"] == "0"
     assert r["voloshin_ratio"] == "2"
     assert r["pair_minus_general"] == "0"
-    # BP2 / BP2' numbers published in physics.md §b.5 (computed there independently with numpy/mpmath)
+    # BP2 / BP2' numbers published in docs/theory.md §b.5 (computed there independently with numpy/mpmath)
     for key in ("mu_BP2_closed_form", "mu_BP2_compute_moments", "mu_BP2_mp", "mu_BP2_exported_python"):
         assert r[key] == pytest.approx(2.69314e-11, rel=2e-5), key
     assert r["g_x_BP2"] == pytest.approx(9.955253, rel=1e-6)
@@ -225,12 +225,12 @@ def test_02_flavour_coupling_map(executed):
     n = int(CI_GRID)
     assert r["n_points"] == n * n
     assert r["mass_plane_points"] == max(2, n // 3) * n
-    # the moment of a Voloshin point is y1*y2 times the BP2 slope (physics.md §b.5: 2.69314e-11 at 0.05),
+    # the moment of a Voloshin point is y1*y2 times the BP2 slope (docs/theory.md §b.5: 2.69314e-11 at 0.05),
     # at every point of the map
     slope = 2.69314e-11 / 0.05
     assert r["mu_over_y1y2_min"] == pytest.approx(slope, rel=2e-5)
     assert r["mu_over_y1y2_max"] == pytest.approx(slope, rel=2e-5)
-    # |y1 y2| for mu = 3e-11 mu_B at 1 TeV: physics.md §b.5 table gives 0.0557 (3 digits)
+    # |y1 y2| for mu = 3e-11 mu_B at 1 TeV: docs/theory.md §b.5 table gives 0.0557 (3 digits)
     assert r["y1y2_for_3e-11"] == pytest.approx(0.0557, abs=5e-5)
     # SU(2)_H limit: no radiative Dirac mass anywhere on the map
     assert r["m_nuN_max_GeV"] == 0.0
@@ -243,7 +243,7 @@ def test_02_flavour_coupling_map(executed):
     assert r["band_y1y2"][1] == pytest.approx(hi / slope, rel=2e-5)
     # SM limit: at the smallest couplings the flavour chi2 equals the SM one
     assert abs(r["dchi2_total_smallest_couplings"]) < 1e-2
-    # redraw with m_b(1 TeV): the moment scales exactly as BP2' / BP2 (physics.md §b.5: 1.72642 / 2.69314)
+    # redraw with m_b(1 TeV): the moment scales exactly as BP2' / BP2 (docs/theory.md §b.5: 1.72642 / 2.69314)
     assert r["redraw_mu_ratio"] == pytest.approx(1.72642 / 2.69314, rel=3e-5)
     assert r["redraw_mu_ratio_spread"] < 1e-12
     assert 0.0 <= r["redraw_flavour_shift"] < 1e-2
@@ -268,7 +268,7 @@ def test_03_direct_detection(executed):
     assert r["xenonnt_universal_limit_M0"] < lo_u
     x1_lo, x1_hi, nt = (r[k] for k in ("xenon1t_low_muB", "xenon1t_high_muB", "xenonnt_limit_muB"))
     # single-flavour (nu_mu) moment: solar nu arrive mostly as nu_e, so the interval lies ABOVE the
-    # flavour-universal one (physics.md §d.5 estimates (2.8-6.5)e-11 for a pure nu_mu moment)
+    # flavour-universal one (docs/theory.md §d.5 estimates (2.8-6.5)e-11 for a pure nu_mu moment)
     assert x1_lo[0] > lo_u and x1_hi[0] > hi_u
     assert x1_lo[0] == pytest.approx(2.8e-11, rel=0.25) and x1_hi[0] == pytest.approx(6.5e-11, rel=0.25)
     assert nt[0] < x1_lo[0]
@@ -288,7 +288,7 @@ def test_03_direct_detection(executed):
     assert all(b < a for a, b in zip(tot, tot[1:])) and tot[0] > 0
     # limits: for nu_mu at M_N = 0 at least Borexino and the stellar bounds apply; fewer at 100 keV
     assert r["n_applicable_limits"][0] >= 2 and r["n_applicable_limits"][1] <= r["n_applicable_limits"][0]
-    # the BP2 moment and slope: physics.md §b.5
+    # the BP2 moment and slope: docs/theory.md §b.5
     assert r["mu_bp2_muB"] == pytest.approx(2.69314e-11, rel=2e-5)
     slope = 2.69314e-11 / 0.05
     assert r["y1y2_band_centre_M0"] == pytest.approx(0.5 * (x1_lo[0] + x1_hi[0]) / slope, rel=2e-5)

@@ -1,4 +1,4 @@
-r"""Decay widths of observables.neutrino.decays against: the physics.md §d.2 example (mu = 1e-11 mu_B,
+r"""Decay widths of observables.neutrino.decays against: the docs/theory.md §d.2 example (mu = 1e-11 mu_B,
 M_N = 100 keV: Gamma = 1.7466e-31 GeV, tau = 3.77e6 s Dirac / 1.88e6 s Majorana), the standard Dirac
 diagonal-moment plasmon width mu^2 K^3/(24 pi) (Haft, Raffelt & Weiss 1994), and explicit spin traces of
 the dipole operator (mu/2) nubar_L sigma^{mu nu} N_R F_{mu nu} + h.c. computed here with 4x4 Dirac matrices."""

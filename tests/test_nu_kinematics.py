@@ -1,5 +1,5 @@
 """Two-body kinematics of nu e -> N e (observables.neutrino.kinematics), checked against independent
-constructions: physics.md §d.1's centre-of-mass formula and table, and explicit Lorentz boosts of
+constructions: docs/theory.md §d.1's centre-of-mass formula and table, and explicit Lorentz boosts of
 centre-of-mass final states (numpy), not against the module's own closed forms."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ KEV = 1e-6
 
 
 def _cm_endpoints(E, M):
-    """physics.md §d.1: E_r^{min,max} = (E1 E2 -+ p1 p2 - m^2)/m in the CM frame (float64 direct)."""
+    """docs/theory.md §d.1: E_r^{min,max} = (E1 E2 -+ p1 p2 - m^2)/m in the CM frame (float64 direct)."""
     s = ME**2 + 2 * ME * E
     rs = np.sqrt(s)
     E1 = (s + ME**2) / (2 * rs)
@@ -37,7 +37,7 @@ def _boosted_recoil(E, M, cos_star):
     return Ee_lab - ME
 
 
-# physics.md §d.1 table of E_r^min in keV (rows E_nu = 300, 420, 862 keV; columns M_N = 50..300 keV)
+# docs/theory.md §d.1 table of E_r^min in keV (rows E_nu = 300, 420, 862 keV; columns M_N = 50..300 keV)
 TABLE = {
     (300, 50): 0.017, (300, 100): 0.299, (300, 150): 1.74, (300, 200): 7.21,
     (420, 50): 0.009, (420, 100): 0.146, (420, 150): 0.80, (420, 200): 2.84, (420, 300): 25.7,
@@ -86,7 +86,7 @@ def test_endpoints_vs_cm_formula_and_boost(M_keV):
 
 
 def test_small_mass_expansion_of_er_min():
-    # physics.md: E_r^min ~ M^4 / (8 m_e E^2) for M << E; with M = 1 keV the cancellation-free form
+    # docs/theory.md: E_r^min ~ M^4 / (8 m_e E^2) for M << E; with M = 1 keV the cancellation-free form
     # must reproduce it (the naive CM formula would be dominated by round-off here)
     E, M = 400 * KEV, 1 * KEV
     lo, _ = kin.recoil_range(E, M)

@@ -1,7 +1,7 @@
 r"""Cross sections of observables.neutrino.cross_sections against independent references:
 
 * the massless limit (pi alpha^2/m_e^2)(mu/mu_B)^2 (1/E_r - 1/E_nu), pi alpha^2/m_e^2 = 2.4947e-25 cm^2, and
-  the physics.md §d.1 test value 8.25321e-48 cm^2/keV;
+  the docs/theory.md §d.1 test value 8.25321e-48 cm^2/keV;
 * the squared matrix element computed here from explicit 4x4 Dirac matrices and spin traces (numpy), for
   the dipole operator (mu/2) nubar_L sigma^{mu nu} N_R F_{mu nu} + h.c. with a massive N, at points inside
   the physical region including both kinematic endpoints;
@@ -98,7 +98,7 @@ def trace_dsigma(E, Er, M, mu_muB):
     return msq_moment(*p, M, mu_muB * MUB) / (32 * math.pi * ME * E**2)
 
 
-# ---- massless limit and the physics.md test value -----------------------------------------------------
+# ---- massless limit and the docs/theory.md test value -----------------------------------------------------
 
 def test_massless_prefactor():
     assert cs.massless_moment_prefactor_cm2() == pytest.approx(2.4947e-25, rel=2e-5)

@@ -1,6 +1,6 @@
 """Coupling-map plots (lqmodel.plotting.maps) on synthetic tables with closed-form fields.
 
-The moment is the Voloshin-limit formula of physics.md §b.2, mu/mu_B = m_e m_b y1 y2 g(x)/(4 pi^2 m^2),
+The moment is the Voloshin-limit formula of docs/theory.md §b.2, mu/mu_B = m_e m_b y1 y2 g(x)/(4 pi^2 m^2),
 written out here independently; the band edges are put at known values, so where the band must be
 drawn is known analytically and checked on the rendered pixels.
 """

@@ -27,7 +27,7 @@ def random_point(basis="down", **kw):
 # ----------------------------------------------------------------------------- defaults and validation
 def test_defaults_follow_the_spec_and_parameter_file():
     p = Point(m_S1=1000.0, m_R2=1000.0)
-    assert p.m_b == value("m_b_MSbar") == 4.18  # physics.md §b.4 default
+    assert p.m_b == value("m_b_MSbar") == 4.18  # docs/theory.md §b.4 default
     assert (p.m_b_scheme, p.quark_basis, p.N_type, p.M_N, p.kappa, p.model) == ("MSbar(mb)", "down", "dirac", 0.0, 0.0, "general")
     assert p.m_R2_23 is None and p.m_R2_23_value == 1000.0
     assert all(np.array_equal(getattr(p, m), np.zeros((3, 3))) for m in MATRIX_FIELDS)
@@ -161,7 +161,7 @@ def test_doublet_structure_in_mass_basis(basis):
     np.testing.assert_allclose(mb.r2_u_NR, V @ mb.r2_d_NR, atol=1e-14)
     assert np.array_equal(mb.s1_uc_eR, p.y_RR) and np.array_equal(mb.s1_dc_NR, p.ybar_RR)
     assert np.array_equal(mb.r2_d_nuL, p.yt_RL) and np.array_equal(mb.r2_d_eL, -p.yt_RL)
-    # the basis in which the doublet is "aligned" carries the matrix unrotated (physics.md §a.3)
+    # the basis in which the doublet is "aligned" carries the matrix unrotated (docs/theory.md §a.3)
     if basis == "down":
         assert np.array_equal(mb.s1_dc_nuL, -p.y_LL) and np.array_equal(mb.r2_d_NR, p.yt_LR)
     else:
@@ -197,7 +197,7 @@ def test_unitarity_preserves_column_norms():
 
 
 def test_only_Q3_down_basis_has_no_b_to_s_but_up_basis_does():
-    """physics.md §f.7: 'couples only to Q^3' -> no s-quark coupling in the down basis, ~V_ts in the up basis."""
+    """docs/theory.md §f.7: 'couples only to Q^3' -> no s-quark coupling in the down basis, ~V_ts in the up basis."""
     y = np.zeros((3, 3))
     y[2, 1] = 1.0
     down = Point(m_S1=1e3, m_R2=1e3, y_LL=y).mass_basis()
@@ -224,7 +224,7 @@ def test_vary_scalars_entries_and_shorthand():
     assert p.batch_shape == (2, 3) and p.model == "voloshin"
     assert np.array_equal(p.m_S1, p.m_R2)
     cS, cR = couplings_cS_cR(p)
-    np.testing.assert_allclose(cR, cS, rtol=0, atol=1e-17)  # relation kept (physics.md §a.4)
+    np.testing.assert_allclose(cR, cS, rtol=0, atol=1e-17)  # relation kept (docs/theory.md §a.4)
     np.testing.assert_allclose(cS[..., 1, 0], np.broadcast_to(np.conj(y1), (2, 3)), rtol=1e-15)
     q = vary(base, {"y_LL[2, 1]": [0.5, 0.6]})
     assert q.model == "general" and q.y_LL[1, 2, 1] == 0.6

@@ -1,6 +1,6 @@
 """``lqmodel point FILE --json --flavour`` end to end (issue 3 §4).
 
-Checked against physics.md §c.2: for BP2 (only Q_3 couplings, down basis, y2 = 1 on the muon) the
+Checked against docs/theory.md §c.2: for BP2 (only Q_3 couplings, down basis, y2 = 1 on the muon) the
 b -> c mu nu coefficient is C_VL = |y2|^2/(4 sqrt2 G_F m_S1^2) at the matching scale m_S1.
 
 This file sorts after tests/test_flavour.py on purpose: the flavour surrogates at m_LQ = 1 TeV are then
@@ -39,6 +39,6 @@ def test_bp2_flavour_json(capsys):
     assert "Rtaul(B->D*lnu)" in d["observables"]
     wc = d["wilson_coefficients"]
     assert wc["scale"] == 1000.0 and wc["eft"] == "WET" and wc["basis"] == "flavio"
-    c_vl = 1.0 / (4 * math.sqrt(2) * value("G_F") * 1000.0**2)  # physics.md §c.2, |y2| = 1
+    c_vl = 1.0 / (4 * math.sqrt(2) * value("G_F") * 1000.0**2)  # docs/theory.md §c.2, |y2| = 1
     assert wc["values"]["CVL_bcmunumu"] == pytest.approx(c_vl, rel=1e-12)
-    assert d["mu_nu_muB"]["mu"] == pytest.approx(2.69314e-11, rel=2e-5)  # physics.md §b.5
+    assert d["mu_nu_muB"]["mu"] == pytest.approx(2.69314e-11, rel=2e-5)  # docs/theory.md §b.5

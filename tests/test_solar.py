@@ -96,7 +96,7 @@ def test_pp_7be_pep_vs_borexino():
     assert abs(_flux_weighted("7Be_862")[0] - 0.53) < 0.05
     assert abs(_flux_weighted("7Be_862")[0] - 0.51) < 0.07     # Borexino 2011 [source: PRL abstract]
     assert abs(float(osc.flavour_probabilities([1.442], "pep")[0, 0]) - 0.43) < 0.11
-    # and the physics.md §d.1 statement "P_ee ~ 0.55 for pp"
+    # and the docs/theory.md §d.1 statement "P_ee ~ 0.55 for pp"
     assert _flux_weighted("pp")[0] == pytest.approx(0.55, abs=0.01)
 
 

@@ -86,7 +86,7 @@ def test_pure_cvl_hand_calculation(fb):
     # A pure C_VL shift rescales the SM amplitude (same operator): at the b-decay scale mu_b = 4.8 GeV,
     # R(D*) = R_SM |C_SM + C_VL|^2 / C_SM^2 with flavio's SM coefficient including the EW correction
     # C_SM = 1 + alpha_e(mu_b)/pi ln(m_Z/mu_b) (flavio 2.7.1 bdecays.wilsoncoefficients.get_CVLSM;
-    # physics.md §c.1 "eta_EW ~ 1.0071"). This is independent of the surrogate's fit.
+    # docs/theory.md §c.1 "eta_EW ~ 1.0071"). This is independent of the surrogate's fit.
     from observables.surrogate import get_surrogate
 
     flavio = fb._import_flavio()
@@ -113,7 +113,7 @@ def test_positive_cvl_raises_rd_and_rdstar(fb):
 
 
 def test_tau_mugamma_exact_and_analytic(fb):
-    # BR = tau_tau m_tau^3 (|C_taumu|^2 + |C_mutau|^2) / (4 pi) up to (m_mu/m_tau)^2 (physics.md §c.1)
+    # BR = tau_tau m_tau^3 (|C_taumu|^2 + |C_mutau|^2) / (4 pi) up to (m_mu/m_tau)^2 (docs/theory.md §c.1)
     from observables.surrogate import get_surrogate
 
     flavio = fb._import_flavio()

@@ -1,5 +1,5 @@
 """Xenon step approximation (observables.neutrino.xenon) against the RRPA table's documented checks
-(physics.md §d.1 and ../shared/data/xenon-binding-snudd/SOURCES.md: Z_eff = 44 for 1.17 < E_r < 4.84 keV,
+(docs/theory.md §d.1: Z_eff = 44 for 1.17 < E_r < 4.84 keV,
 54 above 34.76 keV), the atomic number, and atoms per tonne from the standard atomic weight."""
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ Usage::
 With ``--json`` one JSON object is printed with (at least):
 
 * ``mu_nu_muB``: lepton e/mu/tau -> |mu_{alpha N1}| in Bohr magnetons (normalisation
-  L = (mu/2) nubar_L sigma^{mu nu} N_R F_{mu nu} + h.c., physics.md §a.1);
+  L = (mu/2) nubar_L sigma^{mu nu} N_R F_{mu nu} + h.c., docs/theory.md §a.1);
 * ``m_nuN_GeV``: lepton -> |m_{alpha N1}| in GeV, ``null`` where it is UV-divergent (c_R != c_S);
 * ``mu_nu_muB_complex``: lepton -> [Re, Im] of mu_{alpha N1} (Re magnetic, Im electric moment);
 * ``uv_divergent``: lepton -> bool;
@@ -261,7 +261,7 @@ def _table(out: dict[str, Any]) -> str:
         ms = "UV-divergent" if mass is None else f"{mass:.5g}"
         lines.append(f"  {l:<7}{out['mu_nu_muB'][l]:>18.5g}{ms:>18}")
     if any(out["uv_divergent"].values()):
-        lines.append("  UV-divergent m_nuN: c_R != c_S, a tree-level counterterm is needed (physics.md §b.3).")
+        lines.append("  UV-divergent m_nuN: c_R != c_S, a tree-level counterterm is needed (docs/theory.md §b.3).")
     nm = out.get("neutrino_mass")
     if nm:
         lines.append("")

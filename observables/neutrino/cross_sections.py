@@ -4,10 +4,10 @@ Units: energies and masses in **GeV**, moments in **Bohr magnetons** (:math:`\mu
 cross sections are returned in natural units **GeV^-3** (i.e. GeV^-2 per GeV of recoil energy); use
 :func:`to_cm2_per_keV` for cm^2/keV. Outside the kinematically allowed region they are 0.
 
-1. Transition magnetic moment :math:`\nu_\alpha e \to N e` (physics.md §d.1, [derived, checked
+1. Transition magnetic moment :math:`\nu_\alpha e \to N e` (docs/theory.md §d.1, [derived, checked
    numerically with explicit traces]; the massless limit is the classic result of Vogel & Engel,
    PRD 39 (1989) 3378). Normalisation :math:`\mathcal L = (\mu/2)\,\bar\nu_L\sigma^{\mu\nu}N_R F_{\mu\nu}
-   + {\rm h.c.}` (physics.md §a.1), no average over the (left-handed) neutrino spin, average 1/2 over the
+   + {\rm h.c.}` (docs/theory.md §a.1), no average over the (left-handed) neutrino spin, average 1/2 over the
    electron spin:
 
    .. math::
@@ -27,7 +27,7 @@ cross sections are returned in natural units **GeV^-3** (i.e. GeV^-2 per GeV of 
        \frac{d\sigma}{dE_r} = \alpha\mu^2\Big[\frac1{E_r} - \frac{1+a}{E_\nu}
        + \frac{(E_r-m_e)\,a(1+a)}{2E_\nu^2}\Big].
 
-2. Standard-Model :math:`\nu_\alpha e\to\nu_\alpha e` (tree level, physics.md §d.1; e.g. Giunti & Kim,
+2. Standard-Model :math:`\nu_\alpha e\to\nu_\alpha e` (tree level, docs/theory.md §d.1; e.g. Giunti & Kim,
    *Fundamentals of Neutrino Physics and Astrophysics* (OUP 2007); 't Hooft, PLB 37 (1971) 195):
 
    .. math::
@@ -39,7 +39,7 @@ cross sections are returned in natural units **GeV^-3** (i.e. GeV^-2 per GeV of 
    included; :math:`s_W^2` defaults to the MSbar value at m_Z of ``parameters.yaml`` (``s2w``) and can be
    overridden (the low-energy effective value is about 3% larger).
 
->>> x = dsigma_dEr_moment(400e-6, 3e-6, 0.0, 1e-11)   # physics.md §d.1 test value
+>>> x = dsigma_dEr_moment(400e-6, 3e-6, 0.0, 1e-11)   # docs/theory.md §d.1 test value
 >>> round(float(to_cm2_per_keV(x)) / 1e-48, 4)
 8.2532
 """
@@ -82,7 +82,7 @@ def moment_prefactor(mu_muB: ArrayLike = 1.0) -> np.ndarray:
 
 
 def massless_moment_prefactor_cm2() -> float:
-    r""":math:`\pi\alpha^2/m_e^2` in cm^2 (physics.md §d.1 quotes 2.4947e-25 cm^2).
+    r""":math:`\pi\alpha^2/m_e^2` in cm^2 (docs/theory.md §d.1 quotes 2.4947e-25 cm^2).
 
     >>> round(massless_moment_prefactor_cm2() / 1e-25, 4)
     2.4947
@@ -110,7 +110,7 @@ def dsigma_dEr_moment(E_nu: ArrayLike, E_r: ArrayLike, M_N: ArrayLike = 0.0, mu_
     Inputs: ``E_nu``, ``E_r``, ``M_N`` in GeV, ``mu_muB`` = :math:`|\mu_{\alpha N}|` in Bohr magnetons
     (magnetic and electric transition moments add in quadrature: :math:`|\mu|^2 = |\mu_M|^2 + |\mu_E|^2`).
     Zero outside the physical region (see :mod:`observables.neutrino.kinematics`).
-    Formula and conventions: module docstring (physics.md §d.1).
+    Formula and conventions: module docstring (docs/theory.md §d.1).
     """
     E, Er, M, mu = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (E_nu, E_r, M_N, mu_muB)))
     inside = in_physical_region(E, Er, M) & (E > 0)
@@ -122,7 +122,7 @@ def dsigma_dEr_moment(E_nu: ArrayLike, E_r: ArrayLike, M_N: ArrayLike = 0.0, mu_
 
 
 def sm_couplings(flavour: str, s2w: float | None = None) -> tuple[float, float]:
-    r"""Effective :math:`(g_L, g_R)` of :math:`\nu_\alpha e` scattering (tree level, physics.md §d.1).
+    r"""Effective :math:`(g_L, g_R)` of :math:`\nu_\alpha e` scattering (tree level, docs/theory.md §d.1).
 
     ``flavour`` in ``"e" | "mu" | "tau"``; ``s2w`` defaults to ``parameters.value("s2w")``.
     """

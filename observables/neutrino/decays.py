@@ -1,6 +1,6 @@
 r"""Decay widths through the transition dipole: :math:`N\to\nu\gamma` and plasmon :math:`\gamma^*\to\nu\bar N`.
 
-Conventions (physics.md §a.1, §d.2 [derived, checked numerically with explicit traces]):
+Conventions (docs/theory.md §a.1, §d.2 [derived, checked numerically with explicit traces]):
 
 * **mu-normalisation** (used everywhere in this toolkit): :math:`\mathcal L = (\mu/2)\,\bar\nu_L
   \sigma^{\mu\nu} N_R F_{\mu\nu} + {\rm h.c.}`; :math:`\mu` in Bohr magnetons at the API,
@@ -20,7 +20,7 @@ Conventions (physics.md §a.1, §d.2 [derived, checked numerically with explicit
 
 Units: masses and K in **GeV**, widths in **GeV**, lifetimes in **s** (:math:`\hbar` from parameters.yaml).
 
->>> g = width_N_to_nu_gamma(100e-6, 1e-11, "dirac")     # physics.md §d.2 example
+>>> g = width_N_to_nu_gamma(100e-6, 1e-11, "dirac")     # docs/theory.md §d.2 example
 >>> round(float(g) / 1e-31, 4), round(float(lifetime_s(g)) / 1e6, 2)
 (1.7466, 3.77)
 >>> round(float(lifetime_s(width_N_to_nu_gamma(100e-6, 1e-11, "majorana"))) / 1e6, 2)
@@ -63,7 +63,7 @@ def width_N_to_nu_gamma(M_N: ArrayLike, mu_muB: ArrayLike, N_type: str = "dirac"
 
     ``N_type = "dirac"``: :math:`\Gamma = \mu^2M_N^3/(16\pi)`; ``"majorana"``: twice that (both
     :math:`\nu\gamma` and :math:`\bar\nu\gamma`). For several active flavours sum :math:`|\mu_{\alpha N}|^2`
-    (i.e. pass :math:`\sqrt{\sum_\alpha|\mu_{\alpha N}|^2}`). Source: physics.md §d.2.
+    (i.e. pass :math:`\sqrt{\sum_\alpha|\mu_{\alpha N}|^2}`). Source: docs/theory.md §d.2.
     """
     if N_type not in N_TYPES:
         raise ValueError(f"unknown N_type {N_type!r}; allowed: dirac, majorana")
@@ -83,7 +83,7 @@ def width_plasmon_to_nu_N(K: ArrayLike, M_N: ArrayLike, mu_muB: ArrayLike) -> np
     r"""Width (GeV) of a massive photon / plasmon of mass ``K`` at rest into :math:`\nu\bar N`, one channel.
 
     :math:`\Gamma = (\mu^2K^3/48\pi)(1-M_N^2/K^2)^2(1+2M_N^2/K^2)` for :math:`M_N < K`, else 0;
-    averaged over the three polarisations (physics.md §d.2). ``K``, ``M_N`` in GeV, ``mu_muB`` in mu_B.
+    averaged over the three polarisations (docs/theory.md §d.2). ``K``, ``M_N`` in GeV, ``mu_muB`` in mu_B.
     """
     Kk, M = np.broadcast_arrays(np.asarray(K, dtype=float), np.asarray(M_N, dtype=float))
     if np.any(Kk <= 0) or np.any(M < 0):

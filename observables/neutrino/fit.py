@@ -1,6 +1,6 @@
 r"""Fits of the transition magnetic moment :math:`|\mu_{\alpha N}|` to XENON1T / XENONnT (/ LZ) electron recoils.
 
-Signal: the rate is quadratic in the moments (physics.md §d.1, §d.4),
+Signal: the rate is quadratic in the moments (docs/theory.md §d.1, §d.4),
 
 .. math::
 

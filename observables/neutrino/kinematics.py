@@ -5,8 +5,8 @@ mass :math:`M_N` and the electron leaves with kinetic (recoil) energy :math:`E_r
 
 Units: **GeV** for every energy and mass (inputs and outputs). Everything broadcasts over numpy arrays.
 
-Source: physics.md §d.1 [derived, checked numerically]; the closed forms below are re-derived here from
-energy-momentum conservation and are tested against physics.md's centre-of-mass formula
+Source: docs/theory.md §d.1 [derived, checked numerically]; the closed forms below are re-derived here from
+energy-momentum conservation and are tested against docs/theory.md's centre-of-mass formula
 :math:`E_r^{\min,\max} = (E_1E_2 \mp p_1p_2 - m_e^2)/m_e` and against an explicit Lorentz boost.
 
 Derivation used here (lab frame). With :math:`p' = \sqrt{E_r^2 + 2 m_e E_r}` the electron momentum and
@@ -31,7 +31,7 @@ cancellation-free form :math:`E_r^{\max} = (b+\sqrt{D})/(2a)`, :math:`E_r^{\min}
 >>> lo, hi = recoil_range(400e-6, 0.0)            # massless N, 400 keV neutrino
 >>> round(float(hi) * 1e6, 3), float(lo)          # E_r^max = 2 E^2 / (2E + m_e) in keV
 (244.089, 0.0)
->>> round(float(recoil_range(300e-6, 100e-6)[0]) * 1e6, 3)   # physics.md §d.1 table: 0.299 keV
+>>> round(float(recoil_range(300e-6, 100e-6)[0]) * 1e6, 3)   # docs/theory.md §d.1 table: 0.299 keV
 0.299
 """
 from __future__ import annotations
@@ -51,7 +51,7 @@ def _me() -> float:
 def threshold_energy(M_N: ArrayLike) -> np.ndarray:
     r"""Lowest neutrino energy (GeV) that can produce N of mass ``M_N`` (GeV) on an electron at rest.
 
-    :math:`E_\nu^{\rm thr} = M_N + M_N^2/(2 m_e)` (physics.md §d.1), i.e. :math:`s \ge (m_e + M_N)^2`.
+    :math:`E_\nu^{\rm thr} = M_N + M_N^2/(2 m_e)` (docs/theory.md §d.1), i.e. :math:`s \ge (m_e + M_N)^2`.
 
     >>> round(float(threshold_energy(100e-6)) * 1e6, 4)   # keV
     109.7848

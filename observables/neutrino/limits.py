@@ -4,7 +4,7 @@ Data: ``observables/data/limits/limits.yaml`` (scalar limits for light N, each w
 verification status) and the digitised dipole-portal curves of ``observables/data/limits/dipole_portal/``
 (mhostert/Heavy-Neutrino-Limits, arXiv:2105.09699; see its SOURCES.md).
 
-Conventions (physics.md §a.1, §f.5): every number returned is :math:`\mu` of
+Conventions (docs/theory.md §a.1, §f.5): every number returned is :math:`\mu` of
 :math:`\mathcal{L} = (\mu/2)\,\bar\nu_L\sigma^{\mu\nu}N_R F_{\mu\nu} + {\rm h.c.}` in Bohr magnetons. Curves given
 in the dipole coefficient :math:`d` [GeV^-1] of :math:`\mathcal{L} = d\,\bar\nu_L\sigma^{\mu\nu}N_R F_{\mu\nu}`
 are converted with :math:`\mu = 2d`, :math:`\mu/\mu_B = 2d/\mu_B` and :math:`\mu_B = e/(2m_e)` =

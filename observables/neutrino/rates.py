@@ -4,7 +4,7 @@ r"""Electron-recoil spectra of solar neutrinos in xenon: transition magnetic mom
     \frac{dR_\alpha}{dE_r} = N_{e,\rm eff}(E_r)\sum_{\rm sources}\int_{E_\nu^{\min}(E_r, M_N)} dE_\nu\,
     \frac{d\Phi}{dE_\nu}\,P_{e\alpha}(E_\nu)\,\frac{d\sigma}{dE_r}\Big|_{\mu = \mu_{\alpha N}}
 
-(physics.md §d.1, §d.4). Ingredients: B16 fluxes and spectra (:mod:`~observables.neutrino.solar`),
+(docs/theory.md §d.1, §d.4). Ingredients: B16 fluxes and spectra (:mod:`~observables.neutrino.solar`),
 day-time adiabatic MSW-LMA flavour probabilities with the B16 production profiles
 (:mod:`~observables.neutrino.oscillations`), the free-electron cross sections with full :math:`M_N`
 dependence (:mod:`~observables.neutrino.cross_sections`), and the step approximation for xenon
@@ -171,7 +171,7 @@ def unit_spectra(E_r_keV: ArrayLike, M_N_keV: float, ssm: str = "B16-GS98") -> n
     incoherently, so a general point gives :math:`\sum_\alpha (|\mu_{\alpha N}|/10^{-11}\mu_B)^2\,
     {\rm unit\_spectra}[\alpha]`. Free electrons + step-approximation binding, no detector effects.
     ``M_N_keV`` (>= 0): sterile-neutrino mass in keV; ``ssm``: ``"B16-GS98"`` | ``"B16-AGSS09"``.
-    Normalisation: :math:`\mathcal L = (\mu/2)\bar\nu_L\sigma^{\mu\nu}N_RF_{\mu\nu}` + h.c. (physics.md §a.1);
+    Normalisation: :math:`\mathcal L = (\mu/2)\bar\nu_L\sigma^{\mu\nu}N_RF_{\mu\nu}` + h.c. (docs/theory.md §a.1);
     for a Majorana N the same :math:`\mu` enters (the N is not observed).
     """
     comps = spectra_by_source(E_r_keV, M_N_keV, ssm)

@@ -7,7 +7,7 @@ the number of electrons that can be ionised by the energy transfer :math:`E_r`:
     Z_{\rm eff}(E_r) = \sum_i n_i\,\theta(E_r - B_i),
 
 with the sub-shell occupancies :math:`n_i` and binding energies :math:`B_i` (RRPA values of Chen, Chi,
-Liu, Wu, PLB 774 (2017) 656, arXiv:1610.04177; data file ``observables/data/xenon_binding``, physics.md
+Liu, Wu, PLB 774 (2017) 656, arXiv:1610.04177; data file ``observables/data/xenon_binding``, docs/theory.md
 §d.1). :math:`Z_{\rm eff} = 44` for :math:`1.17 < E_r < 4.84` keV and 54 above the K edge at 34.76 keV.
 
 **Accuracy.** An ab-initio (RRPA) treatment of xenon reduces the SM solar-neutrino electron-recoil rate
@@ -16,7 +16,7 @@ over 0.1–30 keV by about 23–25% relative to the *pure free-electron* picture
 construction (averaged over 0.1–30 keV it counts ~93% of the 54 electrons); how close it comes to RRPA
 in each energy bin was not re-checked here, and it does not reproduce the smooth suppression near the
 shell edges. For the magnetic-moment cross section, which rises like :math:`1/E_r`, the step
-approximation overestimates the RRPA rate at low recoil energy by O(10%) at a few keV (physics.md §d.1;
+approximation overestimates the RRPA rate at low recoil energy by O(10%) at a few keV (docs/theory.md §d.1;
 Hsieh et al., arXiv:1903.06085, compute the RRPA magnetic-moment rate in xenon) [unverified: the
 percentage was not re-read]. Kouzakov, Studenikin & Voloshin (arXiv:1101.4878; JETP Lett. 93 (2011)
 699) find the stepping approximation exact in the semiclassical limit, with very small deviations
