@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The forbidden names are assembled from pieces so that this file does not itself contain them.
 OLD_SPEC = "physics" + ".md"
-BACKGROUND_PATHS = ("../" + "shared", "/work/" + "shared")
+BACKGROUND_PATHS = ("../" + "shared", "/work/" + "shared", "shared" + "/data")
 BACKGROUND_FILES = ("ecosystem" + ".md", "design" + ".md")
 SCRIPT = "tools/fix_citations.py"  # holds the old phrases it replaces, by necessity
 
