@@ -110,8 +110,8 @@ def write_sidecar(wcxf_path: str | os.PathLike[str], scale: float,
     doc: dict[str, Any] = {
         "format": FORMAT,
         "note": ("Operators with the right-handed neutrino N_R, which no WCxf basis contains; the companion "
-                 f"WCxf file {os.path.basename(os.fspath(wcxf_path))!s} holds the WET flavio-basis coefficients "
-                 "at the same scale. Coefficients not listed are zero."),
+                 f"WCxf file {os.path.basename(os.fspath(wcxf_path))!s} holds the coefficients of its WCxf basis (WET "
+                 "flavio or SMEFT Warsaw) at the same scale. Coefficients not listed are zero."),
         "eft": "WET",
         "scale": float(scale),
         "scale_unit": "GeV",

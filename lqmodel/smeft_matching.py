@@ -238,27 +238,18 @@ def to_wcxf_smeft(point, path, *, quiet: bool = False) -> str | None:
     """
     if point.batch_shape != ():
         raise ValueError(f"to_wcxf_smeft needs a scalar point, got batch shape {point.batch_shape}")
-    import json
-
     from lqmodel.matching import match
 
     c = match_smeft(point)
     c.to_wcxf(path)
+    from lqmodel.right_handed_nu import write_sidecar
+
     rhn = {k: complex(v) for k, v in match(point).right_handed_nu.items() if complex(v) != 0}
-    if not rhn:
+    # the same sidecar format (and reader, lqmodel.right_handed_nu.read_sidecar) as the WET export: the N_R
+    # coefficients are WET-level at the same matching scale, so a WET and a SMEFT file with one stem agree
+    side = write_sidecar(path, float(c.scale), rhn)
+    if side is None:
         return None
-    path = os.fspath(path)
-    stem = path.rsplit(".", 1)[0] if "." in os.path.basename(path) else path
-    side = f"{stem}.right_handed_nu.json"
-    doc = {
-        "note": ("operators with the right-handed neutrino N_R (nuSMEFT: no WCxf basis); WET-level "
-                 "coefficients at the matching scale, names and normalisation of lqmodel.matching "
-                 "(docs/matching.md §2-§3)"),
-        "scale": float(c.scale),
-        "values": {k: (v.real if v.imag == 0 else [v.real, v.imag]) for k, v in sorted(rhn.items())},
-    }
-    with atomic_path(side) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=2)
     if not quiet:
         print(f"lqmodel: {len(rhn)} right-handed-neutrino coefficients (not in any WCxf basis) written to {side}",
               file=sys.stderr)

@@ -137,6 +137,13 @@ def test_wcxf_round_trip_and_right_handed_nu_sidecar(tmp_path, capsys):
     with open(side, encoding="utf-8") as fh:
         doc = json.load(fh)
     assert doc["scale"] == M and doc["values"]
+    # the same format as the WET export's sidecar: read back exactly by lqmodel.right_handed_nu
+    from lqmodel.matching import match
+    from lqmodel.right_handed_nu import read_sidecar
+
+    scale, values = read_sidecar(side)
+    assert scale == M
+    assert values == {k: complex(v) for k, v in match(p).right_handed_nu.items() if complex(v) != 0}
     assert "right-handed-neutrino" in capsys.readouterr().err
 
 
