@@ -278,3 +278,18 @@ def test_limits_term_gives_the_wilks_threshold_at_the_limit():
     assert c[1] == pytest.approx(4 * c[0], rel=1e-6)
     with pytest.raises(Exception, match="unknown limit"):
         CombinedLikelihood(base, ["y1"], [LimitsTerm(("Red giant",))])
+
+
+def test_smooth_pair_term_follows_the_shipped_pair_cross_section():
+    """Delta chi^2 = 3.84 sigma(m)/sigma(m_lim): 1 at the limit, the table's ratio inside it, monotone and
+    continuous beyond the table's 3 TeV end (log-linear extrapolation)."""
+    from lqmodel.fit.likelihood import _sigma_ratio
+    from observables.collider.pair import pair_cross_section
+
+    assert _sigma_ratio(np.array([1360.0]), np.array([1360.0]))[0] == pytest.approx(1.0, rel=1e-12)
+    s1, s15 = pair_cross_section(1000.0)[0], pair_cross_section(1500.0)[0]
+    assert _sigma_ratio(np.array([1500.0]), np.array([1000.0]))[0] == pytest.approx(float(s15 / s1), rel=1e-12)
+    m = np.array([2900.0, 2999.0, 3000.0, 3001.0, 3500.0, 5000.0])
+    r = _sigma_ratio(m, np.full(m.shape, 1400.0))
+    assert np.all(np.diff(r) < 0) and r[3] == pytest.approx(r[2], rel=2e-2)
+    assert _sigma_ratio(np.array([1500.0]), np.array([0.0]))[0] == 0.0

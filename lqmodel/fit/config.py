@@ -11,7 +11,7 @@ A fit configuration is a plain mapping (usually YAML, read with :mod:`lqmodel.sa
       flavour: {observables: all, vintage: null, theory: true}
       electroweak: true
       drell_yan: true            # or {searches: [...]}
-      pair: {mode: smooth}       # smooth (default) | hard; slope: 0.14
+      pair: {mode: smooth}       # smooth (default: 3.84 sigma(m)/sigma(m_lim)) | hard
       xenon1t: {tritium: none}   # lepton: e | mu | tau (default: the base point's)
       xenonnt: true
       limits: {names: ["Red-giant branch tip (omega Cen)"]}
@@ -76,7 +76,7 @@ _TERM_KEYS = {
     "flavour": ("observables", "vintage", "theory"),
     "electroweak": ("observables", "vintage", "theory"),
     "drell_yan": ("searches",),
-    "pair": ("mode", "slope"),
+    "pair": ("mode",),
     "xenon1t": ("lepton", "tritium"),
     "xenonnt": ("lepton",),
     "limits": ("names", "lepton"),
@@ -277,8 +277,6 @@ def _check_likelihood(lik: Any) -> dict:
             raise FitConfigError(f"likelihood.{name}.vintage must be a string or null")
         if "mode" in opts and opts["mode"] not in ("smooth", "hard"):
             raise FitConfigError(f"likelihood.pair.mode must be 'smooth' or 'hard', got {shorten(opts['mode'])}")
-        if "slope" in opts and not _number("likelihood.pair.slope", opts["slope"]) > 0:
-            raise FitConfigError("likelihood.pair.slope must be positive")
         if "lepton" in opts and opts["lepton"] not in (None, "e", "mu", "tau"):
             raise FitConfigError(f"likelihood.{name}.lepton must be e, mu, tau or null, got {shorten(opts['lepton'])}")
         if "tritium" in opts and opts["tritium"] not in ("none", "free"):

@@ -19,15 +19,13 @@ and direct-detection terms, vectorised over a batched :class:`~lqmodel.point.Poi
     pair production (:func:`lqmodel.collider.pair.pair_production`: the published mass limit of each
     leptoquark recast to the point's branching ratios, :math:`m_\text{lim}`). ``mode: hard`` adds
     :data:`HARD_PENALTY` where :math:`m < m_\text{lim}`; ``mode: smooth`` (default) adds
-    :math:`3.84\,\exp[(m_\text{lim}-m)/(s\,m)]` per field, i.e. :math:`\Delta\chi^2 = 3.84` (95% CL, one
-    dof) at the limit, falling like the pair cross section below it. This is the background-free Poisson
-    form :math:`\Delta\chi^2 \propto N_\text{signal} \propto \sigma(m)`, with the QCD pair cross section
-    approximated by :math:`\sigma\propto e^{-m/(s m)}`; ``slope`` :math:`s` = 0.14 follows the fall of the
-    13 TeV QCD pair cross section of a coloured scalar between 1 and 1.5 TeV (the NNLO+NNLL stop-pair values
-    of the LHC SUSY cross-section working group, about 6.8 fb at 1 TeV and 0.5 fb at 1.5 TeV, i.e. one
-    e-fold per ~190 GeV; the scalar-leptoquark pair cross section equals it up to the small lepton
-    t-channel term). A documented approximation: the searches' own likelihoods are not public in a
-    usable form.
+    :math:`3.84\,\sigma(m)/\sigma(m_\text{lim})` per field, i.e. :math:`\Delta\chi^2 = 3.84` (95% CL, one
+    dof) at the limit, rising and falling with the pair cross section. This is the background-free Poisson
+    form :math:`\Delta\chi^2 \propto N_\text{signal} \propto \sigma(m)`, with :math:`\sigma` the shipped
+    13 TeV NNLO_approx+NNLL QCD pair cross section of a coloured scalar
+    (:func:`observables.collider.pair.pair_cross_section`; LHC SUSY cross-section working group,
+    arXiv:1607.07741; 6.83 fb at 1 TeV, 0.257 fb at 1.5 TeV), log-linearly extrapolated above the table's
+    3 TeV end. A documented approximation: the searches' own likelihoods are not public in a usable form.
 ``xenon1t`` / ``xenonnt``
     the binned Poisson likelihood of the electron-recoil data (:mod:`observables.neutrino.likelihood`),
     background nuisances profiled, as a function of :math:`\mu_\nu` and :math:`M_N`: the test statistic
@@ -236,22 +234,44 @@ class DrellYanTerm:
         return total
 
 
+def _sigma_ratio(m: np.ndarray, m_lim: np.ndarray) -> np.ndarray:
+    """sigma(m)/sigma(m_lim) of the shipped 13 TeV pair cross section (log-linear extrapolation beyond the
+    table's ends, which the published limits never reach); 0 where m_lim <= 0."""
+    from observables.collider.pair import mass_range, pair_cross_section
+
+    lo, hi = mass_range()
+
+    def log_sigma(x: np.ndarray) -> np.ndarray:
+        xc = np.clip(x, lo, hi)
+        ls = np.log(pair_cross_section(xc)[0])
+        # slope of ln sigma over the last (first) 100 GeV of the table, for masses beyond its ends
+        top = (np.log(pair_cross_section(hi)[0]) - np.log(pair_cross_section(hi - 100.0)[0])) / 100.0
+        bottom = (np.log(pair_cross_section(lo + 100.0)[0]) - np.log(pair_cross_section(lo)[0])) / 100.0
+        return ls + np.where(x > hi, (x - hi) * top, 0.0) + np.where(x < lo, (x - lo) * bottom, 0.0)
+
+    m = np.asarray(m, dtype=float)
+    m_lim = np.asarray(m_lim, dtype=float)
+    ok = m_lim > 0
+    out = np.zeros(np.broadcast(m, m_lim).shape)
+    if np.any(ok):
+        mm, ll = np.broadcast_arrays(m, m_lim)
+        out[ok] = np.exp(np.minimum(log_sigma(mm[ok]) - log_sigma(ll[ok]), 50.0))
+    return out
+
+
 @dataclass(eq=False)
 class PairTerm:
     """Pair production as a one-sided term (module docstring): ``mode`` "smooth" or "hard"."""
 
     name: str = "pair"
     mode: str = "smooth"
-    slope: float = 0.14
 
     def __post_init__(self) -> None:
         if self.mode not in ("smooth", "hard"):
             raise InputError(f"likelihood.pair.mode must be 'smooth' or 'hard', got {self.mode!r}")
-        if not (math.isfinite(self.slope) and self.slope > 0):
-            raise InputError(f"likelihood.pair.slope must be a positive number, got {self.slope!r}")
 
     def spec(self) -> dict[str, Any]:
-        return {"kind": "pair", "mode": self.mode, "slope": self.slope}
+        return {"kind": "pair", "mode": self.mode, "sigma": "NNLO_approx+NNLL 13 TeV (observables.collider.pair)"}
 
     def prepare(self, base) -> None:
         self._base = self._per_field(base)
@@ -272,7 +292,7 @@ class PairTerm:
             if self.mode == "hard":
                 c2 = np.where(ml > m, HARD_PENALTY, 0.0)
             else:
-                c2 = np.where(ml > 0, 3.84 * np.exp(np.minimum((ml - m) / (self.slope * m), 50.0)), 0.0)
+                c2 = np.where(ml > 0, 3.84 * _sigma_ratio(m, ml), 0.0)
             out[f] = (c2, _flat(point, w.total[f]).astype(float) > 0)
         return out
 
@@ -462,7 +482,7 @@ def build_terms(options: Mapping[str, Any], *, pseudo_data: Mapping[str, float] 
             s = opts.get("searches")
             terms.append(DrellYanTerm(searches=None if s is None else tuple(s)))
         elif name == "pair":
-            terms.append(PairTerm(mode=opts.get("mode", "smooth"), slope=float(opts.get("slope", 0.14))))
+            terms.append(PairTerm(mode=opts.get("mode", "smooth")))
         elif name in ("xenon1t", "xenonnt"):
             terms.append(DirectDetectionTerm(name, name, lepton=opts.get("lepton"), tritium=opts.get("tritium", "none")))
         elif name == "limits":
