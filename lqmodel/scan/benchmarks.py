@@ -5,7 +5,7 @@
 >>> "voloshin_1TeV_y1y2" in list_map_benchmarks()
 True
 >>> map_benchmark("default").parameter_names
-('y1', 'y2')
+('m_LQ', 'y1y2')
 """
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from .config import ScanConfig, ScanConfigError
 
 __all__ = ["DEFAULT", "list_map_benchmarks", "map_benchmark", "map_benchmark_text"]
 
-#: the benchmark called ``default`` (README main job)
-DEFAULT = "voloshin_1TeV_y1y2"
+#: the benchmark called ``default`` (README main job): the (m_LQ, y1*y2) plane from 1 to 5 TeV, where the LHC
+#: pair-production limits end and the flavour, electroweak and neutrino constraints take over
+DEFAULT = "voloshin_mLQ1to5TeV_y1y2"
 
 
 def _folder():
