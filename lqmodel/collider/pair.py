@@ -83,7 +83,7 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
     ``widths``: precomputed :func:`~lqmodel.collider.widths.decay_widths` of the same point (else computed);
     ``vintage``: limits data file (default :data:`observables.collider.pair.DEFAULT_VINTAGE`).
     """
-    from observables.collider.pair import DEFAULT_VINTAGE, pair_limits, recast
+    from observables.collider.pair import DEFAULT_VINTAGE, effective_branching, pair_limits, recast
 
     limits = pair_limits(vintage or DEFAULT_VINTAGE)
     w = decay_widths(point) if widths is None else widths
@@ -102,7 +102,12 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
             thr = lim.max_invisible_mass_GeV if lim.max_invisible_mass_GeV is not None else _DEFAULT_MAX_INVISIBLE
             if thr not in by_threshold:
                 by_threshold[thr] = final_state_branching(w, M_N, thr)
-            e, ml = recast(lim, m, by_threshold[thr][f])
+            br = by_threshold[thr][f]
+            if lim.curve is None and not np.any(effective_branching(lim, br) > 0):
+                # this final state is closed for the whole batch: nothing to recast (a speed-up only)
+                e, ml = np.zeros(shape, bool), np.zeros(shape)
+            else:
+                e, ml = recast(lim, m, br)
             e = np.broadcast_to(e, shape) & coupled
             ml = np.where(coupled, np.nan_to_num(np.broadcast_to(ml, shape), nan=0.0), 0.0)
             per[lim.name] = (e, ml)

@@ -181,6 +181,8 @@ class MeasurementTerm:
         preds = shared.setdefault("predictions", {})
         todo = [o for o in self.measured if o not in preds]
         if todo:
+            # one predict (one matching) for every measurement term of the likelihood (flavour and EW)
+            todo += [o for o in shared.get("predict_names", ()) if o not in preds and o not in todo]
             from lqmodel.flavour import predict
 
             new = predict(point, todo, memo=self._memo)
@@ -566,7 +568,7 @@ class CombinedLikelihood:
 
     def evaluate_point(self, point) -> dict[str, np.ndarray]:
         """chi2 per term and ``total`` for a (batched) Point."""
-        shared: dict = {}
+        shared: dict = {"predict_names": tuple(o for t in self.terms for o in getattr(t, "measured", ()))}
         out = {t.name: np.asarray(t.chi2(point, shared), dtype=float) for t in self.terms}
         out["total"] = sum(out.values()) if out else np.zeros(_n_points(point))
         return out
