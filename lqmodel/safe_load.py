@@ -37,7 +37,7 @@ from typing import Any
 from lqmodel.errors import ParseError, shorten
 
 __all__ = [
-    "loads_yaml", "loads_json", "loads", "MAX_TEXT_BYTES", "MAX_DEPTH", "MAX_NODES", "MAX_ALIASES",
+    "loads_yaml", "loads_json", "loads", "load_config_file", "MAX_TEXT_BYTES", "MAX_DEPTH", "MAX_NODES", "MAX_ALIASES",
     "MAX_STRING", "MAX_INT_DIGITS",
 ]
 
@@ -288,3 +288,31 @@ def _key_lines(text: str, key: str) -> list[int]:
 def loads(text: str, *, name: str = "<string>", fmt: str = "yaml") -> Any:
     """:func:`loads_json` for ``fmt="json"``, else :func:`loads_yaml`."""
     return loads_json(text, name=name) if fmt == "json" else loads_yaml(text, name=name)
+
+
+def load_config_file(path, what: str, error: type[Exception]) -> Any:
+    """Read and parse a configuration file (``.json`` as JSON, anything else as YAML) with :func:`loads`.
+
+    Every problem — missing file, a folder, not UTF-8, malformed or refused content — becomes one
+    ``error(message)`` naming ``what`` (e.g. "scan configuration") and the path. Shared by the scan and fit
+    configuration loaders.
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{what} {str(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise error(f"{what} {str(path)!r} is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise error(f"{what} {str(path)!r} is not a text (UTF-8) file") from None
+    try:
+        return loads(text, name=repr(str(path)), fmt="json" if path.suffix.lower() == ".json" else "yaml")
+    except ParseError as exc:
+        malformed = getattr(exc, "malformed", None)
+        if malformed:
+            line, column, problem = malformed
+            raise error(f"malformed YAML in {str(path)!r} at line {line}, column {column}: {problem}") from None
+        raise error(str(exc)) from None

@@ -392,26 +392,9 @@ def _check_sampling(s: Any, n_par: int) -> dict | None:
 def load_fit_config(path: str | Path) -> FitConfig:
     """Read and validate a YAML (or ``.json``) fit configuration with :mod:`lqmodel.safe_load`; any
     problem is a one-line :class:`FitConfigError`."""
-    from lqmodel.errors import ParseError
-    from lqmodel.safe_load import loads
+    from lqmodel.safe_load import load_config_file
 
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FitConfigError(f"fit configuration {str(path)!r} does not exist") from None
-    except IsADirectoryError:
-        raise FitConfigError(f"fit configuration {str(path)!r} is a folder, not a file") from None
-    except UnicodeDecodeError:
-        raise FitConfigError(f"fit configuration {str(path)!r} is not a text (UTF-8) file") from None
-    try:
-        data = loads(text, name=repr(str(path)), fmt="json" if path.suffix.lower() == ".json" else "yaml")
-    except ParseError as exc:
-        malformed = getattr(exc, "malformed", None)
-        if malformed:
-            line, column, problem = malformed
-            raise FitConfigError(f"malformed YAML in {str(path)!r} at line {line}, column {column}: {problem}") from None
-        raise FitConfigError(str(exc)) from None
+    data = load_config_file(path, "fit configuration", FitConfigError)
     return FitConfig.from_dict(data)
 
 

@@ -471,26 +471,9 @@ def load_config(path: str | Path) -> ScanConfig:
     """Read and validate a YAML (or ``.json``) scan configuration with :mod:`lqmodel.safe_load`
     (duplicate keys refused, YAML 1.2 floats, bounded size); any problem is a one-line
     :class:`ScanConfigError`."""
-    from lqmodel.errors import ParseError
-    from lqmodel.safe_load import loads
+    from lqmodel.safe_load import load_config_file
 
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScanConfigError(f"scan configuration {str(path)!r} does not exist") from None
-    except IsADirectoryError:
-        raise ScanConfigError(f"scan configuration {str(path)!r} is a folder, not a file") from None
-    except UnicodeDecodeError:
-        raise ScanConfigError(f"scan configuration {str(path)!r} is not a text (UTF-8) file") from None
-    try:
-        data = loads(text, name=repr(str(path)), fmt="json" if path.suffix.lower() == ".json" else "yaml")
-    except ParseError as exc:
-        malformed = getattr(exc, "malformed", None)
-        if malformed:
-            line, column, problem = malformed
-            raise ScanConfigError(f"malformed YAML in {str(path)!r} at line {line}, column {column}: {problem}") from None
-        raise ScanConfigError(str(exc)) from None
+    data = load_config_file(path, "scan configuration", ScanConfigError)
     return ScanConfig.from_dict(data)
 
 
