@@ -698,6 +698,21 @@ def _as_complex(v, shape) -> np.ndarray:
     return a if a.shape == shape else np.broadcast_to(a, shape)
 
 
+def _matching_inputs(point):
+    """(sparse mass-basis couplings by short name of the module docstring, m_S1², m_R2(-1/3)², m_R2(2/3)²),
+    each mass squared broadcast to the point's batch shape; shared by :func:`match` and
+    :func:`lqmodel.oneloop_bsll.bsll_oneloop`."""
+    shape = point.batch_shape
+    mb = point.mass_basis()
+    mS2 = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape) ** 2
+    m132 = np.broadcast_to(np.asarray(point.m_R2, dtype=float), shape) ** 2
+    m232 = np.broadcast_to(np.asarray(point.m_R2_23_value, dtype=float), shape) ** 2
+    sp = {k: _Sparse(np.asarray(getattr(mb, f))) for k, f in (
+        ("A", "s1_uc_eL"), ("B", "s1_dc_nuL"), ("R", "s1_uc_eR"), ("Nb", "s1_dc_NR"),
+        ("D", "r2_d_eL"), ("U", "r2_u_NR"), ("Dv", "r2_d_nuL"), ("DN", "r2_d_NR"))}
+    return sp, mS2, m132, m232
+
+
 def match(point, names: Collection[str] | None = None) -> WilsonCoefficients:
     r"""Wilson coefficients of ``point`` (WCxf WET flavio basis, new physics only) at :func:`matching_scale`.
 
@@ -715,13 +730,8 @@ def match(point, names: Collection[str] | None = None) -> WilsonCoefficients:
     """
     c = _constants()
     shape = point.batch_shape
+    sp, mS2, m132, m232 = _matching_inputs(point)
     mb = point.mass_basis()
-    mS2 = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape) ** 2
-    m132 = np.broadcast_to(np.asarray(point.m_R2, dtype=float), shape) ** 2
-    m232 = np.broadcast_to(np.asarray(point.m_R2_23_value, dtype=float), shape) ** 2
-    sp = {k: _Sparse(np.asarray(getattr(mb, f))) for k, f in (
-        ("A", "s1_uc_eL"), ("B", "s1_dc_nuL"), ("R", "s1_uc_eR"), ("Nb", "s1_dc_NR"),
-        ("D", "r2_d_eL"), ("U", "r2_u_NR"), ("Dv", "r2_d_nuL"), ("DN", "r2_d_NR"))}
     values: dict[str, Any] = {}
     rhn: dict[str, Any] = {}
     wanted = None if names is None else frozenset(names)

@@ -273,17 +273,11 @@ def bsll_oneloop(point, *, xi: float = 1.0) -> dict[str, np.ndarray]:
     What :func:`lqmodel.matching.match` adds on top of the tree level and the LQ–LQ boxes; for tests and
     for separating the pieces.
     """
-    from lqmodel.matching import _Sparse, _constants
+    from lqmodel.matching import _constants, _matching_inputs
 
     c = _constants()
     shape = point.batch_shape
-    mb = point.mass_basis()
-    mS2 = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape) ** 2
-    m132 = np.broadcast_to(np.asarray(point.m_R2, dtype=float), shape) ** 2
-    m232 = np.broadcast_to(np.asarray(point.m_R2_23_value, dtype=float), shape) ** 2
-    sp = {k: _Sparse(np.asarray(getattr(mb, f))) for k, f in (
-        ("A", "s1_uc_eL"), ("B", "s1_dc_nuL"), ("R", "s1_uc_eR"), ("Nb", "s1_dc_NR"),
-        ("D", "r2_d_eL"), ("Dv", "r2_d_nuL"))}
+    sp, mS2, m132, m232 = _matching_inputs(point)
     values: dict[str, Any] = {}
     bsll_oneloop_values(sp, mS2, m232, m132, c, values, lambda name: True, xi=xi)
     return {k: np.broadcast_to(np.asarray(v, dtype=complex), shape) for k, v in values.items()}
