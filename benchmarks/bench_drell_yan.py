@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
+import timeit
 import warnings
 from pathlib import Path
 
@@ -25,12 +25,8 @@ import numpy as np
 
 
 def _best(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+    """Best of ``repeat`` single runs (s)."""
+    return min(timeit.repeat(fn, number=1, repeat=repeat))
 
 
 def _random_points(n: int, rng):
