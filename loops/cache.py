@@ -24,7 +24,7 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -87,31 +87,24 @@ def _load(path: Path, key: dict[str, str]) -> dict[str, Any] | None:
         return None
 
 
-def _umask() -> int:
-    """The process umask. Read from /proc where available: setting and restoring it (the portable way)
-    briefly leaves umask 0 for other threads."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_temp(path: Path) -> tuple[int, str]:
+    """Open a new temporary file next to ``path`` with mode ``0o666`` filtered by the umask (by the kernel,
+    as ``open()`` does; ``tempfile.mkstemp`` would create it ``0o600``). Returns (fd, name)."""
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
+    raise FileExistsError(f"cannot create a temporary file for {path.name!r} in {str(path.parent)!r}")  # pragma: no cover
 
 
 def _write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _create_temp(path)  # mode 0o666 & ~umask, like open()
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-        try:
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0o600; give the file ordinary permissions
-        except OSError:  # a file system without POSIX modes: keep what it gives
-            pass
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -29,7 +29,7 @@ import io
 import json
 import logging
 import os
-import tempfile
+import secrets
 import warnings
 import zipfile
 from collections import OrderedDict
@@ -75,36 +75,29 @@ def cache_dir(sub: str) -> Path:
     return Path(root) / sub
 
 
-def _umask() -> int:
-    """The process umask. Read from /proc where available: setting and restoring it (the portable way)
-    briefly leaves umask 0 for other threads."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_temp(path: Path) -> tuple[int, str]:
+    """Open a new temporary file next to ``path`` with mode ``0o666`` filtered by the umask (by the kernel,
+    as ``open()`` does; ``tempfile.mkstemp`` would create it ``0o600``). Returns (fd, name)."""
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
+    raise FileExistsError(f"cannot create a temporary file for {path.name!r} in {str(path.parent)!r}")  # pragma: no cover
 
 
 def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Create ``path`` by calling ``write(fh)`` on a temporary file in the same folder, then renaming it.
 
-    The file gets mode ``0o666 & ~umask`` (``mkstemp`` alone would leave ``0o600``). Raises ``OSError``
-    if the folder cannot be created or written.
+    The file gets mode ``0o666 & ~umask``, like any file ``open()`` creates. Raises ``OSError`` if the
+    folder cannot be created or written.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
-        try:
-            os.chmod(tmp, 0o666 & ~_umask())
-        except OSError:  # a file system without POSIX modes: keep what it gives
-            pass
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
