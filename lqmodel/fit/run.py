@@ -609,21 +609,11 @@ def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = Tr
 
 def _check_ranges(config, base) -> None:
     """The corners of the free-parameter box must be valid points (a bad range fails before any work)."""
-    import warnings
-
-    from lqmodel.point import PerturbativityWarning, PointError, vary
-    from lqmodel.scan.config import to_assignments
-
     from lqmodel.fit.config import FitConfigError
+    from lqmodel.scan.config import check_box_corners
 
-    grids = np.meshgrid(*[np.array([p.low, p.high]) for p in config.parameters], indexing="ij")
-    values = {p.name: g.ravel() for p, g in zip(config.parameters, grids)}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PerturbativityWarning)
-            vary(base, to_assignments(values, config.y1_over_y2))
-    except PointError as exc:
-        raise FitConfigError(f"the parameter ranges reach invalid points: {exc}") from None
+    check_box_corners(base, {p.name: (p.low, p.high) for p in config.parameters}, config.y1_over_y2,
+                      FitConfigError, "the parameter ranges")
 
 
 def _json_default(o):

@@ -487,7 +487,7 @@ def check_against_base(config: ScanConfig, base) -> None:
     * the points at the corners of the scanned box (each parameter at its min and max) must be valid points
       (e.g. leptoquark masses above m_b), so that a bad range fails here and not in the middle of a scan.
     """
-    from lqmodel.point import M_B_SCHEMES, PointError, m_b_of_scheme, vary
+    from lqmodel.point import M_B_SCHEMES, m_b_of_scheme
     from lqmodel.pointfile import _M_B_TOLERANCE
 
     ranges = {r.name: r for r in config.parameters}
@@ -501,24 +501,32 @@ def check_against_base(config: ScanConfig, base) -> None:
                 f"{base.m_b_scheme!r} ({ref} GeV, 5% tolerance); set m_b_scheme: custom in the base point to "
                 "scan m_b freely"
             )
-    names = list(ranges)
-    if len(names) > 12:  # 2^d corners; beyond that check each range's ends on its own
-        corners = {n: np.array([ranges[n].low, ranges[n].high]) for n in names}
-        checks = [{n: v} for n, v in corners.items()]
-    else:
-        grids = np.meshgrid(*[np.array([ranges[n].low, ranges[n].high]) for n in names], indexing="ij")
-        checks = [{n: g.ravel() for n, g in zip(names, grids)}]
+    check_box_corners(base, {n: (r.low, r.high) for n, r in ranges.items()}, config.y1_over_y2,
+                      ScanConfigError, "the scanned ranges")
+
+
+def check_box_corners(base, bounds: Mapping[str, tuple[float, float]], y1_over_y2: float,
+                      error: type[Exception], what: str) -> None:
+    """Every corner of the box ``bounds`` (name -> (low, high), any name :func:`to_assignments` takes) must
+    give a valid point around ``base``; else ``error(f"{what} reach invalid points: …")``. Beyond 12
+    dimensions (2^d corners) each range's ends are checked on their own. Shared by scans and fits."""
     import warnings
 
-    from lqmodel.point import PerturbativityWarning
+    from lqmodel.point import PerturbativityWarning, PointError, vary
 
+    names = list(bounds)
+    if len(names) > 12:
+        checks = [{n: np.array(bounds[n], dtype=float)} for n in names]
+    else:
+        grids = np.meshgrid(*[np.array(bounds[n], dtype=float) for n in names], indexing="ij")
+        checks = [{n: g.ravel() for n, g in zip(names, grids)}]
     for values in checks:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", PerturbativityWarning)
-                vary(base, to_assignments(values, config.y1_over_y2))
+                vary(base, to_assignments(values, y1_over_y2))
         except PointError as exc:
-            raise ScanConfigError(f"the scanned ranges reach invalid points: {exc}") from None
+            raise error(f"{what} reach invalid points: {exc}") from None
 
 
 def to_assignments(values: Mapping[str, np.ndarray], y1_over_y2: float = 1.0) -> dict[str, np.ndarray]:
