@@ -18,12 +18,14 @@ For each point of a chunk, :class:`PointEvaluator` computes
   files provide; ``mu > upper_muB``);
 * the LHC verdicts (``collider=True``, :func:`lqmodel.collider.summary.collider_columns`): tree-level widths
   and branching ratios, the published pair-production limits recast to the point's branching ratios
-  (``excluded_pair``), and the Drell-Yan tails when :mod:`lqmodel.collider.drell_yan` is installed
+  (``excluded_pair``), and the Drell-Yan tails of :mod:`lqmodel.collider.drell_yan`
   (``excluded_drell_yan``); see ``docs/collider.md``;
 * a combined verdict: ``viable`` = inside the XENON1T band AND :math:`\Delta\chi^2_\text{total} \le`
   ``flavour_delta_chi2_max`` (default 4: not disfavoured against the SM by more than 2σ for one
   parameter) AND not excluded by XENONnT or the other limits AND (with ``collider``) not excluded at the
-  LHC; ``verdict`` spells out why not ("LHC pair production", "LHC Drell-Yan").
+  LHC; ``verdict`` spells out why not ("LHC pair production", "LHC Drell-Yan"). The light-neutrino mass
+  bounds (``neutrino_mass=True``) enter as the tuning measure Δ and ``nu_mass_allowed``, not in ``viable``:
+  the tree-level y_ν can always cancel the loop mass, and Δ says how finely (docs/neutrino_mass.md).
 
 Columns (units in :attr:`PointEvaluator.units`, hence in the Parquet schema):
 
@@ -46,7 +48,7 @@ Columns (units in :attr:`PointEvaluator.units`, hence in the Parquet schema):
 ``m_limit_pair_<field>_GeV``       GeV     strongest pair-production limit recast to the BRs
 ``pair_channel_<field>``           str     its final state (e.g. "t mu", "b MET")
 ``excluded_pair[_<field>]``        bool    pair-production verdict (any field / per field)
-``excluded_drell_yan``             bool    any Drell-Yan search excludes (False without the module)
+``excluded_drell_yan``             bool    any Drell-Yan search excludes
 ``excluded_collider``, ``broad_width``  bool  any LHC exclusion; some Gamma/m > 0.1
 ``tuning``, ``tuning_S1_same_mu``  1       fine tuning Δ = |m_loop|/m_D_max, and Δ of S1 alone at the same μ
 ``m_D_max_eV``, ``m_loop_N1_eV``   eV      largest allowed |m_D| at this M_N; |one-loop m_νN₁| (MSbar where divergent)
@@ -111,10 +113,8 @@ def resolve_base(base: Any):
 
         return point_from_mapping(dict(base), source="scan base point")
     if isinstance(base, str):
-        try:
-            from lqmodel import benchmarks
-        except ImportError:  # pragma: no cover - depends on the model-core engineer's module
-            raise InputError(f"base point {base!r}: no built-in benchmark points available; give an inline point") from None
+        from lqmodel import benchmarks
+
         return benchmarks.get(base)
     raise InputError(f"base point must be a Point, a point mapping or a benchmark name; got {type(base).__name__}")
 

@@ -19,8 +19,6 @@ columns of :class:`lqmodel.evaluate.PointEvaluator`.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import warnings
 from typing import Any
 
@@ -43,16 +41,10 @@ BR_COLUMN_CHANNELS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _drell_yan_module():
-    if importlib.util.find_spec("lqmodel.collider.drell_yan") is None:
-        return None
-    mod = importlib.import_module("lqmodel.collider.drell_yan")
-    return mod if hasattr(mod, "drell_yan") else None
-
-
 def _drell_yan(point) -> dict[str, dict[str, np.ndarray]]:
-    mod = _drell_yan_module()
-    return {} if mod is None else mod.drell_yan(point)
+    from lqmodel.collider.drell_yan import drell_yan
+
+    return drell_yan(point)
 
 
 def collider_summary(point, *, vintage: str | None = None, drell_yan: bool = True) -> dict[str, Any]:
@@ -89,8 +81,6 @@ def collider_summary(point, *, vintage: str | None = None, drell_yan: bool = Tru
         for v in out["drell_yan"].values():
             v["chi2"] = v["chi2"] if np.isfinite(v["chi2"]) else None
         notes.append("Drell-Yan tails not evaluated for a leptoquark below 1 TeV (outside HighPT's kernels): chi2 null")
-    if drell_yan and _drell_yan_module() is None:
-        notes.append("Drell-Yan tails not evaluated: lqmodel.collider.drell_yan is not available in this installation")
     for f in FIELDS:
         if float(w.total[f]) == 0.0:
             notes.append(f"{f} has no coupling: absent from the collider analysis")
@@ -132,10 +122,9 @@ def column_units() -> dict[str, str]:
     u["pair_margin"] = ""
     u["excluded_pair"] = ""
     u["excluded_drell_yan"] = ""
-    if _drell_yan_module() is not None:
-        from observables.collider.drell_yan import SEARCHES
+    from observables.collider.drell_yan import SEARCHES
 
-        u.update({f"dchi2_dy_{name}": "" for name in SEARCHES})
+    u.update({f"dchi2_dy_{name}": "" for name in SEARCHES})
     u["excluded_collider"] = ""
     return u
 
@@ -146,7 +135,7 @@ def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = Tru
     ``pair_margin``: max over fields of :math:`\log_{10}(m_{\rm limit}/m)` (> 0 where excluded, -10 where
     no limit applies; a smooth field for map contours). ``broad_width``: any field with
     :math:`\Gamma/m >` 0.1 (no warning is issued per chunk; the column
-    records it). ``excluded_drell_yan``: any Drell-Yan search excludes (False when the module is absent).
+    records it). ``excluded_drell_yan``: any Drell-Yan search excludes.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BroadWidthWarning)
