@@ -1,9 +1,7 @@
 """Built-in benchmarks: their inputs reproduce the numbers docs/theory.md publishes for them (§b.5, §f.1),
-evaluated here with an independent mpmath implementation of the §b.1/§b.2 closed forms; and, when the
-loop engine exists, lqmodel.moments agrees with those published numbers."""
+evaluated here with an independent mpmath implementation of the §b.1/§b.2 closed forms; and
+lqmodel.moments agrees with those published numbers."""
 from __future__ import annotations
-
-import importlib.util
 
 import mpmath as mp
 import pytest
@@ -82,7 +80,6 @@ def test_bohr_magneton_of_spec():
     assert bohr_magneton() == pytest.approx(296.30405, rel=2e-8)  # docs/theory.md §b.5 shared inputs
 
 
-@pytest.mark.skipif(importlib.util.find_spec("lqmodel.moments") is None, reason="lqmodel.moments not available yet")
 @pytest.mark.parametrize("name", ["BP2", "BP2prime", "S1_1TeV", "Voloshin_1p5TeV", "Voloshin_2TeV", "Voloshin_split", "Voloshin_mismatch"])
 def test_moment_engine_reproduces_published_numbers(name):
     import numpy as np

@@ -1,7 +1,6 @@
 """``lqmodel point``: the JSON contract (issue 2 §6, issue 3 §4), benchmarks via the CLI, and one-line errors."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -10,9 +9,6 @@ from importlib import resources
 import pytest
 
 from lqmodel.cli import main
-
-HAS_MOMENTS = importlib.util.find_spec("lqmodel.moments") is not None
-needs_moments = pytest.mark.skipif(not HAS_MOMENTS, reason="lqmodel.moments not available yet")
 
 
 def run(capsys, *argv):
@@ -65,7 +61,6 @@ def test_no_traceback_in_a_real_process(tmp_path):
     assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1 and "m_S1 must be a positive" in r.stderr
 
 
-@needs_moments
 def test_bp2_json_contract(capsys):
     """docs/theory.md §b.5 BP2: |mu_{mu N}| = 2.69314e-11 mu_B, m_nuN = 0; other flavours zero."""
     with bp2_file() as f:
@@ -81,7 +76,6 @@ def test_bp2_json_contract(capsys):
     assert "units" in d
 
 
-@needs_moments
 def test_bp2prime_and_mismatch_benchmarks(capsys):
     code, out, _ = run(capsys, "point", "--benchmark", "BP2prime", "--json")
     d = json.loads(out)

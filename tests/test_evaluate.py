@@ -14,10 +14,8 @@ import pickle
 import numpy as np
 import pytest
 
-pytest.importorskip("lqmodel.moments", reason="lqmodel.moments (loops engineer) not available yet")
-
-from lqmodel.evaluate import PointEvaluator, resolve_base  # noqa: E402
-from observables.parameters import value  # noqa: E402
+from lqmodel.evaluate import PointEvaluator, resolve_base
+from observables.parameters import value
 
 BASE = {"model": "voloshin", "m_S1": 1000.0, "m_R2": 1000.0, "y1": 0.05, "y2": 1.0, "lepton": "mu", "m_b": 4.18}
 
@@ -82,7 +80,6 @@ def test_neutrino_verdicts():
 @pytest.mark.flavio
 @pytest.mark.slow
 def test_flavour_columns_agree_with_flavio():
-    pytest.importorskip("lqmodel.flavour", reason="lqmodel.flavour not available yet")
     from lqmodel.flavour import predict
     from lqmodel.point import vary
 

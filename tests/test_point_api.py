@@ -1,7 +1,6 @@
 """The public surface of ``lqmodel``: eager names, lazy names (module __getattr__), light import."""
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 
@@ -22,7 +21,6 @@ def test_unknown_attribute():
         lqmodel.nonsense  # noqa: B018
 
 
-@pytest.mark.skipif(importlib.util.find_spec("lqmodel.moments") is None, reason="lqmodel.moments not available yet")
 def test_lazy_compute_moments_without_heavy_imports():
     code = ("import sys, lqmodel; f = lqmodel.compute_moments; import lqmodel.moments as m; "
             "assert f is m.compute_moments; "

@@ -37,8 +37,6 @@ The moments come from :func:`lqmodel.moments.compute_moments`. Errors: one line 
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
 import math
 import sys
@@ -119,13 +117,12 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _moments(point: Any) -> dict[str, Any]:
-    if importlib.util.find_spec("lqmodel.moments") is None:
-        raise _cli_error("lqmodel.moments (the one-loop moment engine) is not available in this installation")
     import numpy as np
 
+    from lqmodel.moments import compute_moments
     from lqmodel.point import LEPTONS
 
-    m = importlib.import_module("lqmodel.moments").compute_moments(point)
+    m = compute_moments(point)
     mu = np.asarray(m.mu_muB)[..., :, 0]
     mass = np.asarray(m.m_nuN_GeV)[..., :, 0]
     uv = np.asarray(m.uv_divergent)[..., :, 0]
@@ -139,12 +136,9 @@ def _moments(point: Any) -> dict[str, Any]:
 
 
 def _flavour(point: Any) -> dict[str, Any]:
-    if importlib.util.find_spec("lqmodel.flavour") is None:
-        raise _cli_error("--flavour needs lqmodel.flavour, which is not available in this installation")
-    mod = importlib.import_module("lqmodel.flavour")
-    if not hasattr(mod, "flavour_summary"):
-        raise _cli_error("--flavour needs lqmodel.flavour.flavour_summary, which this installation does not provide")
-    summary = mod.flavour_summary(point)
+    from lqmodel.flavour import flavour_summary
+
+    summary = flavour_summary(point)
     out = {k: summary[k] for k in ("observables", "chi2", "wilson_coefficients") if k in summary} | {
         k: v for k, v in summary.items() if k not in ("observables", "chi2", "wilson_coefficients")
     }

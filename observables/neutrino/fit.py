@@ -160,12 +160,8 @@ def _valid_core(hit: dict | None) -> dict | None:
 
 
 def _default_spectra() -> SpectraFn:
-    try:
-        from observables.neutrino import rates
-    except ImportError as exc:  # pragma: no cover - only while the rates module is being written
-        raise RuntimeError(
-            "observables.neutrino.rates (unit_spectra) is not available; pass spectra=... explicitly"
-        ) from exc
+    from observables.neutrino import rates
+
     return lambda E, M, ssm: rates.unit_spectra(E, M, ssm=ssm)
 
 
@@ -177,10 +173,7 @@ def _rates_version() -> str:
 
 @lru_cache(maxsize=1)
 def _rates_version_cached() -> str:
-    try:
-        from observables.neutrino import rates
-    except ImportError:  # pragma: no cover
-        return "unavailable"
+    from observables.neutrino import rates
     from observables.parameters import schema_version
 
     h = hashlib.sha256(str(schema_version()).encode())
