@@ -15,19 +15,20 @@ failing any check (altered, truncated, swapped with another entry, written by an
 is re-derived and overwritten, with a ``logging`` debug note. The hash detects damage, not an attacker (who
 can recompute it): safety against a hostile file comes from the parser, which cannot run code.
 
-Writes are atomic (temporary file + ``os.replace``) and the file gets the permissions of an ordinary new
-file (``0o666 & ~umask``). If the cache folder cannot be written, derivations still work, uncached.
+Writes are atomic (temporary file + ``os.replace``, by the package-independent :mod:`_lqio`, which also
+gives the location) and the file gets the permissions of an ordinary new file (``0o666 & ~umask``). If the cache folder cannot be written, derivations still work, uncached.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-import os
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from _lqio import cache_dir as _cache_dir
+from _lqio import write_atomic
 
 from .expr_tree import UnsupportedExpressionError, from_tree, to_tree
 
@@ -45,9 +46,7 @@ _log = logging.getLogger(__name__)
 
 def cache_dir() -> Path:
     """Directory of the derivation cache (created on first write)."""
-    base = os.environ.get("LQMODEL_CACHE_DIR")
-    root = Path(base) if base else Path.home() / ".cache" / "lqmodel"
-    return root / "loops"
+    return _cache_dir("loops")
 
 
 def _full_key(name: str, inputs: Any) -> dict[str, str]:
@@ -87,30 +86,6 @@ def _load(path: Path, key: dict[str, str]) -> dict[str, Any] | None:
         return None
 
 
-def _create_temp(path: Path) -> tuple[int, str]:
-    """Open a new temporary file next to ``path`` with mode ``0o666`` filtered by the umask (by the kernel,
-    as ``open()`` does; ``tempfile.mkstemp`` would create it ``0o600``). Returns (fd, name)."""
-    for _ in range(100):
-        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
-        except FileExistsError:  # pragma: no cover - 48 random bits
-            continue
-    raise FileExistsError(f"cannot create a temporary file for {path.name!r} in {str(path.parent)!r}")  # pragma: no cover
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _create_temp(path)  # mode 0o666 & ~umask, like open()
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def cached_derivation(name: str, inputs: Any, derive: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Return ``derive()`` (a dict of sympy expressions), from the disk cache when possible.
 
@@ -130,7 +105,7 @@ def cached_derivation(name: str, inputs: Any, derive: Callable[[], dict[str, Any
         return result
     payload = {"format": ENTRY_FORMAT, "key": key, "result": trees, "sha256": _content_hash(key, trees)}
     try:
-        _write_atomic(path, json.dumps(payload))
+        write_atomic(path, lambda fh: fh.write(json.dumps(payload).encode("utf-8")))
     except OSError as exc:  # read-only cache location: derivations still work, just uncached
         _log.debug("derivation cache not writable (%s); %s not cached", exc, name)
     return result

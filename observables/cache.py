@@ -17,8 +17,9 @@ larger than :data:`MAX_ENTRY_BYTES` — gives ``None`` (the caller rebuilds and 
 ``logging`` debug note. Nothing read is ever unpickled or evaluated; the hash detects damage (an attacker
 could recompute it, but could then only supply numbers of the right shape, never code).
 
-Writes are atomic (temporary file in the same folder + ``os.replace``) and the file gets the permissions
-of an ordinary new file, ``0o666 & ~umask``. If the folder cannot be written (read-only, or not a folder),
+Writes are atomic (temporary file in the same folder + ``os.replace``; :func:`write_atomic`, from the
+package-independent :mod:`_lqio`, as is :func:`cache_dir`) and the file gets the permissions of an ordinary
+new file, ``0o666 & ~umask``. If the folder cannot be written (read-only, or not a folder),
 :func:`store_arrays` / :func:`store_json` emit one :class:`CacheWriteWarning` (once per process and cache
 folder) and keep the entry in this process's memory instead, so a run still computes everything once and gives the same numbers.
 """
@@ -28,16 +29,16 @@ import hashlib
 import io
 import json
 import logging
-import os
-import secrets
 import warnings
 import zipfile
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
+
+from _lqio import cache_dir, write_atomic
 
 __all__ = [
     "cache_dir",
@@ -67,41 +68,6 @@ _warned_roots: set[str] = set()  # cache folders already reported unwritable (wa
 
 class CacheWriteWarning(UserWarning):
     """The cache folder cannot be written: results are computed and kept in memory for this run only."""
-
-
-def cache_dir(sub: str) -> Path:
-    """Folder ``sub`` of the cache (not created here)."""
-    root = os.environ.get("LQMODEL_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "lqmodel")
-    return Path(root) / sub
-
-
-def _create_temp(path: Path) -> tuple[int, str]:
-    """Open a new temporary file next to ``path`` with mode ``0o666`` filtered by the umask (by the kernel,
-    as ``open()`` does; ``tempfile.mkstemp`` would create it ``0o600``). Returns (fd, name)."""
-    for _ in range(100):
-        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
-        except FileExistsError:  # pragma: no cover - 48 random bits
-            continue
-    raise FileExistsError(f"cannot create a temporary file for {path.name!r} in {str(path.parent)!r}")  # pragma: no cover
-
-
-def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Create ``path`` by calling ``write(fh)`` on a temporary file in the same folder, then renaming it.
-
-    The file gets mode ``0o666 & ~umask``, like any file ``open()`` creates. Raises ``OSError`` if the
-    folder cannot be created or written.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _create_temp(path)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _canonical(obj: Any) -> str:

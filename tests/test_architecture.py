@@ -1,7 +1,9 @@
 """Layering and import-weight rules of ARCHITECTURE.md, checked on the source tree.
 
-* loops imports neither lqmodel nor observables; observables never imports lqmodel or loops;
-  notebooks import lqmodel only (checked in test_notebooks).
+* _lqio (atomic files, cache locations) is the lowest layer: standard library only, none of ours;
+  loops imports neither lqmodel nor observables; observables never imports lqmodel or loops (all three may
+  import _lqio); notebooks import lqmodel only (checked in test_notebooks).
+* every package of the layering is shipped (pyproject's package list) with its ``py.typed``.
 * ``import lqmodel`` is light: it imports neither flavio nor sympy.
 """
 from __future__ import annotations
@@ -15,7 +17,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+OURS = {"_lqio", "loops", "observables", "lqmodel"}
 FORBIDDEN = {
+    "_lqio": OURS - {"_lqio"},
     "loops": {"lqmodel", "observables"},
     "observables": {"lqmodel", "loops"},
 }
@@ -51,3 +55,24 @@ def test_import_lqmodel_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"import lqmodel pulled in heavy modules: {out.stdout.strip()}"
+
+
+def test_lqio_uses_the_standard_library_only():
+    offenders = {
+        str(f.relative_to(ROOT)): sorted(_imported_top_levels(f) - set(sys.stdlib_module_names) - {"_lqio"})
+        for f in sorted((ROOT / "_lqio").rglob("*.py"))
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_every_layer_is_packaged_and_typed():
+    import tomllib
+
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    include = cfg["packages"]["find"]["include"]
+    for pkg in sorted(OURS):
+        assert f"{pkg}*" in include, f"{pkg} is not in pyproject's package list"
+        assert (ROOT / pkg / "py.typed").is_file(), f"{pkg}/py.typed missing"
+        assert "py.typed" in cfg["package-data"][pkg], f"{pkg}/py.typed is not shipped as package data"
+    on_disk = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "tools", "benchmarks", "notebooks"}
+    assert on_disk <= OURS, f"top-level packages not in the layering: {sorted(on_disk - OURS)}"
