@@ -44,6 +44,10 @@ BATCHES. Every numeric field may be an array; all fields broadcast to one batch 
 ``(*B, 3, 3)``). Stored arrays are read-only broadcast views; a scalar point (``B == ()``) stores Python
 floats and ``(3, 3)`` complex arrays.
 
+NAMES. Field names, units, the shorthand of :func:`vary` and the lepton names come from
+:mod:`lqmodel.vocabulary` (re-exported here); the file format is read and written through
+:mod:`lqmodel.point_codec` (this module does not import :mod:`lqmodel.pointfile`).
+
 SERIALISATION (YAML/JSON, see :mod:`lqmodel.pointfile`): matrices are nested 3x3 lists whose entries are
 a number when the entry is real (imaginary part +0.0) and ``[re, im]`` otherwise; floats are written with
 ``repr`` (shortest round-trip form), so files round-trip bit-exactly.
@@ -61,9 +65,7 @@ lqmodel.point.PointError: m_S1 must be a positive, finite mass in GeV; got -1.0
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
-import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -72,33 +74,29 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from lqmodel.errors import InputError, shorten
+from lqmodel import vocabulary as _vocab
+from lqmodel.errors import shorten
+from lqmodel.point_codec import (
+    PointError, UnknownNameError, check_choice, encode_matrix, m_b_of_scheme, point_kwargs, read_point_data,
+    parse_point_text, write_point_text,
+)
+from lqmodel.vocabulary import (
+    LEPTON_INDEX, LEPTONS, M_B_SCHEMES, MODELS, N_TYPES, POINT_SHORTHAND, QUARK_BASES, did_you_mean,
+    parse_matrix_entry,
+)
 
 __all__ = [
     "Point", "MassBasisCouplings", "vary", "PointError", "UnknownNameError", "PerturbativityWarning",
     "LEPTONS", "LEPTON_INDEX", "M_B_SCHEMES", "QUARK_BASES", "N_TYPES", "MODELS", "SCALAR_FIELDS",
     "MATRIX_FIELDS", "LEPTON_MATRIX_FIELDS", "ALL_MATRIX_FIELDS", "PERTURBATIVITY_LIMIT", "MASS_BASIS_TERMS", "m_b_of_scheme",
+    "point_from_mapping", "loads_point",
 ]
 
-#: lepton flavour names, in matrix-index order
-LEPTONS: tuple[str, ...] = ("e", "mu", "tau")
-LEPTON_INDEX: Mapping[str, int] = {name: i for i, name in enumerate(LEPTONS)}
-#: m_b scheme -> name of its reference value in observables/data/parameters.yaml (None: user-given value)
-M_B_SCHEMES: Mapping[str, str | None] = {
-    "MSbar(mb)": "m_b_MSbar",
-    "MSbar(1TeV)": "m_b_MSbar_1TeV",
-    "pole": "m_b_pole",
-    "custom": None,
-}
-QUARK_BASES: tuple[str, ...] = ("down", "up")
-N_TYPES: tuple[str, ...] = ("dirac", "majorana")
-#: model tags: "general" (any matrices), "s1" (no R2~ couplings), "voloshin" (SU(2)_H relation of §a.4)
-MODELS: tuple[str, ...] = ("general", "s1", "voloshin")
-SCALAR_FIELDS: tuple[str, ...] = ("m_S1", "m_R2", "m_R2_23", "m_b", "M_N", "kappa")
+SCALAR_FIELDS: tuple[str, ...] = _vocab.SCALAR_FIELDS
 #: the leptoquark coupling matrices [quark, lepton/N]
-MATRIX_FIELDS: tuple[str, ...] = ("y_LL", "y_RR", "ybar_RR", "yt_RL", "yt_LR")
+MATRIX_FIELDS: tuple[str, ...] = _vocab.QUARK_MATRIX_FIELDS
 #: coupling matrices without a quark index: the tree-level Dirac Yukawa y_nu [lepton, N]
-LEPTON_MATRIX_FIELDS: tuple[str, ...] = ("y_nu",)
+LEPTON_MATRIX_FIELDS: tuple[str, ...] = _vocab.LEPTON_MATRIX_FIELDS
 #: every matrix field of a Point (validated, batched, serialised and varied alike)
 ALL_MATRIX_FIELDS: tuple[str, ...] = MATRIX_FIELDS + LEPTON_MATRIX_FIELDS
 _POSITIVE_MASSES = ("m_S1", "m_R2", "m_R2_23", "m_b")
@@ -125,51 +123,12 @@ MASS_BASIS_TERMS: Mapping[str, tuple[str, bool, str, str]] = {
 MAX_LABEL = 200
 
 
-class PointError(InputError):
-    """An invalid parameter point (one-line message: what is wrong and what is allowed)."""
-
-
-class UnknownNameError(InputError, KeyError):
-    """An unknown key, field or option name; the message lists close matches."""
-
-    def __str__(self) -> str:  # plain message, not KeyError's repr
-        return str(self.args[0]) if self.args else ""
-
-
 class PerturbativityWarning(UserWarning):
     r"""A coupling exceeds the perturbativity bound :math:`|y| > \sqrt{4\pi}`; results are unreliable."""
 
 
-def _did_you_mean(name: str, choices) -> str:
-    choices = [str(c) for c in choices]
-    name = str(name)[:100]  # a huge input string is not compared in full
-    folded = name.strip().lower()
-    exact = [c for c in choices if c.lower() == folded]  # case/space slips first
-    close = exact + [c for c in difflib.get_close_matches(str(name), choices, n=3, cutoff=0.5) if c not in exact]
-    close = close[:3]
-    return f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-
-
-def _check_choice(what: str, value: Any, allowed) -> None:
-    if not isinstance(value, str) or value not in allowed:
-        raise UnknownNameError(
-            f"unknown {what} {shorten(value)}.{_did_you_mean(value, allowed)} Allowed: {', '.join(map(repr, allowed))}"
-        )
-
-
-def m_b_of_scheme(scheme: str) -> float:
-    """Reference b-quark mass in GeV of ``scheme`` (from observables/data/parameters.yaml; docs/theory.md §b.4).
-
-    >>> m_b_of_scheme("MSbar(mb)"), m_b_of_scheme("MSbar(1TeV)")
-    (4.18, 2.4133)
-    """
-    _check_choice("m_b_scheme", scheme, tuple(M_B_SCHEMES))
-    key = M_B_SCHEMES[scheme]
-    if key is None:
-        raise PointError("m_b_scheme 'custom' has no reference value: give m_b explicitly (GeV)")
-    from observables.parameters import value
-
-    return value(key)
+_did_you_mean = did_you_mean  # the package's one helper (lqmodel.vocabulary); old private name kept
+_check_choice = check_choice
 
 
 def _example(bad: np.ndarray, arr: np.ndarray) -> str:
@@ -251,6 +210,58 @@ def _readonly(arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
+def _check_values(arrays: Mapping[str, np.ndarray | None]) -> None:
+    """Masses positive and finite, leptoquarks above m_b, M_N >= 0, kappa and the couplings finite."""
+    with np.errstate(invalid="ignore"):
+        for name in _POSITIVE_MASSES:
+            a = arrays[name]
+            if a is None:
+                continue
+            bad = ~(np.isfinite(a) & (a > 0))
+            if bad.any():
+                raise PointError(f"{name} must be a positive, finite mass in GeV; {_example(bad, a)}")
+        for name in ("m_S1", "m_R2", "m_R2_23"):  # heavy leptoquarks: matched above the b quark
+            a = arrays[name]
+            if a is None:
+                continue
+            bad = np.broadcast_to(a < arrays["m_b"], np.broadcast_shapes(a.shape, arrays["m_b"].shape))
+            if bad.any():
+                lq, mb = np.broadcast_arrays(a, arrays["m_b"])
+                idx = tuple(int(i) for i in np.argwhere(bad)[0])
+                raise PointError(
+                    f"{name} = {float(lq[idx]):g} GeV is below m_b = {float(mb[idx]):g} GeV: the leptoquarks are "
+                    "integrated out at mu = m_LQ into the b-quark effective theory, which needs them heavier "
+                    "than the b quark; use masses above m_b"
+                )
+        bad = ~(np.isfinite(arrays["M_N"]) & (arrays["M_N"] >= 0))
+        if bad.any():
+            raise PointError(f"M_N must be a finite, non-negative mass in GeV (0 = massless N); {_example(bad, arrays['M_N'])}")
+        bad = ~np.isfinite(arrays["kappa"])
+        if bad.any():
+            raise PointError(f"kappa must be a finite real number in GeV; {_example(bad, arrays['kappa'])}")
+        for name in ALL_MATRIX_FIELDS:
+            a = arrays[name]
+            bad = ~np.isfinite(a)
+            if bad.any():
+                idx = tuple(int(i) for i in np.argwhere(bad)[0])
+                raise PointError(f"{name} must have finite entries (no NaN or inf); entry {idx} is {complex(a[idx])!r}")
+
+
+def _warn_perturbativity(arrays: Mapping[str, np.ndarray | None]) -> None:
+    """One PerturbativityWarning per point, naming every matrix with |y| > sqrt(4 pi) (a Voloshin pair is
+    one coupling, not two); stacklevel: the caller of Point(...)."""
+    big = {name: float(np.abs(arrays[name]).max(initial=0.0)) for name in ALL_MATRIX_FIELDS}
+    big = {name: a for name, a in big.items() if a > PERTURBATIVITY_LIMIT}
+    if big:
+        names = ", ".join(big)
+        amax = max(big.values())
+        warnings.warn(
+            f"{names} {'has an entry' if len(big) == 1 else 'have entries'} with |y| = {amax:.4g} > "
+            f"sqrt(4 pi) = {PERTURBATIVITY_LIMIT:.4g}: beyond perturbativity, one-loop results are unreliable",
+            PerturbativityWarning, stacklevel=5,
+        )
+
+
 @dataclass(frozen=True)
 class MassBasisCouplings:
     r"""Couplings of the charge-eigenstate Lagrangian in the quark MASS basis (docs/theory.md §a.3), + h.c.
@@ -273,8 +284,8 @@ class MassBasisCouplings:
     quark_basis: str = "down"
 
 
-_MATRIX_ENTRY = re.compile(r"^(y_LL|y_RR|ybar_RR|yt_RL|yt_LR|y_nu)\[\s*(-?\d+)\s*,\s*(-?\d+)\s*\]$")
-_SHORTHAND = ("m_LQ", "y1", "y2", "y1p", "delta_m2")
+#: the shorthand names of vary (lqmodel.vocabulary.PARAMETERS rows that are not Point fields nor scan-only)
+_SHORTHAND = POINT_SHORTHAND
 
 
 @dataclass(frozen=True, eq=False)
@@ -325,17 +336,30 @@ class Point:
 
     # ------------------------------------------------------------------ validation
     def __post_init__(self) -> None:
-        _check_choice("m_b_scheme", self.m_b_scheme, tuple(M_B_SCHEMES))
-        _check_choice("quark_basis", self.quark_basis, QUARK_BASES)
-        _check_choice("N_type", self.N_type, N_TYPES)
-        _check_choice("model", self.model, MODELS)
+        """Validation in named steps: choices and label; the fields as owned, compact arrays with their
+        common batch shape; value checks; the perturbativity warning; storing; the model's relation."""
+        self._check_choices()
+        arrays, batch = self._as_arrays()
+        _check_values(arrays)
+        _warn_perturbativity(arrays)
+        self._store(arrays, batch)
+        self._check_model()
+
+    def _check_choices(self) -> None:
+        check_choice("m_b_scheme", self.m_b_scheme, tuple(M_B_SCHEMES))
+        check_choice("quark_basis", self.quark_basis, QUARK_BASES)
+        check_choice("N_type", self.N_type, N_TYPES)
+        check_choice("model", self.model, MODELS)
         if self.lepton is not None:
-            _check_choice("lepton", self.lepton, LEPTONS)
+            check_choice("lepton", self.lepton, LEPTONS)
         if not isinstance(self.label, str):
             raise PointError(f"label must be a string; got {shorten(self.label)}")
         if len(self.label) > MAX_LABEL:
             raise PointError(f"label must be at most {MAX_LABEL} characters; got {len(self.label)}: {shorten(self.label)}")
 
+    def _as_arrays(self) -> tuple[dict[str, np.ndarray | None], tuple[int, ...]]:
+        """Every numeric field as a private, read-only, compact array (broadcast axes of stride 0 stored
+        once, so that validation costs O(distinct values)), and the batch shape of the arrays as given."""
         m_b = self.m_b if self.m_b is not None else m_b_of_scheme(self.m_b_scheme)
         scalars = {
             "m_S1": self.m_S1, "m_R2": self.m_R2, "m_R2_23": self.m_R2_23, "m_b": m_b,
@@ -352,8 +376,6 @@ class Point:
         for name in ALL_MATRIX_FIELDS:
             v = getattr(self, name)
             arrays[name] = np.zeros((3, 3), complex) if v is None else _matrix_array(name, v)
-        # batch shape from the arrays as given; then private, read-only, compact copies (broadcast axes
-        # of stride 0 are stored once), so that validation costs O(distinct values)
         shapes = {n: (a.shape if n in SCALAR_FIELDS else a.shape[:-2]) for n, a in arrays.items() if a is not None}
         arrays = {n: (None if a is None else _owned_copy(a, float if n in SCALAR_FIELDS else complex))
                   for n, a in arrays.items()}
@@ -362,64 +384,17 @@ class Point:
         except ValueError:
             detail = ", ".join(f"{n}: {s}" for n, s in shapes.items() if s != ())
             raise PointError(f"batch shapes do not broadcast to a common shape ({detail}; matrices add (3, 3))") from None
+        return arrays, tuple(batch)
 
-        with np.errstate(invalid="ignore"):
-            for name in _POSITIVE_MASSES:
-                a = arrays[name]
-                if a is None:
-                    continue
-                bad = ~(np.isfinite(a) & (a > 0))
-                if bad.any():
-                    raise PointError(f"{name} must be a positive, finite mass in GeV; {_example(bad, a)}")
-            for name in ("m_S1", "m_R2", "m_R2_23"):  # heavy leptoquarks: matched above the b quark
-                a = arrays[name]
-                if a is None:
-                    continue
-                bad = np.broadcast_to(a < arrays["m_b"], np.broadcast_shapes(a.shape, arrays["m_b"].shape))
-                if bad.any():
-                    lq, mb = np.broadcast_arrays(a, arrays["m_b"])
-                    idx = tuple(int(i) for i in np.argwhere(bad)[0])
-                    raise PointError(
-                        f"{name} = {float(lq[idx]):g} GeV is below m_b = {float(mb[idx]):g} GeV: the leptoquarks are "
-                        "integrated out at mu = m_LQ into the b-quark effective theory, which needs them heavier "
-                        "than the b quark; use masses above m_b"
-                    )
-            bad = ~(np.isfinite(arrays["M_N"]) & (arrays["M_N"] >= 0))
-            if bad.any():
-                raise PointError(f"M_N must be a finite, non-negative mass in GeV (0 = massless N); {_example(bad, arrays['M_N'])}")
-            bad = ~np.isfinite(arrays["kappa"])
-            if bad.any():
-                raise PointError(f"kappa must be a finite real number in GeV; {_example(bad, arrays['kappa'])}")
-            for name in ALL_MATRIX_FIELDS:
-                a = arrays[name]
-                bad = ~np.isfinite(a)
-                if bad.any():
-                    idx = tuple(int(i) for i in np.argwhere(bad)[0])
-                    raise PointError(f"{name} must have finite entries (no NaN or inf); entry {idx} is {complex(a[idx])!r}")
-
-        big = {name: float(np.abs(arrays[name]).max(initial=0.0)) for name in ALL_MATRIX_FIELDS}
-        big = {name: a for name, a in big.items() if a > PERTURBATIVITY_LIMIT}
-        if big:  # one warning per point, naming every matrix (a Voloshin pair is one coupling, not two)
-            names = ", ".join(big)
-            amax = max(big.values())
-            warnings.warn(
-                f"{names} {'has an entry' if len(big) == 1 else 'have entries'} with |y| = {amax:.4g} > "
-                f"sqrt(4 pi) = {PERTURBATIVITY_LIMIT:.4g}: beyond perturbativity, one-loop results are unreliable",
-                PerturbativityWarning, stacklevel=4,
-            )
-
-        object.__setattr__(self, "_batch_shape", tuple(batch))
+    def _store(self, arrays: Mapping[str, np.ndarray | None], batch: tuple[int, ...]) -> None:
+        object.__setattr__(self, "_batch_shape", batch)
         for name, a in arrays.items():
             if a is None:
                 object.__setattr__(self, name, None)
             elif name in SCALAR_FIELDS:
                 object.__setattr__(self, name, float(a) if batch == () else _readonly(a, batch))
             else:
-                if batch == ():
-                    object.__setattr__(self, name, a)
-                else:
-                    object.__setattr__(self, name, _readonly(a, batch + (3, 3)))
-        self._check_model()
+                object.__setattr__(self, name, a if batch == () else _readonly(a, batch + (3, 3)))
 
     def _check_model(self) -> None:
         if self.model == "s1":
@@ -567,8 +542,6 @@ class Point:
                 f"to_dict/save support scalar points only (this batch has shape {self.batch_shape}); "
                 "save the entries point[i] one by one"
             )
-        from lqmodel.pointfile import encode_matrix
-
         d: dict[str, Any] = {"label": self.label, "model": self.model, "lepton": self.lepton,
                              "m_S1": self.m_S1, "m_R2": self.m_R2}
         if self.m_R2_23 is not None:
@@ -584,22 +557,44 @@ class Point:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Point":
         """Inverse of :meth:`to_dict`; also accepts the point-file shorthand of :mod:`lqmodel.pointfile`."""
-        from lqmodel.pointfile import point_from_mapping
-
         return point_from_mapping(d)
 
     def save(self, path) -> None:
         """Write the point to ``path`` (``.yaml``/``.yml`` -> YAML, ``.json`` -> JSON); atomic."""
-        from lqmodel.pointfile import save_point
-
-        save_point(self, path)
+        write_point_text(path, self.to_dict)
 
     @classmethod
     def load(cls, path) -> "Point":
         """Read a point file (YAML or JSON, see :mod:`lqmodel.pointfile`)."""
-        from lqmodel.pointfile import load_point
+        data, name = read_point_data(path)
+        return point_from_mapping(data, source=name)
 
-        return load_point(path)
+
+def point_from_mapping(d: Mapping[str, Any], *, source: str = "point") -> Point:
+    """Build a :class:`Point` from a point-file mapping (format in :mod:`lqmodel.pointfile`): the
+    constructor arguments of :func:`lqmodel.point_codec.point_kwargs`, then the shorthand couplings set
+    by :func:`vary`.
+
+    Errors name ``source`` (the file name) first: ``"<source>: <what is wrong and what is allowed>"``.
+    """
+    try:
+        kw, shorthand = point_kwargs(d, source)
+        if not shorthand:
+            return Point(**kw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PerturbativityWarning)  # warned once, for the final couplings
+            base = Point(**kw)
+        return vary(base, shorthand)
+    except (PointError, UnknownNameError) as exc:
+        msg = str(exc)
+        if msg.startswith(f"{source}: "):
+            raise
+        raise type(exc)(f"{source}: {msg}") from None
+
+
+def loads_point(text: str, *, name: str = "<string>", fmt: str = "yaml") -> Point:
+    """Parse a point from YAML (``fmt="yaml"``) or JSON (``fmt="json"``) text."""
+    return point_from_mapping(parse_point_text(text, name, "json" if fmt == "json" else "yaml"), source=name)
 
 
 # ---------------------------------------------------------------------- vary
@@ -660,48 +655,73 @@ def vary(base: Point, assignments: Mapping[str, ArrayLike]) -> Point:
     """
     if not isinstance(base, Point):
         raise TypeError(f"vary needs a Point as base; got {type(base).__name__}")
-    allowed = list(SCALAR_FIELDS) + [f"{m}[i,j]" for m in ALL_MATRIX_FIELDS] + list(_SHORTHAND)
-    targets: dict[tuple[str, tuple[int, int] | None], tuple[str, bool]] = {}
-    values: dict[str, np.ndarray] = {}
-    direct_matrix: set[str] = set()
-    for name, val in assignments.items():
-        if not isinstance(name, str):
-            raise UnknownNameError(f"parameter names must be strings; got {name!r}")
-        key = name.replace(" ", "")
-        m = _MATRIX_ENTRY.match(key)
-        if m:
-            i, j = int(m.group(2)), int(m.group(3))
-            if not (0 <= i < 3 and 0 <= j < 3):
-                raise PointError(f"matrix index out of range in {name!r}: indices are 0, 1, 2 ([quark, lepton/N])")
-            tlist = [(m.group(1), (i, j), False)]
-            if m.group(1) not in LEPTON_MATRIX_FIELDS:  # y_nu leaves the model's SU(2)_H relations alone
-                direct_matrix.add(m.group(1))
-        elif key in SCALAR_FIELDS:
-            tlist = [(key, None, False)]
-        elif key == "delta_m2":
-            if any(k.replace(" ", "") == "m_R2" for k in assignments):
-                raise PointError("'delta_m2' and 'm_R2' both set m_R2; give one of them")
-            tlist = [("delta_m2", None, False)]  # applied below, once m_S1 is known
-        elif key in _SHORTHAND:
-            tlist = _shorthand_targets(base, key)
-        else:
-            raise UnknownNameError(f"unknown parameter {name!r} for vary.{_did_you_mean(key, allowed)} Allowed: {', '.join(allowed)}")
-        if tlist[0][1] is None:
-            arr = np.array(_real_array(name, val), dtype=float)
-        else:
-            arr = _matrix_entry_array(name, val)
-        values[name] = arr
-        for fld, idx, conj in tlist:
-            if (fld, idx) in targets:
-                raise PointError(f"{name!r} and {targets[(fld, idx)][0]!r} both set {fld}{'' if idx is None else list(idx)}")
-            targets[(fld, idx)] = (name, conj)
-
+    targets, values, direct_matrix = _vary_targets(base, assignments)
     try:
         batch = np.broadcast_shapes(base.batch_shape, *(v.shape for v in values.values()))
     except ValueError:
         detail = ", ".join(f"{n}: {v.shape}" for n, v in values.items())
         raise PointError(f"vary: shapes do not broadcast (base batch {base.batch_shape}; {detail})") from None
+    changes = _vary_changes(base, targets, values, batch)
+    for v in changes.values():  # fresh arrays, handed over to Point without another copy
+        if isinstance(v, np.ndarray) and v.flags.owndata:
+            v.setflags(write=False)
+    if "m_b" in changes:
+        changes["m_b_scheme"] = "custom"
+    if direct_matrix:
+        if base.model == "voloshin" or (base.model == "s1" and direct_matrix & {"yt_RL", "yt_LR"}):
+            changes["model"] = "general"
+    return dataclasses.replace(base, **changes)
 
+
+#: (field, matrix index or None) -> (the assignment name that sets it, conjugate-and-negate?)
+_Targets = dict[tuple[str, "tuple[int, int] | None"], tuple[str, bool]]
+
+
+def _vary_targets(base: Point, assignments: Mapping[str, ArrayLike]):
+    """Step 1 of :func:`vary`: each assignment name -> the fields it sets (checked: known, in range, not
+    set twice), its value as an array, and the matrices set directly (which end a model's relation)."""
+    targets: _Targets = {}
+    values: dict[str, np.ndarray] = {}
+    direct_matrix: set[str] = set()
+    for name, val in assignments.items():
+        tlist = _targets_of_name(base, name, assignments, direct_matrix)
+        values[name] = (np.array(_real_array(name, val), dtype=float) if tlist[0][1] is None
+                        else _matrix_entry_array(name, val))
+        for fld, idx, conj in tlist:
+            if (fld, idx) in targets:
+                raise PointError(f"{name!r} and {targets[(fld, idx)][0]!r} both set {fld}{'' if idx is None else list(idx)}")
+            targets[(fld, idx)] = (name, conj)
+    return targets, values, direct_matrix
+
+
+def _targets_of_name(base: Point, name: Any, assignments: Mapping[str, Any], direct_matrix: set[str]):
+    """The (field, index, conjugate?) list one assignment name sets (names of lqmodel.vocabulary)."""
+    if not isinstance(name, str):
+        raise UnknownNameError(f"parameter names must be strings; got {name!r}")
+    key = name.replace(" ", "")
+    entry = parse_matrix_entry(key)
+    if entry is not None:
+        fld, i, j = entry
+        if not (0 <= i < 3 and 0 <= j < 3):
+            raise PointError(f"matrix index out of range in {name!r}: indices are 0, 1, 2 ([quark, lepton/N])")
+        if fld not in LEPTON_MATRIX_FIELDS:  # y_nu leaves the model's SU(2)_H relations alone
+            direct_matrix.add(fld)
+        return [(fld, (i, j), False)]
+    if key in SCALAR_FIELDS:
+        return [(key, None, False)]
+    if key == "delta_m2":
+        if any(k.replace(" ", "") == "m_R2" for k in assignments):
+            raise PointError("'delta_m2' and 'm_R2' both set m_R2; give one of them")
+        return [("delta_m2", None, False)]  # applied in _vary_changes, once m_S1 is known
+    if key in _SHORTHAND:
+        return _shorthand_targets(base, key)
+    allowed = list(SCALAR_FIELDS) + [f"{m}[i,j]" for m in ALL_MATRIX_FIELDS] + list(_SHORTHAND)
+    raise UnknownNameError(f"unknown parameter {name!r} for vary.{did_you_mean(key, allowed)} Allowed: {', '.join(allowed)}")
+
+
+def _vary_changes(base: Point, targets: _Targets, values: Mapping[str, np.ndarray], batch) -> dict[str, Any]:
+    """Step 2 of :func:`vary`: the new field values (matrices copied once, then their entries set; the
+    splitting delta_m2 applied with the final m_S1)."""
     changes: dict[str, Any] = {}
     for (fld, idx), (name, conj) in targets.items():
         v = values[name]
@@ -720,15 +740,7 @@ def vary(base: Point, assignments: Mapping[str, ArrayLike]) -> Point:
             raise PointError("delta_m2 = m_R2^2/m_S1^2 - 1 must be finite and > -1")
         m_s = np.asarray(changes.get("m_S1", base.m_S1), dtype=float)
         changes["m_R2"] = m_s * np.sqrt(1.0 + d)
-    for v in changes.values():  # fresh arrays, handed over to Point without another copy
-        if isinstance(v, np.ndarray) and v.flags.owndata:
-            v.setflags(write=False)
-    if "m_b" in changes:
-        changes["m_b_scheme"] = "custom"
-    if direct_matrix:
-        if base.model == "voloshin" or (base.model == "s1" and direct_matrix & {"yt_RL", "yt_LR"}):
-            changes["model"] = "general"
-    return dataclasses.replace(base, **changes)
+    return changes
 
 
 def _matrix_entry_array(name: str, value: Any) -> np.ndarray:
