@@ -235,12 +235,12 @@ class ScalarMixing:
 
 
 def scalar_mixing(m_S1: ArrayLike, m_R2: ArrayLike, kappa: ArrayLike, v: float | None = None) -> ScalarMixing:
-    r"""Diagonalise the charge −1/3 mass matrix in the basis :math:`(S_1^*, 	ilde R_2^{-1/3})`.
+    r"""Diagonalise the charge −1/3 mass matrix in the basis :math:`(S_1^*, \tilde R_2^{-1/3})`.
 
-    :math:`\mathcal M^2 = egin{pmatrix} m_{S_1}^2 & \kappa v/\sqrt2 \ \kappa v/\sqrt2 & m_{R}^2\end{pmatrix}`
-    from :math:`\kappa(	ilde R_2^\dagger H)S_1^\dagger` + h.c. with :math:`\langle H
-angle = (0, v/\sqrt2)`,
-    :math:`v = (\sqrt2 G_F)^{-1/2}` = 246.22 GeV (docs/theory.md §a.3: :math:`	an2	heta = \sqrt2\kappa v/(m_R^2-m_S^2)`).
+    :math:`\mathcal M^2 = \begin{pmatrix} m_{S_1}^2 & \kappa v/\sqrt2 \\ \kappa v/\sqrt2 & m_{R}^2\end{pmatrix}`
+    from :math:`\kappa(\tilde R_2^\dagger H)S_1^\dagger` + h.c. with
+    :math:`\langle H\rangle = (0, v/\sqrt2)`,
+    :math:`v = (\sqrt2 G_F)^{-1/2}` = 246.22 GeV (docs/theory.md §a.3: :math:`\tan2\theta = \sqrt2\kappa v/(m_R^2-m_S^2)`).
     ``m_S1``, ``m_R2`` are the diagonal (Lagrangian) masses; the sign of the off-diagonal entry (a phase
     convention) does not enter the weights. With :math:`d=(m_R^2-m_S^2)/2`, :math:`r=\sqrt{d^2+M_{12}^2}`:
     :math:`\lambda_\pm = (m_S^2+m_R^2)/2 \pm r`, :math:`|U_{R+}|^2 = (r+d)/2r`, :math:`|U_{S+}|^2=(r-d)/2r`.
@@ -291,21 +291,16 @@ def compute_moments(point: "Point", *, precision: str = "double", dps: int = 50,
     mpmath at ``dps`` digits, summed in mpmath, rounded to complex128 at the end (scalar points or small
     batches). Raises ``ValueError`` for an unknown precision.
 
-    ``uv`` says what ``m_nuN_GeV`` holds where the mass is UV-divergent (:math:`c_R
-eq c_S`):
-    ``"nan"`` (default) NaN; ``"msbar"`` the :math:`\overline{
-m MS}` finite part at the scale
-    ``mu_GeV`` (GeV; default ``m_S1``, i.e. :math:`\mu = m_{
-m LQ}`): the pole
-    :math:`\Delta = 1/arepsilon-\gamma_E+\ln4\pi` of every :math:`B_0` (:mod:`loops.pv`) is dropped,
-    :math:`B_0^{\overline{
-m MS}}(0;m_k^2,\lambda) = 1 - \ln(\lambda/\mu^2) - h(m_k^2/\lambda)`. That
+    ``uv`` says what ``m_nuN_GeV`` holds where the mass is UV-divergent (:math:`c_R\neq c_S`):
+    ``"nan"`` (default) NaN; ``"msbar"`` the :math:`\overline{\rm MS}` finite part at the scale
+    ``mu_GeV`` (GeV; default ``m_S1``, i.e. :math:`\mu = m_{\rm LQ}`): the pole
+    :math:`\Delta = 1/\varepsilon-\gamma_E+\ln4\pi` of every :math:`B_0` (:mod:`loops.pv`) is dropped,
+    :math:`B_0^{\overline{\rm MS}}(0;m_k^2,\lambda) = 1 - \ln(\lambda/\mu^2) - h(m_k^2/\lambda)`. That
     remainder is scheme- and scale-dependent (:math:`\partial m/\partial\ln\mu = (3/8\pi^2)\sum_k m_k(c_R-c_S)^*`):
-    it is a naturalness estimate of the tree-level counterterm :math:`y_
-uar L	ilde H N_R` it needs,
+    it is a naturalness estimate of the tree-level counterterm :math:`y_\nu\bar L\tilde H N_R` it needs,
     not a prediction (docs/neutrino_mass.md). ``uv_divergent`` flags those entries either way; finite
     entries are the same for both options. Checked against :func:`lqmodel.derivation.m_nuN` with
-    :math:`\Delta	o0`, :math:`\mu	o m_{S_1}` (tests/test_neutrino_mass.py).
+    :math:`\Delta\to0`, :math:`\mu\to m_{S_1}` (tests/test_neutrino_mass.py).
 
     ``path`` (double precision only): ``"general"`` forms (B, 3, 3[, 3]) arrays over every quark, lepton
     and N; ``"factorised"`` forms only the (quark, lepton, N) terms whose couplings are non-zero somewhere

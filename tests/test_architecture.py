@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,26 @@ def test_every_layer_is_packaged_and_typed():
         assert "py.typed" in cfg["package-data"][pkg], f"{pkg}/py.typed is not shipped as package data"
     on_disk = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "tools", "benchmarks", "notebooks"}
     assert on_disk <= OURS, f"top-level packages not in the layering: {sorted(on_disk - OURS)}"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # everything below 0x20 except TAB and LF, and DEL
+_DOC_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # in docstrings TAB too (``"\tilde"`` in a non-raw string)
+
+
+@pytest.mark.parametrize("package", sorted(OURS))
+def test_sources_hold_no_control_characters(package):
+    """No source file holds control characters (CR, BS, VT, ... as left by a LaTeX docstring that was not a
+    raw string), and no docstring evaluates to one (``\\tilde``, ``\\begin``, ``\\rangle`` in a non-raw
+    string give TAB, BS, CR)."""
+    bad_files, bad_docs = [], []
+    for f in sorted((ROOT / package).rglob("*.py")):
+        text = f.read_text(encoding="utf-8")
+        rel = str(f.relative_to(ROOT))
+        bad_files += [f"{rel}:{i}" for i, line in enumerate(text.split("\n"), 1)
+                      if _CONTROL.search(line) or "\t" in line]
+        for node in ast.walk(ast.parse(text, filename=rel)):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                doc = ast.get_docstring(node, clean=False)
+                if doc and _DOC_CONTROL.search(doc):
+                    bad_docs.append(f"{rel}:{getattr(node, 'name', '<module>')}")
+    assert bad_files == [] and bad_docs == [], {"lines": bad_files, "docstrings": bad_docs}
