@@ -39,7 +39,9 @@ jitters at 1.5e-7 at the tight setting.
 
 Surrogates are cached on disk (``$LQMODEL_CACHE_DIR`` or ``~/.cache/lqmodel``, sub-folder ``surrogates``),
 one file per fitted flavio quantity, keyed by quantity, arguments, scale, coefficient list, blocks, flavio
-and wilson versions, the build settings and the measurement vintage. Each file carries that key and a
+and wilson versions and the build settings (not the measurement vintage: the build never reads
+measurements, so every vintage shares one entry; entries written with a vintage in their key, before
+2026-12-02, are simply not found and are rebuilt). Each file carries that key and a
 content hash and is checked on load (:mod:`observables.cache`); a damaged or foreign file is rebuilt.
 Where the disk cache has no valid entry, the terms shipped with the package for the built-in maps'
 scales (``observables/data/surrogates/``, cache entries of the same format written by
@@ -292,7 +294,7 @@ def _smeft_step(names: Sequence[str]) -> float | None:
     return SMEFT_STEP if any(n in _registry_smeft_names() for n in names) else None
 
 
-def _key(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool, vintage: str,
+def _key(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool,
          basis: str | None = None) -> dict:
     from observables.flavio_backend import flavio_version, wilson_version
 
@@ -307,16 +309,15 @@ def _key(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool,
         "wilson": wilson_version(),
         "tolerance_factor": TOLERANCE_FACTOR,
         "method": METHOD_VERSION,
-        "vintage": vintage,
         **({"smeft_step": SMEFT_STEP} if _smeft_step(names) else {}),
         # the basis is implied by the names, except for a SMEFT term without variables (its SM value)
         **({"basis": "SMEFT"} if basis == "SMEFT" and not names else {}),
     }
 
 
-def _fit_term_cached(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool, vintage: str,
+def _fit_term_cached(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool,
                      basis: str | None = None) -> tuple[QuadraticForm, dict]:
-    key = _key(term, names, blocks, scale, square, vintage, basis)
+    key = _key(term, names, blocks, scale, square, basis)
     path = cache_dir() / f"{_cache.digest(key)}.npz"
     variables = _real_variables(names)
     index = {n: i for i, n in enumerate(names)}
@@ -355,7 +356,7 @@ def shipped_term(key: dict, n_var: int) -> tuple[float, np.ndarray, np.ndarray, 
 
     The shipped files are cache entries of exactly the on-disk format, named by the digest of their key,
     and are read through the same verification (:func:`_load_term`: the stored key must equal ``key`` —
-    quantity, arguments, coefficients, blocks, scale, flavio and wilson versions, build settings, vintage —
+    quantity, arguments, coefficients, blocks, scale, flavio and wilson versions, build settings —
     the content hash must match, shapes and symmetry must hold), so a shipped term is used only where a
     live build would have produced an entry with the same key.
     """
@@ -387,7 +388,7 @@ def _load_term(path: Path, key: dict, n_var: int) -> tuple[float, np.ndarray, np
     return float(d["constant"]), d["linear"], d["quadratic"], info
 
 
-def _fit_part(part: Part, wanted: Sequence[str], all_names: tuple[str, ...], scale: float, square: bool, vintage: str,
+def _fit_part(part: Part, wanted: Sequence[str], all_names: tuple[str, ...], scale: float, square: bool,
               basis: str | None = None) -> tuple[QuadraticForm, dict]:
     """Fit every term of ``part`` on its own coefficients and embed the weighted sum in ``all_names``."""
     n = 2 * len(all_names)
@@ -398,7 +399,7 @@ def _fit_part(part: Part, wanted: Sequence[str], all_names: tuple[str, ...], sca
         sub = Part((term,), term.wc_names or part.wc_names,
                    tuple(b2 for b in part.blocks if (b2 := tuple(x for x in b if x in (term.wc_names or part.wc_names)))))
         names, blocks = _restrict(sub, wanted)
-        form, tinfo = _fit_term_cached(term, names, blocks, scale, square, vintage, basis)
+        form, tinfo = _fit_term_cached(term, names, blocks, scale, square, basis)
         idx = np.array([j for nm in names for j in (2 * pos[nm], 2 * pos[nm] + 1)], dtype=int)
         const += term.weight * form.constant
         if idx.size:
@@ -417,9 +418,9 @@ def get_surrogate(name: str, scale: float, wc_names: Sequence[str] | None = None
     ``wc_names``: the coefficients to keep as variables (default: all of the registry entry's; a
     smaller set makes the build cheaper — the others are then fixed to zero). Unknown names raise
     ``KeyError``. Built from flavio on first use (about 1 + 2N + pairs calls) and cached on disk.
+    ``vintage`` is accepted for backwards compatibility and ignored: a surrogate is a property of flavio,
+    not of the measurements (it is not part of the cache key either).
     """
-    from observables.measurements import default_vintage
-
     spec = get(name)
     if not (np.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be a positive number of GeV, got {scale!r}")
@@ -431,11 +432,10 @@ def get_surrogate(name: str, scale: float, wc_names: Sequence[str] | None = None
         if bad:
             raise KeyError(f"{bad} do not enter {spec.name}; its Wilson coefficients are: {', '.join(spec.wc_names)}")
     all_names = tuple(n for n in spec.wc_names if n in wanted)
-    vint = vintage or default_vintage()
     square = spec.form == "sqrt_quadratic"
-    num, info_n = _fit_part(spec.numerator, all_names, all_names, scale, square, vint, spec.basis)
+    num, info_n = _fit_part(spec.numerator, all_names, all_names, scale, square, spec.basis)
     den, info_d = (None, {"n_flavio_calls": 0, "build_seconds": 0.0})
     if spec.denominator is not None:
-        den, info_d = _fit_part(spec.denominator, all_names, all_names, scale, square, vint, spec.basis)
+        den, info_d = _fit_part(spec.denominator, all_names, all_names, scale, square, spec.basis)
     info = {k: info_n[k] + info_d[k] for k in info_n}
     return Surrogate(spec, scale, all_names, num, den, info)

@@ -196,3 +196,54 @@ def test_incoherent_blocks_and_rational_parts(fb):
     q = rd.quadratic_part({"CVL_bctaunutau": 0.2}, denominator_wc=wc)
     assert float(q) == pytest.approx(float(rd.numerator.quadratic_part(
         np.array([0.2, 0.0, 0.0, 0.0])) / rd.denominator_value(wc)), rel=1e-14)
+
+
+# ------------------------------------------------------------------------------------ cache key (issue 12)
+def test_cache_key_has_no_vintage_and_every_vintage_shares_one_entry(fb, tmp_path, monkeypatch):
+    """The build never reads measurements, so the measurement vintage is not in the key: surrogates asked
+    for under two vintages are one cache entry (a second build would add files)."""
+    from observables import surrogate as sg
+    from observables.registry import Term
+
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(tmp_path))
+    key = sg._key(Term(1.0, "BR(tau->mugamma)"), ("Cgamma_taumu",), (("Cgamma_taumu",),), SCALE, False)
+    assert "vintage" not in key
+    a = sg.get_surrogate("BR_tau_mugamma", 1234.5, ["Cgamma_taumu"], vintage="2026-12")
+    files = sorted(p.name for p in sg.cache_dir().glob("*.npz"))
+    b = sg.get_surrogate("BR_tau_mugamma", 1234.5, ["Cgamma_taumu"], vintage="2026-11")
+    assert sorted(p.name for p in sg.cache_dir().glob("*.npz")) == files
+    assert np.array_equal(a.quadratic, b.quadratic)
+
+
+def test_old_cache_entry_with_a_vintage_in_its_key_is_rebuilt(fb, tmp_path, monkeypatch):
+    """An entry written under the old key format (with a vintage) is refused even where it sits under
+    the new file name (its stored key differs), and the term is rebuilt from flavio."""
+    from observables import cache as oc
+    from observables import surrogate as sg
+    from observables.registry import get
+
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(sg, "shipped_term", lambda key, n: None)
+    term = get("BR_tau_mugamma").numerator.terms[0]
+    names, blocks = ("Cgamma_taumu",), (("Cgamma_taumu",),)
+    new = sg._key(term, names, blocks, 1234.5, False)
+    old = {**new, "vintage": "2026-12"}
+    path = sg.cache_dir() / f"{oc.digest(new)}.npz"
+    poisoned = {"info": '{"n_flavio_calls": 0, "build_seconds": 0.0}', "constant": 1.0,
+                "linear": np.zeros(2), "quadratic": np.zeros((2, 2))}
+    oc.store_arrays(path, old, poisoned)
+    form, info = sg._fit_term_cached(term, names, blocks, 1234.5, False)
+    assert info["n_flavio_calls"] > 1 and form.constant != 1.0  # rebuilt, not read
+    assert oc.load_arrays(path, new, {"info": ("U", ()), "constant": ("f", ()), "linear": ("f", (2,)),
+                                      "quadratic": ("f", (2, 2))}) is not None  # and stored under the new key
+
+
+def test_no_shipped_surrogate_key_holds_a_vintage():
+    import json
+    from importlib import resources
+
+    files = [f for f in (resources.files("observables") / "data" / "surrogates").iterdir() if f.name.endswith(".npz")]
+    assert files
+    for f in files:
+        with resources.as_file(f) as p, np.load(p, allow_pickle=False) as d:
+            assert "vintage" not in json.loads(str(d["__key__"]))
