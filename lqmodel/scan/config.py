@@ -46,11 +46,9 @@ lqmodel.scan.config.ScanConfigError: parameter 'm_LQ' is a mass: its range must 
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +56,9 @@ from typing import Any
 
 import numpy as np
 
+from lqmodel import vocabulary as _vocab
 from lqmodel.errors import InputError, shorten
+from lqmodel.vocabulary import PARAMETERS, did_you_mean, matrix_entry_name, parse_matrix_entry, unit
 
 __all__ = [
     "ScanConfigError",
@@ -79,24 +79,15 @@ class ScanConfigError(InputError):
     """A scan configuration that cannot be run; the message is one line saying what is wrong."""
 
 
-#: scalar Point fields that can be scanned -> unit
-SCALAR_FIELDS: dict[str, str] = {
-    "m_S1": "GeV",
-    "m_R2": "GeV",
-    "m_R2_23": "GeV",
-    "m_b": "GeV",
-    "M_N": "GeV",
-    "kappa": "GeV",
-}
+#: scalar Point fields that can be scanned -> unit (from lqmodel.vocabulary.PARAMETERS)
+SCALAR_FIELDS: dict[str, str] = {n: PARAMETERS[n].unit for n in _vocab.SCALAR_FIELDS}
 #: coupling matrices of a Point (entries "name[i,j]", dimensionless)
-MATRIX_FIELDS: tuple[str, ...] = ("y_LL", "y_RR", "ybar_RR", "yt_RL", "yt_LR", "y_nu")
-#: shorthand understood by lqmodel.point.vary (plus y1y2, expanded here) -> unit
-SHORTHAND: dict[str, str] = {"m_LQ": "GeV", "y1": "1", "y2": "1", "y1p": "1", "y1y2": "1", "M_N_keV": "keV",
-                             "delta_m2": "1"}  # delta_m2 = m_R2^2/m_S1^2 - 1 (lqmodel.point.vary)
+MATRIX_FIELDS: tuple[str, ...] = tuple(_vocab.MATRIX_FIELDS)
+#: shorthand understood by lqmodel.point.vary (plus y1y2 and M_N_keV, expanded here) -> unit
+SHORTHAND: dict[str, str] = {n: PARAMETERS[n].unit for n in _vocab.SHORTHAND}
 
-_MASSES = {"m_S1", "m_R2", "m_R2_23", "m_b", "m_LQ"}  # strictly positive
-_NONNEGATIVE = {"M_N", "M_N_keV"}
-_MATRIX_RE = re.compile(r"^(y_LL|y_RR|ybar_RR|yt_RL|yt_LR|y_nu)\[([0-2]),\s*([0-2])\]$")
+_MASSES = {n for n, p in PARAMETERS.items() if p.kind == "mass"}  # strictly positive
+_NONNEGATIVE = {n for n, p in PARAMETERS.items() if p.kind == "nonnegative_mass"}
 _SAMPLINGS = ("grid", "random", "lhs")
 _EXECUTORS = ("process", "dask", "serial")
 _SCALES = ("lin", "log")
@@ -110,10 +101,7 @@ _MAX_TITLE = 200
 
 
 def _did_you_mean(name: str, options) -> str:
-    options = list(options)
-    same_case = [o for o in options if o.lower() == name.lower()]
-    close = same_case or difflib.get_close_matches(name, options, n=3, cutoff=0.5)
-    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    return did_you_mean(name, options, style="paren")
 
 
 def _all_names() -> list[str]:
@@ -131,9 +119,9 @@ def check_parameter_name(name: str) -> str:
     name = name.strip()
     if name in SCALAR_FIELDS or name in SHORTHAND:
         return name
-    m = _MATRIX_RE.match(name)
-    if m:
-        return f"{m.group(1)}[{m.group(2)},{m.group(3)}]"
+    entry = parse_matrix_entry(name)
+    if entry is not None and all(0 <= k <= 2 for k in entry[1:]):
+        return matrix_entry_name(*entry)
     raise ScanConfigError(
         f"unknown scan parameter {shorten(name)}{_did_you_mean(name[:100], _all_names())}; allowed: "
         f"{', '.join(SCALAR_FIELDS)}, {', '.join(SHORTHAND)}, or a matrix entry like y_LL[2,1] "
@@ -147,8 +135,7 @@ def parameter_unit(name: str) -> str:
     >>> parameter_unit("m_LQ"), parameter_unit("y_LL[2,1]")
     ('GeV', '1')
     """
-    name = check_parameter_name(name)
-    return SCALAR_FIELDS.get(name, SHORTHAND.get(name, "1"))
+    return unit(check_parameter_name(name))
 
 
 @dataclass(frozen=True)
@@ -278,104 +265,29 @@ class ScanConfig:
     # ---- construction -------------------------------------------------------------------------
     @classmethod
     def from_dict(cls, d: Any) -> ScanConfig:
-        if not isinstance(d, Mapping):
-            raise ScanConfigError(f"a scan configuration must be a mapping, got {type(d).__name__}")
-        unknown = [k for k in d if k not in _TOP_KEYS]
-        if unknown:
-            k = str(unknown[0])
-            raise ScanConfigError(f"unknown configuration key {shorten(k)}{_did_you_mean(k, _TOP_KEYS)}; allowed: {', '.join(_TOP_KEYS)}")
-        if "base" not in d:
-            raise ScanConfigError("the configuration needs 'base': a benchmark point name or an inline point mapping")
-        base = d["base"]
-        if not isinstance(base, (str, Mapping)):
-            raise ScanConfigError(f"'base' must be a benchmark name or a point mapping, got {shorten(base)}")
-        if isinstance(base, Mapping):
-            base = _plain(base)
-        params = d.get("parameters")
-        if not isinstance(params, Mapping) or not params:
-            raise ScanConfigError("'parameters' must be a non-empty mapping: name -> {min, max, n, scale} or {values}")
-        ranges = tuple(ParameterRange.from_spec(str(k), v) for k, v in params.items())
+        """Validate a configuration mapping, in named steps (keys, base, parameters, sampling, how it
+        runs, evaluation, plot, texts); each raises a one-line :class:`ScanConfigError`."""
+        _check_top_keys(d)  # the steps in this order: the first problem found is the one reported
+        base = _base(d)
+        ranges = _parameter_ranges(d)
         names = [r.name for r in ranges]
-        if len(set(names)) != len(names):
-            raise ScanConfigError(f"a parameter is listed twice: {names}")
-        if "y1y2" in names and ("y1" in names or "y2" in names):
-            raise ScanConfigError("scan either y1y2 or y1/y2, not both (y1y2 sets y1 and y2)")
-        if "M_N_keV" in names and "M_N" in names:
-            raise ScanConfigError("scan either M_N (GeV) or M_N_keV, not both")
-        sampling = d.get("sampling", "grid")
-        if sampling not in _SAMPLINGS:
-            raise ScanConfigError(f"sampling must be one of {', '.join(_SAMPLINGS)}, got {shorten(sampling)}")
-        n_samples = _count(d.get("n_samples"))
-        if sampling == "grid":
-            if n_samples is not None:
-                raise ScanConfigError("n_samples is for random/lhs sampling; a grid takes 'n' per parameter")
-            missing = [r.name for r in ranges if r.values is None and r.n is None]
-            if missing:
-                raise ScanConfigError(f"grid sampling needs 'n' for parameter {shorten(missing[0])}")
-        else:
-            if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-                raise ScanConfigError(f"{sampling} sampling needs a positive integer n_samples, got {shorten(n_samples)}")
-            explicit = [r.name for r in ranges if r.values is not None]
-            if explicit:
-                raise ScanConfigError(f"parameter {shorten(explicit[0])}: 'values' lists are for grid sampling only")
-        seed = d.get("seed", 0)
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ScanConfigError(f"seed must be a non-negative integer, got {shorten(seed)}")
-        chunk_size = _count(d.get("chunk_size", 2000))
-        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-            raise ScanConfigError(f"chunk_size must be a positive integer, got {shorten(chunk_size)}")
-        executor = d.get("executor", "process")
-        if executor not in _EXECUTORS:
-            raise ScanConfigError(f"executor must be one of {', '.join(_EXECUTORS)}, got {shorten(executor)}")
-        workers = d.get("workers", 2)
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise ScanConfigError(f"workers must be a positive integer, got {shorten(workers)}")
-        dask_address = d.get("dask_address")
-        if dask_address is not None and not isinstance(dask_address, str):
-            raise ScanConfigError(f"dask_address must be a string like 'tcp://host:8786' or null, got {shorten(dask_address)}")
+        sampling, n_samples = _sampling(d, ranges)
+        run = _run_options(d)
         evaluation = d.get("evaluation") or {}
         if not isinstance(evaluation, Mapping):
             raise ScanConfigError(f"'evaluation' must be a mapping, got {shorten(evaluation)}")
-        plot = d.get("plot") or {}
-        if not isinstance(plot, Mapping):
-            raise ScanConfigError(f"'plot' must be a mapping like {{x: y1, y: y2}}, got {shorten(plot)}")
-        plot = _plain(plot)
-        bad_keys = [k for k in plot if k not in _PLOT_KEYS]
-        if bad_keys:
-            raise ScanConfigError(f"unknown plot key {shorten(bad_keys[0])}{_did_you_mean(bad_keys[0][:100], _PLOT_KEYS)}; "
-                                  f"allowed: {', '.join(_PLOT_KEYS)}")
-        for axis in ("x", "y"):
-            if axis in plot:
-                if not isinstance(plot[axis], str):
-                    raise ScanConfigError(f"plot.{axis} must be a parameter name, got {shorten(plot[axis])}")
-                pname = check_parameter_name(plot[axis])
-                if pname not in names:
-                    raise ScanConfigError(f"plot.{axis} = {pname!r} is not a scanned parameter (scanned: {', '.join(names)})")
-                plot[axis] = pname
-        if plot.get("fix") is not None:
-            plot["fix"] = _check_fix(plot["fix"], names)
+        plot = _plot_choice(d, names)
         ratio = d.get("y1_over_y2", 1.0)
         if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not (math.isfinite(ratio) and ratio > 0):
             raise ScanConfigError(f"y1_over_y2 must be a positive number, got {shorten(ratio)}")
-        title = d.get("title", "")
-        description = d.get("description", "")
-        for key, text in (("title", title), ("description", description)):
-            if text is None:
-                continue
-            if not isinstance(text, str):
-                raise ScanConfigError(f"{key} must be a string, got {shorten(text)}")
-            if len(text) > _MAX_TITLE:
-                raise ScanConfigError(f"{key} must be at most {_MAX_TITLE} characters, got {len(text)}")
-        title = title or ""
-        description = description or ""
+        title, description = _texts(d)
         allow_large = d.get("allow_large", False)
         if not isinstance(allow_large, bool):
             raise ScanConfigError(f"allow_large must be true or false, got {shorten(allow_large)}")
         return cls(
-            base=base, parameters=ranges, sampling=sampling, n_samples=n_samples, seed=seed,
-            chunk_size=chunk_size, executor=executor, workers=workers, dask_address=dask_address,
-            evaluation=_plain(evaluation), plot=plot, y1_over_y2=float(ratio), title=str(title),
-            description=str(description), allow_large=allow_large,
+            base=base, parameters=ranges, sampling=sampling, n_samples=n_samples, **run,
+            evaluation=_plain(evaluation), plot=plot, y1_over_y2=float(ratio), title=title,
+            description=description, allow_large=allow_large,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -439,6 +351,120 @@ class ScanConfig:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _check_top_keys(d: Any) -> None:
+    if not isinstance(d, Mapping):
+        raise ScanConfigError(f"a scan configuration must be a mapping, got {type(d).__name__}")
+    unknown = [k for k in d if k not in _TOP_KEYS]
+    if unknown:
+        k = str(unknown[0])
+        raise ScanConfigError(f"unknown configuration key {shorten(k)}{_did_you_mean(k, _TOP_KEYS)}; allowed: {', '.join(_TOP_KEYS)}")
+
+
+def _base(d: Mapping[str, Any]) -> Any:
+    """``base``: a benchmark name or an inline point mapping (checked as a point later, by the runner)."""
+    if "base" not in d:
+        raise ScanConfigError("the configuration needs 'base': a benchmark point name or an inline point mapping")
+    base = d["base"]
+    if not isinstance(base, (str, Mapping)):
+        raise ScanConfigError(f"'base' must be a benchmark name or a point mapping, got {shorten(base)}")
+    return _plain(base) if isinstance(base, Mapping) else base
+
+
+def _parameter_ranges(d: Mapping[str, Any]) -> tuple[ParameterRange, ...]:
+    """``parameters``: each range checked, no name twice, no two names setting the same field."""
+    params = d.get("parameters")
+    if not isinstance(params, Mapping) or not params:
+        raise ScanConfigError("'parameters' must be a non-empty mapping: name -> {min, max, n, scale} or {values}")
+    ranges = tuple(ParameterRange.from_spec(str(k), v) for k, v in params.items())
+    names = [r.name for r in ranges]
+    if len(set(names)) != len(names):
+        raise ScanConfigError(f"a parameter is listed twice: {names}")
+    if "y1y2" in names and ("y1" in names or "y2" in names):
+        raise ScanConfigError("scan either y1y2 or y1/y2, not both (y1y2 sets y1 and y2)")
+    if "M_N_keV" in names and "M_N" in names:
+        raise ScanConfigError("scan either M_N (GeV) or M_N_keV, not both")
+    return ranges
+
+
+def _sampling(d: Mapping[str, Any], ranges: tuple[ParameterRange, ...]) -> tuple[str, int | None]:
+    """``sampling`` and ``n_samples`` (grids take ``n`` per parameter, random/lhs a sample count)."""
+    sampling = d.get("sampling", "grid")
+    if sampling not in _SAMPLINGS:
+        raise ScanConfigError(f"sampling must be one of {', '.join(_SAMPLINGS)}, got {shorten(sampling)}")
+    n_samples = _count(d.get("n_samples"))
+    if sampling == "grid":
+        if n_samples is not None:
+            raise ScanConfigError("n_samples is for random/lhs sampling; a grid takes 'n' per parameter")
+        missing = [r.name for r in ranges if r.values is None and r.n is None]
+        if missing:
+            raise ScanConfigError(f"grid sampling needs 'n' for parameter {shorten(missing[0])}")
+    else:
+        if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
+            raise ScanConfigError(f"{sampling} sampling needs a positive integer n_samples, got {shorten(n_samples)}")
+        explicit = [r.name for r in ranges if r.values is not None]
+        if explicit:
+            raise ScanConfigError(f"parameter {shorten(explicit[0])}: 'values' lists are for grid sampling only")
+    return sampling, n_samples
+
+
+def _run_options(d: Mapping[str, Any]) -> dict[str, Any]:
+    """seed, chunk_size (what the table depends on) and executor, workers, dask_address (how it runs)."""
+    seed = d.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ScanConfigError(f"seed must be a non-negative integer, got {shorten(seed)}")
+    chunk_size = _count(d.get("chunk_size", 2000))
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ScanConfigError(f"chunk_size must be a positive integer, got {shorten(chunk_size)}")
+    executor = d.get("executor", "process")
+    if executor not in _EXECUTORS:
+        raise ScanConfigError(f"executor must be one of {', '.join(_EXECUTORS)}, got {shorten(executor)}")
+    workers = d.get("workers", 2)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ScanConfigError(f"workers must be a positive integer, got {shorten(workers)}")
+    dask_address = d.get("dask_address")
+    if dask_address is not None and not isinstance(dask_address, str):
+        raise ScanConfigError(f"dask_address must be a string like 'tcp://host:8786' or null, got {shorten(dask_address)}")
+    return {"seed": seed, "chunk_size": chunk_size, "executor": executor, "workers": workers,
+            "dask_address": dask_address}
+
+
+def _plot_choice(d: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
+    """``plot``: x and y must be scanned parameters (canonical names), ``fix`` a slice of the others."""
+    plot = d.get("plot") or {}
+    if not isinstance(plot, Mapping):
+        raise ScanConfigError(f"'plot' must be a mapping like {{x: y1, y: y2}}, got {shorten(plot)}")
+    plot = _plain(plot)
+    bad_keys = [k for k in plot if k not in _PLOT_KEYS]
+    if bad_keys:
+        raise ScanConfigError(f"unknown plot key {shorten(bad_keys[0])}{_did_you_mean(bad_keys[0][:100], _PLOT_KEYS)}; "
+                              f"allowed: {', '.join(_PLOT_KEYS)}")
+    for axis in ("x", "y"):
+        if axis in plot:
+            if not isinstance(plot[axis], str):
+                raise ScanConfigError(f"plot.{axis} must be a parameter name, got {shorten(plot[axis])}")
+            pname = check_parameter_name(plot[axis])
+            if pname not in names:
+                raise ScanConfigError(f"plot.{axis} = {pname!r} is not a scanned parameter (scanned: {', '.join(names)})")
+            plot[axis] = pname
+    if plot.get("fix") is not None:
+        plot["fix"] = _check_fix(plot["fix"], names)
+    return plot
+
+
+def _texts(d: Mapping[str, Any]) -> tuple[str, str]:
+    """``title`` and ``description``: strings of at most _MAX_TITLE characters (null = empty)."""
+    out = []
+    for key in ("title", "description"):
+        text = d.get(key, "")
+        if text is not None:
+            if not isinstance(text, str):
+                raise ScanConfigError(f"{key} must be a string, got {shorten(text)}")
+            if len(text) > _MAX_TITLE:
+                raise ScanConfigError(f"{key} must be at most {_MAX_TITLE} characters, got {len(text)}")
+        out.append(str(text or ""))
+    return out[0], out[1]
+
+
 def _check_fix(fix: Any, names: list[str]) -> dict[str, float]:
     """``plot.fix``: scanned parameter -> the value its slice is drawn at (a finite number)."""
     if not isinstance(fix, Mapping):
@@ -487,8 +513,9 @@ def check_against_base(config: ScanConfig, base) -> None:
     * the points at the corners of the scanned box (each parameter at its min and max) must be valid points
       (e.g. leptoquark masses above m_b), so that a bad range fails here and not in the middle of a scan.
     """
-    from lqmodel.point import M_B_SCHEMES, m_b_of_scheme
-    from lqmodel.pointfile import _M_B_TOLERANCE
+    from lqmodel.point_codec import M_B_TOLERANCE as _M_B_TOLERANCE
+    from lqmodel.point_codec import m_b_of_scheme
+    from lqmodel.vocabulary import M_B_SCHEMES
 
     ranges = {r.name: r for r in config.parameters}
     if "m_b" in ranges and M_B_SCHEMES.get(base.m_b_scheme) is not None:
@@ -543,7 +570,7 @@ def to_assignments(values: Mapping[str, np.ndarray], y1_over_y2: float = 1.0) ->
     for name, v in values.items():
         v = np.asarray(v, dtype=float)
         if name == "M_N_keV":
-            out["M_N"] = v * 1e-6
+            out["M_N"] = PARAMETERS["M_N_keV"].to_field(v)
         elif name == "y1y2":
             mag = np.abs(v)
             out["y1"] = np.sign(v) * np.sqrt(y1_over_y2 * mag)
