@@ -380,12 +380,19 @@ class PointEvaluator:
         # point, so the concatenated table is the one of a single call
         shape = np.broadcast_shapes(*(np.shape(v) for v in assignments.values()))
         flat = {k: np.broadcast_to(np.asarray(v), shape).reshape(n) for k, v in assignments.items()}
-        parts: dict[str, list[np.ndarray]] = {}
+        # the output columns are allocated once, after the first sub-batch, and filled in place: no list of
+        # parts and no concatenated copy (which held the table twice at the end of a large call)
+        out: dict[str, np.ndarray] = {}
         for i in range(0, n, SUB_BATCH):
             cols = self._evaluate_point(vary(base, {k: v[i:i + SUB_BATCH] for k, v in flat.items()}))
+            if not out:
+                out = {k: np.empty(n, dtype=v.dtype) for k, v in cols.items()}
             for k, v in cols.items():
-                parts.setdefault(k, []).append(v)
-        return {k: np.concatenate(v) for k, v in parts.items()}
+                if v.dtype != out[k].dtype:  # e.g. an integer column that became float in a later sub-batch
+                    out[k] = out[k].astype(np.result_type(out[k].dtype, v.dtype))
+                out[k][i:i + len(v)] = v
+            del cols
+        return out
 
     def _evaluate_point(self, point) -> dict[str, np.ndarray]:
         from lqmodel.moments import compute_moments
@@ -416,6 +423,11 @@ class PointEvaluator:
             self._neutrino_mass(point, cols, flat, mom)
         cols["viable"] = ok
         cols["verdict"] = _verdict_strings(n, verdict_parts)
+        # string columns (limit names, pair channels) as object arrays sharing one str per distinct value:
+        # 8 bytes per point instead of 4 bytes per character of the longest value (numpy '<U'); same strings
+        for k, v in cols.items():
+            if v.dtype.kind == "U":
+                cols[k] = _shared_strings(v)
         return cols
 
     def _neutrino_mass(self, point, cols, flat, mom) -> None:
@@ -515,13 +527,13 @@ class PointEvaluator:
                 if not lim.applicable or lim.upper_muB is None:
                     continue
                 # bounds on sqrt(sum_a |mu_aN|^2) (stellar, N_eff) use the quadrature sum of the moments
-                moment = mu_quad[rows] if "sqrt(sum" in lim.convention else mu[rows]
+                moment = mu_quad[rows] if lim.combination == "quadrature" else mu[rows]
                 hit = moment > lim.upper_muB
                 cap = getattr(lim, "excluded_up_to_muB", None)
                 if cap is not None:
                     hit &= moment < cap
                 ex_lim[rows] |= hit
-                kinds = ["limit"] if _is_astro(lim.name) else ["limit", "lab_limit"]
+                kinds = ["limit", "lab_limit"] if lim.kind == "laboratory" else ["limit"]
                 for kind in kinds:
                     val, name = strongest[kind]
                     better = rows & (lim.upper_muB < val)
@@ -536,16 +548,6 @@ class PointEvaluator:
         parts.append((ex_nt, "XENONnT"))
         parts.append((ex_lim, "published limits"))
         return in_band & ~ex_nt & ~ex_lim
-
-
-#: name fragments of astrophysical / cosmological bounds (kept apart from laboratory limits in the
-#: ``lab_limit_*`` columns; the ``limit_*`` columns hold the strongest of all)
-_ASTRO = ("red-giant", "globular", "n_eff", "bbn", "sn1987a", "stellar", "supernova", "cmb")
-
-
-def _is_astro(name: str) -> bool:
-    n = name.lower()
-    return any(a in n for a in _ASTRO)
 
 
 def _flattener(shape: tuple, n: int):
@@ -595,13 +597,32 @@ def _warm_flavour(point, name: str, method: str) -> None:
     _predict_with_fallback(_sm_point(point), [name], method)
 
 
+def _shared_strings(a: np.ndarray) -> np.ndarray:
+    """The strings of ``a`` as an object array in which equal values are one shared ``str`` object (a
+    label column of a few distinct values costs one pointer per point; ``==``, ``np.unique``, ``astype(str)``,
+    pickling and pyarrow's ``pa.array`` give the same strings as for ``a``).
+
+    >>> _shared_strings(np.array(["b MET", "t mu", "b MET"])).tolist()
+    ['b MET', 't mu', 'b MET']
+    """
+    uniq, inv = np.unique(np.asarray(a), return_inverse=True)
+    labels = np.empty(len(uniq), dtype=object)
+    labels[:] = [str(u) for u in uniq]
+    return labels[inv.reshape(-1)]
+
+
 def _verdict_strings(n: int, parts: Sequence[tuple[np.ndarray, str]]) -> np.ndarray:
-    out = np.full(n, "", dtype=object)
-    for mask, label in parts:
-        m = np.asarray(mask, dtype=bool)
-        out[m] = np.where(out[m] == "", label, out[m] + "; " + label)
-    out[out == ""] = "viable"
-    return out.astype(str)
+    """Per point, the labels of the ``parts`` whose mask is set, joined by "; " in the order of ``parts``,
+    or "viable" if none is. Built from one bit per part: the label of each distinct combination is made
+    once and shared by its points (an object array of shared ``str``, 8 bytes per point)."""
+    code = np.zeros(n, dtype=np.int64)
+    for bit, (mask, _) in enumerate(parts):
+        code |= np.asarray(mask, dtype=bool).astype(np.int64) << bit
+    uniq, inv = np.unique(code, return_inverse=True)
+    labels = np.empty(len(uniq), dtype=object)
+    labels[:] = ["; ".join(label for bit, (_, label) in enumerate(parts) if (int(c) >> bit) & 1) or "viable"
+                 for c in uniq]
+    return labels[inv.reshape(-1)]
 
 
 def _sm_point(point):

@@ -79,3 +79,27 @@ def test_bad_inputs():
         limits("e", -3.0)
     with pytest.raises(KeyError, match="unknown curve"):
         curve("LEP")
+
+
+def test_limits_have_typed_kind_and_combination():
+    """Typed fields replace parsing prose: every limit has a kind and a moment combination; the stellar and
+    cosmological bounds (plasmon decay, N_eff, BBN, SN1987A: docs/theory.md §d.3) are the non-laboratory
+    ones, and the quadrature bounds are exactly those whose number for k = 3 equal moments is value/sqrt(3)."""
+    from observables.neutrino.limits import COMBINATIONS, LIMIT_KINDS, limits
+
+    one, three = {l.name: l for l in limits("mu", 0.5)}, {l.name: l for l in limits("all", 0.5)}
+    assert all(l.kind in LIMIT_KINDS and l.combination in COMBINATIONS for l in one.values())
+    not_lab = {n for n, l in one.items() if l.kind != "laboratory"}
+    assert not_lab == {n for n in one if n.split(" ")[0] in ("Red-giant", "Globular", "N_eff", "BBN", "SN1987A")}
+    for n, l in one.items():
+        if l.combination == "quadrature":
+            assert three[n].upper_muB == pytest.approx(l.upper_muB / 3**0.5, rel=1e-12)
+        elif l.upper_muB is not None and three[n].upper_muB is not None:
+            assert three[n].upper_muB == l.upper_muB  # a single flavour's moment: no rescaling
+
+
+def test_limit_kind_is_validated():
+    from observables.neutrino.limits import Limit
+
+    with pytest.raises(ValueError, match="kind must be one of"):
+        Limit("x", 1e-11, 0.9, "src", "2020", "", True, kind="stellar")

@@ -26,9 +26,16 @@ from numpy.typing import NDArray
 
 from observables.parameters import bohr_magneton
 
-__all__ = ["Limit", "limits", "curve", "d_to_mu_muB", "LIMIT_LEPTONS"]
+__all__ = ["Limit", "limits", "curve", "d_to_mu_muB", "LIMIT_LEPTONS", "LIMIT_KINDS", "COMBINATIONS"]
 
 LIMIT_LEPTONS: tuple[str, ...] = ("e", "mu", "tau", "all")
+#: where a bound comes from (``kind`` in limits.yaml): kept apart by the scan (strongest laboratory limit
+#: vs strongest of all)
+LIMIT_KINDS: tuple[str, ...] = ("laboratory", "astrophysical", "cosmological")
+#: which combination of the moments mu_aN a number bounds (:attr:`Limit.combination`), from ``flavours``:
+#: "flavour" (the moment of the flavour asked for), "quadrature" (sqrt(sum_a |mu_aN|^2), stellar plasmon
+#: decay and N_eff: ``all_quadrature``), "solar_effective" (sum_a P_ea |mu_aN|^2 of solar nu-e scattering)
+COMBINATIONS: tuple[str, ...] = ("flavour", "quadrature", "solar_effective")
 
 
 def d_to_mu_muB(d_GeV_inv: float | NDArray[np.float64]) -> float | NDArray[np.float64]:
@@ -45,7 +52,9 @@ class Limit:
     ``upper_muB``: moments above it are excluded (None when not applicable at this M_N); ``excluded_up_to_muB``:
     upper edge of the excluded band when the source has one (else None: excluded for all larger moments within
     the plotted range); ``cl``: confidence level; ``applicable``: whether the number applies to this lepton and
-    M_N; ``convention``: how the source's number was converted; ``status``: verification status of the number.
+    M_N; ``convention``: how the source's number was converted (prose, for people); ``status``: verification
+    status of the number. Typed fields for code: ``kind`` (one of :data:`LIMIT_KINDS`) and ``combination``
+    (one of :data:`COMBINATIONS`: which combination of the moments ``upper_muB`` bounds).
     """
 
     name: str
@@ -58,6 +67,15 @@ class Limit:
     status: str = ""
     excluded_up_to_muB: float | None = None
     note: str = ""
+    kind: str = "laboratory"
+    combination: str = "flavour"
+
+    def __post_init__(self) -> None:
+        if self.kind not in LIMIT_KINDS:
+            raise ValueError(f"limit {self.name!r}: kind must be one of {', '.join(LIMIT_KINDS)}, got {self.kind!r}")
+        if self.combination not in COMBINATIONS:
+            raise ValueError(f"limit {self.name!r}: combination must be one of {', '.join(COMBINATIONS)}, "
+                             f"got {self.combination!r}")
 
 
 @lru_cache(maxsize=1)
@@ -111,6 +129,7 @@ def _scalar_limits(lepton: str, M_N_keV: float) -> list[Limit]:
     for e in _data()["limits"]:
         fl = e["flavours"]
         value: float | None = float(e["upper_muB"])
+        combination = {"solar_effective": "solar_effective", "all_quadrature": "quadrature"}.get(fl, "flavour")
         if fl == "solar_effective":
             ok = lepton == "all"
             conv = ("solar effective moment mu_eff^2 = sum_a P_ea |mu_aN|^2; equals mu for lepton 'all'; for a single "
@@ -128,7 +147,8 @@ def _scalar_limits(lepton: str, M_N_keV: float) -> list[Limit]:
         out.append(Limit(
             name=e["name"], upper_muB=value if ok else None, cl=float(e["cl"]), source=e["source"],
             date=str(e["date"]), convention=conv + f"; valid for M_N <= {e['max_M_N_keV']} keV",
-            applicable=ok, status=e.get("status", ""), note=e.get("note", ""),
+            applicable=ok, status=e.get("status", ""), note=e.get("note", ""), kind=e["kind"],
+            combination=combination,
         ))
     return out
 
@@ -162,6 +182,7 @@ def _curve_limits(lepton: str, M_N_keV: float) -> list[Limit]:
             name=c["name"], upper_muB=lo if ok else None, cl=float(c["cl"]), source=c["source"], date=str(c["date"]),
             convention=convention + f"; flavours assumed by the source: {', '.join(c['flavours'])}",
             applicable=ok, status="source (digitised curve)", excluded_up_to_muB=hi if ok else None,
+            kind=c["kind"], combination="flavour",
         ))
     return out
 
