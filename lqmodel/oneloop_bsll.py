@@ -242,24 +242,19 @@ def bsll_oneloop_values(mb, mS2, m232, m132, c, values, want, *, xi: float = 1.0
                 add(f"C10_{tq}{_LEP[a]}{_LEP[b]}", (cR - cL) / (2 * Nq))
         BB = _rowsum(mb["B"], 2, mb["B"], q)     # sum_nu B_{b nu} B*_{q nu}
         NN = _rowsum(mb["Nb"], 2, mb["Nb"], q)
-        DD = _rowsum(mb["D"], q, mb["D"], 2)     # sum_l D*_{b l} D_{q l}
-        DvDv = _rowsum(mb["Dv"], q, mb["Dv"], 2)
         XS = None if BB is None else BB / (mS2 * n0)
         XN = None if NN is None else NN / (mS2 * n0)
-        XR23 = None if DD is None else DD / (m232 * n0)
-        XR13 = None if DvDv is None else DvDv / (m132 * n0)
         sc = lambda x, f: None if x is None else f * x  # noqa: E731
         # photon penguin (photon on S1), lepton universal
         for l in _LEP:
             add(f"C9_{tq}{l}{l}", sc(XS, 1 / 54))
             add(f"C9p_{tq}{l}{l}", sc(XN, 1 / 54))
-            add(f"C9p_{tq}{l}{l}", sc(XR13, 1 / 54))  # R2~(-1/3) with nu: photon on the scalar
-        # dipoles; R2~(2/3) with a charged lepton: F_Q = -f_F(0) - (2/3) f_phi(0) = -2/9 (m_l neglected)
+        # dipoles (the R2~ penguins and dipoles are in lqmodel.oneloop_r2)
         terms = {
             f"C7_{tq}": [sc(XS, -1 / 72)],
             f"C8_{tq}": [sc(XS, 1 / 24)],
-            f"C7p_{tq}": [sc(XN, -1 / 72), sc(XR23, 1 / 9), sc(XR13, -1 / 72)],
-            f"C8p_{tq}": [sc(XN, 1 / 24), sc(XR23, 1 / 24), sc(XR13, 1 / 24)],
+            f"C7p_{tq}": [sc(XN, -1 / 72)],
+            f"C8p_{tq}": [sc(XN, 1 / 24)],
         }
         for key, parts in terms.items():
             parts = [x for x in parts if x is not None]
@@ -268,7 +263,8 @@ def bsll_oneloop_values(mb, mS2, m232, m132, c, values, want, *, xi: float = 1.0
 
 
 def bsll_oneloop(point, *, xi: float = 1.0) -> dict[str, np.ndarray]:
-    """Only the contributions of this module for ``point`` (WCxf name -> array of shape ``B``).
+    """The one-loop contributions of this module and of :mod:`lqmodel.oneloop_r2` for ``point`` (WCxf
+    name -> array of shape ``B``).
 
     What :func:`lqmodel.matching.match` adds on top of the tree level and the LQ–LQ boxes; for tests and
     for separating the pieces.
@@ -280,4 +276,7 @@ def bsll_oneloop(point, *, xi: float = 1.0) -> dict[str, np.ndarray]:
     sp, mS2, m132, m232 = _matching_inputs(point)
     values: dict[str, Any] = {}
     bsll_oneloop_values(sp, mS2, m232, m132, c, values, lambda name: True, xi=xi)
+    from lqmodel.oneloop_r2 import r2_oneloop_values
+
+    r2_oneloop_values(sp, m232, m132, values, lambda name: True)
     return {k: np.broadcast_to(np.asarray(v, dtype=complex), shape) for k, v in values.items()}
