@@ -100,6 +100,13 @@ def theory_covariance(names: Sequence[str], *, N: int | None = None, seed: int =
 
     if N is None:
         N = _default_samples(names)
+    names = tuple(names)
+    unique = tuple(dict.fromkeys(names))
+    if len(unique) != len(names):
+        # an observable measured more than once (e.g. the individual R(D(*)) inputs): the SM prediction is one
+        # number, so its theory uncertainty is fully correlated between the rows that measure it
+        idx = [unique.index(o) for o in names]
+        return theory_covariance(unique, N=N, seed=seed)[np.ix_(idx, idx)]
     n = len(names)
     key = {"names": list(names), "N": int(N), "seed": int(seed), "flavio": fb.flavio_version(), "version": 1}
     path = _cache_dir() / f"{_cache.digest(key)}.npz"
@@ -267,7 +274,7 @@ def chi2(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *, th
     for _, names, cov, resid in groups:
         contrib = resid * (resid @ np.linalg.inv(cov))  # cov is small and symmetric positive definite
         for i, n in enumerate(names):
-            out[n] = contrib[..., i]
+            out[n] = out.get(n, 0.0) + contrib[..., i]  # summed where an observable is measured more than once
             g = GROUP_PREFIX + get(n).group
             per_group[g] = per_group.get(g, np.zeros(shape)) + contrib[..., i]
         total = total + contrib.sum(axis=-1)
@@ -292,10 +299,13 @@ def pulls(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *, t
     r"""Pull :math:`(\text{pred} - \text{meas})/\sigma_\text{tot}` of each measured observable (limits: pred/σ)."""
     groups, _ = _prepare(predictions, vintage, theory)
     out = {}
-    for _, names, cov, resid in groups:
+    for c, names, cov, resid in groups:
         sig = np.sqrt(np.diag(cov))
+        rows = c.row_names()
+        sel = [i for i, o in enumerate(c.observables) if o in names]
         for i, n in enumerate(names):
-            out[n] = resid[..., i] / sig[i]
+            # one pull per measurement: "R_D [BaBar 2012]" where an observable is measured more than once
+            out[rows[sel[i]]] = resid[..., i] / sig[i]
     return out
 
 

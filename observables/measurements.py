@@ -13,7 +13,9 @@ Entries flagged ``verified: false`` are used like all others (nothing is refused
 >>> m.vintage
 '2026-12'
 >>> m.options
-(('Bc_lifetime', '60%'),)
+(('Bc_lifetime', '60%'), ('RD', 'HFLAV'))
+>>> len(load("2026-12:RD=individual").constraint_for("R_D").observables)  # the nine HFLAV inputs, 15 rows
+15
 >>> load("2026-12:Bc_lifetime=30%").constraint_for("BR_Bc_taunu").limit
 0.3
 >>> c = m.constraint_for("R_Dstar")
@@ -57,6 +59,15 @@ class Constraint:
     theory_samples: int | None = None  # flavio parameter samples for the SM covariance (None: the default)
     option: str | None = None          # variant name (e.g. "Bc_lifetime") when this is one of alternatives
     choice: str | None = None          # this entry's value of the option (e.g. "60%")
+    #: which measurement each row is (one label per observable; needed where an observable appears more
+    #: than once, e.g. the individual R(D(*)) inputs: the rows of one constraint share its theory covariance)
+    labels: tuple[str, ...] = ()
+
+    def row_names(self) -> tuple[str, ...]:
+        """A unique name per row: the observable, or ``"observable [label]"`` where it appears more than once."""
+        dup = {o for o in self.observables if self.observables.count(o) > 1}
+        return tuple(f"{o} [{lab}]" if o in dup else o
+                     for o, lab in zip(self.observables, self.labels or self.observables, strict=True))
 
     @property
     def uncertainties(self) -> np.ndarray:
@@ -121,7 +132,14 @@ def _parse(e: dict) -> Constraint:
         theory_samples=int(e["theory_samples"]) if "theory_samples" in e else None,
         option=str(e["option"]) if "option" in e else None,
         choice=str(e["choice"]) if "choice" in e else None,
+        labels=tuple(str(x) for x in e.get("labels", ())),
     )
+    if common["labels"] and len(common["labels"]) != len(obs):
+        raise ValueError(f"entry {e['name']!r}: {len(common['labels'])} labels for {len(obs)} observables")
+    if len(set(obs)) != len(obs) and not common["labels"]:
+        raise ValueError(f"entry {e['name']!r} measures an observable more than once: give one label per row")
+    if len(set(zip(obs, common["labels"] or obs))) != len(obs):
+        raise ValueError(f"entry {e['name']!r}: (observable, label) pairs must be unique")
     kind = e["kind"]
     if kind == "gaussian":
         vals = np.asarray(e["values"], dtype=float)
@@ -164,6 +182,25 @@ def parse_vintage(vintage: str | None) -> tuple[str, dict[str, str]]:
                            "e.g. '2026-12:Bc_lifetime=30%'")
         opts[key.strip()] = val.strip()
     return name or default_vintage(), opts
+
+
+def options_of(vintage: str | None = None) -> dict[str, tuple[str, ...]]:
+    """The selectable variants of a vintage: option name -> its choices, the default first.
+
+    >>> options_of("2026-12")["Bc_lifetime"]
+    ('60%', '30%')
+    """
+    v, _ = parse_vintage(vintage)
+    if v not in available_vintages():
+        raise KeyError(f"unknown measurement vintage {v!r}; available: {', '.join(available_vintages())}")
+    raw = yaml.safe_load(resources.files("observables").joinpath(f"{_PACKAGE_DIR}/{v}.yaml").read_text(encoding="utf-8"))
+    out: dict[str, list[str]] = {}
+    for e in raw["measurements"]:
+        if "option" in e:
+            ch = out.setdefault(str(e["option"]), [])
+            if str(e["choice"]) not in ch:
+                ch.insert(0, str(e["choice"])) if e.get("default", False) else ch.append(str(e["choice"]))
+    return {k: tuple(v_) for k, v_ in out.items()}
 
 
 @lru_cache(maxsize=16)
