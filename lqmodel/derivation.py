@@ -30,6 +30,11 @@ i.e. docs/theory.md §b.2, with the mass defined by :math:`\mathcal L\supset -m_
 :math:`\mathcal L = (\mu_\nu/2)\bar\nu_L\sigma^{\mu\nu}N_R F_{\mu\nu}` + h.c. (§a.1; overall sign a
 convention, chosen as in §b.2). The relative S1/R2~ signs are *derived* by the engine.
 
+Charges and colours are not typed in here: :data:`LOOP_PARTICLES` names the particles of each loop as
+:mod:`lqmodel.fields` components, and :func:`loop_charges` reads their charges and the loop fermion's colour
+multiplicity from there (one source of quantum numbers; tests/test_derivation.py checks charge conservation
+at the vertex and :math:`Q = T_3 + Y`).
+
 Named expressions for export: :func:`expression`, :func:`list_expressions`.
 
 >>> sorted(list_expressions())[:3]
@@ -37,15 +42,19 @@ Named expressions for export: :func:`expression`, :func:`list_expressions`.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 import sympy as sp
 
 from loops import dipole, pv, symbolic
 from loops.cache import cached_derivation
+from lqmodel.fields import charge, components
 
 __all__ = [
     "SYMBOLS",
+    "LOOP_PARTICLES",
+    "loop_charges",
     "mu_nu",
     "mu_nu_single",
     "m_nuN",
@@ -62,8 +71,35 @@ _pos = dict(positive=True)
 m_b, m_S, m_R, m_LQ, m_e, m_t, m_mu = sp.symbols("m_b m_S1 m_R2 m_LQ m_e m_t m_mu", **_pos)
 c_S, c_R, c, l_c, r_c = sp.symbols("c_S c_R c l r", real=True)
 delta = sp.Symbol("delta", real=True)
-N_c = sp.Integer(3)
-Q_b = sp.Rational(-1, 3)
+
+#: each loop's (external fermion Psi, loop fermion F, loop scalar phi) of the generic interaction
+#: Fbar (a P_L + b P_R) Psi phi^* + h.c. of loops.dipole, as lqmodel.fields component names ("^*": the
+#: conjugate). The b quark is a Dirac fermion in the loop (d_L and d_R carry the same charge and colour).
+LOOP_PARTICLES: Mapping[str, tuple[str, str, str]] = MappingProxyType({
+    "S1": ("nu_L", "d_R^*", "S1^*"),            # nu -> b^C (+1/3) + S1^* (-1/3)
+    "R2": ("nu_L", "d_R", "R2~^(-1/3)^*"),      # nu -> b (-1/3) + (R2~^(-1/3))^* (+1/3)
+    "delta_amu_S1": ("e_L", "u_R^*", "S1^*"),   # mu^- -> t^C (-2/3) + S1^* (-1/3)
+})
+
+
+def loop_charges(loop: str) -> tuple[sp.Rational, sp.Rational, sp.Rational, sp.Integer]:
+    """``(Q_Psi, Q_F, Q_phi, N_c)`` of a loop of :data:`LOOP_PARTICLES` from :mod:`lqmodel.fields`: the
+    charges (units of e > 0) of the external fermion, the loop fermion and the loop scalar, and the colour
+    multiplicity of the loop fermion. Raises ``ValueError`` if charge is not conserved at the vertex."""
+    try:
+        names = LOOP_PARTICLES[loop]
+    except KeyError:
+        raise ValueError(f"unknown loop {loop!r}; allowed: {', '.join(LOOP_PARTICLES)}") from None
+    q_ext, q_F, q_phi = (sp.Rational(charge(n)) for n in names)
+    if q_ext != q_F + q_phi:
+        raise ValueError(f"loop {loop!r}: charge not conserved ({q_ext} != {q_F} + {q_phi})")
+    fermion_field = components()[names[1].removesuffix("^*")][0]
+    return q_ext, q_F, q_phi, sp.Integer(fermion_field.n_colour)
+
+
+#: colours and charge of the b quark in the neutrino loops (from lqmodel.fields)
+N_c = loop_charges("S1")[3]
+Q_b = sp.Rational(charge("d_R"))
 
 #: the symbols used by the named expressions (name -> sympy Symbol)
 SYMBOLS: dict[str, sp.Symbol] = {
@@ -90,12 +126,12 @@ def _to_muB(mu_e_units: sp.Expr) -> sp.Expr:
 
 def mu_nu_single(loop: str, coupling: sp.Expr, m_phi: sp.Expr, mq: sp.Expr = m_b) -> sp.Expr:
     r""":math:`\mu_\nu/\mu_B` of one leptoquark loop (``loop`` = "S1" or "R2"), real coupling product ``coupling``."""
-    if loop == "S1":   # F = b^C (+1/3), scalar S1^* (-1/3), a* b = -c_S
-        res = dipole.scalar_fermion_dipole(-Q_b, Q_b, N_c, mq, m_phi, -coupling, 1)
-    elif loop == "R2":  # F = b (-1/3), scalar (R2~^(-1/3))^* (+1/3), a* b = c_R
-        res = dipole.scalar_fermion_dipole(Q_b, -Q_b, N_c, mq, m_phi, coupling, 1)
-    else:
+    if loop not in ("S1", "R2"):
         raise ValueError(f"unknown loop {loop!r}; allowed: 'S1', 'R2'")
+    _, q_F, q_phi, n_c = loop_charges(loop)
+    # S1: F = b^C (+1/3), scalar S1^* (-1/3), a* b = -c_S; R2: F = b (-1/3), scalar (R2~^(-1/3))^* (+1/3), a* b = c_R
+    a = -coupling if loop == "S1" else coupling
+    res = dipole.scalar_fermion_dipole(q_F, q_phi, n_c, mq, m_phi, a, 1)
     return _to_muB(res.mu)
 
 
@@ -106,8 +142,8 @@ def mu_nu() -> sp.Expr:
 
 def m_nuN() -> sp.Expr:
     r""":math:`m_{\nu N}` in GeV with the explicit pole :math:`\Delta` and scale :math:`\mu` (engine self-energies)."""
-    s1 = dipole.self_energy_mass(N_c, m_b, m_S, -c_S, 1)
-    r2 = dipole.self_energy_mass(N_c, m_b, m_R, c_R, 1)
+    s1 = dipole.self_energy_mass(loop_charges("S1")[3], m_b, m_S, -c_S, 1)
+    r2 = dipole.self_energy_mass(loop_charges("R2")[3], m_b, m_R, c_R, 1)
     return _tidy(s1 + r2)
 
 
@@ -151,7 +187,8 @@ def _expr_mu_per_m() -> sp.Expr:
 
 def _expr_delta_amu() -> sp.Expr:
     # mu^- -> t^C (-2/3) + S1^* (-1/3); L = tbar^C (l P_L + r P_R) mu S1 + h.c. (docs/theory.md §c.5)
-    return _tidy(dipole.anomalous_moment(-1, sp.Rational(-2, 3), sp.Rational(-1, 3), N_c, m_t, m_S, l_c, r_c, m_mu))
+    q_mu, q_F, q_phi, n_c = loop_charges("delta_amu_S1")
+    return _tidy(dipole.anomalous_moment(q_mu, q_F, q_phi, n_c, m_t, m_S, l_c, r_c, m_mu))
 
 
 _REGISTRY: dict[str, tuple[Callable[[], sp.Expr], str]] = {

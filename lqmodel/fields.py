@@ -8,6 +8,9 @@ as chiral (Weyl) fields; a ``Field`` is the gauge multiplet, a ``Component`` one
 :math:`T_3` and electric charge (in units of the positron charge :math:`e > 0`). Colour
 representations are ``"1"``, ``"3"`` or ``"3bar"``. All numbers are exact ``fractions.Fraction``.
 
+These are the quantum numbers the loop diagrams use: :mod:`lqmodel.derivation` and :mod:`lqmodel.moments`
+take the charges and colour multiplicities of the particles in their loops from here (one source).
+
 ==========  ==========================  ===============================  ====
 field       :math:`SU(3)\times SU(2)\times U(1)_Y`  components (charge)   spin
 ==========  ==========================  ===============================  ====
@@ -26,6 +29,8 @@ H           (1, 2, 1/2)                 H^+ (+1), H^0 (0)                0
 ('3', Fraction(-1, 3))
 >>> component("R2~^(-1/3)").charge
 Fraction(-1, 3)
+>>> FIELDS["d_R"].n_colour, charge("S1^*")
+(3, Fraction(-1, 3))
 """
 from __future__ import annotations
 
@@ -34,9 +39,10 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Mapping
 
-__all__ = ["Component", "Field", "FIELDS", "component", "components"]
+__all__ = ["Component", "Field", "FIELDS", "component", "components", "charge"]
 
 _CONJ_COLOUR = {"1": "1", "3": "3bar", "3bar": "3"}
+_COLOUR_DIM = {"1": 1, "3": 3, "3bar": 3}
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,12 @@ class Field:
     spin: Fraction
     chirality: str
     components: tuple[Component, ...]
+
+    @property
+    def n_colour(self) -> int:
+        """Dimension of the colour representation: 1 (singlet) or 3 (triplet / antitriplet), the
+        :math:`N_c` of a loop with this field."""
+        return _COLOUR_DIM[self.colour]
 
     def conjugate(self) -> "Field":
         """The charge-conjugate multiplet (conjugate colour, opposite Y, T3 and charges; chirality flipped)."""
@@ -118,3 +130,11 @@ def component(name: str) -> Component:
         close = difflib.get_close_matches(name, table, n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         raise KeyError(f"unknown field component {name!r}.{hint} Known: {', '.join(table)}") from None
+
+
+def charge(name: str) -> Fraction:
+    """Electric charge (units of :math:`e > 0`) of the component called ``name``; a trailing ``"^*"``
+    conjugates (``charge("S1^*") == -1/3``)."""
+    if name.endswith("^*"):
+        return -component(name[:-2]).charge
+    return component(name).charge

@@ -73,6 +73,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from loops import numeric
+from lqmodel.fields import FIELDS, charge
 
 if TYPE_CHECKING:  # pragma: no cover
     from lqmodel.point import Point
@@ -91,8 +92,12 @@ __all__ = [
     "UV_RTOL",
 ]
 
-#: colours of the quark in the loop
-N_C = 3
+#: colours of the down-type quark in the loop (lqmodel.fields, the one table of quantum numbers)
+N_C = FIELDS["d_R"].n_colour
+#: N_c |Q_d| of the moment's prefactor (= 1; S1 loop: d^C (+1/3) with S1^* (-1/3), R2~ loop: d (-1/3)
+#: with (R2~^(-1/3))^* (+1/3); the loop-fermion and loop-scalar charges are opposite, so the photon-on-
+#: fermion and photon-on-scalar pieces combine into g(x) of loops.numeric; lqmodel.derivation derives it)
+_NC_QD = float(N_C * abs(charge("d_R")))
 #: relative tolerance of the UV-finiteness test sum_k m_k (c_R - c_S) = 0
 UV_RTOL = 1e-12
 _PRECISIONS = ("double", "mp")
@@ -166,7 +171,7 @@ def mu_nu_muB(c_S: ArrayLike, c_R: ArrayLike, m_q: ArrayLike, m_S1: ArrayLike, m
     m_e = _m_e() if m_e is None else m_e
     gS = numeric.g((m_q / m_S1) ** 2)
     gR = numeric.g((m_q / m_R2) ** 2)
-    pref = m_e * m_q / (8.0 * math.pi**2)
+    pref = _NC_QD * m_e * m_q / (8.0 * math.pi**2)
     return pref * (np.conj(c_S) * gS / m_S1**2 + np.conj(c_R) * gR / m_R2**2)
 
 
@@ -431,7 +436,7 @@ def _compute_factorised(point, mix, sL, sNR, rL, rNR, live, uv, mu_sc) -> Moment
         x_p, x_m = mq2 / lp, mq2 / lm
         mqb = np.broadcast_to(m_k, np.broadcast_shapes(np.shape(m_k), x_p.shape, x_m.shape))
         gp, gm = numeric.g(x_p) / lp, numeric.g(x_m) / lm
-        pref = m_e * mqb / (8.0 * math.pi**2)
+        pref = _NC_QD * m_e * mqb / (8.0 * math.pi**2)
         wS = pref * (wSp * gp + wRp * gm)
         wR = pref * (wRp * gp + wSp * gm)
         D = -mix.d_over_r * numeric.delta_F_sq(np.broadcast_to(m_k, x_p.shape), lp, lm, mix.dlam)
@@ -496,7 +501,7 @@ def _compute_general(point, mix, m_q, sL, sNR, rL, rNR, uv, mu_sc) -> Moments:
     x_m = m_q**2 / lm
     mqb = np.broadcast_to(m_q, np.broadcast_shapes(m_q.shape, x_p.shape, x_m.shape))
     gp, gm = numeric.g(x_p) / lp, numeric.g(x_m) / lm
-    pref = m_e * mqb / (8.0 * math.pi**2)
+    pref = _NC_QD * m_e * mqb / (8.0 * math.pi**2)
     wS = pref * (wSp * gp + wRp * gm)                                 # S1 propagator: weights (w_S+, w_S-)
     wR = pref * (wRp * gp + wSp * gm)                                 # R propagator: weights (w_R+, w_R-)
     # sum_i (w_Si - w_Ri) F_k(lambda_i) = -(d/r) [F_k(lambda+) - F_k(lambda-)]   (= F(m_S) - F(m_R) at kappa=0)
@@ -580,7 +585,7 @@ def _compute_mp(c_S, c_R, m_q, m_S1, m_R2, kappa, dps: int, mu_msbar=None) -> Mo
                     for k, (mk, gl, b0) in enumerate(per_q):
                         cs = mpmath.conj(mpmath.mpc(c_S[idx][k, a, j]))
                         cr = mpmath.conj(mpmath.mpc(c_R[idx][k, a, j]))
-                        mu += m_e * mk / (8 * pi2) * sum(
+                        mu += _NC_QD * m_e * mk / (8 * pi2) * sum(
                             (cs * wS[i] + cr * wR[i]) * gl[i] for i in range(2)
                         )
                         fin += mk * sum((cr * wR[i] - cs * wS[i]) * b0[i] for i in range(2))

@@ -108,3 +108,76 @@ def test_mu_per_m_nuN_small_splitting_f2():
     val = float(e.subs({S["m_S1"]: mS, S["m_b"]: mb, S["m_e"]: M_E, S["delta"]: 1.0}))
     gx = float(symbolic.loop_function("g", sp.Float((mb / mS) ** 2, 30)))
     assert val * mS**2 / (M_E * gx) == pytest.approx(4 / 3, rel=1e-6)  # O(m_b^2/m^2 ln) corrections
+
+
+# ------------------------------------------------------------------ one source of charges: lqmodel.fields
+def _gnm_charge(name: str) -> sp.Rational:
+    """Q = T3 + Y of a component, computed here from its multiplet's hypercharge and its isospin (not from
+    the stored charge); "^*" conjugates."""
+    from lqmodel.fields import components
+
+    conj = name.endswith("^*")
+    field, comp = components()[name.removesuffix("^*")]
+    q = sp.Rational(comp.T3 + field.hypercharge)
+    return -q if conj else q
+
+
+# docs/theory.md §a.2 / §c.5: nu -> b^C S1^*, nu -> b (R2~^(-1/3))^*, mu^- -> t^C S1^*
+EXPECTED = {
+    "S1": (0, sp.Rational(1, 3), sp.Rational(-1, 3), 3),
+    "R2": (0, sp.Rational(-1, 3), sp.Rational(1, 3), 3),
+    "delta_amu_S1": (-1, sp.Rational(-2, 3), sp.Rational(-1, 3), 3),
+}
+
+
+@pytest.mark.parametrize("loop", sorted(EXPECTED))
+def test_loop_charges_come_from_fields_and_obey_gell_mann_nishijima(loop):
+    from lqmodel.fields import components
+
+    names = D.LOOP_PARTICLES[loop]
+    got = D.loop_charges(loop)
+    assert got[:3] == tuple(_gnm_charge(n) for n in names)
+    assert got == EXPECTED[loop]
+    assert got[0] == got[1] + got[2]  # charge conserved at the vertex
+    assert got[3] == {"1": 1, "3": 3, "3bar": 3}[components()[names[1].removesuffix("^*")][0].colour]
+    with pytest.raises(ValueError, match="unknown loop"):
+        D.loop_charges("S3")
+
+
+def test_the_engine_is_called_with_the_fields_charges(monkeypatch):
+    """Spy on the generic engine: the charges and colours the model's diagrams pass are those of fields.py."""
+    calls = []
+    real_dip, real_amu, real_se = D.dipole.scalar_fermion_dipole, D.dipole.anomalous_moment, D.dipole.self_energy_mass
+
+    def dip(Q_F, Q_phi, N_c, *a, **k):
+        calls.append(("dipole", Q_F, Q_phi, N_c))
+        return real_dip(Q_F, Q_phi, N_c, *a, **k)
+
+    def amu(Q_ext, Q_F, Q_phi, N_c, *a, **k):
+        calls.append(("amu", Q_ext, Q_F, Q_phi, N_c))
+        return real_amu(Q_ext, Q_F, Q_phi, N_c, *a, **k)
+
+    def se(N_c, *a, **k):
+        calls.append(("self_energy", N_c))
+        return real_se(N_c, *a, **k)
+
+    monkeypatch.setattr(D.dipole, "scalar_fermion_dipole", dip)
+    monkeypatch.setattr(D.dipole, "anomalous_moment", amu)
+    monkeypatch.setattr(D.dipole, "self_energy_mass", se)
+    D.mu_nu()
+    D.m_nuN()
+    D._expr_delta_amu()
+    ch = {loop: tuple(_gnm_charge(n) for n in D.LOOP_PARTICLES[loop]) for loop in D.LOOP_PARTICLES}
+    assert calls == [
+        ("dipole", ch["S1"][1], ch["S1"][2], 3), ("dipole", ch["R2"][1], ch["R2"][2], 3),
+        ("self_energy", 3), ("self_energy", 3),
+        ("amu", *ch["delta_amu_S1"], 3),
+    ]
+
+
+def test_moments_prefactor_uses_the_fields_charges():
+    from lqmodel import moments
+    from lqmodel.fields import FIELDS
+
+    assert moments.N_C == FIELDS["d_R"].n_colour == 3
+    assert moments._NC_QD == float(moments.N_C * abs(_gnm_charge("d_R"))) == 1.0
