@@ -58,6 +58,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
@@ -236,19 +237,28 @@ class DrellYanTerm:
         return total
 
 
-def _sigma_ratio(m: np.ndarray, m_lim: np.ndarray) -> np.ndarray:
-    """sigma(m)/sigma(m_lim) of the shipped 13 TeV pair cross section (log-linear extrapolation beyond the
-    table's ends, which the published limits never reach); 0 where m_lim <= 0."""
+@lru_cache(maxsize=1)
+def _log_sigma_table() -> tuple[float, float, float, float]:
+    """(lowest, highest table mass, slope of ln sigma over the first and over the last 100 GeV of the
+    table) of the shipped 13 TeV pair cross section, for the log-linear extrapolation beyond its ends."""
     from observables.collider.pair import mass_range, pair_cross_section
 
     lo, hi = mass_range()
+    top = (math.log(pair_cross_section(hi)[0]) - math.log(pair_cross_section(hi - 100.0)[0])) / 100.0
+    bottom = (math.log(pair_cross_section(lo + 100.0)[0]) - math.log(pair_cross_section(lo)[0])) / 100.0
+    return lo, hi, bottom, top
+
+
+def _sigma_ratio(m: np.ndarray, m_lim: np.ndarray) -> np.ndarray:
+    """sigma(m)/sigma(m_lim) of the shipped 13 TeV pair cross section (log-linear extrapolation beyond the
+    table's ends, which the published limits never reach); 0 where m_lim <= 0."""
+    from observables.collider.pair import pair_cross_section
+
+    lo, hi, bottom, top = _log_sigma_table()
 
     def log_sigma(x: np.ndarray) -> np.ndarray:
         xc = np.clip(x, lo, hi)
         ls = np.log(pair_cross_section(xc)[0])
-        # slope of ln sigma over the last (first) 100 GeV of the table, for masses beyond its ends
-        top = (np.log(pair_cross_section(hi)[0]) - np.log(pair_cross_section(hi - 100.0)[0])) / 100.0
-        bottom = (np.log(pair_cross_section(lo + 100.0)[0]) - np.log(pair_cross_section(lo)[0])) / 100.0
         return ls + np.where(x > hi, (x - hi) * top, 0.0) + np.where(x < lo, (x - lo) * bottom, 0.0)
 
     m = np.asarray(m, dtype=float)
@@ -257,7 +267,12 @@ def _sigma_ratio(m: np.ndarray, m_lim: np.ndarray) -> np.ndarray:
     out = np.zeros(np.broadcast(m, m_lim).shape)
     if np.any(ok):
         mm, ll = np.broadcast_arrays(m, m_lim)
-        out[ok] = np.exp(np.minimum(log_sigma(mm[ok]) - log_sigma(ll[ok]), 50.0))
+        mm, ll = mm[ok], ll[ok]
+        if np.all(mm == mm[0]):  # one mass (a fit): one cross section
+            lm = np.full(mm.shape, float(log_sigma(mm[:1])[0]))
+        else:
+            lm = log_sigma(mm)
+        out[ok] = np.exp(np.minimum(lm - log_sigma(ll), 50.0))
     return out
 
 
@@ -280,12 +295,18 @@ class PairTerm:
 
     def _per_field(self, point) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """field -> (chi2 per point, coupled per point)."""
-        from lqmodel.collider.pair import pair_production
         from lqmodel.collider.widths import BroadWidthWarning, decay_widths
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", BroadWidthWarning)
             w = decay_widths(point, warn=False)
+        return self._per_field_widths(point, w)
+
+    def _per_field_widths(self, point, w) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """:meth:`_per_field` from the point's widths ``w`` (:func:`lqmodel.collider.widths.decay_widths`);
+        of ``point`` only ``batch_shape`` and ``M_N`` are read."""
+        from lqmodel.collider.pair import pair_production
+
         pp = pair_production(point, widths=w)
         out = {}
         for f, r in pp.items():
@@ -303,8 +324,16 @@ class PairTerm:
         # value at the base point's branching ratios, the limit along the base's direction, so the fit sees
         # no jump at zero coupling (pair production itself does not depend on the couplings). The SM
         # reference (no leptoquark) is evaluated separately and has no pair term.
+        return self._combine(point, self._per_field(point))
+
+    def chi2_from_widths(self, point, widths) -> np.ndarray:
+        """:meth:`chi2` from precomputed widths of ``point`` (the prepared fast path of a fit,
+        :mod:`lqmodel.fit.prepared`; of ``point`` only ``batch_shape`` and ``M_N`` are read)."""
+        return self._combine(point, self._per_field_widths(point, widths))
+
+    def _combine(self, point, per_field) -> np.ndarray:
         total = np.zeros(_n_points(point))
-        for f, (c2, coupled) in self._per_field(point).items():
+        for f, (c2, coupled) in per_field.items():
             fallback = float(self._base[f][0][0]) if self._base[f][1][0] else 0.0
             total = total + np.where(coupled, c2, fallback)
         return total

@@ -475,11 +475,12 @@ def _summary_intervals(bf, prof1):
 
 
 def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = True,
-            likelihood=None) -> dict[str, Any]:
+            likelihood=None, fast: bool = True) -> dict[str, Any]:
     """Run the whole fit of ``config`` (best fit, profiles, sampling, plots) into the folder ``out``
     (None: nothing written, no resume). Returns the JSON summary (the ``--json`` output).
     ``likelihood``: a ready :class:`~lqmodel.fit.likelihood.CombinedLikelihood` (e.g. with pseudo-data);
-    default: built from the config."""
+    default: built from the config. ``fast``: evaluate it through the checked fixed-mass fast path of
+    :mod:`lqmodel.fit.prepared` where that applies (the same numbers; False: the full pipeline per call)."""
     from lqmodel.evaluate import resolve_base
     from lqmodel.fit.likelihood import CombinedLikelihood, build_terms
     from lqmodel.scan.storage import FolderLock, package_versions
@@ -494,6 +495,12 @@ def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = Tr
 
         config = config.replace(base=dict(info(config.base).point_spec))
     chi2_sm = lik.chi2_sm()  # every term evaluated once, before any folder exists (bad options fail here)
+    t_prep = time.perf_counter()
+    if fast:
+        from lqmodel.fit.prepared import prepare
+
+        lik = prepare(lik, [p.low for p in config.parameters], [p.high for p in config.parameters])
+    t_prep = time.perf_counter() - t_prep
     versions = {k: v for k, v in package_versions().items()}
     fp = config.fingerprint({"likelihood": lik.spec(), "versions": versions})
     files: dict[str, str] = {}
@@ -521,7 +528,7 @@ def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = Tr
             _write_text(out / "config.yaml", _yaml(config.to_dict()))
             _write_manifest(out, {"kind": "lqmodel fit", "fingerprint": fp, "versions": versions,
                                   "status": "running"})
-        timing = {}
+        timing = {"prepare": t_prep}
         t = time.perf_counter()
         bf = best_fit(lik, config, state)
         timing["best_fit"] = time.perf_counter() - t
