@@ -87,8 +87,10 @@ LEPTONS = ("e", "mu", "tau")
 #: registry are skipped with a note in the manifest (PointEvaluator.spec()).
 DEFAULT_OBSERVABLES: tuple[str, ...] = ()  # () = every observable of observables.registry.OBSERVABLES
 _KEV_PER_GEV = 1e6
-#: points per internal sub-batch of PointEvaluator.__call__ (bounds the memory of one large call)
-SUB_BATCH = 1 << 16
+#: points per internal sub-batch of PointEvaluator.__call__ (bounds the memory of one large call: the
+#: temporaries of one sub-batch, ~3.5 kB per point of it (tracemalloc, all steps; mostly the collider and
+#: flavour steps), i.e. ~120 MB whatever the call's size; 2^14 was ~10% slower, benchmarks/bench_scan.py)
+SUB_BATCH = 1 << 15
 
 
 def _n_points(base, assignments: Mapping[str, Any]) -> int:

@@ -189,8 +189,11 @@ evaluation: {observables: null, neutrino: false, collider: false, neutrino_mass:
 
 
 def _start_map(cfg, out):
+    # LQMODEL_SERIAL_BELOW_POINTS=0: start the workers although the map is small (the signals tested here
+    # are about worker processes; lqmodel.scan.executors.choose_executor would run 256 points serially)
+    env = {**os.environ, "LQMODEL_SERIAL_BELOW_POINTS": "0"}
     return subprocess.Popen([sys.executable, "-m", "lqmodel", "map", str(cfg), "--out", str(out), "--no-plot"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
 def _wait_for_chunks(out, n, proc, timeout=60):
@@ -270,7 +273,8 @@ def test_dead_worker_then_rerun_resumes(tmp_path, reference):
     the chunks written are kept and the rerun gives the uninterrupted table."""
     out = tmp_path / "o"
     with pytest.raises(BrokenProcessPool):
-        run_scan(_cfg(executor="process", workers=2), out, KillsItsWorker())
+        # executor passed explicitly: used as given (a config's "process" runs serially on a map this small)
+        run_scan(_cfg(executor="process", workers=2), out, KillsItsWorker(), executor="process")
     assert json.loads((out / "manifest.json").read_text())["status"] == "failed"
     assert tables_identical(run_scan(_cfg(), out, toy).table(), reference)
 
@@ -301,7 +305,7 @@ def test_workers_are_capped_at_the_usable_cpus(tmp_path, reference):
     cfg = _cfg(executor="process", workers=1000)
     assert effective_workers(cfg, None, 100) == min(1000, usable_cpus())
     assert effective_workers(cfg, None, 1) == 1
-    res = run_scan(cfg, tmp_path / "o", toy)
+    res = run_scan(cfg, tmp_path / "o", toy, executor="process")
     assert json.loads((tmp_path / "o" / "manifest.json").read_text())["runs"][0]["workers"] <= usable_cpus()
     assert tables_identical(res.table(), reference)
 

@@ -217,7 +217,7 @@ def test_other_config_in_same_folder_is_refused(tmp_path):
 # ---- executors -----------------------------------------------------------------------------------
 def test_process_pool_gives_the_serial_table(tmp_path):
     serial = run_scan(_cfg(), tmp_path / "s", toy).table()
-    par = run_scan(_cfg(executor="process", workers=2), tmp_path / "p", toy).table()
+    par = run_scan(_cfg(executor="process", workers=2), tmp_path / "p", toy, executor="process").table()
     assert par.equals(serial)
 
 

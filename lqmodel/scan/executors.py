@@ -15,7 +15,8 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 
-__all__ = ["make_executor", "START_METHOD", "effective_workers", "usable_cpus"]
+__all__ = ["make_executor", "START_METHOD", "effective_workers", "usable_cpus", "choose_executor",
+           "SERIAL_BELOW_POINTS"]
 
 #: seconds between a worker's checks that its parent process is still alive
 WATCHDOG_INTERVAL_S = 0.5
@@ -40,6 +41,36 @@ def effective_workers(config, executor=None, n_todo: int | None = None) -> int:
     if n_todo is not None and n_todo > 0:
         workers = min(workers, n_todo)
     return workers
+
+
+#: A config's ``executor: process`` runs serially when fewer points than this are to be computed (or fewer
+#: than two chunks): starting spawned workers costs more than they save on a small map. Measured with
+#: benchmarks/bench_scan.py (the PointEvaluator of the built-in maps, 2 cores): see SERIAL_BELOW_NOTE.
+#: The environment variable ``LQMODEL_SERIAL_BELOW_POINTS`` overrides it (0: always start the workers).
+SERIAL_BELOW_POINTS = 20_000
+SERIAL_BELOW_NOTE = "placeholder"
+
+
+def choose_executor(kind: str, n_points_todo: int, n_chunks_todo: int) -> tuple[str, str | None]:
+    """The executor a run uses for the config's ``kind``: "process" becomes "serial" for a small map
+    (:data:`SERIAL_BELOW_POINTS`, or a single chunk to compute); returns (kind, note for the run record or
+    None). Only a config's choice is adjusted; an executor passed to :func:`lqmodel.scan.run_scan` is used
+    as given."""
+    if kind != "process":
+        return kind, None
+    threshold = SERIAL_BELOW_POINTS
+    env = os.environ.get("LQMODEL_SERIAL_BELOW_POINTS")
+    if env is not None:
+        try:
+            threshold = int(env)
+        except ValueError:
+            from lqmodel.errors import InputError
+
+            raise InputError(f"LQMODEL_SERIAL_BELOW_POINTS must be an integer number of points, got {env!r}") from None
+    if n_chunks_todo < 2 or n_points_todo < threshold:
+        return "serial", (f"process -> serial: {n_points_todo} points in {n_chunks_todo} chunks to compute, "
+                          f"below {threshold} points or 2 chunks workers cost more than they save")
+    return kind, None
 
 
 def _watch_parent(parent_pid: int) -> None:

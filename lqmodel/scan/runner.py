@@ -24,7 +24,7 @@ import dataclasses
 import sys
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 
 from .config import ScanConfig, parameter_unit, to_assignments
-from .executors import effective_workers, make_executor
+from .executors import choose_executor, effective_workers, make_executor
 from .limits import check_resources
 from .samplers import Sampler
-from .storage import FolderLock, ScanStore, package_versions
+from .storage import ChunkWritten, FolderLock, ScanStore, package_versions, write_chunk_temp
 
-__all__ = ["run_scan", "ScanResult", "evaluator_spec", "evaluate_chunk"]
+__all__ = ["run_scan", "ScanResult", "evaluator_spec", "evaluate_chunk", "compute_chunk"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,45 @@ def evaluate_chunk(evaluator: Callable, base: Any, values: Mapping[str, np.ndarr
             raise ValueError(f"evaluator column {name!r} is complex: split it into real columns (Parquet has no complex type)")
         cols[str(name)] = a
     return cols
+
+
+def _chunk_columns(points: np.ndarray, values: Mapping[str, np.ndarray], cols: Mapping[str, np.ndarray],
+                   units_eval: Mapping[str, str]) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The columns of a chunk file (``point``, the scanned parameters, the evaluator's) and their units."""
+    clash = [c for c in cols if c in values or c == "point"]
+    if clash:
+        raise ValueError(f"evaluator column {clash[0]!r} clashes with a scanned parameter or 'point'")
+    columns = {"point": np.asarray(points), **values, **cols}
+    units = {"point": "", **{k: parameter_unit(k) for k in values}}
+    units.update({k: units_eval.get(k, "unspecified") for k in cols})
+    return columns, units
+
+
+@dataclass(frozen=True)
+class ChunkTarget:
+    """Where and how a worker writes the chunk it computed (:func:`compute_chunk`): the chunk folder, the
+    evaluator's units and the schema metadata. Small and picklable."""
+
+    chunk_dir: str
+    units_eval: dict
+    meta: dict
+
+
+def compute_chunk(evaluator: Callable, base: Any, values: Mapping[str, np.ndarray], y1_over_y2: float,
+                  index: int, points: np.ndarray, target: ChunkTarget) -> ChunkWritten:
+    """Evaluate chunk ``index`` and write its Parquet file under a temporary name in the chunk folder (runs in
+    a worker). Returns only the file's checksum and point range; the run holding the folder lock records them
+    in the manifest and renames the file into place (:meth:`lqmodel.scan.storage.ScanStore.commit_chunk`).
+    The chunk's columns never travel back to the parent."""
+    cols = evaluate_chunk(evaluator, base, values, y1_over_y2)
+    columns, units = _chunk_columns(points, values, cols, target.units_eval)
+    del cols
+    return write_chunk_temp(target.chunk_dir, index, columns, units, target.meta)
+
+
+def _writes_locally(ex: Executor | None) -> bool:
+    """Whether the executor's workers see this machine's file system (then they write their chunks)."""
+    return ex is None or isinstance(ex, (ProcessPoolExecutor, ThreadPoolExecutor))
 
 
 def _progress_bar(total: int, initial: int, enabled: bool | None):
@@ -158,7 +197,9 @@ def _run_locked(config, store, evaluator, spec, fingerprint, executor, progress,
     todo = [i for i in range(sampler.n_chunks) if i not in done]
     if todo or damaged:
         store.remove_table()  # built from other chunks: stale
-    workers = effective_workers(config, executor, len(todo))
+    kind, auto_note = (executor, None) if executor is not None else \
+        choose_executor(config.executor, sum(sampler.indices(i).size for i in todo), len(todo))
+    workers = effective_workers(config, executor, len(todo)) if kind != "serial" else 1
     store.write_manifest({
         "n_points": sampler.n_points, "n_chunks": sampler.n_chunks, "chunk_size": config.chunk_size,
         "parameters": {r.name: parameter_unit(r.name) for r in config.parameters},
@@ -166,22 +207,27 @@ def _run_locked(config, store, evaluator, spec, fingerprint, executor, progress,
     })
     run = store.start_run({"computed_chunks": len(todo), "skipped_chunks": len(done),
                            "recomputed_chunks": {str(k): v for k, v in sorted(damaged.items())},
-                           "executor": executor if isinstance(executor, str) else
-                           (type(executor).__name__ if executor is not None else config.executor),
-                           "workers": workers})
+                           "executor": kind if isinstance(kind, str) else type(kind).__name__,
+                           "workers": workers, **({"executor_note": auto_note} if auto_note else {})})
     units_eval = dict(getattr(evaluator, "units", {}) or {})
     meta = {"fingerprint": fingerprint, "parameters": list(config.parameter_names)}
     bar = _progress_bar(sampler.n_chunks, len(done), progress)
 
-    def write(i: int, cols: dict[str, np.ndarray]) -> None:
-        values = sampler.chunk(i)
-        clash = [c for c in cols if c in values or c == "point"]
-        if clash:
-            raise ValueError(f"evaluator column {clash[0]!r} clashes with a scanned parameter or 'point'")
-        columns = {"point": sampler.indices(i), **values, **cols}
-        units = {"point": "", **{k: parameter_unit(k) for k in values}}
-        units.update({k: units_eval.get(k, "unspecified") for k in cols})
-        store.write_chunk(i, columns, units, meta)
+    target = ChunkTarget(chunk_dir=str(store.chunk_dir), units_eval=units_eval, meta=meta)
+
+    def task(i: int, local: bool) -> tuple[Callable, tuple]:
+        """The worker call for chunk i: compute and write (local workers) or compute and return the columns."""
+        if local:
+            return compute_chunk, (evaluator, config.base, sampler.chunk(i), config.y1_over_y2, i,
+                                   sampler.indices(i), target)
+        return evaluate_chunk, (evaluator, config.base, sampler.chunk(i), config.y1_over_y2)
+
+    def finish(i: int, result: ChunkWritten | dict[str, np.ndarray]) -> None:
+        if isinstance(result, ChunkWritten):
+            store.commit_chunk(result)
+        else:
+            columns, units = _chunk_columns(sampler.indices(i), sampler.chunk(i), result, units_eval)
+            store.write_chunk(i, columns, units, meta)
         if bar is not None:
             bar.update(1)
 
@@ -199,16 +245,18 @@ def _run_locked(config, store, evaluator, spec, fingerprint, executor, progress,
         if todo:
             if isinstance(executor, Executor):
                 prepare(executor)
-                _run_parallel(executor, evaluator, config, sampler, todo, write, max_in_flight)
+                _run_parallel(executor, todo, task, finish, max_in_flight or max(2 * workers, 2),
+                              _writes_locally(executor))
             else:
-                kind = executor or config.executor
                 with make_executor(kind, workers, config.dask_address) as ex:
                     prepare(ex)
                     if ex is None:
                         for i in todo:
-                            write(i, evaluate_chunk(evaluator, config.base, sampler.chunk(i), config.y1_over_y2))
+                            fn, args = task(i, True)
+                            finish(i, fn(*args))
                     else:
-                        _run_parallel(ex, evaluator, config, sampler, todo, write, max_in_flight)
+                        _run_parallel(ex, todo, task, finish, max_in_flight or max(2 * workers, 2),
+                                      _writes_locally(ex))
         table_path = store.combine(sampler.n_chunks, expected)
     except BaseException as exc:
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
@@ -239,11 +287,11 @@ def _run_locked(config, store, evaluator, spec, fingerprint, executor, progress,
     )
 
 
-def _run_parallel(ex: Executor, evaluator, config: ScanConfig, sampler: Sampler, todo: list[int],
-                  write: Callable[[int, dict], None], max_in_flight: int | None) -> None:
-    """Submit chunks with a bounded number in flight; write each as it completes. On the first error,
-    cancel what has not started, let running chunks finish (and write them), then re-raise."""
-    limit = max_in_flight or max(2 * effective_workers(config), 2)
+def _run_parallel(ex: Executor, todo: list[int], task: Callable[[int, bool], tuple[Callable, tuple]],
+                  finish: Callable[[int, Any], None], limit: int, local: bool) -> None:
+    """Submit chunks with at most ``limit`` in flight; finish each (commit its file, or write the returned
+    columns) as it completes. On the first error, cancel what has not started, let running chunks finish
+    (and keep them), then re-raise."""
     pending: dict[Future, int] = {}
     queue = list(todo)
     error: BaseException | None = None
@@ -251,8 +299,8 @@ def _run_parallel(ex: Executor, evaluator, config: ScanConfig, sampler: Sampler,
         while queue or pending:
             while queue and len(pending) < limit and error is None:
                 i = queue.pop(0)
-                fut = ex.submit(evaluate_chunk, evaluator, config.base, sampler.chunk(i), config.y1_over_y2)
-                pending[fut] = i
+                fn, args = task(i, local)
+                pending[ex.submit(fn, *args)] = i
             if not pending:
                 break
             finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
@@ -268,7 +316,7 @@ def _run_parallel(ex: Executor, evaluator, config: ScanConfig, sampler: Sampler,
                         for other in pending:
                             other.cancel()
                     continue
-                write(i, fut.result())
+                finish(i, fut.result())
     except BaseException:
         for fut in pending:
             fut.cancel()

@@ -4,8 +4,10 @@ Output folder::
 
     DIR/config.yaml              the full scan configuration (defaults filled in) + its fingerprint
     DIR/manifest.json            fingerprint, package versions, columns with units, chunk counts, status
-    DIR/chunks/chunk-000000.parquet ...   one file per completed chunk (written to a temp file, then
-                                          os.replace'd: a partially written chunk never counts)
+    DIR/chunks/chunk-000000.parquet ...   one file per completed chunk (written to a temp file by the
+                                          worker that computed it, then os.replace'd by the run holding
+                                          the lock, after it recorded the checksum: a partially written
+                                          chunk never counts; workers never write the manifest)
     DIR/map.parquet              all chunks concatenated in point order (written when the scan completes)
     DIR/.lqmodel.lock            held (fcntl.flock) by the run using the folder: pid, host, start time
 
@@ -27,9 +29,11 @@ import json
 import os
 import platform
 import re
+import secrets
 import socket
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -40,7 +44,7 @@ from lqmodel.atomic import atomic_path, temp_name_pattern, write_bytes_atomic
 from lqmodel.errors import LockedError, ScanFolderError
 
 __all__ = ["ScanStore", "ScanMismatchError", "FolderLock", "package_versions", "read_units", "load_table",
-           "tables_identical", "LOCK_NAME"]
+           "tables_identical", "LOCK_NAME", "ChunkWritten", "chunk_bytes", "write_chunk_temp"]
 
 _CHUNK_RE = re.compile(r"^chunk-(\d{6,})\.parquet$")
 LOCK_NAME = ".lqmodel.lock"
@@ -67,7 +71,10 @@ def _schema(columns: Mapping[str, np.ndarray], units: Mapping[str, str], extra_m
 
     fields = []
     for name, arr in columns.items():
-        fields.append(pa.field(name, pa.from_numpy_dtype(arr.dtype), metadata={"unit": units.get(name, "")}))
+        # string columns: numpy '<U' or an object array of str (lqmodel.evaluate shares one str per
+        # distinct label); both are Arrow/Parquet strings, so the table does not depend on which it was
+        typ = pa.string() if arr.dtype == object else pa.from_numpy_dtype(arr.dtype)
+        fields.append(pa.field(name, typ, metadata={"unit": units.get(name, "")}))
     meta = {"lqmodel": json.dumps({"units": {k: units.get(k, "") for k in columns}, **extra_meta}, sort_keys=True)}
     return pa.schema(fields, metadata=meta)
 
@@ -196,6 +203,62 @@ def _pid_alive(pid: Any) -> bool:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChunkWritten:
+    """A chunk file written under a temporary name, not yet in place (:meth:`ScanStore.commit_chunk`):
+    the few numbers a worker returns instead of the chunk's columns."""
+
+    index: int
+    tmp_path: str
+    sha256: str
+    first: int | None
+    last: int | None
+    count: int
+    n_bytes: int
+
+
+def chunk_bytes(columns: Mapping[str, np.ndarray], units: Mapping[str, str], extra_meta: Mapping[str, Any]) -> bytes:
+    """The Parquet file of one chunk (one row per point, units in the schema; module docstring)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _schema(columns, units, extra_meta)
+    table = pa.Table.from_arrays([pa.array(np.asarray(v), type=f.type) for v, f in zip(columns.values(), schema)],
+                                 schema=schema)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return sink.getvalue().to_pybytes()
+
+
+def write_chunk_temp(chunk_dir: str | Path, i: int, columns: Mapping[str, np.ndarray], units: Mapping[str, str],
+                     extra_meta: Mapping[str, Any]) -> ChunkWritten:
+    """Write chunk ``i`` to a new temporary file in ``chunk_dir`` (``.chunk-NNNNNN.parquet.*.tmp``, removed
+    by :meth:`ScanStore.remove_stale_temp_files` if never committed) and return its checksum and point
+    range. Runs in a worker process: it touches neither the manifest nor the chunk's final name."""
+    data = chunk_bytes(columns, units, extra_meta)
+    points = np.asarray(columns["point"]) if "point" in columns else np.arange(len(next(iter(columns.values()))))
+    name = f"chunk-{i:06d}.parquet"
+    folder = Path(chunk_dir)
+    for _ in range(100):
+        tmp = folder / f".{name}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
+        break
+    else:  # pragma: no cover
+        raise OSError(f"cannot create a temporary file in {str(folder)!r}")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return ChunkWritten(index=int(i), tmp_path=str(tmp), sha256=_sha256(data),
+                        first=int(points[0]) if points.size else None,
+                        last=int(points[-1]) if points.size else None, count=int(points.size), n_bytes=len(data))
 
 
 class ScanStore:
@@ -384,21 +447,26 @@ class ScanStore:
                     extra_meta: Mapping[str, Any]) -> None:
         """Write chunk ``i`` atomically (temp file in the same folder, then os.replace), recording its
         checksum and point range in the manifest before it appears under its final name."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        self.commit_chunk(write_chunk_temp(self.chunk_dir, i, columns, units, extra_meta))
 
-        schema = _schema(columns, units, extra_meta)
-        table = pa.Table.from_arrays([pa.array(np.asarray(v)) for v in columns.values()], schema=schema)
-        points = np.asarray(columns["point"]) if "point" in columns else np.arange(table.num_rows)
-        path = self.chunk_path(i)
-        with atomic_path(path) as tmp:
-            pq.write_table(table, tmp)
-            with open(tmp, "rb") as fh:
-                digest = _sha256(fh.read())
+    def commit_chunk(self, written: ChunkWritten) -> None:
+        """Put a chunk written by :func:`write_chunk_temp` (in a worker, or here) in place: record its
+        checksum and point range in the manifest, then ``os.replace`` the temp file to its final name (a
+        chunk never appears without its record). Only the process holding the folder lock calls this: the
+        manifest has one writer."""
+        tmp = Path(written.tmp_path)
+        if tmp.parent.resolve() != self.chunk_dir.resolve():
+            raise ScanFolderError(f"chunk {written.index} was written to {str(tmp.parent)!r}, not to "
+                                  f"{str(self.chunk_dir)!r}")
+        try:
             chunks = dict(self.manifest().get("chunks") or {})
-            chunks[str(i)] = {"sha256": digest, "first": int(points[0]) if points.size else None,
-                              "last": int(points[-1]) if points.size else None, "count": int(points.size)}
+            chunks[str(written.index)] = {"sha256": written.sha256, "first": written.first,
+                                          "last": written.last, "count": written.count}
             self.write_manifest({"chunks": chunks})
+            os.replace(tmp, self.chunk_path(written.index))
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def combine(self, n_chunks: int, expected=None) -> Path:
         """Concatenate chunks 0..n_chunks-1 in order into ``map.parquet`` (streamed, atomic). With
