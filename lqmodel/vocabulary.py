@@ -103,7 +103,10 @@ class Parameter:
 
     def display(self, value):
         """The value in the unit plots show (LQ masses in TeV, M_N in keV)."""
-        return value * self.display_scale if self.display_scale != 1.0 else value
+        if self.display_scale == 1.0:
+            return value
+        # GeV -> TeV as a division by 1000 (bit-identical to the plots' former v / 1e3)
+        return value / (1.0 / self.display_scale) if self.display_scale < 1.0 else value * self.display_scale
 
     @property
     def axis_label(self) -> str:

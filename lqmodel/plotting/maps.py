@@ -19,26 +19,37 @@ masses shown in TeV, M_N in keV):
   the point's branching ratios exclude it (``pair_margin`` > 0, else ``excluded_pair``;
   :mod:`lqmodel.collider`), and "LHC (Drell-Yan)" from ``excluded_drell_yan`` when that is in the table.
 
-Each layer is drawn only when its columns are in the table, so the same function plots partial
-tables. Regions are contours of smooth fields (log ratios, χ²) interpolated on the scan grid (grid
-scans) or on a Delaunay triangulation (random / Latin-hypercube scans). Saved as PNG (200 dpi) and PDF.
+LAYERS. Each layer is a named function (:data:`LAYER_FUNCTIONS`) whose columns are declared in the column
+schema, :data:`lqmodel.columns.MAP_LAYERS`. By default a layer is drawn when one of its trigger columns is
+in the table (so the same function plots partial tables); given ``layers`` (what
+:func:`lqmodel.columns.expected_layers` says the evaluator's table has, as ``lqmodel map`` does), exactly
+those are drawn. Either way a drawn layer with a missing column is a
+:class:`~lqmodel.columns.MissingColumnError` naming the layer and the column, not a silent omission.
+Adding a layer: its columns in ``MAP_LAYERS``, its function here, in the same order.
+
+RESOLUTION. Regions are contours of smooth fields (log ratios, χ²) interpolated on the scan grid (grid
+scans) or on a Delaunay triangulation (random / Latin-hypercube scans), at most at the figure's pixel
+resolution (:class:`MapData`): the plot's cost does not grow with the number of points beyond that.
+Saved as PNG (200 dpi) and PDF.
 """
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_map", "axis_label", "base_coordinates", "MapData"]
+from lqmodel.columns import MAP_LAYERS, MissingColumnError, layer_columns
+from lqmodel.errors import InputError
+from lqmodel.vocabulary import LEPTON_LATEX as _LATEX_LEPTON
+from lqmodel.vocabulary import LEPTONS, display_value, is_coupling, latex_label, parse_matrix_entry
 
-_MASS_TEV = {"m_LQ", "m_S1", "m_R2", "m_R2_23"}
-_LATEX_LEPTON = {"e": "e", "mu": r"\mu", "tau": r"\tau"}
-_MATRIX_LATEX = {"y_LL": "y^{LL}", "y_RR": "y^{RR}", "ybar_RR": r"\bar y^{RR}", "yt_RL": r"\tilde y^{RL}",
-                 "yt_LR": r"\tilde y^{LR}", "y_nu": r"y_\nu"}
+__all__ = ["plot_map", "axis_label", "base_coordinates", "MapData", "active_layers", "LAYER_FUNCTIONS",
+           "MapContext", "MissingColumnError"]
 
 # colours (colour-blind-safe Okabe-Ito palette)
 C_BAND = "#009E73"
@@ -79,75 +90,89 @@ def axis_label(name: str, lepton: str | None = None) -> str:
         return f"${short} = {sym}$  ({fields})".replace(r"\ell", ell)
     if name == "y1y2":
         return rf"$y_1 y_2 = \bar y^{{RR}}_{{bN}}\, y^{{LL}}_{{b{ell}}}$"
-    fixed = {
-        "m_LQ": r"$m_{\rm LQ}$ [TeV]", "m_S1": r"$m_{S_1}$ [TeV]", "m_R2": r"$m_{\tilde R_2^{-1/3}}$ [TeV]",
-        "m_R2_23": r"$m_{\tilde R_2^{2/3}}$ [TeV]", "m_b": r"$m_b$ [GeV]", "M_N": r"$M_N$ [keV]",
-        "M_N_keV": r"$M_N$ [keV]",
-        "kappa": r"$\kappa$ [GeV]", "y1": r"$y_1$", "y2": r"$y_2$", "y1p": r"$y_1'$", "y1y2": r"$y_1 y_2$",
-        "delta_m2": r"$\delta = m_{\tilde R_2}^2/m_{S_1}^2 - 1$",
-    }
-    if name in fixed:
-        return fixed[name]
-    m = re.match(r"^(\w+)\[(\d),(\d)\]$", name)
-    if m and m.group(1) in _MATRIX_LATEX:
-        return f"${_MATRIX_LATEX[m.group(1)]}_{{{m.group(2)}{m.group(3)}}}$"
-    return name
+    label = latex_label(name)  # lqmodel.vocabulary: symbol and displayed unit
+    return name if label is None else label
 
 
 def _display(name: str, v: np.ndarray) -> np.ndarray:
-    if name in _MASS_TEV:
-        return v / 1e3
-    if name == "M_N":
-        return v * 1e6
-    return v
+    """Values of ``name`` in the unit plots show (LQ masses in TeV, M_N in keV; lqmodel.vocabulary)."""
+    return display_value(name, v)
 
 
 class MapData:
-    """Fields of a table on the (x, y) plane: a regular grid if possible, else a triangulation."""
+    """Fields of a table on the (x, y) plane: a regular grid if possible, else a triangulation; the cost
+    of a field is bounded by the figure's resolution, not by the number of points.
+
+    Grid scans: contours are interpolated linearly in the plotted (log or lin) coordinates on a grid
+    refined REFINE times per axis (straight edges where the fields are smooth in log coordinates), but
+    never finer than RASTER nodes per axis (about the axes' width in pixels at the saved 200 dpi): a grid
+    of up to (RASTER - 1) / REFINE + 1 = 275 values per axis is drawn exactly as before, a larger one on
+    the figure's pixel grid. Random / Latin-hypercube scans: a Delaunay triangulation up to MAX_TRIANGULATED
+    points; above that the points are binned onto a BINS x BINS grid of the plotting coordinates (mean
+    per cell, empty cells masked) and drawn as a grid.
+    """
 
     REFINE = 4
+    RASTER = 1100
+    MAX_TRIANGULATED = 40_000
+    BINS = 400
 
     def __init__(self, df, x: str, y: str, log_x: bool, log_y: bool):
         self.x, self.y = x, y
         xv, yv = df[x].to_numpy(float), df[y].to_numpy(float)
         ux, uy = np.unique(xv), np.unique(yv)
         self.grid = len(ux) * len(uy) == len(df) and len(ux) > 1 and len(uy) > 1
+        self.binned = False
         self.log_x, self.log_y = log_x, log_y
+        tx = np.log10(xv) if log_x else xv
+        ty = np.log10(yv) if log_y else yv
         if self.grid:
-            ix, iy = np.searchsorted(ux, xv), np.searchsorted(uy, yv)
-            self._ix, self._iy, self._shape = ix, iy, (len(uy), len(ux))
-            # contours are interpolated linearly between grid nodes: do it in the plotted (log or lin)
-            # coordinates on a grid refined REFINE times, so that edges are straight where the fields are
-            # smooth in log coordinates instead of zig-zagging between log-spaced nodes
+            self._ix, self._iy, self._shape = np.searchsorted(ux, xv), np.searchsorted(uy, yv), (len(uy), len(ux))
             self._tx = np.log10(ux) if log_x else ux
             self._ty = np.log10(uy) if log_y else uy
-            fx = np.linspace(self._tx[0], self._tx[-1], (len(ux) - 1) * self.REFINE + 1)
-            fy = np.linspace(self._ty[0], self._ty[-1], (len(uy) - 1) * self.REFINE + 1)
-            self._fine = np.stack(np.meshgrid(fy, fx, indexing="ij"), axis=-1)
-            fxd = 10**fx if log_x else fx
-            fyd = 10**fy if log_y else fy
-            self.X, self.Y = np.meshgrid(_display(x, fxd), _display(y, fyd))
+        elif len(df) > self.MAX_TRIANGULATED:
+            self.grid = self.binned = True
+            ex = np.linspace(tx.min(), tx.max(), self.BINS + 1)
+            ey = np.linspace(ty.min(), ty.max(), self.BINS + 1)
+            self._ix = np.clip(np.searchsorted(ex, tx, side="right") - 1, 0, self.BINS - 1)
+            self._iy = np.clip(np.searchsorted(ey, ty, side="right") - 1, 0, self.BINS - 1)
+            self._shape = (self.BINS, self.BINS)
+            self._tx, self._ty = 0.5 * (ex[1:] + ex[:-1]), 0.5 * (ey[1:] + ey[:-1])
+            self._count = np.bincount(self._iy * self.BINS + self._ix, minlength=self.BINS**2)
         else:
             import matplotlib.tri as mtri
 
-            tx = np.log10(xv) if log_x else xv
-            ty = np.log10(yv) if log_y else yv
             # triangulate in the (scaled) plotting coordinates, draw in data coordinates
             sx = (tx - tx.min()) / max(np.ptp(tx), 1e-300)
             sy = (ty - ty.min()) / max(np.ptp(ty), 1e-300)
             tri = mtri.Triangulation(sx, sy)
             self.tri = mtri.Triangulation(_display(x, xv), _display(y, yv), tri.triangles)
+        if self.grid:
+            nfx = min((len(self._tx) - 1) * self.REFINE + 1, self.RASTER)
+            nfy = min((len(self._ty) - 1) * self.REFINE + 1, self.RASTER)
+            self._fx = np.linspace(self._tx[0], self._tx[-1], nfx)
+            self._fy = np.linspace(self._ty[0], self._ty[-1], nfy)
+            fxd = 10**self._fx if log_x else self._fx
+            fyd = 10**self._fy if log_y else self._fy
+            self.X, self.Y = np.meshgrid(_display(x, fxd), _display(y, fyd))
         self.df = df
 
     def field(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (one per table row) as the field that is contoured (fine grid or triangulation)."""
         values = np.asarray(values, dtype=float)
         if not self.grid:
             return values
-        Z = np.full(self._shape, np.nan)
-        Z[self._iy, self._ix] = values
-        from scipy.interpolate import RegularGridInterpolator
-
-        return RegularGridInterpolator((self._ty, self._tx), Z, method="linear")(self._fine)
+        if self.binned:
+            flat = self._iy * self._shape[1] + self._ix
+            ok = np.isfinite(values)
+            s = np.bincount(flat[ok], weights=values[ok], minlength=self._count.size)
+            c = np.bincount(flat[ok], minlength=self._count.size)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                Z = np.where(c > 0, s / c, np.nan).reshape(self._shape)
+        else:
+            Z = np.full(self._shape, np.nan)
+            Z[self._iy, self._ix] = values
+        return _interp_separable(self._ty, self._tx, Z, self._fy, self._fx)
 
     def contourf(self, ax, Z, **kw):
         if self.grid:
@@ -158,6 +183,24 @@ class MapData:
         if self.grid:
             return ax.contour(self.X, self.Y, Z, **kw)
         return ax.tricontour(self.tri, Z, **kw)
+
+
+def _interp_separable(ty, tx, Z, fy, fx) -> np.ndarray:
+    """Bilinear interpolation of the node values ``Z[iy, ix]`` at the fine grid ``fy x fx`` (the same
+    numbers as scipy's RegularGridInterpolator(method="linear"), computed as two 1-D weight steps, so
+    the temporaries are of the size of the fine grid, not 2 x 2 x its size)."""
+    def weights(t, f):
+        i = np.clip(np.searchsorted(t, f, side="right") - 1, 0, len(t) - 2)
+        w = (f - t[i]) / (t[i + 1] - t[i])
+        return i, w
+
+    iy, wy = weights(ty, fy)
+    ix, wx = weights(tx, fx)
+    rows = Z[iy] * (1 - wy)[:, None] + Z[iy + 1] * wy[:, None]  # (len(fy), len(tx))
+    # where a weight is exactly 0 the other node alone gives the value (a NaN neighbour does not spread)
+    rows = np.where((wy == 0)[:, None], Z[iy], np.where((wy == 1)[:, None], Z[iy + 1], rows))
+    out = rows[:, ix] * (1 - wx) + rows[:, ix + 1] * wx
+    return np.where(wx == 0, rows[:, ix], np.where(wx == 1, rows[:, ix + 1], out))
 
 
 def _select_plane(df, x: str, y: str, parameters: Sequence[str], fix: Mapping[str, float]):
@@ -174,12 +217,9 @@ def _select_plane(df, x: str, y: str, parameters: Sequence[str], fix: Mapping[st
         v = vals[np.argmin(np.abs(vals - target))]
         chosen[p] = v
         mask &= df[p].to_numpy(float) == v
+    if mask.all():
+        return df, chosen
     return df[mask].reset_index(drop=True), chosen
-
-
-def _pick(df, pattern: str) -> list[str]:
-    rx = re.compile(pattern)
-    return [c for c in df.columns if rx.search(c)]
 
 
 def _safe_log_ratio(a, b):
@@ -191,30 +231,6 @@ def _safe_log_ratio(a, b):
 _GROUP_STYLE = (("#0072B2", "--"), ("#009E73", "++"), ("#D55E00", "xx"), ("#CC79A7", "||"), ("#56B4E9", "oo"),
                 ("#E69F00", "//"), ("#F0E442", "\\\\"), ("#000000", "**"), ("#E69F00", "\\\\\\"),
                 ("#999999", "OO"), ("#882255", ".."), ("#117733", "-\\"))
-
-
-def _group_layers(df) -> list[tuple[str, str, str, str]]:
-    """(column regex, colour, hatch, legend label) of every constraint group with columns in ``df``.
-
-    A group is declared by its ``excluded_<slug>`` column; its ``dchi2_group_<slug>`` field must be there too
-    (missing: ``KeyError`` naming the column). The label names the group and its observables.
-    """
-    from observables.registry import GROUPS, group_slug, groups
-
-    members = groups()
-    out = []
-    for k, g in enumerate(GROUPS):
-        slug = group_slug(g)
-        if f"excluded_{slug}" not in df.columns and f"dchi2_group_{slug}" not in df.columns:
-            continue
-        if f"dchi2_group_{slug}" not in df.columns:
-            raise KeyError(f"map layer '{g}': column dchi2_group_{slug} missing (excluded_{slug} is present)")
-        obs = [o for o in members.get(g, ()) if f"dchi2_{o}" in df.columns]
-        names = ", ".join(obs[:3]) + (", ..." if len(obs) > 3 else "")
-        color, hatch = _GROUP_STYLE[k % len(_GROUP_STYLE)]
-        label = f"{g} excl. ($2\\sigma$)" + (f": {names}" if names else "")
-        out.append((rf"^dchi2_group_{re.escape(slug)}$", color, hatch, label))
-    return out
 
 
 def _hatched(data: MapData, ax, Z, level: float, color, hatch: str, regions: list | None = None):
@@ -233,6 +249,95 @@ def _hatched(data: MapData, ax, Z, level: float, color, hatch: str, regions: lis
     return True
 
 
+# ---------------------------------------------------------------------- which layers a table has
+def _legacy_observable_layers() -> tuple[tuple[str, tuple[str, ...], str, str, str], ...]:
+    """Tables without group columns (older scans): (name, dchi2 columns, colour, hatch, label) of the
+    R_K(*), (g-2)_mu and B -> K(*) nu nu layers, the observables taken from the registry."""
+    from observables.registry import OBSERVABLES
+
+    names = tuple(OBSERVABLES)
+    return (
+        ("R_K", tuple(f"dchi2_{o}" for o in names if o.startswith("R_K")), C_RK, "xx",
+         r"$R_{K^{(*)}}$ excl. ($2\sigma$)"),
+        ("a_mu", ("dchi2_Delta_a_mu", "dchi2_a_mu"), C_GM2, "\\\\\\", r"$(g-2)_\mu$ excl. ($2\sigma$)"),
+        ("Knunu", tuple(f"dchi2_{o}" for o in names if "nunu" in o.lower()), C_KNN, "||",
+         r"$B\to K^{(*)}\nu\bar\nu$ excl. ($2\sigma$)"),
+    )
+
+
+def _present_groups(df) -> list[str]:
+    """Slugs of the constraint groups (observables.registry.GROUPS order) with a column in ``df``."""
+    from observables.registry import GROUPS, group_slug
+
+    cols = set(df.columns)
+    return [group_slug(g) for g in GROUPS
+            if f"excluded_{group_slug(g)}" in cols or f"dchi2_group_{group_slug(g)}" in cols]
+
+
+def _missing(layer: str, column: str, df, why: str) -> MissingColumnError:
+    shown = ", ".join(list(df.columns)[:12])
+    return MissingColumnError(f"map layer '{layer}': column {column} missing ({why}; the table has {shown}"
+                              f"{', ...' if len(df.columns) > 12 else ''}); see lqmodel.columns.MAP_LAYERS")
+
+
+def active_layers(df, lepton: str | None, layers: Sequence[str] | None = None) -> list[str]:
+    """The layers of :data:`lqmodel.columns.MAP_LAYERS` drawn for ``df``, in drawing order.
+
+    ``layers=None``: every layer one of whose trigger columns is in the table; ``layers`` given: exactly
+    those (e.g. :func:`lqmodel.columns.expected_layers` of the evaluator that wrote the table). Either way
+    a drawn layer whose required columns are not all there is a :class:`~lqmodel.columns.MissingColumnError`
+    naming the layer and the column — never a layer silently left out."""
+    cols = set(df.columns)
+    if layers is not None:
+        unknown = [n for n in layers if n not in MAP_LAYERS]
+        if unknown:
+            from lqmodel.vocabulary import did_you_mean
+
+            raise InputError(f"unknown map layer {unknown[0]!r}.{did_you_mean(unknown[0], MAP_LAYERS)} "
+                             f"Allowed: {', '.join(MAP_LAYERS)}")
+    out = []
+    for name, spec in MAP_LAYERS.items():
+        if layers is not None:
+            if name not in layers:
+                continue
+            why = "the layer is expected for this table"
+        else:
+            if not _triggered(name, spec, df, lepton):
+                continue
+            why = "the layer's other columns are there"
+        if spec.per_group:
+            groups = _present_groups(df)
+            if not groups:
+                raise _missing(name, "dchi2_group_<group>", df, why)
+            for g in groups:
+                for c in layer_columns(name, group=g):
+                    if c not in cols:
+                        raise _missing(name, c, df, f"excluded_{g} is present")
+        elif name == "flavour_observables":
+            pass  # any of its optional columns (never required)
+        else:
+            need = spec.requires
+            if any("{lepton}" in c for c in need) and lepton is None:
+                raise _missing(name, "mu_<lepton>_N1_muB", df, why + "; no moment column to draw it against")
+            for c in layer_columns(name, lepton=lepton):
+                alt = spec.alternatives.get(c)
+                if c not in cols and not (layers is None and alt in cols):
+                    raise _missing(name, c, df, why)
+        out.append(name)
+    return out
+
+
+def _triggered(name: str, spec, df, lepton: str | None) -> bool:
+    cols = set(df.columns)
+    if spec.per_group:
+        return bool(_present_groups(df))
+    if name == "flavour_observables":
+        return not _present_groups(df) and any(c in cols for _, cs, *_ in _legacy_observable_layers() for c in cs)
+    trig = [t.replace("{lepton}", lepton) if lepton else t for t in spec.trigger_columns()]
+    hits = [t in cols for t in trig if "{" not in t]
+    return bool(hits) and (all(hits) if spec.trigger_all else any(hits))
+
+
 def plot_map(
     table: Any,
     x: str,
@@ -247,6 +352,7 @@ def plot_map(
     out: str | Path | None = None,
     mu_levels: Sequence[float] | None = None,
     benchmark: Mapping[str, Any] | None = None,
+    layers: Sequence[str] | None = None,
 ):
     """Draw the coupling map of ``table`` (pandas DataFrame, pyarrow Table, or a Parquet path / scan
     folder) in the plane (``x``, ``y``); save ``out.png`` and ``out.pdf`` when ``out`` (a path without
@@ -255,16 +361,17 @@ def plot_map(
     are positive). ``parameters``/``fix``: other scanned parameters and the values to slice them at.
     ``benchmark``: ``{x: value, y: value, "label": name}`` in scan units (GeV, couplings) — the base or
     benchmark point, marked with a star (:func:`base_coordinates` gives it for a Point).
+    ``layers``: the layers to draw (names of :data:`lqmodel.columns.MAP_LAYERS`; default: those whose
+    columns the table has); a drawn layer with a missing column is a
+    :class:`~lqmodel.columns.MissingColumnError` (:func:`active_layers`).
     Returns the matplotlib Figure; PDF fonts are embedded as TrueType (Type 42)."""
     import matplotlib
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
-    df = _as_dataframe(table)
+    parameters = list(parameters or [x, y])
+    df = _as_dataframe(table, keep=(x, y, *parameters))
     for p in (x, y):
         if p not in df.columns:
             raise KeyError(f"{p!r} is not a column of the scan table (columns: {', '.join(df.columns[:12])}, ...)")
-    parameters = list(parameters or [x, y])
     df, chosen = _select_plane(df, x, y, parameters, fix or {})
     scales = dict(scales or {})
     for p in (x, y):
@@ -272,13 +379,18 @@ def plot_map(
             v = df[p].to_numpy(float)
             scales[p] = "log" if (v.min() > 0 and v.max() / v.min() > 10**1.5) else "lin"
     data = MapData(df, x, y, scales[x] == "log", scales[y] == "log")
-
-    mu_cols = {l: f"mu_{l}_N1_muB" for l in ("e", "mu", "tau") if f"mu_{l}_N1_muB" in df.columns}
-    if lepton is None and mu_cols:
-        lepton = max(mu_cols, key=lambda l: float(np.nanmax(df[mu_cols[l]].to_numpy(float))))
-
+    lepton = lepton if lepton is not None else _brightest_lepton(df)
+    drawn = active_layers(df, lepton, layers)
     with matplotlib.rc_context(_STYLE):
-        fig = _draw(Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle, mu_levels, benchmark)
+        ctx = _new_map(df, data, x, y, scales, lepton)
+        ctx.mu_levels = mu_levels
+        for name in drawn:
+            if name not in _FLAVOUR_LAYERS:
+                _flush_unconstraining(ctx)
+            LAYER_FUNCTIONS[name](ctx)
+        _flush_unconstraining(ctx)
+        _perturbativity_and_benchmark(ctx, benchmark)
+        fig = _finish(ctx, chosen, title, subtitle)
     if out is not None:
         out = Path(out)
         stem = out.with_suffix("") if out.suffix in (".png", ".pdf") else out
@@ -287,6 +399,14 @@ def plot_map(
             fig.savefig(stem.with_suffix(".png"), dpi=200)
             fig.savefig(stem.with_suffix(".pdf"))
     return fig
+
+
+def _brightest_lepton(df) -> str | None:
+    """The flavour with the largest moment in the table (None without moment columns)."""
+    mu_cols = {l: f"mu_{l}_N1_muB" for l in LEPTONS if f"mu_{l}_N1_muB" in df.columns}
+    if not mu_cols:
+        return None
+    return max(mu_cols, key=lambda l: float(np.nanmax(df[mu_cols[l]].to_numpy(float))))
 
 
 _STYLE = {
@@ -302,12 +422,34 @@ _STYLE = {
 Z_FILL, Z_BAND, Z_HATCH, Z_EDGE, Z_ISO, Z_LABEL, Z_MARK = 1.0, 1.5, 2.0, 2.5, 3.0, 5.0, 6.0
 
 
-def _draw(Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle, mu_levels, benchmark=None):
-    # a Figure on its own Agg canvas, not a pyplot figure: no backend switch, nothing left open in pyplot
+@dataclass
+class MapContext:
+    """What the layer functions draw on and add to: the axes, the table's plane, the moment of ``lepton``
+    (None without it), the legend handles and the hatched/shaded regions (contour labels avoid them)."""
+
+    fig: Any
+    ax: Any
+    df: Any
+    data: MapData
+    x: str
+    y: str
+    lepton: str | None
+    mu: np.ndarray | None
+    mu_levels: Sequence[float] | None = None
+    handles: list = field(default_factory=list)
+    regions: list = field(default_factory=list)
+    unconstraining: list = field(default_factory=list)
+
+    def col(self, name: str) -> np.ndarray:
+        return self.df[name].to_numpy(float)
+
+
+def _new_map(df, data: MapData, x: str, y: str, scales: Mapping[str, str], lepton: str | None) -> MapContext:
+    """A Figure on its own Agg canvas (not a pyplot figure: no backend switch, nothing left open in
+    pyplot) with the axes, labels, limits and ticks of the plane."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    mu_cols = {l: f"mu_{l}_N1_muB" for l in ("e", "mu", "tau") if f"mu_{l}_N1_muB" in df.columns}
     fig = Figure(figsize=(6.4, 5.6), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
@@ -321,169 +463,272 @@ def _draw(Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle
     for axis, vals, scale in ((ax.xaxis, xd, scales[x]), (ax.yaxis, yd, scales[y])):
         if scale == "log" and vals.max() / vals.min() < 10**2.2:
             _plain_log_ticks(axis)
-    handles: list[Any] = []
-    regions: list[Any] = []  # hatched/shaded exclusions: contour labels are placed outside them
+    col = f"mu_{lepton}_N1_muB"
+    mu = df[col].to_numpy(float) if lepton is not None and col in df.columns else None
+    return MapContext(fig, ax, df, data, x, y, lepton, mu)
 
-    mu = df[mu_cols[lepton]].to_numpy(float) if lepton in mu_cols else None
-    # 1. R(D)-R(D*) 1 sigma / 2 sigma regions: the correlated chi2 of the two measurements (HFLAV average)
-    # at the 2-dof thresholds 2.30 / 6.18 (68.27% / 95.45%) when both are in the table; R(D*) alone
-    # (1 dof: 1, 4) otherwise. The threshold used is in the legend.
-    rd = _rd_field(df)
-    if rd is not None:
-        chi, name, (t1, t2), dof = rd
-        Z = data.field(chi)
-        if np.nanmin(Z) <= t2:
-            data.contourf(ax, Z, levels=[-1.0, t1], colors=[C_RDS], alpha=0.45, zorder=Z_FILL)
-            data.contourf(ax, Z, levels=[t1, t2], colors=[C_RDS], alpha=0.18, zorder=Z_FILL)
-            f1, f2 = (f"{t:.2f}" if dof == 2 else f"{t:g}" for t in (t1, t2))
-            handles += [Patch(facecolor=C_RDS, alpha=0.45, label=rf"{name} $1\sigma$ ($\chi^2\leq{f1}$, {dof} dof)"),
-                        Patch(facecolor=C_RDS, alpha=0.18, label=rf"{name} $2\sigma$ ($\chi^2\leq{f2}$, {dof} dof)")]
-        else:  # say so rather than silently drawing nothing
-            handles.append(Patch(facecolor="none", edgecolor="none",
-                                 label=rf"{name} $2\sigma$ not reached (min $\chi^2$ = {np.nanmin(Z):.1f}, {dof} dof)"))
-    # 2. XENON1T band
-    if mu is not None and {"xenon1t_low_muB", "xenon1t_high_muB"} <= set(df.columns):
-        low, high = df["xenon1t_low_muB"].to_numpy(float), df["xenon1t_high_muB"].to_numpy(float)
-        # h = position of log(mu) in the band: -1 at the lower edge, +1 at the upper one (smooth in the
-        # couplings, unlike a max() of the two edge conditions)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            h = _safe_log_ratio(mu, np.sqrt(low * high)) / (0.5 * _safe_log_ratio(high, low))
-        # no two-sided band at this point (e.g. large M_N: XENON1T gives only an upper limit): masked, so
-        # that no band is interpolated towards it
-        h = np.where(np.isfinite(h) & (low > 0) & np.isfinite(high), h, np.nan)
-        Z = data.field(h)
-        # the moment is linear in m_b: the m_b scheme (m_b(m_b) vs m_b(m_LQ), docs/theory.md §b.4) moves it by
-        # about +-30%; the band for mu x (1 +- 0.3) = the band edges widened to [low/1.3, high/0.7]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lo_s, hi_s = low / (1 + M_B_SCHEME_SPREAD), high / (1 - M_B_SCHEME_SPREAD)
-            hs = _safe_log_ratio(mu, np.sqrt(lo_s * hi_s)) / (0.5 * _safe_log_ratio(hi_s, lo_s))
-        Zs = data.field(np.where(np.isfinite(h), hs, np.nan))
-        if np.nanmin(np.abs(Zs)) <= 1:
-            data.contourf(ax, Zs, levels=[-1.0, 1.0], colors=[C_BAND], alpha=0.16, zorder=Z_BAND)
-            data.contour(ax, Zs, levels=[-1.0, 1.0], colors=[C_BAND], linewidths=0.8, linestyles="dotted",
-                         zorder=Z_EDGE)
-            handles.append(Patch(facecolor=C_BAND, alpha=0.16, edgecolor=C_BAND, ls=":",
-                                 label=rf"XENON1T band with $m_b$ scheme $\pm{100 * M_B_SCHEME_SPREAD:.0f}\%$"))
-        if np.nanmin(np.abs(Z)) <= 1:
-            data.contourf(ax, Z, levels=[-1.0, 1.0], colors=[C_BAND], alpha=0.5, zorder=Z_BAND)
-            data.contour(ax, Z, levels=[-1.0, 1.0], colors=[C_BAND], linewidths=1.2, linestyles="solid",
-                         zorder=Z_EDGE)
-        if _constant(low) and _constant(high):
-            label = (rf"XENON1T band, $|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|\in"
-                     rf"[{_sci(np.nanmedian(low))},{_sci(np.nanmedian(high))}]\,\mu_B$")
-        else:
-            label = r"XENON1T band ($M_N$-dependent)"
-        handles.append(Patch(facecolor=C_BAND, alpha=0.5, edgecolor=C_BAND, label=label))
-    # 3. flavour exclusions (Delta chi2 > 4): the total, then one layer per constraint group when the table
-    # has the group columns (lqmodel.evaluate: dchi2_group_<slug>), else the older per-observable layers
-    unconstraining: list[str] = []
-    group_layers = _group_layers(df)
-    legacy = (
-        (r"^dchi2_R_K", C_RK, "xx", r"$R_{K^{(*)}}$ excl. ($2\sigma$)"),
-        (r"^dchi2_(Delta_)?a_mu$", C_GM2, "\\\\\\", r"$(g-2)_\mu$ excl. ($2\sigma$)"),
-        (r"^dchi2_.*[Nn]unu", C_KNN, "||", r"$B\to K^{(*)}\nu\bar\nu$ excl. ($2\sigma$)"),
-    )
-    for pattern, color, hatch, label in (
-        (r"^dchi2_total$", C_FLAV, "..", r"flavour, $\Delta\chi^2_{\rm tot} > 4$"),
-        *(group_layers if group_layers else legacy),
-    ):
-        cols = _pick(df, pattern)
-        if cols:
-            Z = data.field(np.sum([df[c].to_numpy(float) for c in cols], axis=0))
-            if _hatched(data, ax, Z, 4.0, color, hatch, regions):
-                handles.append(Patch(facecolor="none", edgecolor=color, hatch=hatch, label=label))
-            elif pattern != r"^dchi2_total$":
-                unconstraining.append(label.split(" excl.")[0])
-    if unconstraining:  # say which constraints were evaluated but exclude nothing in this plane
-        handles.append(Patch(facecolor="none", edgecolor="none",
-                             label="no exclusion here: " + ", ".join(unconstraining)))
-    # 4. direct detection / astrophysics exclusions
-    if mu is not None and "xenonnt_limit_muB" in df.columns:
-        Z = data.field(np.nan_to_num(_safe_log_ratio(mu, df["xenonnt_limit_muB"]), nan=-10, neginf=-10, posinf=10))
-        if _hatched(data, ax, Z, 0.0, C_NT, "//", regions):
-            ntv = df["xenonnt_limit_muB"].to_numpy(float)
-            label = rf"XENONnT excl. ($>{_sci(np.nanmedian(ntv))}\,\mu_B$)" if _constant(ntv) else "XENONnT excl."
-            handles.append(Patch(facecolor="none", edgecolor=C_NT, hatch="//", label=label))
-    lab_col = "lab_limit_muB" if "lab_limit_muB" in df.columns else "limit_muB"
-    if mu is not None and lab_col in df.columns:
-        lim = df[lab_col].to_numpy(float)
-        if np.isfinite(lim).any():
-            Z = data.field(np.nan_to_num(_safe_log_ratio(mu, lim), nan=-10, neginf=-10, posinf=10))
-            if _hatched(data, ax, Z, 0.0, C_LIM, "\\\\", regions):
-                name = _short(_mode(df, lab_col.replace("_muB", "_name")))
-                label = (f"{name} excl. ($>{_sci(np.nanmin(lim))}\\,\\mu_B$)" if _constant(lim)
-                         else f"{name} excl. (where applicable)")
-                handles.append(Patch(facecolor="none", edgecolor=C_LIM, hatch="\\\\", label=label))
-    if mu is not None and lab_col != "limit_muB" and "limit_muB" in df.columns:
-        # the strongest bound of any kind (astrophysics/cosmology): its boundary only, not to hide the rest
-        lim = df["limit_muB"].to_numpy(float)
-        if np.isfinite(lim).any() and not np.array_equal(lim, df[lab_col].to_numpy(float)):
-            Z = data.field(np.nan_to_num(_safe_log_ratio(mu, lim), nan=-10, neginf=-10, posinf=10))
-            if np.nanmax(Z) > 0:
-                # shaded above the bound (it counts in excluded_by_limit and viable), boundary dash-dotted;
-                # light, so that it does not hide the layers under it
-                top = float(np.nanmax(Z)) * 2 + 1.0
-                regions.append(data.contourf(ax, Z, levels=[0.0, top], colors=["0.5"], alpha=0.22,
-                                             extend="max", zorder=Z_FILL))
-                if np.nanmin(Z) < 0:
-                    data.contour(ax, Z, levels=[0.0], colors=["k"], linewidths=1.3, linestyles="-.", zorder=Z_EDGE)
-                label = (f"{_short(_mode(df, 'limit_name'))} excl. ($|\\mu| > {_sci(np.nanmin(lim))}\\,\\mu_B$)"
-                         if _constant(lim) else "strongest bound incl. astrophysics, excl. ($M_N$-dependent)")
-                handles.append(Patch(facecolor="0.5", alpha=0.22, edgecolor="k", ls="-.", label=label))
-    # 5. LHC exclusions (lqmodel.collider): pair production (smooth margin field if present), Drell-Yan
-    for cols_, label, color, hatch in ((("pair_margin", "excluded_pair"), "LHC (pair production)", C_LHC, "++"),
-                                       (("excluded_drell_yan",), "LHC (Drell-Yan)", C_DY, "--")):
-        col = next((c for c in cols_ if c in df.columns), None)
-        if col is None:
+
+# ---------------------------------------------------------------------- the layers (lqmodel.columns.MAP_LAYERS)
+def _layer_rd(c: MapContext) -> None:
+    """R(D)-R(D*) 1 sigma / 2 sigma regions: the correlated chi2 of the two measurements (HFLAV average)
+    at the 2-dof thresholds 2.30 / 6.18 (68.27% / 95.45%) when both are in the table; R(D*) alone (1 dof:
+    1, 4) otherwise. The threshold used is in the legend."""
+    from matplotlib.patches import Patch
+
+    chi, name, (t1, t2), dof = _rd_field(c.df)
+    Z = c.data.field(chi)
+    if np.nanmin(Z) <= t2:
+        c.data.contourf(c.ax, Z, levels=[-1.0, t1], colors=[C_RDS], alpha=0.45, zorder=Z_FILL)
+        c.data.contourf(c.ax, Z, levels=[t1, t2], colors=[C_RDS], alpha=0.18, zorder=Z_FILL)
+        f1, f2 = (f"{t:.2f}" if dof == 2 else f"{t:g}" for t in (t1, t2))
+        c.handles += [Patch(facecolor=C_RDS, alpha=0.45, label=rf"{name} $1\sigma$ ($\chi^2\leq{f1}$, {dof} dof)"),
+                      Patch(facecolor=C_RDS, alpha=0.18, label=rf"{name} $2\sigma$ ($\chi^2\leq{f2}$, {dof} dof)")]
+    else:  # say so rather than silently drawing nothing
+        c.handles.append(Patch(facecolor="none", edgecolor="none",
+                               label=rf"{name} $2\sigma$ not reached (min $\chi^2$ = {np.nanmin(Z):.1f}, {dof} dof)"))
+
+
+def _layer_xenon1t_band(c: MapContext) -> None:
+    """The XENON1T-level band low <= mu <= high, and the same band for mu x (1 +- M_B_SCHEME_SPREAD)."""
+    from matplotlib.patches import Patch
+
+    mu, data, ax = c.mu, c.data, c.ax
+    low, high = c.col("xenon1t_low_muB"), c.col("xenon1t_high_muB")
+    # h = position of log(mu) in the band: -1 at the lower edge, +1 at the upper one (smooth in the
+    # couplings, unlike a max() of the two edge conditions)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = _safe_log_ratio(mu, np.sqrt(low * high)) / (0.5 * _safe_log_ratio(high, low))
+    # no two-sided band at this point (e.g. large M_N: XENON1T gives only an upper limit): masked, so
+    # that no band is interpolated towards it
+    h = np.where(np.isfinite(h) & (low > 0) & np.isfinite(high), h, np.nan)
+    Z = data.field(h)
+    # the moment is linear in m_b: the m_b scheme (m_b(m_b) vs m_b(m_LQ), docs/theory.md §b.4) moves it by
+    # about +-30%; the band for mu x (1 +- 0.3) = the band edges widened to [low/1.3, high/0.7]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo_s, hi_s = low / (1 + M_B_SCHEME_SPREAD), high / (1 - M_B_SCHEME_SPREAD)
+        hs = _safe_log_ratio(mu, np.sqrt(lo_s * hi_s)) / (0.5 * _safe_log_ratio(hi_s, lo_s))
+    Zs = data.field(np.where(np.isfinite(h), hs, np.nan))
+    if np.nanmin(np.abs(Zs)) <= 1:
+        data.contourf(ax, Zs, levels=[-1.0, 1.0], colors=[C_BAND], alpha=0.16, zorder=Z_BAND)
+        data.contour(ax, Zs, levels=[-1.0, 1.0], colors=[C_BAND], linewidths=0.8, linestyles="dotted",
+                     zorder=Z_EDGE)
+        c.handles.append(Patch(facecolor=C_BAND, alpha=0.16, edgecolor=C_BAND, ls=":",
+                               label=rf"XENON1T band with $m_b$ scheme $\pm{100 * M_B_SCHEME_SPREAD:.0f}\%$"))
+    if np.nanmin(np.abs(Z)) <= 1:
+        data.contourf(ax, Z, levels=[-1.0, 1.0], colors=[C_BAND], alpha=0.5, zorder=Z_BAND)
+        data.contour(ax, Z, levels=[-1.0, 1.0], colors=[C_BAND], linewidths=1.2, linestyles="solid",
+                     zorder=Z_EDGE)
+    if _constant(low) and _constant(high):
+        label = (rf"XENON1T band, $|\mu_{{\nu_{{{_LATEX_LEPTON[c.lepton]}}} N}}|\in"
+                 rf"[{_sci(np.nanmedian(low))},{_sci(np.nanmedian(high))}]\,\mu_B$")
+    else:
+        label = r"XENON1T band ($M_N$-dependent)"
+    c.handles.append(Patch(facecolor=C_BAND, alpha=0.5, edgecolor=C_BAND, label=label))
+
+
+def _flavour_exclusion(c: MapContext, Z, color: str, hatch: str, label: str, *, say_none: bool = True) -> None:
+    """Hatched Delta chi2 > 4; an evaluated constraint that excludes nothing here is listed as such."""
+    from matplotlib.patches import Patch
+
+    if _hatched(c.data, c.ax, Z, 4.0, color, hatch, c.regions):
+        c.handles.append(Patch(facecolor="none", edgecolor=color, hatch=hatch, label=label))
+    elif say_none:
+        c.unconstraining.append(label.split(" excl.")[0])
+
+
+def _layer_flavour_total(c: MapContext) -> None:
+    """All flavour observables together, Delta chi2_total > 4."""
+    _flavour_exclusion(c, c.data.field(c.col("dchi2_total")), C_FLAV, "..", r"flavour, $\Delta\chi^2_{\rm tot} > 4$",
+                       say_none=False)
+
+
+def _layer_flavour_groups(c: MapContext) -> None:
+    """One hatched layer per constraint group (dchi2_group_<slug> > 4); the label names the group and its
+    first observables in the table."""
+    from observables.registry import GROUPS, group_slug, groups
+
+    members = groups()
+    present = set(_present_groups(c.df))
+    for k, g in enumerate(GROUPS):
+        slug = group_slug(g)
+        if slug not in present:
             continue
-        vals = df[col].to_numpy(float)
-        level = 0.0 if col == "pair_margin" else 0.5
-        Z = data.field(vals)
-        if np.nanmax(Z) > level:
-            top = float(np.nanmax(Z)) * 2 + 1.0
-            data.contourf(ax, Z, levels=[level, top], colors=[color], alpha=0.12, extend="max", zorder=Z_FILL)
-            _hatched(data, ax, Z, level, color, hatch, regions)
-            handles.append(Patch(facecolor=color, alpha=0.35, edgecolor=color, hatch=hatch, label=label + " excl."))
-        elif col != "excluded_drell_yan":  # evaluated, excludes nothing in this plane: say so (the
-            # Drell-Yan flag is all False also when those searches were not evaluated, so no claim there)
-            handles.append(Patch(facecolor="none", edgecolor="none", label=f"no exclusion here: {label}"))
-    # 6. iso-lines of mu
-    if mu is not None and np.nanmax(mu) > 0:
-        lm = np.log10(np.where(mu > 0, mu, np.nan))
-        Z = data.field(lm)
-        if mu_levels is None:
-            lo, hi = math.floor(np.nanmin(lm)), math.ceil(np.nanmax(lm))
-            levels = [float(k) for k in range(lo, hi + 1)]
-        else:
-            levels = [math.log10(v) for v in mu_levels]
-        levels = [lv for lv in levels if np.nanmin(lm) < lv < np.nanmax(lm)]
-        if levels:
-            cs = data.contour(ax, Z, levels=levels, colors="0.35", linewidths=0.7, linestyles="--", zorder=Z_ISO)
-            _label_lines(ax, cs, [rf"$10^{{{int(round(v))}}}\,\mu_B$" for v in levels], avoid=regions)
-            handles.append(Line2D([], [], color="0.35", lw=0.7, ls="--",
-                                  label=rf"$|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|$ contours"))
+        obs = [o for o in members.get(g, ()) if f"dchi2_{o}" in c.df.columns]
+        names = ", ".join(obs[:3]) + (", ..." if len(obs) > 3 else "")
+        color, hatch = _GROUP_STYLE[k % len(_GROUP_STYLE)]
+        label = f"{g} excl. ($2\\sigma$)" + (f": {names}" if names else "")
+        _flavour_exclusion(c, c.data.field(c.col(f"dchi2_group_{slug}")), color, hatch, label)
 
-    # 7. fine tuning of the neutrino mass: Delta = |m_loop| / m_D^max (lqmodel.neutrino_mass)
-    handles += _tuning_layer(ax, data, df, avoid=regions)
-    # 8. perturbativity, the benchmark point, and a plain statement when no point survives
-    handles += _perturbativity_layer(ax, x, y)
-    if benchmark is not None and x in benchmark and y in benchmark:
-        bx, by = (float(_display(k, np.array(float(benchmark[k])))) for k in (x, y))
-        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+
+def _layer_flavour_observables(c: MapContext) -> None:
+    """Older tables without group columns: R_K(*) (sum over its bins), (g-2)_mu, B -> K(*) nu nu."""
+    for _, cols, color, hatch, label in _legacy_observable_layers():
+        present = [col for col in cols if col in c.df.columns]
+        if present:
+            _flavour_exclusion(c, c.data.field(np.sum([c.col(col) for col in present], axis=0)), color, hatch, label)
+
+
+def _layer_xenonnt(c: MapContext) -> None:
+    """mu > the XENONnT limit, hatched."""
+    from matplotlib.patches import Patch
+
+    Z = c.data.field(np.nan_to_num(_safe_log_ratio(c.mu, c.col("xenonnt_limit_muB")), nan=-10, neginf=-10, posinf=10))
+    if _hatched(c.data, c.ax, Z, 0.0, C_NT, "//", c.regions):
+        ntv = c.col("xenonnt_limit_muB")
+        label = rf"XENONnT excl. ($>{_sci(np.nanmedian(ntv))}\,\mu_B$)" if _constant(ntv) else "XENONnT excl."
+        c.handles.append(Patch(facecolor="none", edgecolor=C_NT, hatch="//", label=label))
+
+
+def _layer_lab_limit(c: MapContext) -> None:
+    """mu > the strongest applicable laboratory limit (older tables without it: the strongest limit)."""
+    from matplotlib.patches import Patch
+
+    lab_col = "lab_limit_muB" if "lab_limit_muB" in c.df.columns else "limit_muB"
+    lim = c.col(lab_col)
+    if not np.isfinite(lim).any():
+        return
+    Z = c.data.field(np.nan_to_num(_safe_log_ratio(c.mu, lim), nan=-10, neginf=-10, posinf=10))
+    if _hatched(c.data, c.ax, Z, 0.0, C_LIM, "\\\\", c.regions):
+        name = _short(_mode(c.df, lab_col.replace("_muB", "_name")))
+        label = (f"{name} excl. ($>{_sci(np.nanmin(lim))}\\,\\mu_B$)" if _constant(lim)
+                 else f"{name} excl. (where applicable)")
+        c.handles.append(Patch(facecolor="none", edgecolor=C_LIM, hatch="\\\\", label=label))
+
+
+def _layer_strongest_limit(c: MapContext) -> None:
+    """The strongest bound of any kind (astrophysics/cosmology), where it differs from the laboratory one:
+    shaded lightly above it (it counts in excluded_by_limit and viable) with a dash-dotted boundary, so that
+    it does not hide the layers under it."""
+    from matplotlib.patches import Patch
+
+    lim = c.col("limit_muB")
+    if not np.isfinite(lim).any() or np.array_equal(lim, c.col("lab_limit_muB")):
+        return
+    Z = c.data.field(np.nan_to_num(_safe_log_ratio(c.mu, lim), nan=-10, neginf=-10, posinf=10))
+    if np.nanmax(Z) > 0:
+        top = float(np.nanmax(Z)) * 2 + 1.0
+        c.regions.append(c.data.contourf(c.ax, Z, levels=[0.0, top], colors=["0.5"], alpha=0.22,
+                                         extend="max", zorder=Z_FILL))
+        if np.nanmin(Z) < 0:
+            c.data.contour(c.ax, Z, levels=[0.0], colors=["k"], linewidths=1.3, linestyles="-.", zorder=Z_EDGE)
+        label = (f"{_short(_mode(c.df, 'limit_name'))} excl. ($|\\mu| > {_sci(np.nanmin(lim))}\\,\\mu_B$)"
+                 if _constant(lim) else "strongest bound incl. astrophysics, excl. ($M_N$-dependent)")
+        c.handles.append(Patch(facecolor="0.5", alpha=0.22, edgecolor="k", ls="-.", label=label))
+
+
+def _lhc(c: MapContext, col: str, label: str, color: str, hatch: str) -> None:
+    from matplotlib.patches import Patch
+
+    level = 0.0 if col == "pair_margin" else 0.5
+    Z = c.data.field(c.col(col))
+    if np.nanmax(Z) > level:
+        top = float(np.nanmax(Z)) * 2 + 1.0
+        c.data.contourf(c.ax, Z, levels=[level, top], colors=[color], alpha=0.12, extend="max", zorder=Z_FILL)
+        _hatched(c.data, c.ax, Z, level, color, hatch, c.regions)
+        c.handles.append(Patch(facecolor=color, alpha=0.35, edgecolor=color, hatch=hatch, label=label + " excl."))
+    elif col != "excluded_drell_yan":  # evaluated, excludes nothing in this plane: say so (the Drell-Yan
+        # flag is all False also when those searches were not evaluated, so no claim there)
+        c.handles.append(Patch(facecolor="none", edgecolor="none", label=f"no exclusion here: {label}"))
+
+
+def _layer_lhc_pair(c: MapContext) -> None:
+    """LHC pair production: the smooth margin field (older tables: the excluded_pair flag)."""
+    _lhc(c, "pair_margin" if "pair_margin" in c.df.columns else "excluded_pair", "LHC (pair production)", C_LHC, "++")
+
+
+def _layer_lhc_drell_yan(c: MapContext) -> None:
+    """LHC Drell-Yan tails (excluded_drell_yan)."""
+    _lhc(c, "excluded_drell_yan", "LHC (Drell-Yan)", C_DY, "--")
+
+
+def _layer_mu_isolines(c: MapContext) -> None:
+    """Iso-lines of |mu| (every decade in the plane, or ``mu_levels``), labelled off the hatching."""
+    from matplotlib.lines import Line2D
+
+    mu = c.mu
+    if not np.nanmax(mu) > 0:
+        return
+    lm = np.log10(np.where(mu > 0, mu, np.nan))
+    Z = c.data.field(lm)
+    mu_levels = c.mu_levels
+    if mu_levels is None:
+        lo, hi = math.floor(np.nanmin(lm)), math.ceil(np.nanmax(lm))
+        levels = [float(k) for k in range(lo, hi + 1)]
+    else:
+        levels = [math.log10(v) for v in mu_levels]
+    levels = [lv for lv in levels if np.nanmin(lm) < lv < np.nanmax(lm)]
+    if levels:
+        cs = c.data.contour(c.ax, Z, levels=levels, colors="0.35", linewidths=0.7, linestyles="--", zorder=Z_ISO)
+        _label_lines(c.ax, cs, [rf"$10^{{{int(round(v))}}}\,\mu_B$" for v in levels], avoid=c.regions)
+        c.handles.append(Line2D([], [], color="0.35", lw=0.7, ls="--",
+                                label=rf"$|\mu_{{\nu_{{{_LATEX_LEPTON[c.lepton]}}} N}}|$ contours"))
+
+
+def _layer_tuning(c: MapContext) -> None:
+    """Contours of the fine tuning Delta = |m_loop|/m_D^max at TUNING_LEVELS (docs/neutrino_mass.md)."""
+    c.handles += _tuning_contours(c.ax, c.data, c.df, "tuning", c.regions)
+
+
+def _layer_tuning_s1(c: MapContext) -> None:
+    """Delta of S1 alone at the same mu_nu, every decade (dashed)."""
+    c.handles += _tuning_contours(c.ax, c.data, c.df, "tuning_S1_same_mu", c.regions)
+
+
+def _layer_viable(c: MapContext) -> None:
+    """A plain statement when no point of the plane survives all constraints."""
+    if not len(c.df):
+        return
+    n_ok = int(np.sum(c.df["viable"].to_numpy(bool)))
+    if n_ok == 0:
+        c.ax.text(0.5, 0.97, f"no point survives all constraints (0 of {len(c.df)} points viable)",
+                  transform=c.ax.transAxes, ha="center", va="top", fontsize=10.5, color="#8B0000",
+                  zorder=Z_MARK, bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "#8B0000", "alpha": 0.92})
+
+
+#: layer name (lqmodel.columns.MAP_LAYERS) -> the function that draws it, in drawing order
+LAYER_FUNCTIONS: Mapping[str, Callable[[MapContext], None]] = {
+    "rd": _layer_rd, "xenon1t_band": _layer_xenon1t_band, "flavour_total": _layer_flavour_total,
+    "flavour_groups": _layer_flavour_groups, "flavour_observables": _layer_flavour_observables,
+    "xenonnt": _layer_xenonnt, "lab_limit": _layer_lab_limit, "strongest_limit": _layer_strongest_limit,
+    "lhc_pair": _layer_lhc_pair, "lhc_drell_yan": _layer_lhc_drell_yan, "mu_isolines": _layer_mu_isolines,
+    "tuning": _layer_tuning, "tuning_s1": _layer_tuning_s1, "viable": _layer_viable,
+}
+
+
+_FLAVOUR_LAYERS = ("flavour_total", "flavour_groups", "flavour_observables")
+
+
+def _flush_unconstraining(c: MapContext) -> None:
+    """After the flavour layers: one legend entry naming the constraints evaluated but excluding nothing."""
+    from matplotlib.patches import Patch
+
+    if c.unconstraining:
+        c.handles.append(Patch(facecolor="none", edgecolor="none",
+                               label="no exclusion here: " + ", ".join(c.unconstraining)))
+        c.unconstraining.clear()
+
+
+def _perturbativity_and_benchmark(c: MapContext, benchmark: Mapping[str, Any] | None) -> None:
+    """The perturbativity shading and the benchmark marker (after every layer: they need the final axis
+    limits)."""
+    from matplotlib.lines import Line2D
+
+    c.handles += _perturbativity_layer(c.ax, c.x, c.y)
+    if benchmark is not None and c.x in benchmark and c.y in benchmark:
+        bx, by = (float(_display(k, np.array(float(benchmark[k])))) for k in (c.x, c.y))
+        (x0, x1), (y0, y1) = sorted(c.ax.get_xlim()), sorted(c.ax.get_ylim())
         inside = x0 <= bx <= x1 and y0 <= by <= y1
         if inside:
-            ax.plot([bx], [by], marker="*", ms=13, mfc="gold", mec="k", mew=0.9, ls="none", zorder=Z_MARK,
-                    clip_on=False)
+            c.ax.plot([bx], [by], marker="*", ms=13, mfc="gold", mec="k", mew=0.9, ls="none", zorder=Z_MARK,
+                      clip_on=False)
         label = str(benchmark.get("label") or "benchmark point")
-        handles.append(Line2D([], [], marker="*", ms=11, mfc="gold" if inside else "none", mec="k", ls="none",
-                              label=label if inside else f"{label}: outside this plane"))
-    if "viable" in df.columns and len(df):
-        n_ok = int(np.sum(df["viable"].to_numpy(bool)))
-        if n_ok == 0:
-            ax.text(0.5, 0.97, f"no point survives all constraints (0 of {len(df)} points viable)",
-                    transform=ax.transAxes, ha="center", va="top", fontsize=10.5, color="#8B0000",
-                    zorder=Z_MARK, bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "#8B0000", "alpha": 0.92})
+        c.handles.append(Line2D([], [], marker="*", ms=11, mfc="gold" if inside else "none", mec="k", ls="none",
+                                label=label if inside else f"{label}: outside this plane"))
 
+
+def _finish(c: MapContext, chosen: Mapping[str, float], title: str | None, subtitle: str | None):
+    """Ticks, the title (with the values of the sliced parameters) and the legend below the axes."""
+    ax, fig = c.ax, c.fig
     ax.tick_params(which="both", direction="in", top=True, right=True)
     sub = subtitle or ""
     if chosen:
@@ -493,7 +738,7 @@ def _draw(Patch, Line2D, df, data, x, y, scales, lepton, chosen, title, subtitle
     if heading:
         ax.set_title(heading, fontsize=10.5, loc="left")
     seen: set[str] = set()  # one legend entry per label (e.g. XENONnT as the experiment and as the lab limit)
-    handles = [h for h in handles if not (h.get_label() in seen or seen.add(h.get_label()))]
+    handles = [h for h in c.handles if not (h.get_label() in seen or seen.add(h.get_label()))]
     if handles:
         # two columns for short labels, one when a label would not fit half the width; the figure grows
         # with the legend so that the axes keep their size (and nothing is cut at the figure's edges)
@@ -510,40 +755,39 @@ TUNING_LEVELS = (1.0, 10.0, 100.0, 1000.0)
 C_TUNE = "#6A0DAD"
 
 
-def _tuning_layer(ax, data: MapData, df, avoid: Sequence[Any] = ()) -> list[Any]:
-    """Contours of log10(Delta) at TUNING_LEVELS: the point's (``tuning``, solid) and S1 alone at the same
-    mu_nu (``tuning_S1_same_mu``, dashed); Delta = 0 (exact SU(2)_H) is drawn as far below every level."""
+_TUNING_STYLE = {"tuning": ("solid", r"tuning $\Delta$ = 1, 10, $10^2$, $10^3$"),
+                 "tuning_S1_same_mu": ("dashed", r"$\Delta$ of $S_1$ alone, same $\mu_\nu$ (decades)")}
+
+
+def _tuning_contours(ax, data: MapData, df, col: str, avoid: Sequence[Any] = ()) -> list[Any]:
+    """Contours of log10(Delta) of ``col``: the point's (``tuning``, solid, at TUNING_LEVELS) or S1 alone at
+    the same mu_nu (``tuning_S1_same_mu``, dashed, every decade); Delta = 0 (exact SU(2)_H) is drawn as far
+    below every level. Returns the legend handles."""
     from matplotlib.lines import Line2D
 
-    out: list[Any] = []
-    for col, ls, label in (("tuning", "solid", r"tuning $\Delta$ = 1, 10, $10^2$, $10^3$"),
-                           ("tuning_S1_same_mu", "dashed", r"$\Delta$ of $S_1$ alone, same $\mu_\nu$ (decades)")):
-        if col not in df.columns:
-            continue
-        v = df[col].to_numpy(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lt = np.log10(np.where(v > 0, v, 1e-30))
-        lt = np.where(np.isfinite(v), lt, np.nan)
-        if not np.isfinite(lt).any():
-            continue
-        Z = data.field(lt)
-        lo, hi = np.nanmin(Z), np.nanmax(Z)
-        if col == "tuning":
-            levels = [math.log10(t) for t in TUNING_LEVELS if lo < math.log10(t) < hi]
-        else:  # the S1-alone reference is usually far above 10^3: every decade in the plane (at most 8)
-            levels = [float(k) for k in range(math.ceil(lo), math.floor(hi) + 1) if lo < k < hi][:8]
-        if not levels:  # say where the plane sits instead of drawing nothing
-            where = "below 1" if hi <= 0 else f"above {TUNING_LEVELS[-1]:g}" if lo >= 3 else "between levels"
-            out.append(Line2D([], [], color=C_TUNE, lw=1.2, ls=ls, alpha=0.4,
-                              label=label.split(" =")[0] + f" {where} everywhere here"))
-            continue
-        cs = data.contour(ax, Z, levels=levels, colors=[C_TUNE], linewidths=1.3, linestyles=ls, zorder=Z_ISO)
-        if ls == "solid":
-            _label_lines(ax, cs, [rf"$\Delta={int(round(10 ** lv))}$" for lv in levels], avoid=avoid)
-        else:
-            _label_lines(ax, cs, [rf"$S_1$: $10^{{{int(round(lv))}}}$" for lv in levels], avoid=avoid)
-        out.append(Line2D([], [], color=C_TUNE, lw=1.3, ls=ls, label=label))
-    return out
+    ls, label = _TUNING_STYLE[col]
+    v = df[col].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lt = np.log10(np.where(v > 0, v, 1e-30))
+    lt = np.where(np.isfinite(v), lt, np.nan)
+    if not np.isfinite(lt).any():
+        return []
+    Z = data.field(lt)
+    lo, hi = np.nanmin(Z), np.nanmax(Z)
+    if col == "tuning":
+        levels = [math.log10(t) for t in TUNING_LEVELS if lo < math.log10(t) < hi]
+    else:  # the S1-alone reference is usually far above 10^3: every decade in the plane (at most 8)
+        levels = [float(k) for k in range(math.ceil(lo), math.floor(hi) + 1) if lo < k < hi][:8]
+    if not levels:  # say where the plane sits instead of drawing nothing
+        where = "below 1" if hi <= 0 else f"above {TUNING_LEVELS[-1]:g}" if lo >= 3 else "between levels"
+        return [Line2D([], [], color=C_TUNE, lw=1.2, ls=ls, alpha=0.4,
+                       label=label.split(" =")[0] + f" {where} everywhere here")]
+    cs = data.contour(ax, Z, levels=levels, colors=[C_TUNE], linewidths=1.3, linestyles=ls, zorder=Z_ISO)
+    if ls == "solid":
+        _label_lines(ax, cs, [rf"$\Delta={int(round(10 ** lv))}$" for lv in levels], avoid=avoid)
+    else:
+        _label_lines(ax, cs, [rf"$S_1$: $10^{{{int(round(lv))}}}$" for lv in levels], avoid=avoid)
+    return [Line2D([], [], color=C_TUNE, lw=1.3, ls=ls, label=label)]
 
 
 #: relative spread of the moment from the m_b scheme (mu_nu is linear in m_b; m_b(m_b) = 4.18 GeV against
@@ -569,9 +813,10 @@ def _rd_field(df):
 
 def _coupling_limit(name: str) -> float | None:
     """Perturbativity limit of a plotted parameter: sqrt(4 pi) for a coupling, 4 pi for y1 y2, else None."""
-    if name in COUPLING_DEFINITIONS or re.match(r"^(y_LL|y_RR|ybar_RR|yt_RL|yt_LR|y_nu)\[\d,\d\]$", name):
+    kind = is_coupling(name)
+    if kind == "coupling":
         return PERTURBATIVE_MAX
-    if name == "y1y2":
+    if kind == "coupling_product":
         return PERTURBATIVE_MAX**2
     return None
 
@@ -598,7 +843,7 @@ def base_coordinates(point: Any, names: Sequence[str]) -> dict[str, float]:
 
     y1 = |ybar_RR[b, N1]|, y2 = |y_LL[b, lepton]|, y1p = |y_RR[t, lepton]| (lqmodel.models), y1y2 their
     product, m_LQ = m_S1, matrix entries ``y_LL[i,j]`` as their modulus."""
-    lep = {"e": 0, "mu": 1, "tau": 2}.get(getattr(point, "lepton", None) or "", None)
+    lep = {l: i for i, l in enumerate(LEPTONS)}.get(getattr(point, "lepton", None) or "", None)
     out: dict[str, float] = {}
     for n in names:
         try:
@@ -619,9 +864,9 @@ def base_coordinates(point: Any, names: Sequence[str]) -> dict[str, float]:
             elif n in ("m_S1", "m_R2", "M_N", "kappa", "m_b"):
                 out[n] = float(np.asarray(getattr(point, n)))
             else:
-                m = re.match(r"^(\w+)\[(\d),(\d)\]$", n)
-                if m and m.group(1) in _MATRIX_LATEX:
-                    out[n] = abs(complex(np.asarray(getattr(point, m.group(1)))[int(m.group(2)), int(m.group(3))]))
+                entry = parse_matrix_entry(n)
+                if entry is not None:
+                    out[n] = abs(complex(np.asarray(getattr(point, entry[0]))[entry[1], entry[2]]))
         except (AttributeError, IndexError, TypeError, ValueError):
             continue
     return out
@@ -721,7 +966,24 @@ def _sci(v: float) -> str:
     return rf"{m:.1f}\times10^{{{e}}}"
 
 
-def _as_dataframe(table):
+def _used_column(name: str) -> bool:
+    """Whether a map layer (lqmodel.columns.MAP_LAYERS) or a label reads the column ``name``."""
+    from lqmodel.columns import find
+
+    if name in ("limit_name", "lab_limit_name") or name.startswith(("mu_", "chi2_R_D", "dchi2_")):
+        return True
+    col = find(name)
+    if col is None:
+        return False
+    templates = {t for ly in MAP_LAYERS.values() for t in (*ly.requires, *ly.optional, *ly.triggers,
+                                                          *ly.alternatives.values())}
+    return col.name in templates
+
+
+def _as_dataframe(table, keep: Sequence[str] = ()):
+    """The table as a DataFrame. A Parquet file or scan folder is read with only the columns the map uses
+    (the layers' columns of lqmodel.columns plus ``keep``): the plot's memory does not grow with the
+    columns it does not draw."""
     import pandas as pd
 
     if isinstance(table, pd.DataFrame):
@@ -732,7 +994,9 @@ def _as_dataframe(table):
         p = Path(table)
         if p.is_dir():
             p = p / "map.parquet"
-        return pq.read_table(p).to_pandas()
+        names = pq.read_schema(p).names
+        wanted = [n for n in names if n in keep or _used_column(n)]
+        return pq.read_table(p, columns=wanted).to_pandas()
     if hasattr(table, "to_pandas"):
         return table.to_pandas()
     return pd.DataFrame(table)
