@@ -197,18 +197,23 @@ def _entries(point, mb):
                 yield cls, idx, k * np.conj(a[..., qa, la]) * b[..., qb, lb]
 
 
-def match_smeft(point, names: Collection[str] | None = None) -> SMEFTCoefficients:
-    r"""SMEFT Warsaw coefficients [GeV⁻²] of ``point`` at tree level, at :func:`lqmodel.matching.matching_scale`.
+def match_smeft(point, names: Collection[str] | None = None, *, oneloop: bool = True) -> SMEFTCoefficients:
+    r"""SMEFT Warsaw coefficients [GeV⁻²] of ``point`` at :func:`lqmodel.matching.matching_scale`: tree level,
+    plus (``oneloop=True``, the default) the finite one-loop Z/W-coupling terms of :mod:`lqmodel.ew_oneloop`
+    as flavour-diagonal ``phil1_pp``, ``phil3_pp``, ``phie_pp`` (docs/electroweak.md §5).
 
     Vectorised over ``point.batch_shape``. Only stored (non-redundant) WCxf entries that are non-zero
     somewhere in the batch are returned; ``names`` restricts the output further. Formulas: module docstring.
+    ``oneloop=False`` gives the pure tree-level matching (the leading-log route of docs/electroweak.md §2).
 
     >>> from lqmodel.models import s1_only
-    >>> c = match_smeft(s1_only(1000.0, 0.0, 1.0, "tau"))
+    >>> c = match_smeft(s1_only(1000.0, 0.0, 1.0, "tau"), oneloop=False)
     >>> sorted(c.nonzero())
     ['lq1_3333', 'lq3_3333']
     >>> round(c.nonzero()["lq1_3333"].real * 1e6, 6)   # |y_btau|^2 / (4 m^2) = 2.5e-7 GeV^-2
     0.25
+    >>> sorted(match_smeft(s1_only(1000.0, 0.0, 1.0, "tau")).nonzero())   # + the top-loop C_Hl terms
+    ['lq1_3333', 'lq3_3333', 'phil1_33', 'phil3_33']
     """
     from lqmodel.matching import matching_scale
 
@@ -224,6 +229,12 @@ def match_smeft(point, names: Collection[str] | None = None) -> SMEFTCoefficient
             v = v.real + 0j  # hermitian diagonal: real by construction (drop rounding)
         v = np.broadcast_to(np.asarray(v, dtype=complex), shape)
         values[name] = values[name] + v if name in values else v
+    if oneloop:
+        from lqmodel.ew_oneloop import oneloop_coefficients
+
+        for name, v in oneloop_coefficients(point).items():
+            if wanted is None or name in wanted:
+                values[name] = np.broadcast_to(v, shape)
     return SMEFTCoefficients(scale=matching_scale(point), values=values)
 
 

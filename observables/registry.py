@@ -413,7 +413,9 @@ def _build_electroweak() -> list[ObservableSpec]:
     are those of observables.flavio_backend.EW_QUANTITIES. One interference block (the Z couplings mix
     everything). Details and accuracy: docs/electroweak.md.
     """
-    names = _smeft_names()
+    # + the flavour-diagonal Higgs-current coefficients that carry the finite one-loop Z/W terms
+    # (lqmodel.ew_oneloop via match_smeft; docs/electroweak.md §5)
+    names = _smeft_names() + tuple(f"{c}_{p}{p}" for c in ("phil1", "phil3", "phie") for p in (1, 2, 3))
     blocks = (names,)
     out: list[ObservableSpec] = []
     lep_tex = {"e": "e", "mu": r"\mu", "tau": r"\tau"}

@@ -43,7 +43,7 @@ def _wilson_wet():
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        w = match_smeft(_general_point()).to_wilson()
+        w = match_smeft(_general_point(), oneloop=False).to_wilson()  # tree against tree
         w.set_option("smeft_matchingscale", M)
         w.set_option("parameters", {"Vus": value("Vus"), "Vub": value("Vub"), "Vcb": value("Vcb"),
                                     "gamma": value("gamma_CKM"), "GF": value("G_F"),
