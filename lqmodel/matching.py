@@ -745,7 +745,7 @@ def match(point, names: Collection[str] | None = None) -> WilsonCoefficients:
         _boxes(sp, mS2, m232, m132, c, values, want)
         from lqmodel.oneloop_bsll import bsll_oneloop_values  # W/G-LQ boxes, penguins, dipoles (docs/matching.md)
         bsll_oneloop_values(sp, mS2, m232, m132, c, values, want)
-        from lqmodel.oneloop_r2 import r2_oneloop_values  # R2~ penguins and dipoles (docs/matching.md §10.7)
+        from lqmodel.oneloop_r2 import r2_oneloop_values  # R2~ penguins and dipoles (docs/matching.md §11)
         r2_oneloop_values(sp, m232, m132, values, want)
         _sd_nunu_tree(sp, mS2, m132, c, values, want)
         _ss_taul_tree(sp, m232, values, want)

@@ -39,9 +39,7 @@ couplings in the down basis the leading term is the Goldstone box,
 
 Photon penguin (S1 with ν or N in the loop, photon on S1, :math:`Q_{S_1}=1/3`):
 :math:`C_9^{aa} \mathrel{+}= \sum_\nu B^*_{q\nu}B_{b\nu}/(54M^2\mathcal N_0)`,
-:math:`C_{9'}^{aa}\mathrel{+}=\sum_N\bar N^*_{qN}\bar N_{bN}/(54M^2\mathcal N_0)`, and from
-:math:`\tilde R_2^{-1/3}` with ν (photon on the scalar, right-handed quarks)
-:math:`C_{9'}^{aa}\mathrel{+}=\sum_\nu D^{\nu*}_{b\nu}D^\nu_{q\nu}/(54m_{R}^2\mathcal N_0)`,
+:math:`C_{9'}^{aa}\mathrel{+}=\sum_N\bar N^*_{qN}\bar N_{bN}/(54M^2\mathcal N_0)`,
 :math:`\mathcal N_0 = \frac{4G_F}{\sqrt2}V_{tb}V_{tq}^*` (lepton-universal). The Z penguin vanishes at
 :math:`q^2=0` for massless internal fermions (Ward identity), up to :math:`m_b^2/M^2`.
 
@@ -49,12 +47,15 @@ Dipoles (the generic scalar–fermion dipole of :mod:`loops.dipole`, external d 
 the photon/gluon on the scalar only for neutral internal fermions): :math:`C_7 = -\frac{1}{2M^2\mathcal N_0}
 \sum B^*_{q\nu}B_{b\nu}F_Q`, with :math:`F_Q = Q_Ff_F(x)-Q_\phi f_\phi(x)` (S1: :math:`Q_F=0`,
 :math:`Q_\phi=-1/3`; gluon :math:`Q_\phi=1`), i.e. :math:`C_7 = -X/72`, :math:`C_8 = +X/24`,
-:math:`X=\sum B^*_qB_b/(M^2\mathcal N_0)`; primed ones from :math:`\bar N` (S1) and from
-:math:`\tilde R_2^{2/3}` (:math:`Q_F=-1`, :math:`Q_\phi=2/3`, :math:`\sum D^*_{b\ell}D_{q\ell}`) and
-:math:`\tilde R_2^{-1/3}` (:math:`Q_\phi=-1/3`, :math:`\sum D^{\nu*}_{b}D^\nu_{q}`).
+:math:`X=\sum B^*_qB_b/(M^2\mathcal N_0)`; primed ones from :math:`\bar N`.
 
-Not included: R̃2 one-loop b→qℓℓ beyond that penguin (W–R̃2 boxes, γ penguin with a charged lepton, which needs the QED
-matrix element of the tree operator: both are O(α) corrections to the tree-level C9'), lepton-mass
+The :math:`\tilde R_2` one-loop pieces (photon penguins with ν, N and charged leptons, dipoles, Z penguin)
+are in :mod:`lqmodel.oneloop_r2` (docs/matching.md §11); :func:`bsll_oneloop` returns both.
+
+Not included: the W–R̃2 boxes and the other O(g²) electroweak corrections of the tree-level R̃2 b→qℓℓ
+(gauge independent only together with the vertex and self-energy corrections of the tree exchange and
+scheme-dependent through the renormalisation of ``yt_RL``; a relative O(g²/16π² · ln M²/m_W²) ≈ 1%
+correction to a tree-level coefficient, docs/matching.md §11), lepton-mass
 effects (m_ℓ/m_W) in the boxes, the A–R interference (it vanishes at zero external momenta), QCD
 corrections. SOURCE: derived here (docs/matching.md); the checks are listed there.
 """

@@ -2,7 +2,7 @@ r"""One-loop :math:`\tilde R_2` contributions to :math:`b\to q\ell\ell` and :mat
 
 Called by :func:`lqmodel.matching.match` (after :mod:`lqmodel.oneloop_bsll`); adds to the WCxf WET *flavio*
 coefficients at the matching scale :math:`\mu = m_{\rm LQ}` (new physics only; derivation in
-``docs/matching.md`` §10.7). Normalisation as in :mod:`lqmodel.oneloop_bsll`:
+``docs/matching.md`` §11). Normalisation as in :mod:`lqmodel.oneloop_bsll`:
 :math:`\mathcal N_0 = \frac{4G_F}{\sqrt2}V_{tb}V_{tq}^*`, :math:`\mathcal N = \mathcal N_0\,e^2/16\pi^2`.
 Units: GeV.
 
@@ -58,7 +58,7 @@ Not included: the O(g²) electroweak corrections to the tree-level :math:`\tilde
 exchange between the fermion lines). Only their sum is gauge independent, it needs the renormalisation
 scheme of ``yt_RL``, and it is a relative O(g²/16π²) ≈ 3e-3 (× ln M²/m_W²) correction to a tree-level
 coefficient with the same flavour structure :math:`D^*_bD_q` (no CKM or top enhancement: the W couples
-to neither :math:`d_R` nor N). See docs/matching.md §10.7.
+to neither :math:`d_R` nor N). See docs/matching.md §11.
 """
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ __all__ = ["penguin_functions", "r2_oneloop_values", "PENGUIN_CHARGED_MATCHED", 
 _LEP = ("e", "mu", "tau")
 _DOWN = ("d", "s", "b")
 
-#: :math:`\lim_{x\to0}[F_f(x) - \frac13\ln(1/x)]` (derived here; docs/matching.md §10.7)
+#: :math:`\lim_{x\to0}[F_f(x) - \frac13\ln(1/x)]` (derived here; docs/matching.md §11)
 PENGUIN_FERMION_CONST = -4.0 / 9.0
 #: the :math:`\tilde R_2^{2/3}`–charged-lepton photon penguin at μ = M in units of :math:`X_D`:
 #: :math:`-(Q_f K_f + Q_\varphi F_\varphi(0))` with :math:`Q_f=-1`, :math:`Q_\varphi=2/3`, :math:`K_f=-4/9`
