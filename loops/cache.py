@@ -16,7 +16,8 @@ is re-derived and overwritten, with a ``logging`` debug note. The hash detects d
 can recompute it): safety against a hostile file comes from the parser, which cannot run code.
 
 Writes are atomic (temporary file + ``os.replace``, by the package-independent :mod:`_lqio`, which also
-gives the location) and the file gets the permissions of an ordinary new file (``0o666 & ~umask``). If the cache folder cannot be written, derivations still work, uncached.
+gives the location) and the file gets the permissions of an ordinary new file (``0o666 & ~umask``). If the cache
+folder cannot be written, derivations still work, uncached.
 """
 from __future__ import annotations
 

@@ -102,6 +102,7 @@ def anomalous_moment(Q_ext, Q_F, Q_phi, N_c, m_F, m_phi, a, b, m_ext) -> sp.Expr
 
 
 def self_energy_mass(N_c, m_F, m_phi, a, b, mu_scale: sp.Expr = pv.MU) -> sp.Expr:
-    r"""Mass coefficient :math:`m` in :math:`-m\bar\Psi_L\Psi_R` + h.c. (module docstring), with the pole :math:`\Delta`."""
+    r"""Mass coefficient :math:`m` in :math:`-m\bar\Psi_L\Psi_R` + h.c. (module docstring), with the pole
+    :math:`\Delta`."""
     N_c, m_F, m_phi, a, b = (_as_expr(v) for v in (N_c, m_F, m_phi, a, b))
     return -N_c * m_F / (16 * sp.pi**2) * sp.conjugate(a) * b * pv.B0_zero(m_F, m_phi, mu_scale)

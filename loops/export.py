@@ -139,7 +139,7 @@ class PaperForm:
     functions: tuple[tuple[str, sp.Symbol, sp.Expr], ...] = ()
     symbol_names: dict[sp.Symbol, str] = field(default_factory=dict)
     hidden: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
-    prefactor: sp.Expr = sp.Integer(1)
+    prefactor: sp.Expr = sp.Integer(1)  # noqa: RUF009 - sympy numbers are immutable
 
     @property
     def full(self) -> sp.Expr:

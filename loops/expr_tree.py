@@ -42,7 +42,7 @@ MAX_DEPTH = 200
 MAX_NODES = 200_000
 _MAX_DIGITS = 4000  # below Python's int/str conversion limit (4300)
 _MAX_PREC = 100_000
-_INT = re.compile(r"^-?[0-9]{1,%d}$" % _MAX_DIGITS)
+_INT = re.compile(rf"^-?[0-9]{{1,{_MAX_DIGITS}}}$")
 _NAME = re.compile(r"^[^\x00-\x1f]{1,200}$")
 
 #: operator / function node names (sympy class names) allowed in a tree
@@ -101,7 +101,8 @@ def to_tree(expr: Any) -> dict[str, Any]:
             assumptions = getattr(e, "_assumptions_orig", None)
             if assumptions is None:  # pragma: no cover - older sympy
                 assumptions = e.assumptions0
-            return {"f": "Symbol", "name": e.name, "assumptions": {str(k): bool(v) for k, v in sorted(assumptions.items())}}
+            flags = {str(k): bool(v) for k, v in sorted(assumptions.items())}
+            return {"f": "Symbol", "name": e.name, "assumptions": flags}
         if isinstance(e, sp.Integer):
             return {"f": "Integer", "v": str(int(e))}
         if isinstance(e, sp.Rational):

@@ -38,7 +38,7 @@ True
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -73,12 +73,12 @@ _GL_S = 0.5 * (_GL_NODES + 1.0)
 _GL_W = 0.5 * _GL_WEIGHTS
 
 
-@lru_cache(maxsize=None)
+@cache
 def _series(name: str) -> np.ndarray:
     return np.array([float(c) for c in series_coefficients(name, _N_SERIES)])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _poly(name: str) -> tuple[float, ...]:
     return tuple(float(c) for c in LOOP_FUNCTIONS[name])
 
@@ -157,7 +157,8 @@ def f_S(x: ArrayLike) -> np.ndarray:
 
 
 def h(x: ArrayLike) -> np.ndarray:
-    r""":math:`h(x) = x\ln x/(x-1)` (:math:`h(1)=1`, :math:`h(0)=0`), so that :math:`F(M)=\ln M^2 + h(m^2/M^2)`; :math:`h'=g`.
+    r""":math:`h(x) = x\ln x/(x-1)` (:math:`h(1)=1`, :math:`h(0)=0`), so that :math:`F(M)=\ln M^2 + h(m^2/M^2)`;
+    :math:`h'=g`.
 
     Defined for :math:`x \ge 0` (NaN for negative x). Branches: :math:`x\,\mathrm{log1p}(\epsilon)/\epsilon`
     for :math:`|\epsilon|<1/2` (:math:`\epsilon = x-1` exact there); :math:`x\ln x/(x-1)` for

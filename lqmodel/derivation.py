@@ -1,14 +1,15 @@
-r"""The model's one-loop diagrams fed to the generic engine :mod:`loops`: symbolic :math:`\mu_\nu` and :math:`m_{\nu N}`.
+r"""The model's one-loop diagrams fed to the generic engine :mod:`loops`: symbolic :math:`\mu_\nu` and
+:math:`m_{\nu N}`.
 
 Diagrams (docs/theory.md §a.3, §a.4, §b.2), b quark in the loop, external :math:`\Psi = \nu_L + N_R`
 (neutral), written in the generic form :math:`\bar F(aP_L+bP_R)\Psi\phi^*` + h.c. of :mod:`loops.dipole`:
 
-=================  ===========================  =====================  ==========================
-loop               F (charge)                   scalar in loop          (a, b)
-=================  ===========================  =====================  ==========================
-S1                 :math:`b^C` (+1/3)           :math:`S_1^*` (−1/3)    (:math:`-y^{LL}_{b\nu}`, :math:`\bar y^{RR}_{bN}`)
-R2~^(−1/3)         :math:`b` (−1/3)             :math:`\tilde R^{+1/3*}` (+1/3)  (:math:`\tilde y^{RL}_{b\nu}`, :math:`\tilde y^{LR}_{bN}`)
-=================  ===========================  =====================  ==========================
+==========  ==================  ===============================  ===================================================
+loop        F (charge)          scalar in loop                   (a, b)
+==========  ==================  ===============================  ===================================================
+S1          :math:`b^C` (+1/3)  :math:`S_1^*` (−1/3)             :math:`(-y^{LL}_{b\nu},\ \bar y^{RR}_{bN})`
+R2~^(−1/3)  :math:`b` (−1/3)    :math:`\tilde R^{+1/3*}` (+1/3)  :math:`(\tilde y^{RL}_{b\nu},\ \tilde y^{LR}_{bN})`
+==========  ==================  ===============================  ===================================================
 
 (:math:`\bar d^C_L\nu_L = \overline{d^C}P_L\nu_L`, :math:`\bar d^C_R N_R = \overline{d^C}P_R N_R`, so
 :math:`F=d^C` with :math:`\phi^*=S_1`; for R2~, :math:`F=d` with :math:`\phi^* = \tilde R_2^{-1/3}`.) Only
@@ -136,7 +137,8 @@ def mu_nu_single(loop: str, coupling: sp.Expr, m_phi: sp.Expr, mq: sp.Expr = m_b
 
 
 def mu_nu() -> sp.Expr:
-    r""":math:`\mu_\nu/\mu_B` of the pair S1 + R2~^(−1/3) (docs/theory.md §b.2), symbols ``c_S, c_R, m_S1, m_R2, m_b, m_e``."""
+    r""":math:`\mu_\nu/\mu_B` of the pair S1 + R2~^(−1/3) (docs/theory.md §b.2), symbols
+    ``c_S, c_R, m_S1, m_R2, m_b, m_e``."""
     return mu_nu_single("S1", c_S, m_S) + mu_nu_single("R2", c_R, m_R)
 
 
@@ -148,7 +150,8 @@ def m_nuN() -> sp.Expr:
 
 
 def m_nuN_uv_pole_coefficient() -> sp.Expr:
-    r"""Coefficient of :math:`\Delta` in :math:`m_{\nu N}`: :math:`-N_c m_b (c_R - c_S)/(16\pi^2)` (zero iff :math:`c_R=c_S`)."""
+    r"""Coefficient of :math:`\Delta` in :math:`m_{\nu N}`: :math:`-N_c m_b (c_R - c_S)/(16\pi^2)`
+    (zero iff :math:`c_R=c_S`)."""
     return sp.factor(sp.diff(m_nuN(), pv.DELTA))
 
 
@@ -158,7 +161,8 @@ def m_nuN_scale_derivative() -> sp.Expr:
 
 
 def m_nuN_symmetric() -> sp.Expr:
-    r""":math:`m_{\nu N}` for :math:`c_R=c_S=c` (pole and :math:`\ln\mu` cancel): :math:`-\frac{N_c c\,m_b}{16\pi^2}[F(m_S)-F(m_R)]`."""
+    r""":math:`m_{\nu N}` for :math:`c_R=c_S=c` (pole and :math:`\ln\mu` cancel):
+    :math:`-\frac{N_c c\,m_b}{16\pi^2}[F(m_S)-F(m_R)]`."""
     return _tidy(m_nuN().subs({c_R: c, c_S: c}))
 
 

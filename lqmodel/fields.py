@@ -34,10 +34,10 @@ Fraction(-1, 3)
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Mapping
 
 __all__ = ["Component", "Field", "FIELDS", "component", "components", "charge"]
 
@@ -77,7 +77,7 @@ class Field:
         :math:`N_c` of a loop with this field."""
         return _COLOUR_DIM[self.colour]
 
-    def conjugate(self) -> "Field":
+    def conjugate(self) -> Field:
         """The charge-conjugate multiplet (conjugate colour, opposite Y, T3 and charges; chirality flipped)."""
         chir = {"L": "R", "R": "L", "": ""}[self.chirality]
         comps = tuple(Component(c.name + "^*", -c.T3, -c.charge) for c in self.components)

@@ -143,7 +143,7 @@ def down_quark_masses(m_b: ArrayLike) -> np.ndarray:
     return out
 
 
-def coupling_products(point: "Point") -> tuple[np.ndarray, np.ndarray]:
+def coupling_products(point: Point) -> tuple[np.ndarray, np.ndarray]:
     """``(c_S, c_R)``, complex arrays ``(*B, 3 quarks, 3 leptons, 3 N)`` from the point's mass-basis couplings."""
     mb = point.mass_basis()
     c_S = np.conj(mb.s1_dc_NR)[..., :, None, :] * (-mb.s1_dc_nuL)[..., :, :, None]
@@ -204,7 +204,7 @@ def m_nuN_GeV(c_S: ArrayLike, c_R: ArrayLike, m_q: ArrayLike, m_S1: ArrayLike, m
     return np.where(div, np.nan + 0j, m), div
 
 
-def _warn_kappa(point: "Point") -> None:
+def _warn_kappa(point: Point) -> None:
     if np.any(np.asarray(point.kappa, dtype=float) != 0.0):
         warnings.warn(
             "kappa != 0: the S1–R2~^(-1/3) mixing is included in mu_nu and m_nuN (nu–N entries), but the "
@@ -245,7 +245,8 @@ def scalar_mixing(m_S1: ArrayLike, m_R2: ArrayLike, kappa: ArrayLike, v: float |
     :math:`\mathcal M^2 = \begin{pmatrix} m_{S_1}^2 & \kappa v/\sqrt2 \\ \kappa v/\sqrt2 & m_{R}^2\end{pmatrix}`
     from :math:`\kappa(\tilde R_2^\dagger H)S_1^\dagger` + h.c. with
     :math:`\langle H\rangle = (0, v/\sqrt2)`,
-    :math:`v = (\sqrt2 G_F)^{-1/2}` = 246.22 GeV (docs/theory.md §a.3: :math:`\tan2\theta = \sqrt2\kappa v/(m_R^2-m_S^2)`).
+    :math:`v = (\sqrt2 G_F)^{-1/2}` = 246.22 GeV (docs/theory.md §a.3:
+    :math:`\tan2\theta = \sqrt2\kappa v/(m_R^2-m_S^2)`).
     ``m_S1``, ``m_R2`` are the diagonal (Lagrangian) masses; the sign of the off-diagonal entry (a phase
     convention) does not enter the weights. With :math:`d=(m_R^2-m_S^2)/2`, :math:`r=\sqrt{d^2+M_{12}^2}`:
     :math:`\lambda_\pm = (m_S^2+m_R^2)/2 \pm r`, :math:`|U_{R+}|^2 = (r+d)/2r`, :math:`|U_{S+}|^2=(r-d)/2r`.
@@ -288,7 +289,7 @@ def scalar_mixing(m_S1: ArrayLike, m_R2: ArrayLike, kappa: ArrayLike, v: float |
     return ScalarMixing(lam_plus=lam_p, lam_minus=lam_m, dlam=dlam, w_R_plus=w_R, w_S_plus=w_S, d_over_r=d_over_r)
 
 
-def compute_moments(point: "Point", *, precision: str = "double", dps: int = 50, uv: str = "nan",
+def compute_moments(point: Point, *, precision: str = "double", dps: int = 50, uv: str = "nan",
                     mu_GeV: ArrayLike | None = None, path: str = "auto") -> Moments:
     r"""Moments of a (batched) point: sum over d, s, b in the S1 and R2~^(-1/3) loops (module docstring).
 
@@ -340,7 +341,7 @@ def compute_moments(point: "Point", *, precision: str = "double", dps: int = 50,
     return _compute_general(point, mix, down_quark_masses(point.m_b), sL, sNR, rL, rNR, uv, mu_sc)
 
 
-def _down_couplings(point: "Point") -> tuple["_ConjNeg", np.ndarray, "_ConjNeg", np.ndarray]:
+def _down_couplings(point: Point) -> tuple[_ConjNeg, np.ndarray, _ConjNeg, np.ndarray]:
     """``(sL, sNR, rL, rNR)``, ``(*B, 3 quarks, 3)`` with c_S^*[k,a,j] = sNR[k,j] sL[k,a] and
     c_R^*[k,a,j] = rL[k,a] rNR[k,j] (down-type mass-basis couplings); sL and rL are conjugated lazily
     (:class:`_ConjNeg`), entry by entry on the factorised path."""

@@ -82,7 +82,7 @@ def _vev() -> float:
     return (math.sqrt(2.0) * value("G_F")) ** -0.5
 
 
-def dirac_masses_GeV(point: "Point", *, mu_GeV: ArrayLike | None = None, _moments=None
+def dirac_masses_GeV(point: Point, *, mu_GeV: ArrayLike | None = None, _moments=None
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""``(tree, loop, uv_divergent)`` Dirac masses of :math:`\nu_\alpha N_1` in GeV, complex ``(*B, 3)``
     (and bool ``(*B, 3)``): ``tree = y_nu[..., :, 0] v/sqrt2``, ``loop`` from
@@ -275,7 +275,7 @@ class NeutrinoMass:
         return np.linalg.norm(self.m_D_loop_GeV, axis=-1) * EV_PER_GEV
 
 
-def neutrino_mass(point: "Point", *, bound: Any = None, ordering: str = "NO", mixing: bool = True,
+def neutrino_mass(point: Point, *, bound: Any = None, ordering: str = "NO", mixing: bool = True,
                   mu_GeV: ArrayLike | None = None, moments: Any = None) -> NeutrinoMass:
     """Total Dirac mass, exact spectrum, mixing and tuning Δ of a (batched) point (module docstring).
 
@@ -285,9 +285,8 @@ def neutrino_mass(point: "Point", *, bound: Any = None, ordering: str = "NO", mi
     |U|² limit applies (flavour direction: that of the loop mass, else of the total, else the point's lepton).
     ``mu_GeV``: MSbar scale of a UV-divergent loop (default m_S1). ``moments``: the point's
     :func:`~lqmodel.moments.compute_moments` result with ``uv="msbar"`` at that scale, if already computed."""
-    from observables.neutrino import mass_bounds as mbd
-
     from lqmodel.moments import compute_moments
+    from observables.neutrino import mass_bounds as mbd
 
     b = mbd.light_mass_bound(bound)
     m_nu_max = mbd.max_single_light_mass_eV(b, ordering)
@@ -334,7 +333,7 @@ def neutrino_mass(point: "Point", *, bound: Any = None, ordering: str = "NO", mi
     )
 
 
-def tuning_s1_same_mu(point: "Point", *, bound: Any = None, ordering: str = "NO", mixing: bool = True,
+def tuning_s1_same_mu(point: Point, *, bound: Any = None, ordering: str = "NO", mixing: bool = True,
                       nm: NeutrinoMass | None = None) -> np.ndarray:
     r"""Δ of S1 ALONE giving the same :math:`\|\mu_{\alpha N_1}\|` as ``point`` (the comparison the Voloshin
     argument rests on): the point with its R̃2 couplings removed, its S1 couplings scaled by
@@ -359,7 +358,7 @@ def tuning_s1_same_mu(point: "Point", *, bound: Any = None, ordering: str = "NO"
     return m_loop / nm.m_D_max_eV
 
 
-def summary(point: "Point", *, bound: Any = None, ordering: str = "NO") -> dict[str, Any]:
+def summary(point: Point, *, bound: Any = None, ordering: str = "NO") -> dict[str, Any]:
     """JSON-ready ``neutrino_mass`` block of ``lqmodel point`` (scalar point; keys in docs/neutrino_mass.md)."""
     from lqmodel.point import LEPTONS, PointError
 
@@ -380,7 +379,8 @@ def summary(point: "Point", *, bound: Any = None, ordering: str = "NO") -> dict[
         "allowed": bool(nm.allowed),
         "m_D_tree_eV": per(np.abs(nm.m_D_tree_GeV) * EV_PER_GEV),
         "m_D_loop_eV": per(np.abs(nm.m_D_loop_GeV) * EV_PER_GEV),
-        "m_D_complex_eV": {l: [float(z.real), float(z.imag)] for l, z in zip(LEPTONS, nm.m_D_GeV * EV_PER_GEV)},
+        "m_D_complex_eV": {l: [float(z.real), float(z.imag)]
+                           for l, z in zip(LEPTONS, nm.m_D_GeV * EV_PER_GEV, strict=True)},
         "tuning_S1_same_mu": float(tuning_s1_same_mu(point, bound=bound, ordering=ordering, nm=nm)),
         "uv_divergent_loop": bool(nm.uv_divergent_loop),
         "scheme": nm.scheme,

@@ -20,7 +20,8 @@ The names follow :mod:`lqmodel.matching` (the unbarred field is named first, as 
   ``CL_bsN1N2`` :math:`(\bar s_L\gamma^\mu b_L)(\bar N_2\gamma_\mu(1+\gamma_5)N_1)`, ``CR`` (with
   :math:`b_R`), ``CSR_bsN1nutau`` :math:`(\bar sP_Rb)(\bar\nu_\tau P_RN_1)`, ``CTR_bsN1nutau``
   :math:`(\bar s\sigma^{\mu\nu}P_Rb)(\bar\nu_\tau\sigma_{\mu\nu}P_RN_1)`, ``CSL_bsnutauN1``
-  :math:`(\bar sP_Lb)(\bar N_1P_L\nu_\tau)`, ``CTL_bsnutauN1`` :math:`(\bar s\sigma^{\mu\nu}P_Lb)(\bar N_1\sigma_{\mu\nu}P_L\nu_\tau)`.
+  :math:`(\bar sP_Lb)(\bar N_1P_L\nu_\tau)`, ``CTL_bsnutauN1``
+  :math:`(\bar s\sigma^{\mu\nu}P_Lb)(\bar N_1\sigma_{\mu\nu}P_L\nu_\tau)`.
 
 Values are written as JSON numbers (Python's shortest round-trip repr), so :func:`read_sidecar` gives back
 exactly the complex numbers that were written.

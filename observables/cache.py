@@ -21,7 +21,8 @@ Writes are atomic (temporary file in the same folder + ``os.replace``; :func:`wr
 package-independent :mod:`_lqio`, as is :func:`cache_dir`) and the file gets the permissions of an ordinary
 new file, ``0o666 & ~umask``. If the folder cannot be written (read-only, or not a folder),
 :func:`store_arrays` / :func:`store_json` emit one :class:`CacheWriteWarning` (once per process and cache
-folder) and keep the entry in this process's memory instead, so a run still computes everything once and gives the same numbers.
+folder) and keep the entry in this process's memory instead, so a run still computes everything once and gives
+the same numbers.
 """
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ _log = logging.getLogger(__name__)
 # Fallback store (path -> encoded entry) used only when a write to disk failed. It holds exactly the
 # bytes that would have been written and is read through the same verification, so it never changes a
 # number; it only avoids recomputing within one process.
-_memory: "OrderedDict[str, bytes]" = OrderedDict()
+_memory: OrderedDict[str, bytes] = OrderedDict()
 _warned_roots: set[str] = set()  # cache folders already reported unwritable (warn once per process)
 
 
@@ -179,7 +180,8 @@ def _check_headers(data: bytes, expected: Mapping[str, tuple[str, tuple[int | No
                     raise _Invalid(f"{name}: unsupported .npy version {version}")
             if dtype.kind != kind or dtype.hasobject:
                 raise _Invalid(f"{name}: dtype {dtype}, expected kind {kind!r}")
-            if len(got_shape) != len(shape) or any(s is not None and g != s for g, s in zip(got_shape, shape)):
+            if len(got_shape) != len(shape) or any(
+                    s is not None and g != s for g, s in zip(got_shape, shape, strict=True)):
                 raise _Invalid(f"{name}: shape {got_shape}, expected {shape}")
             if dtype.itemsize * int(np.prod(got_shape, dtype=np.int64)) > info.file_size:
                 raise _Invalid(f"{name}: header declares more data than the member holds")

@@ -12,9 +12,10 @@ it, residual :math:`r = \text{prediction} - \text{measurement}` and covariance
   uncertainties, :func:`flavio.sm_covariance` with ``THEORY_SAMPLES`` samples), computed once per
   measurement group; shipped with the package for the default seed and the pinned flavio
   (``tools/build_theory_covariance.py``; verified on load, see :func:`theory_covariance`), otherwise
-  computed live (~20 s for R(D)–R(D*), ~40 s for the four R(K(*)) bins) and cached on disk; it is used at every point (the usual approximation of flavio's FastLikelihood: the NP dependence of the
-  theory error is neglected; each cache file carries its key and a content hash and is checked on load,
-  see :mod:`observables.cache`). Theory correlations *between* different measurement groups (e.g. R(D) and
+  computed live (~20 s for R(D)–R(D*), ~40 s for the four R(K(*)) bins) and cached on disk; it is used at
+  every point (the usual approximation of flavio's FastLikelihood: the NP dependence of the theory error is
+  neglected; each cache file carries its key and a content hash and is checked on load, see
+  :mod:`observables.cache`). Theory correlations *between* different measurement groups (e.g. R(D) and
   B -> tau nu through form factors / CKM inputs) are neglected.
   ``Delta_a_mu`` carries the WP25 SM error inside its measurement; pure-NP observables have none.
 * One-sided limits (``kind: upper_limit``): half-Gaussian at zero, :math:`\sigma = \text{limit}/1.645` at
@@ -31,17 +32,15 @@ Note that the SM itself is in tension with the HFLAV R(D)–R(D*) average (§e).
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike
-
-import logging
-
-from observables import cache as _cache
 from scipy import stats
 
+from observables import cache as _cache
 from observables.measurements import MeasurementSet, load
 
 __all__ = ["chi2", "log_likelihood", "pulls", "summary", "theory_covariance", "compute_theory_covariance",
@@ -136,12 +135,12 @@ def compute_theory_covariance(names: Sequence[str], *, N: int, seed: int = THEOR
 
     obs = _flavio_observables(names)
     flavio = fb._import_flavio()
-    state = np.random.get_state()
-    np.random.seed(seed)  # flavio samples with numpy's global generator; restored below
+    state = np.random.get_state()  # noqa: NPY002 - flavio draws from numpy's global generator
+    np.random.seed(seed)  # noqa: NPY002 - flavio samples with numpy's global generator; restored below
     try:
         cov = np.atleast_2d(np.asarray(flavio.sm_covariance(obs, N=N, threads=1), dtype=float))
     finally:
-        np.random.set_state(state)
+        np.random.set_state(state)  # noqa: NPY002 - restores the state flavio found
     return cov
 
 
@@ -256,7 +255,8 @@ def _prepare(predictions: Mapping[str, ArrayLike], vintage: str | None, theory: 
 GROUP_PREFIX = "group:"
 
 
-def chi2(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *, theory: bool = True) -> dict[str, np.ndarray]:
+def chi2(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *,
+         theory: bool = True) -> dict[str, np.ndarray]:
     """Per-observable χ² contributions, ``"total"``, and one ``"group:<group>"`` entry per constraint group
     (:data:`observables.registry.GROUPS`) with a measured observable among the predictions: the sum of its
     observables' contributions (arrays broadcast over points).
@@ -283,8 +283,10 @@ def chi2(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *, th
     return out
 
 
-def log_likelihood(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *, theory: bool = True) -> np.ndarray:
-    r"""Gaussian :math:`\ln L = -\tfrac12[\chi^2 + \ln\det(2\pi C)]` summed over constraints (limits as half-Gaussians, normalised on pred >= 0)."""
+def log_likelihood(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *,
+                   theory: bool = True) -> np.ndarray:
+    r"""Gaussian :math:`\ln L = -\tfrac12[\chi^2 + \ln\det(2\pi C)]` summed over constraints (limits as
+    half-Gaussians, normalised on pred >= 0)."""
     groups, shape = _prepare(predictions, vintage, theory)
     ll = np.zeros(shape)
     for c, _, cov, resid in groups:
@@ -295,7 +297,8 @@ def log_likelihood(predictions: Mapping[str, ArrayLike], vintage: str | None = N
     return ll
 
 
-def pulls(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *, theory: bool = True) -> dict[str, np.ndarray]:
+def pulls(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *,
+          theory: bool = True) -> dict[str, np.ndarray]:
     r"""Pull :math:`(\text{pred} - \text{meas})/\sigma_\text{tot}` of each measured observable (limits: pred/σ)."""
     groups, _ = _prepare(predictions, vintage, theory)
     out = {}
@@ -303,7 +306,7 @@ def pulls(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *, t
         sig = np.sqrt(np.diag(cov))
         rows = c.row_names()
         sel = [i for i, o in enumerate(c.observables) if o in names]
-        for i, n in enumerate(names):
+        for i in range(len(names)):
             # one pull per measurement: "R_D [BaBar 2012]" where an observable is measured more than once
             out[rows[sel[i]]] = resid[..., i] / sig[i]
     return out

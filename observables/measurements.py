@@ -92,7 +92,8 @@ class MeasurementSet:
         for c in self.constraints:
             if observable in c.observables:
                 return c
-        raise KeyError(f"no measurement of {observable!r} in vintage {self.vintage!r}; measured: {', '.join(self.observables)}")
+        raise KeyError(f"no measurement of {observable!r} in vintage {self.vintage!r}; "
+                       f"measured: {', '.join(self.observables)}")
 
 
 def available_vintages() -> tuple[str, ...]:
@@ -138,7 +139,7 @@ def _parse(e: dict) -> Constraint:
         raise ValueError(f"entry {e['name']!r}: {len(common['labels'])} labels for {len(obs)} observables")
     if len(set(obs)) != len(obs) and not common["labels"]:
         raise ValueError(f"entry {e['name']!r} measures an observable more than once: give one label per row")
-    if len(set(zip(obs, common["labels"] or obs))) != len(obs):
+    if len(set(zip(obs, common["labels"] or obs, strict=True))) != len(obs):
         raise ValueError(f"entry {e['name']!r}: (observable, label) pairs must be unique")
     kind = e["kind"]
     if kind == "gaussian":
@@ -160,7 +161,8 @@ def _parse(e: dict) -> Constraint:
         sigma = limit / norm.ppf(0.5 * (1.0 + cl))
         return Constraint(kind="upper_limit", values=np.zeros(1), covariance=np.array([[sigma * sigma]]),
                           limit=limit, cl=cl, **common)
-    raise ValueError(f"unknown measurement kind {kind!r} in entry {e['name']!r}; allowed: gaussian, difference, upper_limit")
+    raise ValueError(f"unknown measurement kind {kind!r} in entry {e['name']!r}; "
+                     "allowed: gaussian, difference, upper_limit")
 
 
 def parse_vintage(vintage: str | None) -> tuple[str, dict[str, str]]:
@@ -193,7 +195,8 @@ def options_of(vintage: str | None = None) -> dict[str, tuple[str, ...]]:
     v, _ = parse_vintage(vintage)
     if v not in available_vintages():
         raise KeyError(f"unknown measurement vintage {v!r}; available: {', '.join(available_vintages())}")
-    raw = yaml.safe_load(resources.files("observables").joinpath(f"{_PACKAGE_DIR}/{v}.yaml").read_text(encoding="utf-8"))
+    text = resources.files("observables").joinpath(f"{_PACKAGE_DIR}/{v}.yaml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(text)
     out: dict[str, list[str]] = {}
     for e in raw["measurements"]:
         if "option" in e:
@@ -226,7 +229,8 @@ def load(vintage: str | None = None) -> MeasurementSet:
         if key not in variants:
             raise KeyError(f"vintage {v!r} has no option {key!r}; options: {', '.join(variants) or 'none'}")
         if val not in variants[key]:
-            raise KeyError(f"option {key!r} of vintage {v!r} has no choice {val!r}; choices: {', '.join(variants[key])}")
+            raise KeyError(f"option {key!r} of vintage {v!r} has no choice {val!r}; "
+                           f"choices: {', '.join(variants[key])}")
     selected = {k: opts.get(k, next((c for c, d in ch.items() if d), next(iter(ch)))) for k, ch in variants.items()}
     kept = [e for e in entries if "option" not in e or selected[str(e["option"])] == str(e["choice"])]
     return MeasurementSet(vintage=str(raw["vintage"]), date=str(raw["date"]),

@@ -9,11 +9,10 @@ from lqmodel.atomic import atomic_path, write_bytes_atomic
 def test_failed_write_leaves_old_file_and_no_temporary(tmp_path):
     target = tmp_path / "table.parquet"
     target.write_bytes(b"old")
-    with pytest.raises(KeyboardInterrupt):
-        with atomic_path(target) as tmp:
-            with open(tmp, "wb") as fh:
-                fh.write(b"half")
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), atomic_path(target) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(b"half")
+        raise KeyboardInterrupt
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["table.parquet"]
 

@@ -41,7 +41,8 @@ def check(expected, key, computed):
 
 def test_list_and_lookup():
     names = list_benchmarks()
-    assert {"BP2", "BP2prime", "S1_1TeV", "Voloshin_1p5TeV", "Voloshin_2TeV", "Voloshin_split", "Voloshin_mismatch"} <= set(names)
+    assert {"BP2", "BP2prime", "S1_1TeV", "Voloshin_1p5TeV", "Voloshin_2TeV", "Voloshin_split",
+            "Voloshin_mismatch"} <= set(names)
     for n in names:
         b = info(n)
         assert isinstance(b, Benchmark) and "docs/theory.md" in b.source
@@ -60,7 +61,8 @@ def test_published_moment_from_inputs(name):
         check(b.expected, "g_x", g(mp.mpf(p.m_b) ** 2 / mp.mpf(p.m_S1) ** 2))
     if "pure_log_mu_nu_muB" in b.expected:  # §b.5: ln(m^2/m_b^2) instead of g(x)
         cS, _ = couplings_cS_cR(p)
-        pl = mp.mpf(value("m_e")) * p.m_b * abs(complex(cS[l, 0])) * mp.log(p.m_S1**2 / p.m_b**2) / (4 * mp.pi**2 * p.m_S1**2)
+        pl = (mp.mpf(value("m_e")) * p.m_b * abs(complex(cS[l, 0])) * mp.log(p.m_S1**2 / p.m_b**2)
+              / (4 * mp.pi**2 * p.m_S1**2))
         check(b.expected, "pure_log_mu_nu_muB", pl)
 
 
@@ -80,7 +82,8 @@ def test_bohr_magneton_of_spec():
     assert bohr_magneton() == pytest.approx(296.30405, rel=2e-8)  # docs/theory.md §b.5 shared inputs
 
 
-@pytest.mark.parametrize("name", ["BP2", "BP2prime", "S1_1TeV", "Voloshin_1p5TeV", "Voloshin_2TeV", "Voloshin_split", "Voloshin_mismatch"])
+@pytest.mark.parametrize("name", ["BP2", "BP2prime", "S1_1TeV", "Voloshin_1p5TeV", "Voloshin_2TeV", "Voloshin_split",
+                                  "Voloshin_mismatch"])
 def test_moment_engine_reproduces_published_numbers(name):
     import numpy as np
 

@@ -22,7 +22,7 @@ def bp2_file():
 
 
 def test_list_benchmarks(capsys):
-    code, out, err = run(capsys, "point", "--list-benchmarks")
+    code, out, _ = run(capsys, "point", "--list-benchmarks")
     assert code == 0 and "BP2" in out and "Voloshin_mismatch" in out
     code, out, _ = run(capsys, "point", "--list-benchmarks", "--json")
     assert "docs/theory.md" in json.loads(out)["BP2"]["source"]

@@ -254,8 +254,8 @@ def test_m_nuN_finite_and_correct_up_to_huge_masses(M, rel):
 def test_point_api_m_nuN_at_1e9_GeV_is_not_reported_divergent():
     import numpy as np
 
-    from lqmodel.moments import compute_moments
     from lqmodel.models import voloshin_split
+    from lqmodel.moments import compute_moments
 
     p = voloshin_split(1e9, 1.1e9, 0.05, 1.0, "mu")
     mom = compute_moments(p)
@@ -591,8 +591,8 @@ def test_map_with_an_unwritable_cache_runs_and_gives_the_same_table(tmp_path, mo
 
 
 # ------------------------------------------------------------------------------ property: random cache damage
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 _DAMAGE = st.one_of(
     st.tuples(st.just("flip"), st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)), min_size=1, max_size=4)),

@@ -96,7 +96,8 @@ def test_voloshin_against_closed_form(monkeypatch):
     y1 = rng.normal(size=n) + 1j * rng.normal(size=n)
     y2 = rng.normal(size=n) + 1j * rng.normal(size=n)
     m_b = rng.uniform(2.4, 4.8, n)
-    p = vary(voloshin_split(1000.0, 1100.0, 0.1, 0.1, "tau"), {"m_S1": m_S, "m_R2": m_R, "y1": y1, "y2": y2, "m_b": m_b})
+    p = vary(voloshin_split(1000.0, 1100.0, 0.1, 0.1, "tau"),
+             {"m_S1": m_S, "m_R2": m_R, "y1": y1, "y2": y2, "m_b": m_b})
 
     def no_general(*a, **k):  # "auto" must take the factorised path for Voloshin couplings
         raise AssertionError("general path used")
@@ -190,7 +191,8 @@ def test_mass_basis_rotation_equals_matmul(basis):
     V = ckm_matrix()
     rng = np.random.default_rng([21, basis == "up"])
     for density in (0.2, 1.0):
-        f = {n: np.where(rng.random((3, 3)) < density, 0.4 * (rng.normal(size=(50, 3, 3)) + 1j * rng.normal(size=(50, 3, 3))), 0)
+        f = {n: np.where(rng.random((3, 3)) < density,
+                         0.4 * (rng.normal(size=(50, 3, 3)) + 1j * rng.normal(size=(50, 3, 3))), 0)
              for n in MATS}
         p = Point(m_S1=1000.0, m_R2=1100.0, quark_basis=basis, **f)
         mb = p.mass_basis()

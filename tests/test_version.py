@@ -37,7 +37,8 @@ def test_version_is_one_pep440_literal_in_one_file():
     assert re.fullmatch(r"\d+\.\d+\.\d+((a|b|rc)\d+)?(\.dev\d+)?", lqmodel.__version__)
     others = [str(p.relative_to(ROOT)) for pkg in ("lqmodel", "loops", "observables", "_lqio")
               for p in (ROOT / pkg).rglob("*.py")
-              if p != ROOT / "lqmodel" / "__init__.py" and re.search(r"^__version__\s*=", p.read_text(encoding="utf-8"), re.M)]
+              if p != ROOT / "lqmodel" / "__init__.py"
+              and re.search(r"^__version__\s*=", p.read_text(encoding="utf-8"), re.M)]
     assert others == []
 
 

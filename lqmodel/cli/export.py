@@ -4,8 +4,8 @@ EXPRESSION is one of the named expressions of :mod:`lqmodel.derivation` (``lqmod
 prints them with one-line descriptions). LaTeX (and the JSON ``latex`` field) is the paper form: an
 ``aligned`` block with dimensionless mass ratios, named loop functions defined once by their closed
 forms, ``\ln`` and roman subscripts; ``--expanded`` prints sympy's log-expanded form instead. The
-generated function's arguments are the expression's symbols sorted by name (masses in GeV, moments in Bohr magnetons; see each description). Unknown names
-exit with status 2 and a one-line message naming the closest matches.
+generated function's arguments are the expression's symbols sorted by name (masses in GeV, moments in Bohr
+magnetons; see each description). Unknown names exit with status 2 and a one-line message naming the closest matches.
 """
 from __future__ import annotations
 

@@ -68,7 +68,8 @@ def register(subparsers: Any) -> None:
                    help="inverse question: the coupling product y1*y2 (ratio y1/y2 and masses kept) that gives "
                         "--target-mu; adds a 'solve' block (lqmodel.solve; docs/views_and_interop.md)")
     p.add_argument("--target-mu", type=float, metavar="MU_B",
-                   help="target |mu_nu| in Bohr magnetons for --solve-for, in the point's lepton flavour (e.g. 2.7e-11)")
+                   help="target |mu_nu| in Bohr magnetons for --solve-for, in the point's lepton flavour "
+                   "(e.g. 2.7e-11)")
     p.add_argument("--darknews", metavar="PATH",
                    help="also write the transition moments as DarkNews model keyword arguments (mu_tr_*4 in GeV^-1, "
                         "m4, HNLtype) to the JSON file PATH (lqmodel.darknews; docs/views_and_interop.md)")
@@ -247,7 +248,8 @@ def _table(out: dict[str, Any]) -> str:
                  f"N {inp['N_type']})")
     m23 = f", m_R2~(2/3) = {inp['m_R2_23']:g} GeV" if "m_R2_23" in inp else ""
     lines.append(f"  m_S1 = {inp['m_S1']:g} GeV, m_R2~(-1/3) = {inp['m_R2']:g} GeV{m23}, "
-                 f"m_b = {inp['m_b']:g} GeV ({inp['m_b_scheme']}), M_N = {inp['M_N']:g} GeV, kappa = {inp['kappa']:g} GeV")
+                 f"m_b = {inp['m_b']:g} GeV ({inp['m_b_scheme']}), M_N = {inp['M_N']:g} GeV, "
+                 f"kappa = {inp['kappa']:g} GeV")
     lines.append("")
     lines.append(f"  {'lepton':<7}{'|mu_nu| [mu_B]':>18}{'|m_nuN| [GeV]':>18}")
     for l in LEPTONS:
@@ -264,7 +266,8 @@ def _table(out: dict[str, Any]) -> str:
                      f"heavy state: {nm['M_heavy_eV']:.6g} eV")
         lines.append("    |m_D| [eV] (tree + loop): " + ", ".join(f"{l} {v:.4g}" for l, v in nm["m_D_eV"].items())
                      + ";  |U_aN1|^2: " + ", ".join(f"{l} {v:.3g}" for l, v in nm["U2"].items()))
-        lines.append(f"    tuning Delta = |m_loop| / m_D_max = {nm['tuning']:.4g}  (m_D_max = {nm['m_D_max_eV']:.4g} eV, "
+        lines.append(f"    tuning Delta = |m_loop| / m_D_max = {nm['tuning']:.4g}  "
+                     f"(m_D_max = {nm['m_D_max_eV']:.4g} eV, "
                      f"{nm['binding']}; S1 alone at the same mu_nu: {nm['tuning_S1_same_mu']:.4g})")
         lines.append(f"    bound: {nm['bound']}")
         if nm["uv_divergent_loop"]:
@@ -377,7 +380,8 @@ def _solve(args: argparse.Namespace, point: Any) -> dict[str, Any] | None:
     if solve_for is None and target is None:
         return None
     if solve_for is None or target is None:
-        raise _cli_error("--solve-for y1y2 and --target-mu MU_B go together (e.g. --solve-for y1y2 --target-mu 2.7e-11)")
+        raise _cli_error("--solve-for y1y2 and --target-mu MU_B go together "
+                         "(e.g. --solve-for y1y2 --target-mu 2.7e-11)")
     from lqmodel.solve import solve_y1y2
 
     return solve_y1y2(point, target)

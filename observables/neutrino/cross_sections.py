@@ -138,7 +138,8 @@ def sm_prefactor() -> float:
     return 2.0 * value("G_F") ** 2 * value("m_e") / math.pi
 
 
-def sm_coefficients(E_r: ArrayLike, flavour: str, s2w: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sm_coefficients(E_r: ArrayLike, flavour: str,
+                    s2w: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Coefficients with :math:`d\sigma_{\rm SM}/dE_r = (2G_F^2m_e/\pi)\sum_n c_n E_\nu^{-n}`.
 
     :math:`c_0 = g_L^2 + g_R^2`, :math:`c_1 = -2g_R^2E_r`, :math:`c_2 = g_R^2E_r^2 - g_Lg_Rm_eE_r`.

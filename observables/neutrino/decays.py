@@ -90,11 +90,12 @@ def width_plasmon_to_nu_N(K: ArrayLike, M_N: ArrayLike, mu_muB: ArrayLike) -> np
         raise ValueError("K must be > 0 and M_N >= 0 (GeV)")
     r2 = (M / Kk) ** 2
     g = _mu_nat(mu_muB) ** 2 * Kk**3 / (48.0 * math.pi) * (1 - r2) ** 2 * (1 + 2 * r2)
-    return np.where(M < Kk, g, 0.0)
+    return np.where(Kk > M, g, 0.0)
 
 
 def width_plasmon_diagonal_dirac(K: ArrayLike, mu_muB: ArrayLike) -> np.ndarray:
-    r"""Standard plasmon width into :math:`\nu\bar\nu` for a Dirac neutrino with diagonal moment: :math:`\mu^2K^3/(24\pi)`.
+    r"""Standard plasmon width into :math:`\nu\bar\nu` for a Dirac neutrino with diagonal moment:
+    :math:`\mu^2K^3/(24\pi)`.
 
     Equal to twice :func:`width_plasmon_to_nu_N` at :math:`M_N = 0` (the two chirality channels
     :math:`\nu_L\bar\nu_R` and :math:`\nu_R\bar\nu_L`).

@@ -29,10 +29,11 @@ are NOT smeared again.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import numpy as np
@@ -204,9 +205,9 @@ def _response_matrix(det: Detector, E_bytes: bytes, efficiency: bool) -> NDArray
     sig = np.maximum(det.sigma_keV(E), 1e-6)
     edges = det.bin_edges_keV
     M = np.empty((det.n_bins, E.size))
-    for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+    for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
         # sub-intervals of 0.02 keV in reconstructed energy; Gaussian integrated exactly on each.
-        n_sub = max(1, int(round((hi - lo) / 0.02)))
+        n_sub = max(1, round((hi - lo) / 0.02))
         sub = np.linspace(lo, hi, n_sub + 1)
         eff = det.efficiency(0.5 * (sub[1:] + sub[:-1])) if efficiency else np.ones(n_sub)
         cdf = 0.5 * (1 + erf((sub[:, None] - E[None, :]) / (math.sqrt(2) * sig[None, :])))
@@ -218,7 +219,7 @@ def _response_matrix(det: Detector, E_bytes: bytes, efficiency: bool) -> NDArray
 
 def _bins(spec: list[float]) -> NDArray[np.float64]:
     lo, hi, width = spec
-    n = int(round((hi - lo) / width))
+    n = round((hi - lo) / width)
     return lo + width * np.arange(n + 1)
 
 
@@ -274,7 +275,7 @@ def _build(name: str) -> Detector:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached(name: str) -> Detector:
     return _build(name)
 

@@ -43,9 +43,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 from scipy.stats import chi2
 
+from observables import cache as _cache
 from observables.neutrino.detectors import EXPERIMENTS, data_version, default_true_grid, get_detector
 from observables.neutrino.likelihood import TRITIUM_MODES, make_likelihood
-from observables import cache as _cache
 
 __all__ = [
     "LEPTONS",
@@ -296,7 +296,7 @@ def fit_template(
     total = float(S.sum())
     out: dict[str, Any] = {"threshold": thr, "signal_events_at_ref": total, "approximate": det.approximate}
     if total < 1e-9:
-        m0, nu = lik.profile(0.0)
+        _, nu = lik.profile(0.0)
         out.update(interval_muB=(0.0, None), best_fit_muB=0.0, kind="no_sensitivity", q_at_zero=0.0,
                    significance_sigma=0.0, nuisances_at_best_fit=nu, ts_values={"mu_muB": [], "q": []})
         return out

@@ -76,7 +76,7 @@ def recoil_range(E_nu: ArrayLike, M_N: ArrayLike = 0.0) -> tuple[np.ndarray, np.
     b = 2.0 * m * E**2 - (E + m) * M**2
     c = 0.25 * M**4
     D = b * b - 4.0 * a * c
-    ok = (D >= 0) & (b > 0) & (E >= threshold_energy(M) * (1 - 1e-12))
+    ok = (D >= 0) & (b > 0) & (threshold_energy(M) * (1 - 1e-12) <= E)
     sq = np.sqrt(np.where(ok, np.maximum(D, 0.0), 0.0))
     denom = np.where(ok, b + sq, 1.0)
     lo = np.where(ok, 2.0 * c / denom, np.nan)
@@ -107,4 +107,4 @@ def min_neutrino_energy(E_r: ArrayLike, M_N: ArrayLike = 0.0) -> np.ndarray:
 def in_physical_region(E_nu: ArrayLike, E_r: ArrayLike, M_N: ArrayLike = 0.0) -> np.ndarray:
     """True where (E_nu, E_r, M_N) (GeV) is kinematically allowed (closed region, E_r > 0)."""
     E = np.asarray(E_nu, dtype=float)
-    return (np.asarray(E_r, dtype=float) > 0) & (E >= min_neutrino_energy(E_r, M_N) * (1 - 1e-13))
+    return (np.asarray(E_r, dtype=float) > 0) & (min_neutrino_energy(E_r, M_N) * (1 - 1e-13) <= E)

@@ -157,7 +157,7 @@ class BinnedPoissonLikelihood:
                 x, f = x_new, min(f, f_new)
                 break
             x, f = x_new, f_new
-        return float(f), {k: float(v) for k, v in zip(free, x)}
+        return float(f), {k: float(v) for k, v in zip(free, x, strict=True)}
 
     def profile_curve(self, s_values: ArrayLike) -> NDArray[np.float64]:
         """Profiled -2 ln L at each signal strength in ``s_values``."""
@@ -185,7 +185,7 @@ class BinnedPoissonLikelihood:
 
     def test_statistic(self, s_values: ArrayLike, fit: tuple[float, float] | None = None) -> NDArray[np.float64]:
         r""":math:`q(s) = -2\ln\lambda(s)` (profile-likelihood ratio to the global best fit with s >= 0)."""
-        s_hat, m_hat = self.global_fit() if fit is None else fit
+        _, m_hat = self.global_fit() if fit is None else fit
         return np.maximum(self.profile_curve(s_values) - m_hat, 0.0)
 
 

@@ -62,7 +62,8 @@ class LightMassBound:
         if self.kind not in _KINDS:
             raise ValueError(f"unknown light-mass bound kind {self.kind!r}; allowed: {', '.join(_KINDS)}")
         if not (isinstance(self.value_eV, (int, float)) and math.isfinite(self.value_eV) and self.value_eV > 0):
-            raise ValueError(f"light-mass bound {self.name!r}: value_eV must be a positive number (eV); got {self.value_eV!r}")
+            raise ValueError(f"light-mass bound {self.name!r}: value_eV must be a positive number (eV); "
+                             f"got {self.value_eV!r}")
 
     def describe(self) -> str:
         """One line: label, the inequality, CL."""
@@ -175,7 +176,7 @@ def max_single_light_mass_eV(bound: str | LightMassBound | float | None = None, 
     # (e.g. NO: m can be m_3 only above sqrt(dm2_31)), so take the largest m over the placements
     best = 0.0
     for place in range(3):
-        def total(m: float) -> float:
+        def total(m: float, place: int = place) -> float:
             return float(_spectra(np.asarray(m), ordering)[place])
         lo = _domain_start(place, ordering)
         if not total(lo) <= b.value_eV:
@@ -222,7 +223,7 @@ def mixing_upper_bound(lepton: str, M_N_eV: ArrayLike) -> tuple[np.ndarray, np.n
     for b in mixing_bounds():
         if b.lepton != lepton:
             continue
-        hit = (M >= b.M_min_eV) & (M <= b.M_max_eV) & (b.U2_max < best)
+        hit = (b.M_min_eV <= M) & (b.M_max_eV >= M) & (b.U2_max < best)
         best = np.where(hit, b.U2_max, best)
         name = np.where(hit, b.name, name)
     return best, name.astype(str)

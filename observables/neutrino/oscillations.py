@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import numpy as np
@@ -69,12 +69,13 @@ class OscillationParameters:
     source: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def oscillation_parameters(fit: str = "NuFIT-6.0", ordering: str = "NO") -> OscillationParameters:
     """Best-fit oscillation parameters of a global fit (only ``"NuFIT-6.0"`` shipped), ``ordering`` NO|IO."""
     if fit != "NuFIT-6.0":
         raise ValueError(f"unknown oscillation fit {fit!r}; allowed: NuFIT-6.0")
-    raw = yaml.safe_load(resources.files("observables").joinpath("data/oscillations/nufit60.yaml").read_text(encoding="utf-8"))
+    text = resources.files("observables").joinpath("data/oscillations/nufit60.yaml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(text)
     if ordering not in raw["orderings"]:
         raise ValueError(f"unknown mass ordering {ordering!r}; allowed: NO, IO")
     p = raw["orderings"][ordering]
@@ -147,7 +148,7 @@ def flavour_probabilities(E_MeV: ArrayLike, reaction: str, ssm: str = "B16-GS98"
     if reaction in solar.COMPONENTS:
         reaction = solar.component(reaction).reaction
     p = par or oscillation_parameters()
-    r, w = solar.production_profile(reaction, ssm)
+    _, w = solar.production_profile(reaction, ssm)
     _, ne = solar.solar_profile(ssm)
     keep = w > 0
     V = matter_potential_eV(ne[keep])

@@ -37,7 +37,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from observables.neutrino import oscillations, solar, xenon
-from observables.neutrino.cross_sections import FLAVOURS, moment_coefficients, moment_prefactor, sm_coefficients, sm_prefactor
+from observables.neutrino.cross_sections import (
+    FLAVOURS,
+    moment_coefficients,
+    moment_prefactor,
+    sm_coefficients,
+    sm_prefactor,
+)
 from observables.neutrino.kinematics import min_neutrino_energy
 from observables.parameters import value
 
@@ -104,7 +110,7 @@ def _tables(ssm: str) -> tuple[_Continuum | _Line, ...]:
 def _tail_integrals(comp: _Continuum | _Line, x: np.ndarray) -> np.ndarray:
     """T[alpha, n, j] = int_{x_j}^inf g_alpha(E) E^-n dE for lower limits x (GeV), shape (3, 3, nx)."""
     if isinstance(comp, _Line):
-        on = (comp.E0 >= x).astype(float)
+        on = (x <= comp.E0).astype(float)
         powers = np.array([1.0, comp.E0**-1, comp.E0**-2])
         return comp.w[:, None, None] * powers[None, :, None] * on[None, None, :]
     E, g, tails = comp.E, comp.g, comp.tails

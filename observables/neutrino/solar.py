@@ -23,7 +23,7 @@ Conventions and units:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import numpy as np
@@ -93,7 +93,7 @@ class Component:
     line_MeV: float | None = None
 
 
-@lru_cache(maxsize=None)
+@cache
 def component(name: str) -> Component:
     """The component ``name`` (shape normalised to 1 over its tabulated range)."""
     _check_component(name)
@@ -149,7 +149,7 @@ def spectrum(name: str, E_MeV: np.ndarray, ssm: str = "B16-GS98") -> np.ndarray:
     return flux(name, ssm) * np.interp(E, c.energies_MeV, c.shape_per_MeV, left=0.0, right=0.0)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _profile_table(ssm: str) -> np.ndarray:
     _check_ssm(ssm)
     d = _read_numbers(_config()["profile_files"][ssm])

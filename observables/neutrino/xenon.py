@@ -72,7 +72,7 @@ def _table() -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
 def binding_energies_keV() -> dict[str, tuple[float, int]]:
     """Sub-shell -> (binding energy in keV, occupancy), RRPA values (arXiv:1610.04177)."""
     names, B, n = _table()
-    return {k: (float(b), int(m)) for k, b, m in zip(names, B, n)}
+    return {k: (float(b), int(m)) for k, b, m in zip(names, B, n, strict=True)}
 
 
 def effective_electrons(E_r_keV: ArrayLike) -> np.ndarray:
