@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any
 
 __all__ = ["register", "run"]
@@ -94,94 +93,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_map(config, out: str, *, plot: bool = True, progress: bool | None = None, echo=print) -> int:
-    """Scan + plot for an already validated config (used by the CLI and the tests). Everything that can
-    be checked is checked before the output folder is created; the folder is locked for the whole run."""
-    from pathlib import Path
+    """Scan + plot for an already validated config (:func:`lqmodel.plotting.scan_map.run_map`, the same
+    function notebook 02 uses), then the summary lines."""
+    from lqmodel.plotting.scan_map import run_map as scan_and_plot
 
-    from lqmodel.evaluate import PointEvaluator, resolve_base
-    from lqmodel.scan import run_scan
-    from lqmodel.scan.config import check_against_base
-    from lqmodel.scan.limits import check_resources
-    from lqmodel.scan.storage import FolderLock, ScanStore
+    run = scan_and_plot(config, out, plot=plot, progress=progress)
+    if run.figure is not None:
+        import matplotlib.pyplot as plt
 
-    t0 = time.perf_counter()
-    base = resolve_base(config.base)  # a bad base point fails here, before any folder is created
-    check_against_base(config, base)
-    if isinstance(config.base, str):
-        # store the benchmark point itself (not just its name) in config.yaml and the fingerprint, so the
-        # output folder records exactly what was scanned even if the benchmark table changes later
-        from lqmodel.benchmarks import info
-
-        config = config.replace(base=dict(info(config.base).point_spec))
-    evaluator = PointEvaluator.from_options(config.evaluation)
-    evaluator.check_config(config)
-    check_resources(config, n_columns=len(evaluator.units) + len(config.parameters) + 1, out_dir=out)
-    store = ScanStore(out)
-    store.check_usable()
-    with FolderLock(out) as lock:
-        result = run_scan(config, out, evaluator, progress=progress, lock=lock)
-        t_scan = time.perf_counter() - t0
-        files = [str(result.table_path)]
-        if plot:
-            files += _plot(config, result.table_path, Path(out) / "map")
-        t_total = time.perf_counter() - t0
-        timing = {"scan": round(t_scan, 3), "total": round(t_total, 3)}
-        store.write_manifest({"timing_s": timing, "plots": [Path(f).name for f in files[1:]]})
-        store.update_run(len(store.manifest().get("runs") or []) - 1, {"timing_s": timing})
+        plt.close(run.figure)
+    result = run.scan
     resumed = f", {result.skipped_chunks} chunks resumed from disk" if result.skipped_chunks else ""
     if result.recomputed_chunks:
         shown = ", ".join(map(str, result.recomputed_chunks[:10])) + (" …" if len(result.recomputed_chunks) > 10 else "")
         resumed += (f", {len(result.recomputed_chunks)} damaged or unrecorded chunk files recomputed "
                     f"(chunks {shown}; see manifest.json runs)")
     echo(f"lqmodel map: {result.n_points} points in {result.n_chunks} chunks{resumed}; "
-         f"scan {t_scan:.1f} s, total {t_total:.1f} s")
-    for f in files:
+         f"scan {run.timing_s['scan']:.1f} s, total {run.timing_s['total']:.1f} s")
+    for f in run.files:
         echo(f"  {f}")
     return 0
-
-
-def _plot(config, table_path, stem) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from lqmodel.evaluate import resolve_base
-    from lqmodel.plotting.maps import plot_map
-
-    names = config.parameter_names
-    if len(names) < 2:
-        return []
-    x = config.plot.get("x", names[0])
-    y = config.plot.get("y", names[1] if names[1] != x else names[0])
-    base = resolve_base(config.base)
-    lepton = config.evaluation.get("lepton") or base.lepton
-    cl = float(config.evaluation.get("cl", 0.9))
-    m_b = np.unique(np.asarray(base.m_b, dtype=float))
-    subtitle = (f"XENON1T/XENONnT at {100 * cl:.0f}% CL; flavour exclusions at $\\Delta\\chi^2 > 4$"
-                + (f"; $m_b = {m_b[0]:g}$ GeV" if m_b.size == 1 and "m_b" not in names else ""))
-    fig = plot_map(
-        table_path, x, y, lepton=lepton, scales={r.name: r.scale for r in config.parameters},
-        parameters=names, fix=config.plot.get("fix") or {}, title=config.title or None, subtitle=subtitle,
-        out=stem, benchmark=_base_marker(config.base, base, (x, y)),
-    )
-    plt.close(fig)
-    return [str(stem.with_suffix(".png")), str(stem.with_suffix(".pdf"))]
-
-
-def _base_marker(spec: Any, base: Any, names: tuple[str, str]) -> dict[str, Any] | None:
-    """The base point's (x, y) for the map's star marker, labelled with the benchmark name (None when the
-    base is a batch or the plotted parameters cannot be read off it)."""
-    from lqmodel.plotting.maps import base_coordinates
-
-    if getattr(base, "batch_shape", ()) != ():
-        return None
-    coords = base_coordinates(base, names)
-    if set(names) - set(coords):
-        return None
-    name = spec if isinstance(spec, str) else (getattr(base, "label", None) or "")
-    return {**coords, "label": f"base point {name}".strip()}
 
 
 if __name__ == "__main__":  # pragma: no cover
