@@ -2,8 +2,9 @@
 flavio on unseen points, and surrogate throughput.
 
 Run: ``python benchmarks/bench_electroweak.py [--points 1000000] [--direct 10]``. Two leptoquark setups at
-1 TeV: (a) S1 with y_b tau (the tau-flavour R(D*) direction; SMEFT lq1_3333, lq3_3333), (b) the Voloshin pair
-in the muon flavour with y1, y2 (lq1_2233, lq3_2233, ld_2233). For each: build the surrogates of the eight
+1 TeV: (a) S1 with y_b tau (the tau-flavour R(D*) direction; SMEFT lq1_3333, lq3_3333, and with the default
+finite one-loop terms of lqmodel.ew_oneloop phil1_33, phil3_33), (b) the Voloshin pair in the muon flavour with
+y1, y2 (lq1_2233, lq3_2233, ld_2233; + phil1_22, phil3_22). For each: build the surrogates of the eight
 EW/tau observables (cold cache in a temporary folder), compare with direct flavio at ``--direct`` random
 points (log-uniform couplings up to 2.5), and time the surrogate on ``--points`` points. Writes
 ``benchmarks/output/bench_electroweak.json``. Nothing here is a test.
