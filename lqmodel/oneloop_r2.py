@@ -24,9 +24,10 @@ with the Feynman-parameter integrals (:func:`penguin_functions`)
 :math:`F_f = \int_0^1\!dt\,\frac{(1-t)^3}{6}\big[\frac{2}{\delta}+\frac{x}{\delta^2}\big]`,
 :math:`\delta = x+t(1-x)`, and :math:`F_\varphi = \int_0^1\!du\,\frac{(1-u)^3}{6\,(ux+1-u)}`;
 closed forms :math:`F_f = \frac{16-45x+36x^2-7x^3+6(2-3x)\ln x}{-36(1-x)^4}`,
-:math:`F_\varphi = \frac{2-9x+18x^2-11x^3+6x^3\ln x}{36(1-x)^4}` — the non-dipole form factors of the
-chargino / neutralino photon penguins of Hisano, Moroi, Tobe, Yamaguchi, arXiv:hep-ph/9510309 (their
-:math:`A_1` functions, as recalled: the paper could not be read here; derived independently, tested).
+:math:`F_\varphi = \frac{2-9x+18x^2-11x^3+6x^3\ln x}{36(1-x)^4}` — derived here; they equal
+:math:`16\pi^2m^2A_1` of the chargino / neutralino photon penguins of Hisano, Moroi, Tobe, Yamaguchi,
+arXiv:hep-ph/9510309 (PRD 53, 2442), as implemented in HEPfit (``SUSY/src/SUSYMatching.cpp``; the paper
+itself could not be read here), tested.
 :math:`F_\varphi(0) = 1/18` (the S1 / :math:`\tilde R_2^{-1/3}` penguins of :mod:`lqmodel.oneloop_bsll`).
 
 Included (each lepton-universal in the produced :math:`\ell'\ell'`):
