@@ -312,12 +312,14 @@ class PairTerm:
         for f, r in pp.items():
             m = _flat(point, w.mass[f]).astype(float)
             ml = _flat(point, r.m_limit_GeV).astype(float)
-            if self.mode == "hard":
-                c2 = np.where(ml > m, HARD_PENALTY, 0.0)
-            else:
-                c2 = np.where(ml > 0, 3.84 * _sigma_ratio(m, ml), 0.0)
-            out[f] = (c2, _flat(point, w.total[f]).astype(float) > 0)
+            out[f] = (self.field_chi2(m, ml), _flat(point, w.total[f]).astype(float) > 0)
         return out
+
+    def field_chi2(self, m: np.ndarray, m_limit: np.ndarray) -> np.ndarray:
+        """chi2 of one field of mass ``m`` whose recast mass limit is ``m_limit`` (GeV; 0: no limit)."""
+        if self.mode == "hard":
+            return np.where(m_limit > m, HARD_PENALTY, 0.0)
+        return np.where(m_limit > 0, 3.84 * _sigma_ratio(m, m_limit), 0.0)
 
     def chi2(self, point, shared: dict) -> np.ndarray:
         # A leptoquark whose couplings all vanish has no branching ratios (0/0): there the term takes its
@@ -332,6 +334,7 @@ class PairTerm:
         return self._combine(point, self._per_field_widths(point, widths))
 
     def _combine(self, point, per_field) -> np.ndarray:
+        """Sum over fields of ``per_field`` (field -> (chi2, coupled)), uncoupled fields at the base's value."""
         total = np.zeros(_n_points(point))
         for f, (c2, coupled) in per_field.items():
             fallback = float(self._base[f][0][0]) if self._base[f][1][0] else 0.0

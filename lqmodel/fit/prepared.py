@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PreparedLikelihood", "prepare", "SNAP", "CHECK_RTOL", "MAX_PARAMETERS"]
+__all__ = ["PreparedLikelihood", "prepare", "SNAP", "CHECK_RTOL", "CHECK_SIGMA", "MAX_PARAMETERS"]
 
 _log = logging.getLogger("lqmodel.progress")
 
@@ -62,6 +62,8 @@ _log = logging.getLogger("lqmodel.progress")
 SNAP = 1e-12
 #: relative agreement (to the largest value in the box) required of each quantity at the check points
 CHECK_RTOL = 1e-10
+#: or this fraction of the measurement's uncertainty (predictions of the polynomial-form observables)
+CHECK_SIGMA = 1e-7
 #: more free parameters than this: the grid ((D+2)^n pipeline points) is not worth it; full pipeline
 MAX_PARAMETERS = 3
 _DEGREES = (4, 6, 8)
@@ -74,9 +76,12 @@ class _NotPrepared(Exception):
 
 # --------------------------------------------------------------------------------- polynomials
 class _Basis:
-    """Monomials u^a (total degree <= degree) of u = theta / scale."""
+    """Monomials u^a (total degree <= degree) of u = theta / scale (``kind`` "monomial": structural zeros
+    stay exact), or products of Chebyshev polynomials T_a(t) of t = theta mapped onto [-1, 1] ("chebyshev":
+    the same space, well conditioned at high degree; for values that only enter as residuals)."""
 
-    def __init__(self, lows, highs, degree: int):
+    def __init__(self, lows, highs, degree: int, kind: str = "monomial"):
+        self.kind = kind
         self.lows = np.asarray(lows, float)
         self.highs = np.asarray(highs, float)
         self.scale = np.maximum(np.maximum(np.abs(self.lows), np.abs(self.highs)), 1e-300)
@@ -91,11 +96,16 @@ class _Basis:
         return np.array(list(itertools.product(*axes)))
 
     def __call__(self, theta: np.ndarray) -> np.ndarray:
-        u = np.asarray(theta, float) / self.scale
-        # powers u_k^0..u_k^D per parameter, then products per monomial
-        pw = u[:, :, None] ** np.arange(self.degree + 1)[None, None, :]
-        out = np.ones((u.shape[0], len(self.exponents)))
-        for k in range(u.shape[1]):
+        theta = np.asarray(theta, float)
+        if self.kind == "chebyshev":
+            t = (2.0 * theta - (self.lows + self.highs)) / np.where(self.highs > self.lows, self.highs - self.lows, 1.0)
+            pw = np.polynomial.chebyshev.chebvander(t, self.degree)
+        else:
+            u = theta / self.scale
+            # powers u_k^0..u_k^D per parameter, then products per monomial
+            pw = u[:, :, None] ** np.arange(self.degree + 1)[None, None, :]
+        out = np.ones((theta.shape[0], len(self.exponents)))
+        for k in range(theta.shape[1]):
             out *= pw[:, k, self.exponents[:, k]]
         return out
 
@@ -107,8 +117,9 @@ class _Basis:
             c = np.linalg.lstsq(V, values.real, rcond=None)[0] + 1j * np.linalg.lstsq(V, values.imag, rcond=None)[0]
         else:
             c = np.linalg.lstsq(V, values, rcond=None)[0]
-        big = np.max(np.abs(c), axis=0, keepdims=True)
-        c = np.where(np.abs(c) <= SNAP * big, 0.0, c)
+        if self.kind == "monomial":
+            big = np.max(np.abs(c), axis=0, keepdims=True)
+            c = np.where(np.abs(c) <= SNAP * big, 0.0, c)
         return c
 
 
@@ -224,6 +235,14 @@ class PreparedLikelihood:
                 q["mu"] = (["e", "mu", "tau"], mu)
         return q
 
+    def _exact_poly_predictions(self, point) -> np.ndarray:
+        """Full-pipeline predictions (points, observables) of the polynomial-form observables."""
+        from lqmodel.fit.likelihood import _flat
+        from lqmodel.flavour import predict
+
+        p = predict(point, self._poly_names, memo=self._memo)
+        return np.column_stack([_flat(point, p[k]).astype(float) for k in self._poly_names])
+
     def _build(self, nodes: np.ndarray) -> None:
         from lqmodel.fit.likelihood import DrellYanTerm, MeasurementTerm
         from lqmodel.flavour import _IMAGES, _specs
@@ -233,8 +252,14 @@ class PreparedLikelihood:
         measured = tuple(o for t in full.terms if isinstance(t, MeasurementTerm) for o in t.measured)
         specs = _specs(list(measured)) if measured else []
         self._measured = measured
-        self._wet_specs = [s for s in specs if s.basis != "SMEFT"]
-        self._smeft_specs = [s for s in specs if s.basis == "SMEFT"]
+        # observables of linear / quadratic form are quadratic in the coefficients, i.e. polynomials of
+        # degree 2 D in the parameters: represented directly; the rational and sqrt forms go through the
+        # surrogates at the interpolated coefficients
+        poly = [s for s in specs if s.form in ("linear", "quadratic")]
+        rest = [s for s in specs if s.form not in ("linear", "quadratic")]
+        self._poly_names = [s.name for s in poly]
+        self._wet_specs = [s for s in rest if s.basis != "SMEFT"]
+        self._smeft_specs = [s for s in rest if s.basis == "SMEFT"]
         needed = set().union(*(s.wc_names for s in self._wet_specs)) if self._wet_specs else set()
         needed |= {src for _, m in _IMAGES for src, dst in m.items() if dst in needed}
         self._wc_needed = needed
@@ -245,6 +270,23 @@ class PreparedLikelihood:
         if unknown:
             raise _NotPrepared(f"unknown Drell-Yan search {unknown[0]!r}")  # the full term says so clearly
 
+        self.pbasis = _Basis(self.basis.lows, self.basis.highs, 2 * self.basis.degree, kind="chebyshev")
+        if self._poly_names:
+            pnodes = self.pbasis.nodes()
+            self.n_nodes += len(pnodes)
+            vals = self._exact_poly_predictions(full.point(pnodes))
+            self._pred_coef = self.pbasis.fit(vals, pnodes)
+            self._pred_max = np.max(np.abs(vals), axis=0)
+            # the measurement uncertainty of each (from the inverse covariance): the check's second scale
+            # (observables given relative to the SM, e.g. Delta a_mu = a_mu - a_mu^SM, carry the rounding
+            # of the total, far below the value's own size but far below its uncertainty too)
+            sig = {}
+            for t in full.terms:
+                for c in getattr(t, "_constraints", ()):
+                    d = 1.0 / np.sqrt(np.diag(c.inverse))
+                    for nm, x in zip(c.observables, d):
+                        sig[nm] = min(sig.get(nm, np.inf), float(x))
+            self._pred_sigma = np.array([sig.get(nm, 0.0) for nm in self._poly_names])
         point = full.point(nodes)
         q = self._quantities(point)
         self._groups: dict[str, tuple[list[str], np.ndarray]] = {}
@@ -273,11 +315,9 @@ class PreparedLikelihood:
             nt = len(search.term_names)
             K = search.yields({k: np.full(nt, v) for k, v in masses.items()}, np.eye(nt))
             self._dy.append((search, K, f"dy:{s}"))
-        # pair: the channels that are open somewhere in the box
+        # pair: the channels that are open somewhere in the box, the limits they can feed
         if "widths" in self._groups:
-            names, coef = self._groups["widths"]
-            self._w_names = names
-            self._w_live = [k for k, nm in enumerate(names) if np.any(coef[:, k] != 0) or nm.endswith("|total")]
+            self._prepare_pair()
         self._duck_cache: dict[int, Any] = {}
 
     # -- one call ------------------------------------------------------------------------------
@@ -293,13 +333,16 @@ class PreparedLikelihood:
         v = B @ coef
         return {nm: v[:, k] for k, nm in enumerate(names)}
 
-    def predictions(self, B: np.ndarray) -> dict[str, np.ndarray]:
-        """Predictions of every measured observable at the basis rows ``B``."""
+    def predictions(self, B: np.ndarray, P: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Predictions of every measured observable at the basis rows ``B`` (and ``P`` of :attr:`pbasis`)."""
         from lqmodel.flavour import _predict_surrogate
         from lqmodel.matching import WilsonCoefficients
 
         n = B.shape[0]
         out: dict[str, np.ndarray] = {}
+        if self._poly_names:
+            v = P @ self._pred_coef
+            out.update({nm: v[:, k] for k, nm in enumerate(self._poly_names)})
         if self._wet_specs:
             scale = float(self._groups["wc_scale"][1][0])
             wc = WilsonCoefficients(scale=np.full(n, scale), values=self._values(B, "wc"),
@@ -312,7 +355,6 @@ class PreparedLikelihood:
 
     def evaluate_theta(self, theta: np.ndarray) -> dict[str, np.ndarray]:
         """chi2 per term and ``total`` at parameter rows ``theta`` (n, n_par)."""
-        from lqmodel.collider.widths import DecayWidths
         from lqmodel.errors import InputError
         from lqmodel.fit.likelihood import DrellYanTerm, MeasurementTerm, PairTerm
 
@@ -324,7 +366,7 @@ class PreparedLikelihood:
         duck = self._duck(n)
         shared: dict = {}
         if self._measured:
-            shared["predictions"] = self.predictions(B)
+            shared["predictions"] = self.predictions(B, self.pbasis(theta) if self._poly_names else None)
         if "mu" in self._groups:
             names, coef = self._groups["mu"]
             shared["mu_muB"] = np.abs(B @ coef).astype(float)
@@ -338,30 +380,92 @@ class PreparedLikelihood:
                     total = total + (search.chi2((B @ self._groups[g][1]) @ K) - search.chi2_sm)
                 out[t.name] = total
             elif isinstance(t, PairTerm):
-                out[t.name] = t.chi2_from_widths(duck, self._widths(B, DecayWidths))
+                out[t.name] = t._combine(duck, self._pair_fields(B, t))
             else:
                 out[t.name] = np.asarray(t.chi2(duck, shared), dtype=float)
         out["total"] = sum(out.values()) if out else np.zeros(n)
         return out
 
-    def _widths(self, B: np.ndarray, DecayWidths):
+    def _prepare_pair(self) -> None:
+        r"""Per field: the live channels (a non-zero width somewhere in the box), its total width, and the
+        published limits of :func:`observables.collider.pair.pair_limits` that a live channel can feed,
+        each with the live channels of its two final-state classes (:func:`lqmodel.collider.pair.channel_class`
+        at the fixed :math:`M_N`). A limit none of whose classes is fed has :math:`B_\text{eff} = 0` in the
+        whole box, i.e. no recast mass limit (``pair_production`` skips it too)."""
+        from lqmodel.collider.pair import _DEFAULT_MAX_INVISIBLE, channel_class
+        from observables.collider.pair import DEFAULT_VINTAGE, mass_range, pair_limits, sigma_upper_limit
+
         names, coef = self._groups["widths"]
-        live = self._w_live
-        v = B @ coef[:, live]
-        v = np.maximum(v, 0.0)  # the pipeline's widths are >= 0 (rounding of a polynomial near 0)
-        partial: dict[str, dict[str, np.ndarray]] = {}
-        total: dict[str, np.ndarray] = {}
-        for j, k in enumerate(live):
-            f, ch = names[k].split("|")
-            if ch == "total":
-                total[f] = v[:, j]
-            else:
-                partial.setdefault(f, {})[ch] = v[:, j]
+        M_N = float(np.ravel(self.full.base.M_N)[0])
         mnames, m = self._groups["masses"]
         mass = dict(zip(mnames, m))
-        for f in mass:
-            partial.setdefault(f, {})
-        return DecayWidths(partial=partial, total=total, mass=mass)
+        self._pair = []
+        if any(float(v) < mass_range()[0] for v in m):
+            raise _NotPrepared("a leptoquark below the pair cross-section table")  # the full term says so
+        for f in mnames:
+            chans = [(k, nm.split("|", 1)[1]) for k, nm in enumerate(names)
+                     if nm.startswith(f + "|") and not nm.endswith("|total") and np.any(coef[:, k] != 0)]
+            cols = [k for k, _ in chans]
+            k_tot = names.index(f"{f}|total")
+            lims = []
+            for lim in pair_limits(DEFAULT_VINTAGE):
+                thr = lim.max_invisible_mass_GeV if lim.max_invisible_mass_GeV is not None else _DEFAULT_MAX_INVISIBLE
+                feed: dict[str, list[int]] = {}
+                for j, (_, ch) in enumerate(chans):
+                    cls, mask = channel_class(ch, M_N, thr)
+                    if mask is None or bool(mask):
+                        feed.setdefault(cls, []).append(j)
+                a, b = lim.final_state
+                if lim.curve is None and not (feed.get(a) and feed.get(b)):
+                    continue
+                lims.append((lim, a, b, np.array(feed.get(a, []), int), np.array(feed.get(b, []), int)))
+            # flat-sigma_UL limits (no curve) of this field as one matrix: B_eff = (B @ F_a) * (B @ F_b) * mult
+            flat = [x for x in lims if x[0].curve is None]
+            nch = len(chans)
+            Fa = np.zeros((nch, len(flat)))
+            Fb = np.zeros((nch, len(flat)))
+            for j, (lim, a, b, ia, ib) in enumerate(flat):
+                Fa[ia, j] = 1.0
+                Fb[ib, j] = 1.0
+            mult = np.array([1.0 if a == b else 2.0 for _, a, b, _, _ in flat])
+            s_ul = np.array([sigma_upper_limit(x[0]) for x in flat])
+            curved = [x for x in lims if x[0].curve is not None]
+            self._pair.append((f, float(mass[f]), coef[:, cols], coef[:, k_tot], (Fa, Fb, mult, s_ul), curved))
+
+    def _pair_fields(self, B: np.ndarray, term) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        r"""field -> (chi2, coupled) of the pair term: the strongest recast limit, as
+        :func:`lqmodel.collider.pair.pair_production` takes it (0 where uncoupled), then
+        :meth:`~lqmodel.fit.likelihood.PairTerm.field_chi2`. The flat-:math:`\sigma_\text{UL}` recast of
+        :func:`observables.collider.pair.recast`, :math:`m_\text{lim} = \sigma^{-1}(\sigma_\text{UL}/B_\text{eff})`
+        where :math:`B_\text{eff} = B_aB_b(2 \text{ if } a \ne b) > 0`, else 0, is evaluated for all
+        flat limits of a field at once (:func:`observables.collider.pair.mass_for_cross_section`); limits
+        with a published curve go through ``recast`` itself."""
+        from observables.collider.pair import mass_for_cross_section, recast
+
+        n = B.shape[0]
+        out = {}
+        for f, m, cg, ct, (Fa, Fb, mult, s_ul), curved in self._pair:
+            tot = np.maximum(B @ ct, 0.0)  # widths are >= 0 (rounding of a polynomial at a zero)
+            coupled = tot > 0
+            g = np.maximum(B @ cg, 0.0)
+            br = np.where(coupled[:, None], g / np.where(coupled, tot, 1.0)[:, None], 0.0)
+            mm = np.full(n, m)
+            best = np.zeros(n)
+            if s_ul.size:
+                beff = (br @ Fa) * (br @ Fb) * mult
+                pos = beff > 0
+                with np.errstate(divide="ignore"):
+                    ml = np.where(pos, mass_for_cross_section(np.where(pos, s_ul / np.where(pos, beff, 1.0), np.inf)), 0.0)
+                best = np.max(np.nan_to_num(ml, nan=0.0), axis=1)
+            for lim, a, b, ia, ib in curved:
+                branching = {a: br[:, ia].sum(axis=1)}
+                if b != a:
+                    branching[b] = br[:, ib].sum(axis=1)
+                _, ml = recast(lim, mm, branching)
+                best = np.maximum(best, np.nan_to_num(np.broadcast_to(ml, (n,)), nan=0.0))
+            best = np.where(coupled, best, 0.0)
+            out[f] = (term.field_chi2(mm, best), coupled)
+        return out
 
 
 def _check(fast: PreparedLikelihood, lows, highs, seed: int = 12345) -> None:
@@ -394,6 +498,15 @@ def _check(fast: PreparedLikelihood, lows, highs, seed: int = 12345) -> None:
         if np.any(err > 0):
             j = int(np.argmax(np.max(err, axis=0)))
             raise _NotPrepared(f"{g}: {names[j]} is not a polynomial of degree {fast.basis.degree} in the parameters")
+    if fast._poly_names:
+        exact_p = fast._exact_poly_predictions(point)
+        approx_p = fast.pbasis(pts) @ fast._pred_coef
+        tol = np.maximum(CHECK_RTOL * np.maximum(fast._pred_max, np.max(np.abs(exact_p), axis=0)),
+                         CHECK_SIGMA * fast._pred_sigma)
+        err = np.abs(approx_p - exact_p) - tol
+        if np.any(err > 0):
+            j = int(np.argmax(np.max(err, axis=0)))
+            raise _NotPrepared(f"{fast._poly_names[j]} is not a polynomial of degree {fast.pbasis.degree} in the parameters")
     a = fast.chi2(pts)
     b = fast.full.chi2(pts)
     if not np.allclose(a, b, rtol=1e-9, atol=1e-9):
