@@ -44,10 +44,14 @@ Units: GeV for masses, :math:`\mu` in units of :math:`e\cdot`GeV⁻¹ when ``e``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
 from . import pv, symbolic
+
+#: a number (int, float, complex, Fraction; rationalised) or a sympy expression
+ExprLike = Any
 
 __all__ = ["DipoleResult", "scalar_fermion_dipole", "self_energy_mass", "anomalous_moment", "E"]
 
@@ -65,12 +69,13 @@ class DipoleResult:
     x: sp.Expr           #: m_F^2 / m_phi^2
 
 
-def _as_expr(v) -> sp.Expr:
+def _as_expr(v: ExprLike) -> sp.Expr:
     return sp.nsimplify(v) if isinstance(v, (int, float)) else sp.sympify(v)
 
 
 def scalar_fermion_dipole(
-    Q_F, Q_phi, N_c, m_F, m_phi, a, b, m_ext=0, e: sp.Expr = E
+    Q_F: ExprLike, Q_phi: ExprLike, N_c: ExprLike, m_F: ExprLike, m_phi: ExprLike, a: ExprLike, b: ExprLike,
+    m_ext: ExprLike = 0, e: sp.Expr = E,
 ) -> DipoleResult:
     r"""Dipole coefficient :math:`\mu` for the interaction of the module docstring (sympy in, sympy out).
 
@@ -86,7 +91,8 @@ def scalar_fermion_dipole(
     return DipoleResult(mu=mu, enhanced=G, nonenhanced=FQ, x=x)
 
 
-def anomalous_moment(Q_ext, Q_F, Q_phi, N_c, m_F, m_phi, a, b, m_ext) -> sp.Expr:
+def anomalous_moment(Q_ext: ExprLike, Q_F: ExprLike, Q_phi: ExprLike, N_c: ExprLike, m_F: ExprLike,
+                     m_phi: ExprLike, a: ExprLike, b: ExprLike, m_ext: ExprLike) -> sp.Expr:
     r""":math:`\Delta a` of a charged external fermion (module docstring; Leveille sign convention)."""
     Q_ext, Q_F, Q_phi, N_c, m_F, m_phi, a, b, m_ext = (
         _as_expr(v) for v in (Q_ext, Q_F, Q_phi, N_c, m_F, m_phi, a, b, m_ext)
@@ -101,7 +107,8 @@ def anomalous_moment(Q_ext, Q_F, Q_phi, N_c, m_F, m_phi, a, b, m_ext) -> sp.Expr
     return N_c * m_ext / (8 * sp.pi**2 * m_phi**2) / Q_ext * (m_F * re_ab * G + m_ext * ab2 * FQ)
 
 
-def self_energy_mass(N_c, m_F, m_phi, a, b, mu_scale: sp.Expr = pv.MU) -> sp.Expr:
+def self_energy_mass(N_c: ExprLike, m_F: ExprLike, m_phi: ExprLike, a: ExprLike, b: ExprLike,
+                     mu_scale: sp.Expr = pv.MU) -> sp.Expr:
     r"""Mass coefficient :math:`m` in :math:`-m\bar\Psi_L\Psi_R` + h.c. (module docstring), with the pole
     :math:`\Delta`."""
     N_c, m_F, m_phi, a, b = (_as_expr(v) for v in (N_c, m_F, m_phi, a, b))

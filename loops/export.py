@@ -25,6 +25,7 @@ import json
 import keyword
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
@@ -87,20 +88,20 @@ def latex_symbol_name(name: str) -> str:
     return out + "_{" + _latex_part(sub) + "}" if sub else out
 
 
-def _paper_printer(symbol_names: dict[sp.Symbol, str]):
+def _paper_printer(symbol_names: dict[sp.Symbol, str]) -> Any:
     from sympy.core.function import AppliedUndef
     from sympy.printing.latex import LatexPrinter
 
     class PaperPrinter(LatexPrinter):
         r"""sympy's LaTeX printer with ``\ln``, given symbol names and undefined functions printed as ``g(x)``."""
 
-        def _print_Function(self, expr, exp=None):
+        def _print_Function(self, expr: Any, exp: str | None = None) -> str:
             if isinstance(expr, AppliedUndef):
                 text = f"{latex_symbol_name(expr.func.__name__)}({', '.join(self._print(a) for a in expr.args)})"
                 return f"{text}^{{{exp}}}" if exp else text
             return super()._print_Function(expr, exp)
 
-        def _print_log(self, expr, exp=None):
+        def _print_log(self, expr: Any, exp: str | None = None) -> str:
             arg = expr.args[0]
             if arg.is_Symbol:  # \ln x rather than \ln{\left(x \right)}
                 text = r"\ln " + self._print(arg)

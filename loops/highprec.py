@@ -16,14 +16,19 @@ Also provides :func:`quad_loop_function`, direct ``mpmath.quad`` of the Feynman-
 """
 from __future__ import annotations
 
+from typing import Any
+
 import mpmath
 
 from .integrands import LOOP_FUNCTIONS, canonical_name
 
+#: a real argument: float, int or mpmath.mpf (mpmath has no type information, so this is Any for mypy)
+Real = Any
+
 __all__ = ["loop_function", "quad_loop_function", "h", "F", "delta_F", "B0_zero_finite", "quad_B0_difference"]
 
 
-def _extra_digits(*eps) -> int:
+def _extra_digits(*eps: Real) -> int:
     extra = 20
     for e in eps:
         if e != 0:
@@ -31,7 +36,7 @@ def _extra_digits(*eps) -> int:
     return extra
 
 
-def loop_function(name: str, x, dps: int = 50) -> mpmath.mpf:
+def loop_function(name: str, x: Real, dps: int = 50) -> mpmath.mpf:
     r""":math:`\int_0^1 P(u)\,du/(1-u+xu)` from its closed form at ``dps`` significant digits (:math:`x>0`)."""
     p = LOOP_FUNCTIONS[canonical_name(name)]
     with mpmath.workdps(dps + 10):
@@ -58,14 +63,14 @@ def loop_function(name: str, x, dps: int = 50) -> mpmath.mpf:
         return +total
 
 
-def quad_loop_function(name: str, x, dps: int = 50) -> mpmath.mpf:
+def quad_loop_function(name: str, x: Real, dps: int = 50) -> mpmath.mpf:
     """Direct ``mpmath.quad`` of the Feynman-parameter integrand (no closed form involved)."""
     p = LOOP_FUNCTIONS[canonical_name(name)]
     with mpmath.workdps(dps + 15):
         x = mpmath.mpf(x)
         coeffs = [mpmath.mpf(c.numerator) / c.denominator for c in p]
 
-        def integrand(u):
+        def integrand(u: Real) -> Real:
             return mpmath.polyval(coeffs[::-1], u) / (1 - u + x * u)
 
         # the integrand varies on the scale u ~ 1 - x near u = 1 when x << 1: split there
@@ -77,7 +82,7 @@ def quad_loop_function(name: str, x, dps: int = 50) -> mpmath.mpf:
         return +val
 
 
-def h(x, dps: int = 50) -> mpmath.mpf:
+def h(x: Real, dps: int = 50) -> mpmath.mpf:
     r""":math:`h(x)=x\ln x/(x-1)`, :math:`h(1)=1`."""
     with mpmath.workdps(dps + 10):
         x = mpmath.mpf(x)
@@ -86,7 +91,7 @@ def h(x, dps: int = 50) -> mpmath.mpf:
         return +val
 
 
-def F(m, M, dps: int = 50) -> mpmath.mpf:
+def F(m: Real, M: Real, dps: int = 50) -> mpmath.mpf:
     r""":math:`F(M)=[M^2\ln M^2-m^2\ln m^2]/(M^2-m^2)` (docs/theory.md §b.2), GeV."""
     with mpmath.workdps(dps + 10):
         m, M = mpmath.mpf(m), mpmath.mpf(M)
@@ -95,7 +100,7 @@ def F(m, M, dps: int = 50) -> mpmath.mpf:
         return +val
 
 
-def delta_F(m, M1, M2, dps: int = 50) -> mpmath.mpf:
+def delta_F(m: Real, M1: Real, M2: Real, dps: int = 50) -> mpmath.mpf:
     r""":math:`F(M_1)-F(M_2)` at ``dps`` digits (working precision raised by the splitting's digits)."""
     with mpmath.workdps(dps + 10):
         M1m, M2m = mpmath.mpf(M1), mpmath.mpf(M2)
@@ -109,7 +114,7 @@ def delta_F(m, M1, M2, dps: int = 50) -> mpmath.mpf:
         return +val
 
 
-def B0_zero_finite(m1, m2, mu, dps: int = 50) -> mpmath.mpf:
+def B0_zero_finite(m1: Real, m2: Real, mu: Real, dps: int = 50) -> mpmath.mpf:
     r""":math:`B_0(0;m_1^2,m_2^2)-\Delta = 1 - F + \ln\mu^2` (see :mod:`loops.pv`)."""
     with mpmath.workdps(dps + 10):
         val = 1 - F(m1, m2, dps + 10) + mpmath.log(mpmath.mpf(mu) ** 2)
@@ -117,7 +122,7 @@ def B0_zero_finite(m1, m2, mu, dps: int = 50) -> mpmath.mpf:
         return +val
 
 
-def quad_B0_difference(m, M1, M2, dps: int = 50) -> mpmath.mpf:
+def quad_B0_difference(m: Real, M1: Real, M2: Real, dps: int = 50) -> mpmath.mpf:
     r""":math:`B_0(0;m^2,M_1^2)-B_0(0;m^2,M_2^2) = -\int_0^1 \ln\frac{u m^2+(1-u)M_1^2}{u m^2+(1-u)M_2^2}du`
 
     by ``mpmath.quad`` of the Feynman-parameter form (written with ``log1p`` so that it is accurate for
@@ -127,7 +132,7 @@ def quad_B0_difference(m, M1, M2, dps: int = 50) -> mpmath.mpf:
         m, M1, M2 = (mpmath.mpf(v) for v in (m, M1, M2))
         d = (M1 - M2) * (M1 + M2)
 
-        def integrand(u):
+        def integrand(u: Real) -> Real:
             return mpmath.log1p((1 - u) * d / (u * m**2 + (1 - u) * M2**2))
 
         val = -mpmath.quad(integrand, [0, 1])

@@ -23,6 +23,7 @@ Units: GeV.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import sympy as sp
 
@@ -58,7 +59,7 @@ def B0_feynman(p2: sp.Expr, m1: sp.Expr, m2: sp.Expr, mu: sp.Expr = MU) -> sp.Ex
     return DELTA - sp.Integral(sp.log(arg), (_U, 0, 1))
 
 
-def _derive_b0(m1, m2, mu) -> dict[str, sp.Expr]:
+def _derive_b0(m1: sp.Expr, m2: sp.Expr, mu: sp.Expr) -> dict[str, sp.Expr]:
     integral = sp.integrate(sp.log((_U * m1**2 + (1 - _U) * m2**2) / mu**2), (_U, 0, 1))
     b0 = sp.expand(sp.expand_log(sp.expand(DELTA - integral), force=True))
     logs = [DELTA] + sorted(b0.atoms(sp.log), key=sp.default_sort_key)
@@ -92,7 +93,7 @@ def B0_numeric(p2: float, m1: float, m2: float, mu: float, dps: int = 30) -> com
         p2m, a, b, mum = (mpmath.mpf(v) for v in (p2, m1, m2, mu))
         tiny = mpmath.mpf(10) ** (-dps + 5)
 
-        def integrand(u):
+        def integrand(u: Any) -> Any:  # mpmath numbers (untyped)
             return mpmath.log((u * a**2 + (1 - u) * b**2 - u * (1 - u) * p2m - 1j * tiny) / mum**2)
 
         pts = [0, 1]

@@ -211,7 +211,7 @@ _REGISTRY: dict[str, tuple[Callable[[], sp.Expr], str]] = {
 }
 for _name in ("g", "g_F", "g_phi", "g_S", "f_F", "f_phi", "f_S"):
     _REGISTRY[_name] = (
-        (lambda n=_name: symbolic.loop_function(n)),
+        (lambda n=_name: symbolic.loop_function(n)),  # type: ignore[misc]  # a default-bound loop variable
         f"loop function {_name}(x), x = m_F^2/m_phi^2 (loops.integrands)",
     )
 

@@ -88,6 +88,7 @@ class Field:
 def _field(name: str, colour: str, su2_dim: int, Y: str, spin: str, chirality: str,
            comp_names: tuple[str, ...]) -> Field:
     y = Fraction(Y)
+    t3s: tuple[Fraction, ...]
     if su2_dim == 1:
         t3s = (Fraction(0),)
     elif su2_dim == 2:

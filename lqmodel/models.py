@@ -94,7 +94,8 @@ def s1_only(m_S1: ArrayLike, y1: ArrayLike, y2: ArrayLike, lepton: str, y1p: Arr
     return Point(m_S1=m_S1, m_R2=m_S1, y_LL=yLL, y_RR=yRR, ybar_RR=ybar, m_b=m_b, model="s1", lepton=lepton, **kw)
 
 
-def _voloshin_couplings(y1: ArrayLike, y2: ArrayLike, l: int, y1p: ArrayLike, ratio: ArrayLike = 1.0):
+def _voloshin_couplings(y1: ArrayLike, y2: ArrayLike, l: int, y1p: ArrayLike,
+                        ratio: ArrayLike = 1.0) -> dict[str, Any]:  # Point keyword arguments
     shape = _shape(y1, y2, y1p, ratio)
     ybar, yLL, yRR, yRL, yLR = (_zeros(shape) for _ in range(5))
     y1c, y2c = np.asarray(y1, dtype=complex), np.asarray(y2, dtype=complex)

@@ -175,7 +175,8 @@ def mu_nu_muB(c_S: ArrayLike, c_R: ArrayLike, m_q: ArrayLike, m_S1: ArrayLike, m
     return pref * (np.conj(c_S) * gS / m_S1**2 + np.conj(c_R) * gR / m_R2**2)
 
 
-def _mass_parts(c_S, c_R, m_q, m_S1, m_R2):
+def _mass_parts(c_S: np.ndarray, c_R: np.ndarray, m_q: np.ndarray, m_S1: np.ndarray, m_R2: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(finite part, pole coefficient, scale of the pole) of one flavour's m_nuN, before the prefactor."""
     dc = np.conj(c_R) - np.conj(c_S)
     dF = numeric.delta_F(m_q, m_S1, m_R2)
@@ -402,7 +403,7 @@ def _nonzero_entries(a: np.ndarray) -> np.ndarray:
     return nz.reshape(9, 2).any(axis=1).reshape(3, 3)
 
 
-def _live_terms(sL, sNR, rL, rNR) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+def _live_terms(sL: _ConjNeg, sNR: np.ndarray, rL: _ConjNeg, rNR: np.ndarray) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
     """The (k, alpha, j) of the S1 and of the R2~ terms whose couplings are non-zero somewhere in the batch."""
     nsL, nsN = sL.nonzero(), _nonzero_entries(sNR)
     nrL, nrN = rL.nonzero(), _nonzero_entries(rNR)
@@ -411,7 +412,9 @@ def _live_terms(sL, sNR, rL, rNR) -> tuple[list[tuple[int, int, int]], list[tupl
     return S, R
 
 
-def _compute_factorised(point, mix, sL, sNR, rL, rNR, live, uv, mu_sc) -> Moments:
+def _compute_factorised(point: Point, mix: ScalarMixing, sL: _ConjNeg, sNR: np.ndarray, rL: _ConjNeg,
+                        rNR: np.ndarray, live: tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]],
+                        uv: str, mu_sc: np.ndarray) -> Moments:
     r"""Double-precision path for couplings that are sparse across the batch (Voloshin, S1 alone, one
     lepton or N flavour): only the (k, alpha, j) terms with non-zero couplings somewhere in the batch are
     formed, each as a 1-d array over the points (no (B, 3, 3[, 3]) temporaries); loop functions only for
@@ -430,7 +433,7 @@ def _compute_factorised(point, mix, sL, sNR, rL, rNR, live, uv, mu_sc) -> Moment
     m_light = down_quark_masses(np.zeros(()))
     lp, lm = mix.lam_plus, mix.lam_minus
     wRp, wSp = mix.w_R_plus, mix.w_S_plus
-    loop = {}
+    loop: dict[int, tuple[np.ndarray, ...]] = {}
     for k in quarks:     # the loop functions of quark k (the general path's formulas, one column each)
         m_k = np.asarray(point.m_b, dtype=float) if k == 2 else m_light[k]
         mq2 = m_k**2
@@ -444,12 +447,16 @@ def _compute_factorised(point, mix, sL, sNR, rL, rNR, live, uv, mu_sc) -> Moment
         H = wRp * numeric.h(x_p) + wSp * numeric.h(x_m)
         loop[k] = (mqb, wS, wR, mqb * D, mqb * H)
     S_set, R_set = set(S_terms), set(R_terms)
-    logs = None
+    logs: np.ndarray | None = None
     if uv == "msbar":
         mu2 = mu_sc * mu_sc
         logs = 1.0 - (mix.w_R_plus * np.log(mix.lam_plus / mu2) + mix.w_S_plus * np.log(mix.lam_minus / mu2))
     for a, j in entries:
-        mu = fin1 = fin2 = pole = scale = None
+        mu: np.ndarray | None = None
+        fin1: np.ndarray | None = None
+        fin2: np.ndarray | None = None
+        pole: np.ndarray | None = None
+        scale: np.ndarray | None = None
         for k in quarks:
             s_on, r_on = (k, a, j) in S_set, (k, a, j) in R_set
             if not (s_on or r_on):
@@ -468,6 +475,8 @@ def _compute_factorised(point, mix, sL, sNR, rL, rNR, live, uv, mu_sc) -> Moment
             dc = (dl * dn - cl * cn) if (s_on and r_on) else (dl * dn if r_on else -(cl * cn))
             fin2 = _acc(fin2, dc * mqH)
             pole = _acc(pole, dc * mqb)
+        # every (alpha, j) in entries has a live term, so the R2~ / any-term sums exist
+        assert fin2 is not None and pole is not None and scale is not None
         finite = fin2 * -1.0 if fin1 is None else fin1 - fin2
         div = np.abs(pole) > UV_RTOL * scale
         m = finite
@@ -482,14 +491,15 @@ def _compute_factorised(point, mix, sL, sNR, rL, rNR, live, uv, mu_sc) -> Moment
     return Moments(mu_muB=mu_out, m_nuN_GeV=m_out, uv_divergent=div_out)
 
 
-def _acc(total, term):
+def _acc(total: np.ndarray | None, term: np.ndarray) -> np.ndarray:
     return term if total is None else total + term
 
 
-def _compute_general(point, mix, m_q, sL, sNR, rL, rNR, uv, mu_sc) -> Moments:
+def _compute_general(point: Point, mix: ScalarMixing, m_q: np.ndarray, sL_lazy: _ConjNeg, sNR: np.ndarray,
+                     rL_lazy: _ConjNeg, rNR: np.ndarray, uv: str, mu_sc: np.ndarray) -> Moments:
     """Double-precision path for any couplings: (B, 3, 3[, 3]) arrays over quarks, leptons and N."""
     m_e = _m_e()
-    sL, rL = sL.full(), rL.full()
+    sL, rL = sL_lazy.full(), rL_lazy.full()
     # down quarks k whose couplings vanish in the whole batch contribute exactly 0: drop them (often only
     # b is left, a 3x smaller computation); the remaining sums are unchanged term by term
     live = [k for k in range(3) if any(np.any(c[..., k, :] != 0) for c in (sL, sNR, rL, rNR))] or [2]
@@ -509,7 +519,7 @@ def _compute_general(point, mix, m_q, sL, sNR, rL, rNR, uv, mu_sc) -> Moments:
     D = -mix.d_over_r[..., None] * numeric.delta_F_sq(m_q, lp, lm, mix.dlam[..., None])
     H = wRp * numeric.h(x_p) + wSp * numeric.h(x_m)                   # sum_i w_Ri h(x_{k,i})
 
-    def contract(left, right, w):  # sum_k left[k,a] right[k,j] w[k]
+    def contract(left: np.ndarray, right: np.ndarray, w: np.ndarray) -> np.ndarray:  # sum_k left[k,a] right[k,j] w[k]
         return np.swapaxes(left * w[..., :, None], -1, -2) @ right
 
     mu = contract(sL, sNR, wS) + contract(rL, rNR, wR)
@@ -535,7 +545,8 @@ def _compute_general(point, mix, m_q, sL, sNR, rL, rNR, uv, mu_sc) -> Moments:
 
 
 
-def _compute_mp(c_S, c_R, m_q, m_S1, m_R2, kappa, dps: int, mu_msbar=None) -> Moments:
+def _compute_mp(c_S: np.ndarray, c_R: np.ndarray, m_q: np.ndarray, m_S1: np.ndarray, m_R2: np.ndarray,
+                kappa: np.ndarray, dps: int, mu_msbar: np.ndarray | None = None) -> Moments:
     """Independent high-precision path: eigenvalues, weights and B0 sums evaluated naively in mpmath at
     ``dps + 40`` digits (no cancellation-avoiding rearrangement), rounded at the end."""
     import mpmath

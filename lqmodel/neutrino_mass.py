@@ -63,6 +63,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 if TYPE_CHECKING:  # pragma: no cover
+    from lqmodel.moments import Moments
     from lqmodel.point import Point
 
 __all__ = [
@@ -82,7 +83,7 @@ def _vev() -> float:
     return (math.sqrt(2.0) * value("G_F")) ** -0.5
 
 
-def dirac_masses_GeV(point: Point, *, mu_GeV: ArrayLike | None = None, _moments=None
+def dirac_masses_GeV(point: Point, *, mu_GeV: ArrayLike | None = None, _moments: Moments | None = None
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""``(tree, loop, uv_divergent)`` Dirac masses of :math:`\nu_\alpha N_1` in GeV, complex ``(*B, 3)``
     (and bool ``(*B, 3)``): ``tree = y_nu[..., :, 0] v/sqrt2``, ``loop`` from
@@ -365,7 +366,10 @@ def summary(point: Point, *, bound: Any = None, ordering: str = "NO") -> dict[st
     if point.batch_shape != ():
         raise PointError("neutrino_mass.summary needs a scalar point")
     nm = neutrino_mass(point, bound=bound, ordering=ordering)
-    per = lambda arr: {l: float(arr[i]) for i, l in enumerate(LEPTONS)}  # noqa: E731
+
+    def per(arr: np.ndarray) -> dict[str, float]:
+        return {l: float(arr[i]) for i, l in enumerate(LEPTONS)}
+
     return {
         "m_light_eV": [float(x) for x in nm.m_light_eV],
         "M_heavy_eV": float(nm.M_heavy_eV),

@@ -139,7 +139,7 @@ def store_arrays(path: Path, key: Mapping[str, Any], arrays: Mapping[str, Any]) 
     out[_KEY] = np.asarray(_canonical(key))
     out[_HASH] = np.asarray(_array_hash(out))
     buf = io.BytesIO()
-    np.savez(buf, **out)
+    np.savez(buf, **out)  # type: ignore[arg-type]  # numpy's stub types **kwds as the allow_pickle flag
     _store(path, buf.getvalue())
 
 

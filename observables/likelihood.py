@@ -41,7 +41,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from observables import cache as _cache
-from observables.measurements import MeasurementSet, load
+from observables.measurements import Constraint, MeasurementSet, load
 
 __all__ = ["chi2", "log_likelihood", "pulls", "summary", "theory_covariance", "compute_theory_covariance",
            "shipped_covariance", "VERDICT_THRESHOLDS", "THEORY_SAMPLES", "THEORY_SEED", "GROUP_PREFIX"]
@@ -134,7 +134,7 @@ def compute_theory_covariance(names: Sequence[str], *, N: int, seed: int = THEOR
     from observables import flavio_backend as fb
 
     obs = _flavio_observables(names)
-    flavio = fb._import_flavio()
+    flavio = fb._import_flavio()  # type: ignore[no-untyped-call]  # flavio_backend: not annotated yet
     state = np.random.get_state()  # noqa: NPY002 - flavio draws from numpy's global generator
     np.random.seed(seed)  # noqa: NPY002 - flavio samples with numpy's global generator; restored below
     try:
@@ -225,7 +225,8 @@ def _load_covariance(path: Path, key: dict, n: int) -> np.ndarray | None:
     return cov
 
 
-def _prepare(predictions: Mapping[str, ArrayLike], vintage: str | None, theory: bool):
+def _prepare(predictions: Mapping[str, ArrayLike], vintage: str | None, theory: bool
+             ) -> tuple[list[tuple[Constraint, list[str], np.ndarray, np.ndarray]], tuple[int, ...]]:
     from observables.registry import get
 
     for name in predictions:
@@ -234,7 +235,7 @@ def _prepare(predictions: Mapping[str, ArrayLike], vintage: str | None, theory: 
     preds = {k: np.asarray(v, dtype=float) for k, v in predictions.items()}
     shape = np.broadcast_shapes(*(v.shape for v in preds.values())) if preds else ()
     used = [c for c in mset.constraints if any(o in preds for o in c.observables)]
-    out = []
+    out: list[tuple[Constraint, list[str], np.ndarray, np.ndarray]] = []
     for c in used:
         sel = [i for i, o in enumerate(c.observables) if o in preds]
         names = [c.observables[i] for i in sel]

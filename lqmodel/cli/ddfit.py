@@ -87,7 +87,8 @@ def _check_arguments(args: Any, m_N: float, cl: float) -> None:
     from lqmodel.cli import CLIError
     from observables.neutrino import solar
     from observables.neutrino.detectors import UnknownExperimentError
-    from observables.neutrino.fit import TRITIUM_MODES, UnknownLeptonError, _check_inputs, lepton_weights
+    from observables.neutrino.fit import UnknownLeptonError, _check_inputs, lepton_weights
+    from observables.neutrino.likelihood import TRITIUM_MODES
 
     try:
         _check_inputs(args.experiment, m_N, cl)

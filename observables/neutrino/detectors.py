@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 import numpy as np
 import yaml
@@ -59,7 +60,7 @@ class UnknownExperimentError(KeyError):
     """An experiment name that has no detector model."""
 
 
-def _files():
+def _files() -> Traversable:
     return resources.files("observables").joinpath(_DATA)
 
 
@@ -220,7 +221,7 @@ def _response_matrix(det: Detector, E_bytes: bytes, efficiency: bool) -> NDArray
 def _bins(spec: list[float]) -> NDArray[np.float64]:
     lo, hi, width = spec
     n = round((hi - lo) / width)
-    return lo + width * np.arange(n + 1)
+    return np.asarray(lo + width * np.arange(n + 1), dtype=np.float64)
 
 
 def _build(name: str) -> Detector:

@@ -301,7 +301,10 @@ def fit_template(
                    significance_sigma=0.0, nuisances_at_best_fit=nu, ts_values={"mu_muB": [], "q": []})
         return out
     s_hat, m_hat = lik.global_fit()
-    q = lambda s: lik.profile(s)[0] - m_hat  # noqa: E731
+
+    def q(s: float) -> float:
+        return float(lik.profile(s)[0] - m_hat)
+
     q0 = max(q(0.0), 0.0)
     # upper end: expand until q exceeds the threshold
     s_hi = max(s_hat, 1.0 / total)
@@ -315,7 +318,10 @@ def fit_template(
         kind = "two_sided"
     else:
         lower, kind = 0.0, "upper_limit"
-    mu = lambda s: MU_REF_MUB * math.sqrt(max(s, 0.0))  # noqa: E731
+
+    def mu(s: float) -> float:
+        return MU_REF_MUB * math.sqrt(max(s, 0.0))
+
     grid_mu = np.linspace(0.0, 1.5 * mu(upper), n_scan)
     qs = lik.test_statistic((grid_mu / MU_REF_MUB) ** 2, fit=(s_hat, m_hat))
     out.update(

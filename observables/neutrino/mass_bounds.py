@@ -58,7 +58,7 @@ class LightMassBound:
     source: str = ""
     verified: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in _KINDS:
             raise ValueError(f"unknown light-mass bound kind {self.kind!r}; allowed: {', '.join(_KINDS)}")
         if not (isinstance(self.value_eV, (int, float)) and math.isfinite(self.value_eV) and self.value_eV > 0):

@@ -119,7 +119,7 @@ def matter_potential_eV(n_e_NA: ArrayLike) -> np.ndarray:
     return math.sqrt(2.0) * value("G_F") * n_GeV3 * 1e9
 
 
-def _mixing_in_matter(cos2, sin2_2, beta):
+def _mixing_in_matter(cos2: float, sin2_2: float, beta: np.ndarray) -> np.ndarray:
     x = cos2 - beta
     return x / np.sqrt(x * x + sin2_2)
 

@@ -85,10 +85,12 @@ def _tables(ssm: str) -> tuple[_Continuum | _Line, ...]:
     for name in solar.COMPONENTS:
         c = solar.component(name)
         if c.kind == "line":
+            assert c.line_MeV is not None  # a line component has its energy
             P = oscillations.flavour_probabilities(np.array([c.line_MeV]), c.reaction, ssm)[:, 0]
             out.append(_Line(name, c.line_MeV * 1e-3, solar.flux(name, ssm) * P))
             continue
         Et = c.energies_MeV
+        assert Et is not None  # a continuous component has its table
         E_MeV = np.union1d(Et, np.linspace(Et[0], Et[-1], _GRID_POINTS))
         # the 8B table starts at E = 0 where its shape vanishes: move that node to 1 eV (E^-n finite)
         E_MeV = np.unique(np.maximum(E_MeV, 1e-6))

@@ -146,6 +146,7 @@ def spectrum(name: str, E_MeV: np.ndarray, ssm: str = "B16-GS98") -> np.ndarray:
     if c.kind != "spectrum":
         raise ValueError(f"component {name!r} is a line at {c.line_MeV} MeV; it has no spectral density")
     E = np.asarray(E_MeV, dtype=float)
+    assert c.energies_MeV is not None and c.shape_per_MeV is not None  # a spectrum component has both
     return flux(name, ssm) * np.interp(E, c.energies_MeV, c.shape_per_MeV, left=0.0, right=0.0)
 
 
