@@ -403,7 +403,8 @@ def _nonzero_entries(a: np.ndarray) -> np.ndarray:
     return nz.reshape(9, 2).any(axis=1).reshape(3, 3)
 
 
-def _live_terms(sL: _ConjNeg, sNR: np.ndarray, rL: _ConjNeg, rNR: np.ndarray) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+def _live_terms(sL: _ConjNeg, sNR: np.ndarray, rL: _ConjNeg, rNR: np.ndarray
+                ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
     """The (k, alpha, j) of the S1 and of the R2~ terms whose couplings are non-zero somewhere in the batch."""
     nsL, nsN = sL.nonzero(), _nonzero_entries(sNR)
     nrL, nrN = rL.nonzero(), _nonzero_entries(rNR)
