@@ -73,8 +73,10 @@ One loop: the S1 and :math:`\tilde R_2` LQ–LQ boxes for :math:`b\to q\ell\ell'
 :math:`\Delta F=2` (``CVLL/CVRR/CVLR_bsbs``, ``_bdbd``, ``_sdsd``), and the charged-lepton dipoles
 (``C7_ee/mumu/tautau``, ``Cgamma_*``) with the top chirality enhancement, through the generic engine
 :mod:`loops`; the W/Goldstone–S1 boxes, the S1 photon penguin and the b→qγ, qg dipoles
-(:mod:`lqmodel.oneloop_bsll`, docs/matching.md §10). Left out (see ``docs/matching.md``): R̃2 at one loop in
-:math:`b\to q\ell\ell`, S1–R2~ mixing through κ, electroweak and QCD
+(:mod:`lqmodel.oneloop_bsll`, docs/matching.md §10); the R̃2 photon penguins and b→qγ, qg dipoles
+(:mod:`lqmodel.oneloop_r2`, docs/matching.md §11). Left out (see ``docs/matching.md``): the W–R̃2 boxes
+(an O(g²/16π²) correction with the tree-level flavour structure), one-loop :math:`b\to q\nu\bar\nu` /
+:math:`b\to qN\bar N`, S1–R2~ mixing through κ, electroweak and QCD
 corrections to the matching, the :math:`s\to d` neutral currents and M_N inside B decays.
 """
 from __future__ import annotations
