@@ -25,8 +25,8 @@ with :math:`\mathcal N = \mathcal N_{cu}` of :func:`observables.charm.default_cu
 :math:`\overline{\rm MS}` mass at the matching scale exactly as wilson 2.5.2 uses it when it translates the
 flavio basis (``wilson.translate.wet.get_parameters``), so that wilson's running and flavio's
 :math:`\langle 0|\bar u\gamma_5c|D^0\rangle` see the derived scalar coefficient. The tensor
-:math:`+\frac{A^*_{u\ell}R_{c\ell}}{8m^2}(\bar u\sigma^{\mu\nu}P_Rc)(\bar\ell\sigma_{\mu\nu}P_R\ell)` has no flavio-basis
-operator and does not contribute to :math:`D^0\to\ell\ell`; it is left out. Lepton-flavour-violating
+:math:`+\frac{A^*_{u\ell}R_{c\ell}}{8m^2}(\bar u\sigma^{\mu\nu}P_Rc)(\bar\ell\sigma_{\mu\nu}P_R\ell)` has no
+flavio-basis operator and does not contribute to :math:`D^0\to\ell\ell`; it is left out. Lepton-flavour-violating
 :math:`c\to u\ell\ell'` has no flavio-basis operator either.
 
 Checked against wilson's own SMEFT → WET tree matching of :mod:`lqmodel.smeft_matching` and against a hand
@@ -99,7 +99,7 @@ def cu_ll_tree_values(A: np.ndarray, R: np.ndarray, mS2: np.ndarray, scale: Any,
                     values[f"{n}_{tag}"] = sgn * prod * inv / mc
 
 
-def cu_ll_tree(point) -> dict[str, np.ndarray]:
+def cu_ll_tree(point: Any) -> dict[str, np.ndarray]:
     r"""The tree-level ``cu{l}{l}`` flavio-basis coefficients of ``point`` at
     :func:`lqmodel.matching.matching_scale` (new physics only), complex arrays of shape
     ``point.batch_shape``; only the non-vanishing ones.

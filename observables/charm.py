@@ -109,7 +109,8 @@ def _c(x: Any) -> np.ndarray:
     return np.asarray(x, dtype=complex)
 
 
-def _amplitudes(inp: MesonInputs, m_l: float, C10, C10p, CS, CSp, CP, CPp):
+def _amplitudes(inp: MesonInputs, m_l: float, C10: Any, C10p: Any, CS: Any, CSp: Any, CP: Any,
+                CPp: Any) -> tuple[np.ndarray, np.ndarray]:
     r = inp.m_heavy / (inp.m_heavy + inp.m_light)
     P = 2 * m_l / inp.m_P * (_c(C10) - _c(C10p)) + inp.m_P * r * (_c(CP) - _c(CPp))
     S = inp.m_P * r * (_c(CS) - _c(CSp))
@@ -128,8 +129,8 @@ def lifetime_correction(P: np.ndarray, S: np.ndarray, y: float) -> np.ndarray:
     return (1 + adg * y) / (1 - y**2)
 
 
-def pll_branching_ratio(inp: MesonInputs, m_l: float, norm: complex, *, C10=0, C10p=0, CS=0, CSp=0, CP=0, CPp=0,
-                        time_integrated: bool = True) -> np.ndarray:
+def pll_branching_ratio(inp: MesonInputs, m_l: float, norm: complex, *, C10: Any = 0, C10p: Any = 0, CS: Any = 0,
+                        CSp: Any = 0, CP: Any = 0, CPp: Any = 0, time_integrated: bool = True) -> np.ndarray:
     r""":math:`{\rm BR}(P\to\ell^+\ell^-)` from flavio-basis-type coefficients (module docstring formula).
 
     ``norm``: the operator prefactor :math:`\mathcal N` [GeV⁻²] (e.g. :func:`cu_normalisation`); the
@@ -176,7 +177,7 @@ def _check_lepton(lepton: str) -> None:
 def _flavio_d0() -> tuple[MesonInputs, dict[str, float], complex]:
     from observables.flavio_backend import _import_flavio
 
-    flavio = _import_flavio()
+    flavio = _import_flavio()  # type: ignore[no-untyped-call]
     from flavio.physics.running import running
 
     par = flavio.default_parameters.get_central_all()
@@ -205,7 +206,7 @@ def default_cu_normalisation() -> complex:
 
 def d0_inputs() -> MesonInputs:
     r""":math:`D^0` inputs from flavio 2.7.1's parameter set (imports flavio on first use): ``m_D0`` =
-    1.86484 GeV, ``f_D0`` = 0.212 GeV (FLAG, as shipped by flavio), ``tau_D0`` (PDG), :math:`m_c, m_u` at
+    1.86484 GeV, ``f_D0`` = 0.212 GeV (as shipped by flavio), ``tau_D0`` (PDG), :math:`m_c, m_u` at
     2 GeV. :math:`y_D\approx0.6\%` changes the time-integrated rate by < 0.7% and is set to 0."""
     return _flavio_d0()[0]
 
@@ -215,7 +216,8 @@ def br_d0_ll(wc: Mapping[str, Any], lepton: str = "mu", *, inputs: MesonInputs |
     r"""BR(:math:`D^0\to\ell^+\ell^-`), short-distance, from WCxf flavio-basis ``cu`` coefficients **at 2 GeV**.
 
     ``wc``: name -> value or array (missing names are zero; names of other sectors are ignored). The
-    normalisation is :func:`default_cu_normalisation` unless ``norm`` is given; ``inputs`` default to :func:`d0_inputs`. Coefficients at a high scale must be run first
+    normalisation is :func:`default_cu_normalisation` unless ``norm`` is given; ``inputs`` default to
+    :func:`d0_inputs`. Coefficients at a high scale must be run first
     (:func:`br_d0_ll_from_wc_obj` does it with flavio/wilson). Vectorised over the coefficient arrays.
     """
     _check_lepton(lepton)
@@ -229,14 +231,14 @@ def br_d0_ll(wc: Mapping[str, Any], lepton: str = "mu", *, inputs: MesonInputs |
                                CP=c["CP"], CPp=c["CPp"])
 
 
-def br_d0_ll_from_wc_obj(wc_obj, lepton: str = "mu") -> float:
+def br_d0_ll_from_wc_obj(wc_obj: Any, lepton: str = "mu") -> float:
     r"""BR(:math:`D^0\to\ell^+\ell^-`) for a ``flavio.WilsonCoefficients`` object (NP at any input scale):
     flavio/wilson run the WET coefficients to :data:`SCALE_D` (4 active flavours; QCD + QED), then
     :func:`br_d0_ll`. This is the toolkit quantity ``"BR(D0->{l}{l})"`` of :data:`TOOLKIT_QUANTITIES`."""
     _check_lepton(lepton)
     from observables.flavio_backend import _import_flavio
 
-    flavio = _import_flavio()
+    flavio = _import_flavio()  # type: ignore[no-untyped-call]
     par = flavio.default_parameters.get_central_all()
     d = wc_obj.get_wc("cu", SCALE_D, par, nf_out=4)
     return float(br_d0_ll(d, lepton))
@@ -259,7 +261,7 @@ def two_photon_unitarity_ratio(m_l: float, m_P: float, alpha_e: float) -> float:
     BR(:math:`D^0\to\gamma\gamma`). Dimensionless.
 
     >>> round(two_photon_unitarity_ratio(0.1056583755, 0.497611, 1 / 137.036) * 1e5, 2)  # K_L: 1.2e-5
-    1.19
+    1.2
     """
     if not (0 < 2 * m_l < m_P):
         raise ValueError(f"need 0 < 2 m_l < m_P, got m_l = {m_l!r}, m_P = {m_P!r}")
