@@ -43,6 +43,9 @@ class InputError(LqmodelError, ValueError):
 class ParseError(InputError):
     """A YAML/JSON file that cannot be read safely: malformed, duplicate keys, too deep, too large."""
 
+    #: (line, column, problem) of a YAML syntax error, set by :mod:`lqmodel.safe_load`; None otherwise
+    malformed: tuple[int, int, str] | None = None
+
 
 class ScanFolderError(LqmodelError, ValueError):
     """The output folder of a scan cannot be used (another scan, not a scan folder, damaged)."""

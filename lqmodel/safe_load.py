@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from typing import Any
 
@@ -64,28 +65,28 @@ _FLOAT_RE = re.compile(
 _INT_RE = re.compile(r"^[-+]?[0-9]+$")
 
 
-def _yaml_loader():
+def _yaml_loader() -> type:
     import yaml
 
     class Loader(yaml.SafeLoader):
         """SafeLoader with YAML 1.2 floats, duplicate-key detection and size limits."""
 
-        def __init__(self, stream):
+        def __init__(self, stream: Any) -> None:
             super().__init__(stream)
             self._aliases = 0
 
-        def compose_node(self, parent, index):
+        def compose_node(self, parent: Any, index: Any) -> Any:
             if self.check_event(yaml.AliasEvent):
                 self._aliases += 1
                 if self._aliases > MAX_ALIASES:
                     raise ParseError(f"more than {MAX_ALIASES} YAML aliases")
             return super().compose_node(parent, index)
 
-        def construct_document(self, node):
+        def construct_document(self, node: Any) -> Any:
             _expanded_size(node)  # before building anything: aliases are expanded by later copies
             return super().construct_document(node)
 
-        def construct_mapping(self, node, deep=False):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             if isinstance(node, yaml.MappingNode):
                 seen: dict[Any, int] = {}
                 for key_node, _ in node.value:
@@ -101,14 +102,14 @@ def _yaml_loader():
                     seen[key] = line
             return super().construct_mapping(node, deep=deep)
 
-        def construct_yaml_str(self, node):
+        def construct_yaml_str(self, node: Any) -> Any:
             value = super().construct_yaml_str(node)
             if len(value) > MAX_STRING:
                 raise ParseError(f"line {node.start_mark.line + 1}: a string of {len(value)} characters "
                                  f"(at most {MAX_STRING})")
             return value
 
-        def construct_yaml_int(self, node):
+        def construct_yaml_int(self, node: Any) -> Any:
             text = str(node.value).replace("_", "")
             if len(text.lstrip("+-")) > MAX_INT_DIGITS:
                 raise ParseError(f"line {node.start_mark.line + 1}: an integer of {len(text)} digits "
@@ -125,12 +126,12 @@ def _yaml_loader():
 
 
 @functools.lru_cache(maxsize=1)
-def _loader():
+def _loader() -> type:
     """The loader class (built once; never modified afterwards)."""
     return _yaml_loader()
 
 
-def _expanded_size(root) -> int:
+def _expanded_size(root: Any) -> int:
     """Number of nodes of the document with every alias expanded (what a copy of the data would hold),
     computed on the node graph without expanding it; refuses recursive aliases and documents above
     MAX_NODES."""
@@ -139,7 +140,7 @@ def _expanded_size(root) -> int:
     sizes: dict[int, int] = {}
     active: set[int] = set()
 
-    def size(node) -> int:
+    def size(node: Any) -> int:
         key = id(node)
         if key in sizes:
             return sizes[key]
@@ -290,7 +291,7 @@ def loads(text: str, *, name: str = "<string>", fmt: str = "yaml") -> Any:
     return loads_json(text, name=name) if fmt == "json" else loads_yaml(text, name=name)
 
 
-def load_config_file(path, what: str, error: type[Exception]) -> Any:
+def load_config_file(path: str | os.PathLike[str], what: str, error: type[Exception]) -> Any:
     """Read and parse a configuration file (``.json`` as JSON, anything else as YAML) with :func:`loads`.
 
     Every problem — missing file, a folder, not UTF-8, malformed or refused content — becomes one
@@ -299,20 +300,20 @@ def load_config_file(path, what: str, error: type[Exception]) -> Any:
     """
     from pathlib import Path
 
-    path = Path(path)
+    file = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise error(f"{what} {str(path)!r} does not exist") from None
+        raise error(f"{what} {str(file)!r} does not exist") from None
     except IsADirectoryError:
-        raise error(f"{what} {str(path)!r} is a folder, not a file") from None
+        raise error(f"{what} {str(file)!r} is a folder, not a file") from None
     except UnicodeDecodeError:
-        raise error(f"{what} {str(path)!r} is not a text (UTF-8) file") from None
+        raise error(f"{what} {str(file)!r} is not a text (UTF-8) file") from None
     try:
-        return loads(text, name=repr(str(path)), fmt="json" if path.suffix.lower() == ".json" else "yaml")
+        return loads(text, name=repr(str(file)), fmt="json" if file.suffix.lower() == ".json" else "yaml")
     except ParseError as exc:
         malformed = getattr(exc, "malformed", None)
         if malformed:
             line, column, problem = malformed
-            raise error(f"malformed YAML in {str(path)!r} at line {line}, column {column}: {problem}") from None
+            raise error(f"malformed YAML in {str(file)!r} at line {line}, column {column}: {problem}") from None
         raise error(str(exc)) from None

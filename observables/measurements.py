@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import yaml
@@ -107,7 +108,7 @@ def default_vintage() -> str:
     return available_vintages()[-1]
 
 
-def _sym(pair) -> float:
+def _sym(pair: Any) -> tuple[float, float]:
     up, down = (float(pair[0]), float(pair[1])) if isinstance(pair, (list, tuple)) else (float(pair), float(pair))
     return up, down
 
@@ -126,7 +127,7 @@ def _parse(e: dict) -> Constraint:
     from observables.parameters import value as par
 
     obs = tuple(str(o) for o in e["observables"])
-    common = dict(
+    common: dict[str, Any] = dict(
         name=str(e["name"]), observables=obs, theory=str(e["theory"]), source=str(e["source"]),
         url=str(e.get("url", "")), date=str(e["date"]), verified=bool(e["verified"]),
         note=str(e.get("checked_against", "")),
@@ -154,8 +155,8 @@ def _parse(e: dict) -> Constraint:
     if kind == "difference":
         a, b = e["minuend"], e["subtrahend"]
         val = float(a["value"]) - float(b["value"])
-        sig = float(np.hypot(float(a["uncertainty"]), float(b["uncertainty"])))
-        return Constraint(kind="gaussian", values=np.array([val]), covariance=np.array([[sig * sig]]), **common)
+        sig_d = float(np.hypot(float(a["uncertainty"]), float(b["uncertainty"])))
+        return Constraint(kind="gaussian", values=np.array([val]), covariance=np.array([[sig_d * sig_d]]), **common)
     if kind == "upper_limit":
         limit, cl = float(e["limit"]), float(e["cl"])
         sigma = limit / norm.ppf(0.5 * (1.0 + cl))
