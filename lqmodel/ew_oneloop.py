@@ -169,17 +169,22 @@ _UP = (None, "m_c_MSbar", "m_t_MSbar")
 _DOWN = (None, None, "m_b_MSbar")
 
 
-def _x_sets(names, M: np.ndarray, mz: float):
-    """(x at M, x at m_Z, m(m_Z)) arrays of shape (3,) + M.shape for the quark generations in ``names``."""
+def _x_sets(names, M: np.ndarray, mz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x at M, x at m_Z, m(m_Z)) arrays of shape M.shape + (3,) for the quark generations in ``names``
+    (None: massless)."""
     xm, xz, mzq = [], [], []
     for n in names:
         if n is None:
             z = np.zeros_like(M)
-            xm.append(z), xz.append(z), mzq.append(z)
+            xm.append(z)
+            xz.append(z)
+            mzq.append(z)
             continue
         mM = running_mass(n, M)
         mZ = float(running_mass(n, mz))
-        xm.append((mM / M) ** 2), xz.append((mZ / M) ** 2), mzq.append(np.full_like(M, mZ))
+        xm.append((mM / M) ** 2)
+        xz.append((mZ / M) ** 2)
+        mzq.append(np.full_like(M, mZ))
     return np.stack(xm, -1), np.stack(xz, -1), np.stack(mzq, -1)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from functools import lru_cache
+from functools import cache
 
 import mpmath as mp
 import numpy as np
@@ -35,7 +35,7 @@ def test_F_against_feynman_parameter_quadrature_and_vacuum_integral():
 
     for x in XS:
         # m^2 int d^4k_E/pi^2 1/((k^2+m^2)^2 (k^2+M^2)) = x int_0^1 z dz/(z x + 1 - z)   (M = 1)
-        ref = x * mp.quad(lambda z: z / (z * x + 1 - z), [0, 1])
+        ref = x * mp.quad(lambda z, x=x: z / (z * x + 1 - z), [0, 1])
         assert float(e.F_z(x)) == pytest.approx(float(ref), rel=1e-12, abs=1e-300)
         assert float(e.F_z(x)) == pytest.approx(x * float(euclid_integral(1, x, x, 1.0)), rel=1e-9)
     assert float(e.F_z(0.0)) == 0.0
@@ -46,7 +46,7 @@ def test_G_w_against_quadrature_of_vertex_minus_self_energies():
     -1/4 (s1 - s2)^2 int t^2 dt / ((t+s1)^2 (t+s2)^2 (t+1)) - F(s1)/2 - F(s2)/2, at m_d -> 0."""
     for x in XS[1:]:
         s2 = 1e-9 * x
-        comb = -0.25 * (x - s2) ** 2 * mp.quad(lambda t: t**2 / ((t + x) ** 2 * (t + s2) ** 2 * (t + 1)),
+        comb = -0.25 * (x - s2) ** 2 * mp.quad(lambda t, x=x, s2=s2: t**2 / ((t + x) ** 2 * (t + s2) ** 2 * (t + 1)),
                                                [0, s2, x, 1, mp.inf])
         ref = comb - 0.5 * float(e.F_z(x)) - 0.5 * float(e.F_z(s2))
         assert float(e.G_w(x)) == pytest.approx(float(ref), rel=1e-6)
@@ -73,7 +73,7 @@ def test_bad_input():
 
 
 # ------------------------------------------------------------------------------ logs against wilson's RGE
-@lru_cache(maxsize=None)
+@cache
 def _wilson_ll(cls: str, q: int) -> tuple[float, float]:
     """Higgs-current coefficient at m_Z (wilson leading log) from a semileptonic C = c at M on (l3 l3)(q q)."""
     from wilson import Wilson
@@ -132,7 +132,7 @@ def test_right_handed_top_coupling_gives_C_He():
     yRR = np.zeros((3, 3))
     yRR[2, 2] = 1.0
     c = match_smeft(Point(m_S1=M, m_R2=5000.0, y_RR=yRR)).nonzero()
-    assert set(k for k in c if k.startswith("phi")) == {"phie_33"}
+    assert {k for k in c if k.startswith("phi")} == {"phie_33"}
     v2 = 1 / (math.sqrt(2) * 1.1663788e-5)
     xm = (float(e.running_mass("m_t_MSbar", M)) / M) ** 2
     mz_t = float(e.running_mass("m_t_MSbar", 91.1876))
