@@ -65,7 +65,9 @@ MODELS: tuple[str, ...] = ("general", "s1", "voloshin")
 
 
 def keV_to_GeV(m_keV):
-    """Sterile mass keV -> GeV (numbers or arrays): ``m / 1e6``."""
+    """Sterile mass keV -> GeV (numbers or arrays): ``m / 1e6`` (point files, the CLI's ``--m-N``). Scan
+    configurations convert ``M_N_keV`` with :meth:`Parameter.to_field`, ``m * 1e-6``, which can differ by
+    one ulp; both are kept bit for bit so that stored point files and scan tables do not change."""
     return m_keV / KEV_PER_GEV
 
 
