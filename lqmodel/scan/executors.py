@@ -44,11 +44,13 @@ def effective_workers(config, executor=None, n_todo: int | None = None) -> int:
 
 
 #: A config's ``executor: process`` runs serially when fewer points than this are to be computed (or fewer
-#: than two chunks): starting spawned workers costs more than they save on a small map. Measured with
-#: benchmarks/bench_scan.py (the PointEvaluator of the built-in maps, 2 cores): see SERIAL_BELOW_NOTE.
+#: than two chunks): starting spawned workers costs more than they save on a small map. Where processes
+#: pay: N > S / (c (1 - 1/s)) with S the start-up of the pool (interpreters, imports, each worker's first
+#: call loading the on-disk caches), c the serial cost per point and s the speed-up of the workers. Measured
+#: with benchmarks/bench_scan.py (PointEvaluator of the built-in maps, 219 columns, 2 workers, 2 shared
+#: cores, 2026-12-02): S = 7 s at load 5 (23 s at load 7), c = 60-190 us/point, s <= 1.8, hence N ~ 2e5.
 #: The environment variable ``LQMODEL_SERIAL_BELOW_POINTS`` overrides it (0: always start the workers).
-SERIAL_BELOW_POINTS = 20_000
-SERIAL_BELOW_NOTE = "placeholder"
+SERIAL_BELOW_POINTS = 200_000
 
 
 def choose_executor(kind: str, n_points_todo: int, n_chunks_todo: int) -> tuple[str, str | None]:
