@@ -5,11 +5,16 @@ Pipeline (docs/theory.md §c, §e): :func:`lqmodel.matching.match` gives the WET
 scale :math:`\mu=m_{S_1}`; the toolkit observables of :mod:`observables.registry` are evaluated either by
 
 * ``method="surrogate"`` (default): :func:`observables.surrogate.get_surrogate` at that scale — the exact
-  polynomial / rational representation extracted from flavio, vectorised over the batch. Points are
-  grouped by their matching scale (one surrogate per distinct leptoquark mass; at most
-  :data:`MAX_SCALES` distinct masses per call: scan masses on a grid). Each surrogate keeps as variables
-  only the coefficients that are non-zero somewhere in the group, so a model that moves few coefficients
-  needs few flavio calls to build it; surrogates are cached on disk (``LQMODEL_CACHE_DIR``).
+  polynomial / rational representation extracted from flavio, vectorised over the batch. Grids of masses
+  (``masses="exact"``, chosen by ``"auto"`` when the masses repeat): points grouped by their matching scale,
+  one surrogate per distinct leptoquark mass (at most :data:`MAX_SCALES` per call). Any masses (random,
+  Latin hypercube; ``masses="interpolated"``, chosen by ``"auto"`` otherwise): surrogates on a fixed lattice
+  of scales (eight per factor 5, anchored at 1 TeV) interpolated cubically in log m_LQ, exact in the
+  couplings, relative error < 1e-7 (:class:`observables.surrogate.InterpolatedSurrogate`). Each surrogate
+  keeps as variables only the coefficients that are non-zero somewhere in the batch, so a model that moves
+  few coefficients needs few flavio calls to build it; surrogates are cached on disk (``LQMODEL_CACHE_DIR``).
+  Wilson coefficients brought by the user (WET flavio or SMEFT Warsaw, at their scale) are predicted the
+  same way (:func:`predict`).
 * ``method="flavio"``: direct flavio calls through :mod:`observables.flavio_backend`, one point at a
   time (~0.1 s per observable and point): for scalar points and small batches.
 
@@ -36,13 +41,16 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InputError
 from .matching import LEPTONS, WilsonCoefficients, match
 
-__all__ = ["predict", "chi2", "flavour_summary", "parity_images", "MAX_SCALES", "METHODS"]
+__all__ = ["predict", "chi2", "flavour_summary", "parity_images", "MAX_SCALES", "METHODS", "MASSES"]
 
-#: largest number of distinct leptoquark masses in one surrogate call
+#: largest number of distinct leptoquark masses in one call of the per-mass surrogate path (masses="exact")
 MAX_SCALES = 64
 METHODS = ("surrogate", "flavio")
+#: the ``masses`` options of :func:`predict` (surrogate method)
+MASSES = ("auto", "exact", "interpolated")
 _CC_PAIRS = [(d, u) for u in ("u", "c") for d in ("d", "s", "b")]
 
 
@@ -98,15 +106,55 @@ def _check_method(method: str) -> None:
 
 
 def predict(point, names: Sequence[str] | None = None, *, method: str = "surrogate",
-            memo: dict | None = None) -> dict[str, np.ndarray]:
-    """Predictions of toolkit observables (keys of ``observables.registry.OBSERVABLES``) for ``point``.
+            memo: dict | None = None, masses: str = "auto") -> dict[str, np.ndarray]:
+    """Predictions of toolkit observables (keys of ``observables.registry.OBSERVABLES``).
 
-    Returns name -> array of shape ``point.batch_shape`` (float for a scalar point is a 0-d array).
-    ``names=None``: every registered observable. Units: those of the registry entries.
+    ``point``: a :class:`~lqmodel.point.Point` (scalar or batched; matched here), or Wilson coefficients
+    brought by the user (new physics only, at their ``scale`` in GeV; scalar or batched arrays):
+
+    * a :class:`lqmodel.matching.WilsonCoefficients` (WCxf WET flavio basis, + N_R operators) or a
+      :class:`lqmodel.smeft_matching.SMEFTCoefficients` (WCxf SMEFT Warsaw basis);
+    * a WCxf-style dict ``{"eft": "WET", "basis": "flavio", "scale": 1000.0, "values": {name: value}}``
+      (or ``"eft": "SMEFT", "basis": "Warsaw"``), values numbers, ``[re, im]``, ``{"Re": .., "Im": ..}``
+      (as in WCxf files) or arrays (batched, broadcast with ``scale``) — e.g. the
+      ``"wilson_coefficients"`` entry of :func:`flavour_summary` or ``WilsonCoefficients.to_dict()``.
+      Names must belong to the basis (else :class:`~lqmodel.errors.InputError`); coefficients that no
+      registered observable reads (the registry lists every coefficient flavio's prediction uses) do not
+      enter, exactly as for a point.
+
+    Coefficients predict the observables of their basis: ``names=None`` means every registered observable
+    of that basis (every one for a point); naming an observable of the other basis is an ``InputError``.
+
+    Returns name -> array of shape ``batch_shape`` (float for a scalar point is a 0-d array).
+    Units: those of the registry entries.
     ``memo``: a caller-owned dict that keeps the surrogates (and SM values) in memory between calls
     (a fit evaluates the same surrogates thousands of times; without it each call reads them from disk).
+    ``masses`` (surrogate method only): how the input scales (leptoquark masses) are handled —
+    ``"exact"``: one surrogate per distinct scale, built at that scale (at most :data:`MAX_SCALES` per call);
+    ``"interpolated"``: any scales, no cap — surrogates on the fixed lattice
+    :func:`observables.surrogate.node_scale` interpolated cubically in log(scale)
+    (:class:`observables.surrogate.InterpolatedSurrogate`; exact in the couplings, relative error below
+    :data:`observables.surrogate.INTERPOLATION_ERROR` = 1e-7, exact at lattice scales);
+    ``"auto"`` (default): ``"exact"`` for a single scale, or when at most :data:`MAX_SCALES` distinct scales
+    carry two points or more each on average (grids: the built-in maps are unchanged), else
+    ``"interpolated"`` (random or Latin-hypercube masses).
     """
     _check_method(method)
+    if masses not in MASSES:
+        raise InputError(f"unknown masses option {masses!r}; allowed: {', '.join(MASSES)}")
+    wet_in, smeft_in = _coefficient_input(point)
+    if wet_in is not None or smeft_in is not None:
+        basis = "WET" if wet_in is not None else "SMEFT"
+        specs = [s for s in _specs(names) if names is not None or s.basis == basis]
+        other = [s.name for s in specs if s.basis != basis]
+        if other:
+            want = "SMEFT Warsaw" if basis == "WET" else "WET flavio-basis"
+            raise InputError(f"{', '.join(other)}: not {basis}-basis observables; {basis} coefficients predict "
+                             f"only those of their basis (pass {want} coefficients, or a Point, for them)")
+        if wet_in is not None:
+            return (_predict_surrogate(specs, wet_in, memo, masses) if method == "surrogate"
+                    else _predict_flavio(specs, wet_in))
+        return _predict_smeft(specs, smeft_in, method, memo, masses)
     specs = _specs(names)
     smeft_specs = [s for s in specs if s.basis == "SMEFT"]
     specs = [s for s in specs if s.basis != "SMEFT"]
@@ -115,21 +163,97 @@ def predict(point, names: Sequence[str] | None = None, *, method: str = "surroga
         needed = set().union(*(s.wc_names for s in specs))
         needed |= {src for _, m in _IMAGES for src, dst in m.items() if dst in needed}
         wc = match(point, names=needed)
-        out.update(_predict_surrogate(specs, wc, memo) if method == "surrogate" else _predict_flavio(specs, wc))
+        out.update(_predict_surrogate(specs, wc, memo, masses) if method == "surrogate"
+                   else _predict_flavio(specs, wc))
     if smeft_specs:
-        out.update(_predict_smeft(smeft_specs, point, method, memo))
+        from lqmodel.smeft_matching import match_smeft
+
+        out.update(_predict_smeft(smeft_specs, match_smeft(point), method, memo, masses))
     return out
 
 
-# ------------------------------------------------------------------------------------------ SMEFT basis
-def _predict_smeft(specs, point, method: str, memo: dict | None = None) -> dict[str, np.ndarray]:
-    r"""SMEFT-basis observables (Z pole, W, tau decays; docs/electroweak.md): the tree-level SMEFT Warsaw
-    coefficients of :func:`lqmodel.smeft_matching.match_smeft` at the matching scale, evaluated by the
-    surrogate (grouped by scale, variables = coefficients non-zero in the group) or by flavio point by point.
-    The N_R operators have no SMEFT counterpart and do not enter (they are nuSMEFT; docs/electroweak.md §1)."""
-    from lqmodel.smeft_matching import match_smeft
+# ------------------------------------------------------------------------------------------ inputs
+def _wcxf_value(name: str, v):
+    """A WCxf value: number, complex, [re, im], {"Re": .., "Im": ..} or an array of numbers."""
+    if isinstance(v, Mapping):
+        if not v or not set(v) <= {"Re", "Im"}:
+            raise InputError(f"Wilson coefficient {name}: a dict value needs keys 'Re' and/or 'Im', got {sorted(v)}")
+        a = np.asarray(v.get("Re", 0.0), dtype=float) + 1j * np.asarray(v.get("Im", 0.0), dtype=float)
+    elif isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, (int, float)) for x in v):
+        a = np.asarray(complex(float(v[0]), float(v[1])))
+    else:
+        try:
+            a = np.asarray(v, dtype=complex)
+        except (TypeError, ValueError):
+            raise InputError(f"Wilson coefficient {name}: not a number, [re, im], {{'Re', 'Im'}} or an array: "
+                             f"{v!r}") from None
+    if not np.all(np.isfinite(a)):
+        raise InputError(f"Wilson coefficient {name}: values must be finite")
+    return a
 
-    c = match_smeft(point)
+
+def _coefficient_input(obj):
+    """(WilsonCoefficients or None, SMEFTCoefficients or None) for coefficient inputs; (None, None) for a
+    Point. Anything else is an InputError."""
+    from lqmodel.smeft_matching import SMEFTCoefficients
+
+    if isinstance(obj, WilsonCoefficients):
+        return obj, None
+    if isinstance(obj, SMEFTCoefficients):
+        return None, obj
+    if hasattr(obj, "batch_shape") and hasattr(obj, "mass_basis"):
+        return None, None
+    if not isinstance(obj, Mapping):
+        raise InputError("predict needs a Point, a WilsonCoefficients / SMEFTCoefficients object or a WCxf-style "
+                         f"dict {{'eft', 'basis', 'scale', 'values'}}, got {type(obj).__name__}")
+    missing = [k for k in ("eft", "scale", "values") if k not in obj]
+    extra = [k for k in obj if k not in ("eft", "basis", "scale", "values")]
+    if missing or extra:
+        raise InputError("a WCxf-style dict needs the keys 'eft', 'scale', 'values' (and optionally 'basis'); "
+                         f"missing {missing}, unknown {extra}")
+    eft = obj["eft"]
+    allowed = {"WET": "flavio", "SMEFT": "Warsaw"}
+    if eft not in allowed or obj.get("basis", allowed[eft]) != allowed[eft]:
+        raise InputError("coefficients must be eft 'WET' basis 'flavio' or eft 'SMEFT' basis 'Warsaw' (what flavio "
+                         f"reads at the matching scale), got eft {eft!r} basis {obj.get('basis')!r}")
+    try:
+        scale = np.asarray(obj["scale"], dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"scale must be a number (or array) of GeV, got {obj['scale']!r}") from None
+    if not (np.all(np.isfinite(scale)) and np.all(scale > 0)):
+        raise InputError(f"scale must be positive and finite (GeV), got {obj['scale']!r}")
+    values = obj["values"]
+    if not isinstance(values, Mapping):
+        raise InputError(f"'values' must be a mapping name -> value, got {type(values).__name__}")
+    from observables import flavio_backend as fb
+
+    basis_names = fb._basis_names() if eft == "WET" else fb._smeft_names()
+    bad = [k for k in values if k not in basis_names]
+    if bad:
+        import difflib
+
+        hints = {k: difflib.get_close_matches(k, basis_names, n=3) for k in bad}
+        raise InputError(f"not WCxf {eft} {allowed[eft]}-basis Wilson coefficients: {hints} (name -> close matches)")
+    vals = {k: _wcxf_value(k, v) for k, v in values.items()}
+    try:
+        shape = np.broadcast_shapes(scale.shape, *(np.shape(v) for v in vals.values()))
+    except ValueError:
+        raise InputError("the scale and the coefficient arrays do not broadcast to one batch shape") from None
+    scale_b = float(scale) if shape == () else np.broadcast_to(scale, shape).copy()
+    vals = {k: np.broadcast_to(v, shape).astype(complex) for k, v in vals.items()}
+    if eft == "WET":
+        return WilsonCoefficients(scale=scale_b, values=vals), None
+    return None, SMEFTCoefficients(scale_b, vals)
+
+
+# ------------------------------------------------------------------------------------------ SMEFT basis
+def _predict_smeft(specs, c, method: str, memo: dict | None = None, masses: str = "auto") -> dict[str, np.ndarray]:
+    r"""SMEFT-basis observables (Z pole, W, tau decays; docs/electroweak.md) of the SMEFT Warsaw coefficients
+    ``c`` (:class:`lqmodel.smeft_matching.SMEFTCoefficients`; for a point, the tree-level ones of
+    :func:`lqmodel.smeft_matching.match_smeft` at the matching scale), evaluated by the surrogate (variables
+    = coefficients non-zero in the batch; per scale, or interpolated in log(scale), see :func:`predict`) or by
+    flavio point by point. The N_R operators have no SMEFT counterpart and do not enter (they are nuSMEFT;
+    docs/electroweak.md §1)."""
     shape = c.batch_shape
     scales = np.broadcast_to(np.asarray(c.scale, dtype=float), shape)
     out = {s.name: np.empty(shape) for s in specs}
@@ -143,13 +267,24 @@ def _predict_smeft(specs, point, method: str, memo: dict | None = None) -> dict[
                 out[spec.name][idx] = fb.np_prediction(spec.name, {k: v for k, v in C.items() if k in allowed},
                                                        float(scales[idx]))
         return out
-    from observables.surrogate import get_surrogate
+    from observables.surrogate import InterpolatedSurrogate, get_surrogate
 
+    def surrogate(spec, mu, variables):
+        return _memoised(memo, (spec.name, float(mu), tuple(variables)),
+                         lambda: get_surrogate(spec.name, float(mu), wc_names=variables))
+
+    if _interpolate(scales, masses):
+        C = {k: np.broadcast_to(np.asarray(v), shape).reshape(-1) for k, v in c.values.items()}
+        for spec in specs:
+            allowed = set(spec.wc_names)
+            Cs = {k: v for k, v in C.items() if k in allowed and np.any(v != 0)}
+            variables = [n for n in spec.wc_names if n in Cs]
+            s = InterpolatedSurrogate(spec.name, scales.reshape(-1),
+                                      factory=lambda mu, spec=spec, variables=variables: surrogate(spec, mu, variables))
+            out[spec.name] = np.asarray(s(Cs)).reshape(shape)
+        return out
     distinct = np.unique(scales)
-    if distinct.size > MAX_SCALES:
-        raise ValueError(
-            f"{distinct.size} distinct leptoquark masses in one call; the surrogate path builds one surrogate "
-            f"per mass (at most {MAX_SCALES}): put the masses on a grid, or use method='flavio'")
+    _check_exact(distinct)
     for mu in distinct:
         mask = scales == mu
         C = {k: np.asarray(v)[mask] for k, v in c.values.items()}
@@ -162,10 +297,27 @@ def _predict_smeft(specs, point, method: str, memo: dict | None = None) -> dict[
                                                  lambda: float(get_surrogate(spec.name, float(mu), wc_names=[])({})))
                 continue
             variables = [n for n in spec.wc_names if n in Cs]
-            s = _memoised(memo, (spec.name, float(mu), tuple(variables)),
-                          lambda: get_surrogate(spec.name, float(mu), wc_names=variables))
-            out[spec.name][mask] = s(Cs)
+            out[spec.name][mask] = surrogate(spec, mu, variables)(Cs)
     return out
+
+
+def _interpolate(scales: np.ndarray, masses: str) -> bool:
+    """Whether the batch goes through the interpolated surrogates (the ``masses`` option of :func:`predict`)."""
+    if masses != "auto":
+        return masses == "interpolated"
+    n = scales.size
+    if n <= 1:
+        return False
+    distinct = np.unique(scales).size
+    return not (distinct == 1 or (distinct <= MAX_SCALES and 2 * distinct <= n))
+
+
+def _check_exact(distinct: np.ndarray) -> None:
+    if distinct.size > MAX_SCALES:
+        raise InputError(
+            f"{distinct.size} distinct leptoquark masses in one call with masses='exact'; that path builds one "
+            f"surrogate per mass (at most {MAX_SCALES}): use masses='interpolated' (any masses, relative error "
+            "< 1e-7) or 'auto', or method='flavio'")
 
 
 # ------------------------------------------------------------------------------------------ surrogate
@@ -184,9 +336,11 @@ def _memoised(memo: dict | None, key: tuple, build):
     return memo[key]
 
 
-def _eval_spec_surrogate(spec, scale: float, C: dict[str, np.ndarray], images: list[dict[str, np.ndarray]],
+def _eval_spec_surrogate(spec, scale, C: dict[str, np.ndarray], images: list[dict[str, np.ndarray]],
                          memo: dict | None = None):
-    from observables.surrogate import get_surrogate
+    """One spec on one group of points: ``scale`` a float (one surrogate at that scale) or a 1-d array of
+    per-point scales (the interpolated surrogate, :class:`observables.surrogate.InterpolatedSurrogate`)."""
+    from observables.surrogate import InterpolatedSurrogate, get_surrogate
 
     allowed = set(spec.wc_names)
     Cs = {k: v for k, v in C.items() if k in allowed and np.any(v != 0)}
@@ -195,7 +349,11 @@ def _eval_spec_surrogate(spec, scale: float, C: dict[str, np.ndarray], images: l
     if spec.form in ("linear", "sqrt_quadratic"):
         imgs = []  # N_R operators do not enter a_mu or Delta M_s
     variables = [n for n in spec.wc_names if n in Cs or any(n in img for img in imgs)]
-    s = _memoised(memo, (spec.name, scale, tuple(variables)), lambda: get_surrogate(spec.name, scale, wc_names=variables))
+
+    def at(mu: float):
+        return _memoised(memo, (spec.name, mu, tuple(variables)), lambda: get_surrogate(spec.name, mu, wc_names=variables))
+
+    s = at(float(scale)) if np.ndim(scale) == 0 else InterpolatedSurrogate(spec.name, scale, factory=at)
     if not imgs:
         return s(Cs)
     zero: dict[str, np.ndarray] = {}
@@ -211,17 +369,21 @@ def _eval_spec_surrogate(spec, scale: float, C: dict[str, np.ndarray], images: l
     return val
 
 
-def _predict_surrogate(specs, wc: WilsonCoefficients, memo: dict | None = None) -> dict[str, np.ndarray]:
+def _predict_surrogate(specs, wc: WilsonCoefficients, memo: dict | None = None,
+                       masses: str = "auto") -> dict[str, np.ndarray]:
     shape = wc.batch_shape
     scales = np.broadcast_to(np.asarray(wc.scale, dtype=float), shape)
-    distinct = np.unique(scales)
-    if distinct.size > MAX_SCALES:
-        raise ValueError(
-            f"{distinct.size} distinct leptoquark masses in one call; the surrogate path builds one surrogate "
-            f"per mass (at most {MAX_SCALES}): put the masses on a grid, or use method='flavio'"
-        )
     images = parity_images(wc)
     out = {s.name: np.empty(shape) for s in specs}
+    if _interpolate(scales, masses):
+        flat = scales.reshape(-1)
+        C = {k: np.broadcast_to(np.asarray(v), shape).reshape(-1) for k, v in wc.values.items()}
+        imgs = [{k: np.broadcast_to(np.asarray(v), shape).reshape(-1) for k, v in img.items()} for img in images]
+        for spec in specs:
+            out[spec.name] = np.asarray(_eval_spec_surrogate(spec, flat, C, imgs, memo)).reshape(shape)
+        return out
+    distinct = np.unique(scales)
+    _check_exact(distinct)
     for mu in distinct:
         mask = scales == mu
         C = {k: np.asarray(v)[mask] for k, v in wc.values.items()}

@@ -234,3 +234,83 @@ def test_n_scalar_tensor_against_parity_formulas_of_c6():
     rdst = float(pred["R_Dstar"]) / fb.sm_prediction("R_Dstar") - 1
     assert rd == pytest.approx(1.115 * abs(S) ** 2 + 0.658 * abs(T) ** 2, rel=2e-3)
     assert rdst == pytest.approx(0.053 * abs(S) ** 2 + 17.16 * abs(T) ** 2, rel=5e-3)
+
+
+# ------------------------------------------------------------------------- Wilson coefficients as input
+def test_predict_accepts_wilson_coefficients_and_wcxf_dicts(fb):
+    """A matched WilsonCoefficients object, its to_dict() and a WCxf-file-style dict ({'Re', 'Im'} values)
+    give what the point gives, and flavio's own prediction for those coefficients (both methods). With
+    N_R couplings the object (which carries the N_R operators) still equals the point; a WCxf dict has no
+    N_R operators, so the dict comparisons use a point without them."""
+    from observables.surrogate import TOLERANCE_FACTOR
+
+    names = ["R_D", "R_Dstar", "BR_Bc_taunu"]
+    q = s1_only(1500.0, 0.3, 0.8, "tau")
+    assert match(q).right_handed_nu and any(np.any(v != 0) for v in match(q).right_handed_nu.values())
+    for n, v in predict(match(q), names).items():
+        assert float(v) == float(predict(q, names)[n])
+    p = s1_only(1500.0, 0.0, 0.8, "tau")
+    wc = match(p)
+    by_point = predict(p, names)
+    by_object = predict(wc, names)
+    d = wc.to_dict()
+    by_dict = predict(d, names)
+    wcxf_file = {"eft": "WET", "basis": "flavio", "scale": d["scale"],
+                 "values": {k: ({"Re": v[0], "Im": v[1]} if isinstance(v, list) else v) for k, v in d["values"].items()}}
+    by_file = predict(wcxf_file, names)
+    for n in names:
+        assert float(by_object[n]) == float(by_point[n]) == float(by_dict[n]) == float(by_file[n])
+        C = {k: complex(v) for k, v in wc.nonzero().items()}
+        allowed = set(__import__("observables.registry", fromlist=["get"]).get(n).wc_names)
+        direct = fb.np_prediction(n, {k: v for k, v in C.items() if k in allowed}, 1500.0)
+        with fb.integration_tolerance(TOLERANCE_FACTOR):
+            tight = fb.np_prediction(n, {k: v for k, v in C.items() if k in allowed}, 1500.0)
+        spread = abs(direct - tight) / abs(tight)
+        assert abs(float(by_dict[n]) - direct) / abs(direct) <= spread + 2e-8
+    assert float(predict(d, ["R_D"], method="flavio")["R_D"]) == pytest.approx(float(by_dict["R_D"]), rel=3e-5)
+
+
+def test_predict_batched_dict_and_smeft_coefficients(fb):
+    """Batched WCxf-style dict (arrays broadcast with the scale) and SMEFT Warsaw coefficients (a
+    SMEFTCoefficients object and its dict) against flavio point by point."""
+    from lqmodel.smeft_matching import SMEFTCoefficients
+    from observables.surrogate import INTERPOLATION_ERROR
+
+    d = {"eft": "WET", "basis": "flavio", "scale": np.array([1000.0, 2000.0]),
+         "values": {"Cgamma_taumu": np.array([1e-9, 2e-9j])}}
+    out = predict(d)  # two points at two masses: the interpolated path (masses="auto")
+    from observables import registry
+
+    assert set(out) == {n for n in registry.names() if registry.get(n).basis == "WET"}  # its basis only
+    for i in range(2):
+        ref = fb.np_prediction("BR_tau_mugamma", {"Cgamma_taumu": complex(d["values"]["Cgamma_taumu"][i])},
+                               float(d["scale"][i]))
+        assert out["BR_tau_mugamma"][i] == pytest.approx(ref, rel=INTERPOLATION_ERROR)
+    c = SMEFTCoefficients(1200.0, {"lq3_2233": np.asarray(2e-7 + 0j)})
+    got = predict(c, ["BR_tau_mununu"])
+    assert float(got["BR_tau_mununu"]) == pytest.approx(fb.np_prediction("BR_tau_mununu", {"lq3_2233": 2e-7}, 1200.0),
+                                                        rel=1e-9)
+    assert float(predict({"eft": "SMEFT", "scale": 1200.0, "values": {"lq3_2233": 2e-7}},
+                         ["BR_tau_mununu"])["BR_tau_mununu"]) == float(got["BR_tau_mununu"])
+
+
+def test_predict_coefficient_input_errors():
+    from lqmodel.errors import InputError
+
+    good = {"eft": "WET", "basis": "flavio", "scale": 1000.0, "values": {"C9_bsmumu": 0.1}}
+    with pytest.raises(InputError, match="close matches"):
+        predict({**good, "values": {"C9_bsmumuu": 0.1}})
+    with pytest.raises(InputError, match="eft 'WET' basis 'flavio'"):
+        predict({**good, "basis": "JMS"})
+    with pytest.raises(InputError, match="missing"):
+        predict({"eft": "WET", "values": {}})
+    with pytest.raises(InputError, match="positive"):
+        predict({**good, "scale": -5.0})
+    with pytest.raises(InputError, match="Re"):
+        predict({**good, "values": {"C9_bsmumu": {"real": 1}}})
+    with pytest.raises(InputError, match="SMEFT-basis|not WET-basis"):
+        predict(good, ["R_mu_Z"])
+    with pytest.raises(InputError, match="broadcast"):
+        predict({**good, "scale": np.array([1e3, 2e3]), "values": {"C9_bsmumu": np.zeros(3)}})
+    with pytest.raises(InputError, match="Point"):
+        predict(42)
