@@ -591,8 +591,8 @@ def test_map_with_an_unwritable_cache_runs_and_gives_the_same_table(tmp_path, mo
 
 
 # ------------------------------------------------------------------------------ property: random cache damage
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 _DAMAGE = st.one_of(
     st.tuples(st.just("flip"), st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)), min_size=1, max_size=4)),
