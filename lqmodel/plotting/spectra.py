@@ -72,7 +72,9 @@ def plot_spectrum(
     ax.stairs(b0, edges, color="#D55E00", lw=1.6, label=f"B0 (x{a:.3f})")
     if np.any(trit > 0):
         ax.stairs(b0 + trit, edges, color="#E69F00", lw=1.4, ls="--", label="B0 + tritium")
-    lab_l = {"all": "all flavours"}.get(lepton, "$" + lepton.replace("mu", r"\mu").replace("tau", r"\tau") + "$")
+    from lqmodel.vocabulary import LEPTON_LATEX
+
+    lab_l = {"all": "all flavours"}.get(lepton, "$" + LEPTON_LATEX.get(lepton, lepton) + "$")
     ax.stairs(b0 + trit + sig, edges, color="#0072B2", lw=1.8,
               label=rf"B0 + $\mu_\nu$ = {mu_muB:.2e} $\mu_B$ ({lab_l}, $M_N$ = {M_N_keV:g} keV)")
     ax.errorbar(x, data, yerr=err, fmt="o", color="k", ms=3.5, capsize=0, label="data")
