@@ -74,7 +74,8 @@ def main() -> None:
     for k, v in rows.items():
         print(f"  {k:<32} {v:8.3f} s   {1e6 * v / n:8.2f} us/point")
     print(f"  collider_summary (1 point): {1e3 * t_single:.2f} ms")
-    print(f"  excluded by pair production: {out['fraction_excluded_pair']:.3f}; Gamma/m > 0.1: {out['fraction_broad_width']:.3f}")
+    print(f"  excluded by pair production: {out['fraction_excluded_pair']:.3f}; "
+          f"Gamma/m > 0.1: {out['fraction_broad_width']:.3f}")
     path = Path(__file__).parent / "output" / "bench_collider.json"
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=2) + "\n")

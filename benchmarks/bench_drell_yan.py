@@ -60,7 +60,8 @@ def limits() -> None:
     cases = [("S1 s1_uc_eL[u,tau]", "y_LL", (0, 2), "up", ("mono-tau_ATLAS-CONF-2021-025", "di-tau_ATLAS_2002_12223")),
              ("S1 s1_uc_eL[c,tau]", "y_LL", (1, 2), "up", ("mono-tau_ATLAS-CONF-2021-025", "di-tau_ATLAS_2002_12223")),
              ("S1 s1_uc_eL[u,mu]", "y_LL", (0, 1), "up", ("mono-muon_ATLAS_1906_05609", "di-muon_CMS_2103_02708")),
-             ("S1 s1_uc_eL[u,e]", "y_LL", (0, 0), "up", ("mono-electron_ATLAS_1906_05609", "di-electron_CMS_2103_02708")),
+             ("S1 s1_uc_eL[u,e]", "y_LL", (0, 0), "up",
+              ("mono-electron_ATLAS_1906_05609", "di-electron_CMS_2103_02708")),
              ("S1 s1_uc_eR[u,tau]", "y_RR", (0, 2), "down", ("di-tau_ATLAS_2002_12223",)),
              ("R2t r2_d_eL[d,tau]", "yt_RL", (0, 2), "down", ("di-tau_ATLAS_2002_12223",)),
              ("R2t r2_d_eL[b,tau]", "yt_RL", (2, 2), "down", ("di-tau_ATLAS_2002_12223",)),
@@ -94,7 +95,7 @@ def main() -> None:
         drell_yan(_random_points(10, rng))  # load the data files
         for n in args.points:
             p = _random_points(n, rng)
-            rows[f"drell_yan_{n}"] = (n, _best(lambda: drell_yan(p), args.repeat))
+            rows[f"drell_yan_{n}"] = (n, _best(lambda p=p: drell_yan(p), args.repeat))
     s = load_search("mono-electron_ATLAS_1906_05609")
     n = args.engine_points
     c = rng.uniform(-1, 1, size=(n, len(s.term_names)))

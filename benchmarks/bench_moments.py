@@ -53,10 +53,10 @@ def moments_table(ns) -> list[tuple[int, float, float, float, float]]:
         p = vary(voloshin_split(1000.0, 1010.0, 0.1, 0.1, "mu"), {"m_S1": m, "m_R2": m * 1.01, "y1": y1, "y2": y2})
         c = y1 * y2
         reps = 5 if n <= 100_000 else 2
-        t_mu = _best(lambda: mu_nu_muB(c, c, 4.18, m, m * 1.01), reps)
-        t_mm = _best(lambda: (mu_nu_muB(c, c, 4.18, m, m * 1.01), m_nuN_GeV(c, c, 4.18, m, m * 1.01)), reps)
-        t_f = _best(lambda: compute_moments(p, path="factorised"), reps)
-        t_g = _best(lambda: compute_moments(p, path="general"), reps)
+        t_mu = _best(lambda c=c, m=m: mu_nu_muB(c, c, 4.18, m, m * 1.01), reps)
+        t_mm = _best(lambda c=c, m=m: (mu_nu_muB(c, c, 4.18, m, m * 1.01), m_nuN_GeV(c, c, 4.18, m, m * 1.01)), reps)
+        t_f = _best(lambda p=p: compute_moments(p, path="factorised"), reps)
+        t_g = _best(lambda p=p: compute_moments(p, path="general"), reps)
         rows.append((n, t_mu / n * 1e9, t_mm / n * 1e9, t_f / n * 1e9, t_g / n * 1e9))
     return rows
 

@@ -83,14 +83,15 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
-from collections.abc import Collection
 from typing import Any
 
 import numpy as np
 
 from lqmodel.atomic import atomic_path
+
 __all__ = [
     "WilsonCoefficients",
     "match",
@@ -132,7 +133,7 @@ class WilsonCoefficients:
         """Broadcast shape ``B`` of the coefficients (``()`` for a scalar point)."""
         return np.shape(self.scale)
 
-    def __getitem__(self, index: Any) -> "WilsonCoefficients":
+    def __getitem__(self, index: Any) -> WilsonCoefficients:
         """Index the batch dimensions (``wc[3]`` is the coefficient set of point 3)."""
         if self.batch_shape == ():
             raise IndexError("cannot index the coefficients of a scalar point (batch_shape is ())")
@@ -238,7 +239,8 @@ def box_function(x: Any) -> np.ndarray:
                = \frac{1-x+x\ln x}{(1-x)^2},\qquad h_{\rm box}(0)=1,\ h_{\rm box}(1)=\tfrac12 .
 
     SOURCE: derived here (docs/matching.md §4); the integral is
-    :math:`\int\! d^4k/(2\pi)^4\,k_\rho k_\sigma/[k^2(k^2-m_F^2)(k^2-M^2)^2] = -i g_{\rho\sigma}h_{\rm box}/(64\pi^2M^2)`.
+    :math:`\int\! d^4k/(2\pi)^4\,k_\rho k_\sigma/[k^2(k^2-m_F^2)(k^2-M^2)^2]
+    = -i g_{\rho\sigma}h_{\rm box}/(64\pi^2M^2)`.
 
     >>> float(box_function(0.0)), round(float(box_function(1.0)), 12)
     (1.0, 0.5)
@@ -340,7 +342,8 @@ def _cc_tree(mb, mS2, m232, c, values, rhn, want) -> None:
                     r2_s = _mul(Dc, U.e(i, k), inv_nR)
                     cvr = _mul(Rc, Nb.e(j, k), inv_nS)
                     rhn[f"CSR_{tag}"] = _add(s1_s, r2_s)
-                    rhn[f"CT_{tag}"] = _add(None if s1_s is None else -0.25 * s1_s, None if r2_s is None else 0.25 * r2_s)
+                    rhn[f"CT_{tag}"] = _add(None if s1_s is None else -0.25 * s1_s,
+                                            None if r2_s is None else 0.25 * r2_s)
                     rhn[f"CVR_{tag}"] = None if cvr is None else -cvr
 
 
@@ -367,7 +370,8 @@ def _nc_tree(mb, mS2, m232, m132, c, values, rhn, want) -> None:
         C_{9'}^{bq,\beta\alpha} = -C_{10'}^{bq,\beta\alpha} = -\frac{D^*_{b\alpha}D_{q\beta}}{4m_{R^{2/3}}^2\mathcal N},
 
     where :math:`\beta\alpha` is the flavio name order (unbarred :math:`\beta` first): the operator has
-    :math:`\bar\nu_\alpha\ldots\nu_\beta`. Hence ``CL_bsnu{i}nu{j}`` :math:`=\pi y^{LL}_{bi}y^{LL*}_{sj}/(2\sqrt2G_F\lambda_t\alpha m^2)`
+    :math:`\bar\nu_\alpha\ldots\nu_\beta`. Hence
+    ``CL_bsnu{i}nu{j}`` :math:`=\pi y^{LL}_{bi}y^{LL*}_{sj}/(2\sqrt2G_F\lambda_t\alpha m^2)`
     as in docs/theory.md §c.4; for ``CR`` the derivation gives :math:`\propto\tilde y_{si}\tilde y^*_{bj}`
     (the transpose is also in use, docs/theory.md §c.4; see docs/matching.md §3).
     """
@@ -422,7 +426,8 @@ def _boxes(mb, mS2, m232, m132, c, values, want) -> None:
 
     .. math::
         \mathcal L_{\rm eff} = -\frac{1}{64\pi^2 m_{S_1}^2}\Big(\sum_\alpha B_{b\alpha}B^*_{q\alpha}\Big)
-        \Big(\sum_u h_{\rm box}(x_u)\,A^*_{u\beta}A_{u\beta'}\Big)(\bar q\gamma^\mu P_Lb)(\bar\ell_\beta\gamma_\mu P_L\ell_{\beta'})
+        \Big(\sum_u h_{\rm box}(x_u)\,A^*_{u\beta}A_{u\beta'}\Big)
+        (\bar q\gamma^\mu P_Lb)(\bar\ell_\beta\gamma_\mu P_L\ell_{\beta'})
         + (A\to R:\ P_L\to P_R\ \text{on the lepton line}) + (B\to\bar N:\ P_L\to P_R\ \text{on the quark line}),
 
     i.e. :math:`C_9=-C_{10}=\sqrt2\,(\ldots)/(128\pi\alpha G_F\lambda_t m^2)` in magnitude — the value
@@ -433,9 +438,11 @@ def _boxes(mb, mS2, m232, m132, c, values, want) -> None:
         C_{VLL}^{bqbq} = -\frac{(\sum_\alpha B_{b\alpha}B^*_{q\alpha})^2}{128\pi^2m_{S_1}^2}
           - \frac{(\sum_\alpha D^N_{q\alpha}D^{N*}_{b\alpha})^2}{128\pi^2m_{R}^2},\quad
         C_{VRR}^{bqbq} = -\frac{(\sum\bar N_{b}\bar N^*_{q})^2}{128\pi^2m_{S_1}^2}
-          - \frac{(\sum D^\nu_{q}D^{\nu*}_{b})^2}{128\pi^2m_{R}^2} - \frac{(\sum D_{q}D^*_{b})^2}{128\pi^2m_{R^{2/3}}^2},
+          - \frac{(\sum D^\nu_{q}D^{\nu*}_{b})^2}{128\pi^2m_{R}^2}
+          - \frac{(\sum D_{q}D^*_{b})^2}{128\pi^2m_{R^{2/3}}^2},
 
-    :math:`C_{VLR}^{bqbq} = -2(\sum B_bB_q^*)(\sum\bar N_b\bar N_q^*)/(128\pi^2m_{S_1}^2) - 2(\sum D^\nu_qD^{\nu*}_b)(\sum D^N_qD^{N*}_b)/(128\pi^2m_R^2)`
+    :math:`C_{VLR}^{bqbq} = -2(\sum B_bB_q^*)(\sum\bar N_b\bar N_q^*)/(128\pi^2m_{S_1}^2)
+    - 2(\sum D^\nu_qD^{\nu*}_b)(\sum D^N_qD^{N*}_b)/(128\pi^2m_R^2)`
     (:math:`\mathcal L = C\,O`: the minus sign makes the LQ box add constructively to the SM :math:`B_s`
     mixing amplitude in flavio, i.e. raise :math:`\Delta M_s` for CKM-like real couplings; tested).
     """
@@ -633,11 +640,13 @@ def lepton_dipoles(point, *, mb=None) -> np.ndarray:
 
     * S1 with up-type quarks :math:`F=u^C` (:math:`Q_F=-2/3`, :math:`Q_\phi=-1/3`, :math:`N_c=3`),
       :math:`a=A=V^*y^{LL}`, :math:`b=R=y^{RR}`: the top-quark chirality enhancement
-      :math:`\propto m_t\,a^*b\,G(x_t)`; :math:`m_t` = pole mass (``m_t_pole``), :math:`m_c(m_c)`, :math:`m_u(2\,{\rm GeV})`;
+      :math:`\propto m_t\,a^*b\,G(x_t)`; :math:`m_t` = pole mass (``m_t_pole``), :math:`m_c(m_c)`,
+      :math:`m_u(2\,{\rm GeV})`;
     * :math:`\tilde R_2^{2/3}` with down quarks :math:`F=d` (:math:`Q_F=-1/3`, :math:`Q_\phi=-2/3`),
       :math:`a=D=-\tilde y^{RL}`, :math:`b=0` (no chirality enhancement).
 
-    Leading log: :math:`\Delta a_\mu\simeq\frac{m_\mu m_t}{4\pi^2m^2}\big(\ln\frac{m^2}{m_t^2}-\frac74\big){\rm Re}(A^*_{t\mu}R_{t\mu})`
+    Leading log: :math:`\Delta a_\mu\simeq\frac{m_\mu m_t}{4\pi^2m^2}\big(\ln\frac{m^2}{m_t^2}-\frac74\big)
+    {\rm Re}(A^*_{t\mu}R_{t\mu})`
     (docs/theory.md §c.5 has the opposite overall sign; see docs/matching.md §5).
     """
     c = _constants()
@@ -678,7 +687,8 @@ def delta_a_lepton(point, *, dipoles: np.ndarray | None = None) -> np.ndarray:
 def _dipole_values(point, mb, values) -> None:
     r"""``C7_ll`` and ``Cgamma_ij`` from :func:`lepton_dipoles`.
 
-    flavio 2.7.1 (``physics/mdms/al.py``): :math:`a_\ell = a_\ell^{\rm SM} + \frac{G_F m_\ell^2}{\sqrt2\pi^2}{\rm Re}\,C_7^{\ell\ell}`,
+    flavio 2.7.1 (``physics/mdms/al.py``):
+    :math:`a_\ell = a_\ell^{\rm SM} + \frac{G_F m_\ell^2}{\sqrt2\pi^2}{\rm Re}\,C_7^{\ell\ell}`,
     so :math:`C_7^{\ell\ell} = C_{\ell\ell}\,\frac{4m_\ell}{e}\,\frac{\sqrt2\pi^2}{G_Fm_\ell^2}` (the real part
     reproduces :math:`\Delta a_\ell`, the imaginary part is the EDM). ``Cgamma_XY`` multiplies
     :math:`\bar Y_L\sigma^{\mu\nu}X_R F_{\mu\nu}`, i.e. ``Cgamma_XY`` :math:`= C_{YX}`.

@@ -67,8 +67,6 @@ from typing import Any
 
 import numpy as np
 
-from loops.vacuum import euclid_integral
-
 __all__ = ["bsll_oneloop", "bsll_oneloop_values", "w_lq_box_coefficients", "box_functions", "box_constants"]
 
 _LEP = ("e", "mu", "tau")
@@ -111,7 +109,7 @@ def box_functions(M2, *, xi: float = 1.0, consts: dict | None = None) -> dict[st
             return {key: v[inv] for key, v in f.items()}
     lx = np.log(M2)
 
-    def I(n, fixed, x):  # noqa: E306 - the shared logarithm of m_S1^2
+    def In(n, fixed, x):  # I_n of the module docstring at the shared logarithm of m_S1^2
         return I_(n, fixed, x, lx)
 
     FA = np.empty(M2.shape + (3, 3))
@@ -119,18 +117,18 @@ def box_functions(M2, *, xi: float = 1.0, consts: dict | None = None) -> dict[st
     for i in range(3):
         for j in range(i, 3):
             ai, aj = au[i], au[j]
-            fa = 0.25 * I(2, (ai, aj, w), M2) + ai * aj / (4 * w) * I(1, (ai, aj, xi * w), M2)
-            fr = mu[i] * mu[j] * 0.5 * (I(1, (ai, aj, w), M2) + I(2, (ai, aj, xi * w), M2) / (4 * w))
+            fa = 0.25 * In(2, (ai, aj, w), M2) + ai * aj / (4 * w) * In(1, (ai, aj, xi * w), M2)
+            fr = mu[i] * mu[j] * 0.5 * (In(1, (ai, aj, w), M2) + In(2, (ai, aj, xi * w), M2) / (4 * w))
             if xi != 1.0:
-                fa = fa - 0.25 * (1 - xi) * I(3, (ai, aj, w, xi * w), M2)
-                fr = fr - 0.125 * (1 - xi) * mu[i] * mu[j] * I(2, (ai, aj, w, xi * w), M2)
+                fa = fa - 0.25 * (1 - xi) * In(3, (ai, aj, w, xi * w), M2)
+                fr = fr - 0.125 * (1 - xi) * mu[i] * mu[j] * In(2, (ai, aj, w, xi * w), M2)
             FA[..., i, j] = FA[..., j, i] = fa
             FR[..., i, j] = FR[..., j, i] = fr
-    Fb = np.stack([0.25 * I(1, (a, w), M2) for a in au], axis=-1)  # topologies B, C
-    FD = 0.25 * I(0, (w,), M2)
+    Fb = np.stack([0.25 * In(1, (a, w), M2) for a in au], axis=-1)  # topologies B, C
+    FD = 0.25 * In(0, (w,), M2)
     if xi != 1.0:
-        Fb = Fb - 0.25 * (1 - xi) * np.stack([I(2, (a, w, xi * w), M2) for a in au], axis=-1)
-        FD = FD - 0.25 * (1 - xi) * I(1, (w, xi * w), M2)
+        Fb = Fb - 0.25 * (1 - xi) * np.stack([In(2, (a, w, xi * w), M2) for a in au], axis=-1)
+        FD = FD - 0.25 * (1 - xi) * In(1, (w, xi * w), M2)
     return {"FA": FA, "FR": FR, "Fb": Fb, "FD": FD}
 
 

@@ -44,7 +44,8 @@ Included (each lepton-universal in the produced :math:`\ell'\ell'`):
   the EFT matrix element (closed lepton loop of :math:`(\bar q\gamma^\mu P_Rb)(\bar\ell\gamma_\mu P_L\ell)`,
   NDR, :math:`\overline{\rm MS}`, mass regulator) is :math:`\frac13\ln\frac{\mu^2}{m_\ell^2}` with no constant;
   the difference at μ = M is
-  :math:`C_{9'}^{\ell'\ell'} \mathrel{+}= -\frac{13}{27}X_D`, :math:`X_D=\sum_\ell D^*_{b\ell}D_{q\ell}/(m_{R^{2/3}}^2\mathcal N_0)`
+  :math:`C_{9'}^{\ell'\ell'} \mathrel{+}= -\frac{13}{27}X_D`,
+  :math:`X_D=\sum_\ell D^*_{b\ell}D_{q\ell}/(m_{R^{2/3}}^2\mathcal N_0)`
   (= :math:`\frac{13\alpha}{27\pi}` times the tree-level :math:`C_{9'}^{\ell\ell}` of one lepton flavour).
 
 Z penguin: zero at :math:`q^2=0`. The Z couples to :math:`T_3-s_W^2Q`, conserved at every vertex above

@@ -43,9 +43,9 @@ def test_euclid_integral_against_quadrature(n, a):
 def test_euclid_integral_fixed_against_quadrature(n, fixed):
     x = np.array([3.0e4, 1.0e6, 1.0e8, 26406.0 * (1 + 1e-9), 6459.0])
     got = euclid_integral_fixed(n, fixed, x)
-    for xv, g in zip(x, got):
+    for xv, g in zip(x, got, strict=True):
         a = fixed + (float(xv),)
-        ref = mp.quad(lambda t: t**n / mp.fprod([t + v for v in a]),
+        ref = mp.quad(lambda t, a=a: t**n / mp.fprod([t + v for v in a]),
                       [0, 1e-6, 1e-3, 1, 1e2, 1e4, 1e6, 1e8, mp.inf])
         assert float(g) == pytest.approx(float(ref), rel=1e-9)
 
@@ -85,7 +85,7 @@ def test_gauge_parameter_independence():
     ref = w_lq_box_coefficients(A, B, yR, M2, 1, xi=1.0)
     for xi in (0.3, 3.0, 10.0):
         got = w_lq_box_coefficients(A, B, yR, M2, 1, xi=xi)
-        for r, g in zip(ref, got):
+        for r, g in zip(ref, got, strict=True):
             assert np.allclose(g, r, rtol=1e-9, atol=1e-12 * np.max(np.abs(r)))
     # the xi-dependent pieces are not small individually: with only topology A (B = 0) it fails
     a1 = w_lq_box_coefficients(A, 0 * B, yR, M2, 1, xi=1.0)[0]
@@ -209,6 +209,7 @@ def test_issue8_example_through_flavio():
     """Voloshin, 1 TeV, mu, y1 = 0.05, y2 = 2: R_K[1.1,6] and BR(Bs->mumu) move away from the SM, in the
     direction and of the size the Goldstone term C9 = -C10 ~ m_t^2|y2|^2/(16 pi alpha M^2) implies."""
     import flavio
+
     from lqmodel.matching import match
     from lqmodel.models import voloshin
 

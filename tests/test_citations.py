@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -76,7 +76,7 @@ def _hits(pattern: re.Pattern[str]) -> list[str]:
 _HEADING = re.compile(r"^#{1,6}[ \t]+§?([a-z](?:\.\d+)?|\d+)(?=[.\s]|$)", re.MULTILINE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _labels(doc: str) -> frozenset[str]:
     """Heading labels of a docs file: '§b.5 Title' -> 'b.5', '4. Title' -> '4'."""
     path = ROOT / doc
@@ -153,4 +153,4 @@ def test_b_cited_tests_exist():
 @pytest.mark.parametrize("needle", BACKGROUND_PATHS + BACKGROUND_FILES)
 def test_c_no_path_outside_the_repository(needle):
     hits = _hits(re.compile(re.escape(needle)))
-    assert not hits, f"the background material is not part of the repository:\n" + "\n".join(hits[:40])
+    assert not hits, "the background material is not part of the repository:\n" + "\n".join(hits[:40])

@@ -58,7 +58,7 @@ def test_no_collider_coupling_prints_the_object(capsys, tmp_path):
     code, out, _ = run(capsys, "point", str(p), "--json", "--collider")
     d = json.loads(out)
     assert code == 0 and d["excluded"] is False
-    assert d["widths_GeV"] == {f: 0.0 for f in FIELDS}
+    assert d["widths_GeV"] == dict.fromkeys(FIELDS, 0.0)
     assert all(v["channel"] is None for v in d["pair_production"].values())
 
 

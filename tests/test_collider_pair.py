@@ -15,8 +15,16 @@ from lqmodel.collider.pair import pair_production
 from lqmodel.models import voloshin
 from lqmodel.point import vary
 from observables.collider.pair import (
-    MassOutsideTableError, PairLimit, XSEC_FILE, effective_branching, mass_for_cross_section, mass_range,
-    pair_cross_section, pair_limits, recast, sigma_upper_limit,
+    XSEC_FILE,
+    MassOutsideTableError,
+    PairLimit,
+    effective_branching,
+    mass_for_cross_section,
+    mass_range,
+    pair_cross_section,
+    pair_limits,
+    recast,
+    sigma_upper_limit,
 )
 
 

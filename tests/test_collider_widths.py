@@ -12,7 +12,11 @@ import pytest
 from scipy.optimize import brentq
 
 from lqmodel.collider.widths import (
-    FIELDS, BroadWidthWarning, decay_widths, fermion_masses, two_body_width,
+    FIELDS,
+    BroadWidthWarning,
+    decay_widths,
+    fermion_masses,
+    two_body_width,
 )
 from lqmodel.models import voloshin
 from lqmodel.point import Point, vary
@@ -65,7 +69,7 @@ def _width_numeric(m, m1, m2, l, r, n_cos=6, n_phi=5):
     dphi_domega = p * p / (4 * E1 * E2 * (2 * math.pi) ** 2 * dE_dp)
     x, wx = np.polynomial.legendre.leggauss(n_cos)
     total = 0.0
-    for c, wc in zip(x, wx):
+    for c, wc in zip(x, wx, strict=True):
         st = math.sqrt(1 - c * c)
         for k in range(n_phi):
             ph = 2 * math.pi * (k + 0.5) / n_phi
@@ -109,7 +113,8 @@ def test_couplings_to_channels_follow_the_lagrangian():
     fm = fermion_masses()
     V = ckm_matrix()
     # y_LL[b, tau] = 0.8 (down basis): S1 -> u_i tau with V*_{ib} 0.8, and b nu with 0.8 (l couplings)
-    y = np.zeros((3, 3), complex); y[2, 2] = 0.8
+    y = np.zeros((3, 3), complex)
+    y[2, 2] = 0.8
     w = decay_widths(_s1_point(y_LL=y, m=1200.0))
     for i, q in enumerate("uct"):
         exp = _width_numeric(1200.0, fm[q], fm["tau"], np.conj(V[i, 2]) * 0.8, 0.0)
@@ -117,19 +122,26 @@ def test_couplings_to_channels_follow_the_lagrangian():
     assert float(w.partial["S1"]["b nu"]) == pytest.approx(_width_numeric(1200.0, fm["b"], 0.0, 0.8, 0.0), rel=1e-9)
     assert float(w.partial["S1"]["s nu"]) == 0.0
     # ybar_RR[s, N2] with M_N = 150 GeV: S1 -> s N2 (r coupling); R2~ untouched
-    yb = np.zeros((3, 3), complex); yb[1, 1] = 0.3
+    yb = np.zeros((3, 3), complex)
+    yb[1, 1] = 0.3
     w = decay_widths(Point(m_S1=900.0, m_R2=1000.0, ybar_RR=yb, M_N=150.0))
     assert float(w.partial["S1"]["s N2"]) == pytest.approx(_width_numeric(900.0, fm["s"], 150.0, 0.0, 0.3), rel=1e-9)
     assert float(w.total["R2t(2/3)"]) == 0.0 and float(w.total["R2t(-1/3)"]) == 0.0
     # yt_LR[b, N1] = 1 (down basis): R2~(2/3) -> u_i N1 with (V yt)_{i0} = V_ib, R2~(-1/3) -> b N1
     # yt_RL[b, mu] = 0.05: R2~(2/3) -> b mu (r2_d_eL = -yt_RL), R2~(-1/3) -> b nu
-    yl = np.zeros((3, 3), complex); yl[2, 0] = 1.0
-    yr = np.zeros((3, 3), complex); yr[2, 1] = 0.05
+    yl = np.zeros((3, 3), complex)
+    yl[2, 0] = 1.0
+    yr = np.zeros((3, 3), complex)
+    yr[2, 1] = 0.05
     w = decay_widths(Point(m_S1=1000.0, m_R2=1100.0, m_R2_23=1300.0, yt_LR=yl, yt_RL=yr, M_N=20.0))
-    assert float(w.partial["R2t(2/3)"]["t N1"]) == pytest.approx(_width_numeric(1300.0, fm["t"], 20.0, 0.0, V[2, 2]), rel=1e-9)
-    assert float(w.partial["R2t(2/3)"]["b mu"]) == pytest.approx(_width_numeric(1300.0, fm["b"], fm["mu"], 0.05, 0.0), rel=1e-9)
-    assert float(w.partial["R2t(-1/3)"]["b N1"]) == pytest.approx(_width_numeric(1100.0, fm["b"], 20.0, 0.0, 1.0), rel=1e-9)
-    assert float(w.partial["R2t(-1/3)"]["b nu"]) == pytest.approx(_width_numeric(1100.0, fm["b"], 0.0, 0.05, 0.0), rel=1e-9)
+    assert float(w.partial["R2t(2/3)"]["t N1"]) == pytest.approx(
+        _width_numeric(1300.0, fm["t"], 20.0, 0.0, V[2, 2]), rel=1e-9)
+    assert float(w.partial["R2t(2/3)"]["b mu"]) == pytest.approx(
+        _width_numeric(1300.0, fm["b"], fm["mu"], 0.05, 0.0), rel=1e-9)
+    assert float(w.partial["R2t(-1/3)"]["b N1"]) == pytest.approx(
+        _width_numeric(1100.0, fm["b"], 20.0, 0.0, 1.0), rel=1e-9)
+    assert float(w.partial["R2t(-1/3)"]["b nu"]) == pytest.approx(
+        _width_numeric(1100.0, fm["b"], 0.0, 0.05, 0.0), rel=1e-9)
     assert float(w.total["S1"]) == 0.0
 
 
@@ -137,11 +149,14 @@ def test_s1_top_interference_with_both_chiralities():
     # y_LL[t-row via V] and y_RR[t, mu] together: the u-channel has l and r; compare with the spinor sum
     fm = fermion_masses()
     V = ckm_matrix()
-    yll = np.zeros((3, 3), complex); yll[2, 1] = 1.2 + 0.5j
-    yrr = np.zeros((3, 3), complex); yrr[2, 1] = -0.9 + 0.4j
+    yll = np.zeros((3, 3), complex)
+    yll[2, 1] = 1.2 + 0.5j
+    yrr = np.zeros((3, 3), complex)
+    yrr[2, 1] = -0.9 + 0.4j
     w = decay_widths(_s1_point(y_LL=yll, y_RR=yrr, m=700.0))
     l = (V.conj() @ yll)[2, 1]
-    assert float(w.partial["S1"]["t mu"]) == pytest.approx(_width_numeric(700.0, fm["t"], fm["mu"], l, yrr[2, 1]), rel=1e-9)
+    assert float(w.partial["S1"]["t mu"]) == pytest.approx(
+        _width_numeric(700.0, fm["t"], fm["mu"], l, yrr[2, 1]), rel=1e-9)
 
 
 def test_widths_sum_to_total_and_brs_to_one():
@@ -186,7 +201,8 @@ def test_bp2_branching_ratios():
 
 
 def test_broad_width_warning():
-    y = np.zeros((3, 3)); y[2, 1] = 3.0  # Gamma/m ~ 2 * 9/(16 pi) ~ 0.36
+    y = np.zeros((3, 3))
+    y[2, 1] = 3.0  # Gamma/m ~ 2 * 9/(16 pi) ~ 0.36
     with pytest.warns(BroadWidthWarning, match="Gamma/m"):
         w = decay_widths(_s1_point(y_LL=y))
     assert float(w.gamma_over_m()["S1"]) > 0.1

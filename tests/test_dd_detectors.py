@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from importlib import resources
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -49,7 +50,7 @@ def test_smearing_integrates_to_efficiency_weighted_total(E0):
     def integral(lo: float, hi: float) -> float:  # piecewise between the efficiency table's knots
         knots = det.eff_E_keV[(det.eff_E_keV > lo) & (det.eff_E_keV < hi)]
         edges = np.unique(np.concatenate([[lo, hi, E0] if lo < E0 < hi else [lo, hi], knots]))
-        return sum(quad(g, a, b, epsabs=0, epsrel=1e-10)[0] for a, b in zip(edges[:-1], edges[1:]))
+        return sum(quad(g, a, b, epsabs=0, epsrel=1e-10)[0] for a, b in pairwise(edges))
 
     total = det.exposure_t_yr * integral(1.0, 30.0)
     assert counts.sum() == pytest.approx(total, rel=2e-3)
@@ -83,7 +84,8 @@ def test_xenon1t_b0_agrees_with_independent_digitisation():
     dig = _table("xenon1t_sr1/XENON1T_B0.txt")
     E = np.linspace(1, 30, 2901)
     r = np.interp(E, dig[:, 0], dig[:, 1])
-    per = np.array([np.trapezoid(r[(E >= lo) & (E <= lo + 1)], E[(E >= lo) & (E <= lo + 1)]) for lo in range(1, 30)])
+    bins = [(lo <= E) & (lo + 1 >= E) for lo in range(1, 30)]  # [lo, lo + 1] keV
+    per = np.array([np.trapezoid(r[b], E[b]) for b in bins])
     ratio = per * det.exposure_t_yr / det.backgrounds["b0"]
     assert abs(ratio[0] - 1) < 0.05
     assert np.max(np.abs(ratio[1:] - 1)) < 0.02

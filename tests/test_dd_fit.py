@@ -10,6 +10,7 @@ weaker; with a one-sided threshold q = 1.64 it would be 6.1e-12, see docs/direct
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -86,7 +87,7 @@ def test_heavier_sterile_neutrino_weakens_the_limit():
     endpoint (hep, 18.8 MeV) there is no sensitivity at all."""
     masses = [0.0, 50.0, 150.0, 300.0, 600.0]
     ev = [signal_template("xenonnt", m).sum() for m in masses]
-    assert all(a > b for a, b in zip(ev, ev[1:]))
+    assert all(a > b for a, b in pairwise(ev))
     b = band("xenonnt", "all", [0.0, 300.0], 0.9)
     assert b["high_muB"][1] > b["high_muB"][0]
     r = fit_moment("xenonnt", "all", 2.0e4, 0.9)

@@ -76,7 +76,8 @@ def test_interpolation_in_inverse_mass_squared_against_tabulated_kernels():
     def total_error(search, keep):
         red = dataclasses.replace(search, masses_GeV=search.masses_GeV[keep], kernels=search.kernels[:, keep])
         k = red.kernels_at(1300.0)
-        return {str(n): k[search.term_index(str(n))].sum() / tab.sum() - 1 for n, tab in zip(v["term_names"], v["kernels"])}
+        return {str(n): k[search.term_index(str(n))].sum() / tab.sum() - 1
+                for n, tab in zip(v["term_names"], v["kernels"], strict=True)}
 
     e12 = total_error(s, [0, 1, 2])
     assert all(-0.20 < e < -0.10 for e in e12.values()), e12

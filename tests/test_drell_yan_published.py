@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -47,7 +48,7 @@ def _merge_to(search, edges, values):
     edges = np.asarray(edges)
     values = np.asarray(values)
     out = np.zeros(search.n_bins)
-    for j, (lo, hi) in enumerate(zip(search.bin_edges_GeV[:-1], search.bin_edges_GeV[1:])):
+    for j, (lo, hi) in enumerate(pairwise(search.bin_edges_GeV)):
         inside = (edges[:-1] >= lo * (1 - 1e-6)) & (edges[1:] <= hi * (1 + 1e-6))
         assert inside.any(), (lo, hi)
         out[j] = values[inside].sum()
@@ -72,7 +73,7 @@ def _weights():
 def _lqmodel_yields(search):
     """(linear, quadratic) events per bin from the shipped contact kernels."""
     square, interference = _weights()
-    K = dict(zip(search.term_names, search.kernels_contact))
+    K = dict(zip(search.term_names, search.kernels_contact, strict=True))
     quad = sum(w * K[t] for t, w in square.items())
     lin = -sum(w * K[t] for t, w in interference.items())
     return lin, quad
@@ -112,7 +113,7 @@ def test_event_yields_reproduce_highpt_bin_by_bin(setup):
     """Square term within 4 % in every bin (measured: ≤ 3.0 %, total 0.4 %); the SM interference within 10 %
     per bin (measured ≤ 8.5 %, in the low-mass bins where it is a small difference of γ and Z pieces), 3 % in
     total (measured 2.2 %)."""
-    s, lin_ref, quad_ref, lin, quad = setup
+    _, lin_ref, quad_ref, lin, quad = setup
     assert np.all(quad_ref > 0) and np.all(lin_ref < 0)  # destructive for C > 0 (u quarks dominate)
     np.testing.assert_allclose(quad, quad_ref, rtol=0.04)
     np.testing.assert_allclose(lin, lin_ref, rtol=0.10)
@@ -137,7 +138,7 @@ def test_engine_yields_at_a_heavy_mediator_are_the_contact_limit(setup):
     mediator with the equivalent coefficients (c = C² (M/TeV)⁴ for the square, −C (M/TeV)² for the
     interference) gives the contact-limit yields within 0.1 % (at 100 TeV the 3 TeV node still weighs 1e-3,
     which in the top bins, where the 3 TeV propagator matters most, is a 2 % effect)."""
-    s, lin_ref, quad_ref, lin, quad = setup
+    s, _, _, lin, quad = setup
     square, interference = _weights()
     M, C = 1.0e6, 0.02
     c = np.zeros((1, len(s.term_names)))

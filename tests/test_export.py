@@ -54,7 +54,7 @@ def test_python_export_is_vectorised():
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no system C compiler")
 def test_c_export_compiles_and_agrees(tmp_path):
-    names = [n for n in NAMES]
+    names = list(NAMES)
     exprs = {n: derivation.expression(n) for n in names}
     sources, calls = [], []
     for n, e in exprs.items():
@@ -62,10 +62,11 @@ def test_c_export_compiles_and_agrees(tmp_path):
         sources.append(code.replace("#include <math.h>\n", ""))
         args = ", ".join(repr(VALUES[a.name]) for a in export.arguments(e))
         calls.append(f'   printf("%s %.17g\\n", "{n}", {n}({args}));')
-    prog = "#include <math.h>\n#include <stdio.h>\n" + "\n".join(sources) + "\nint main(void) {\n" + "\n".join(calls) + "\n   return 0;\n}\n"
+    prog = ("#include <math.h>\n#include <stdio.h>\n" + "\n".join(sources)
+            + "\nint main(void) {\n" + "\n".join(calls) + "\n   return 0;\n}\n")
     (tmp_path / "t.c").write_text(prog)
-    subprocess.run(["cc", "-std=c99", "-Wall", "-Werror", "-O0", "-o", str(tmp_path / "t"), str(tmp_path / "t.c"), "-lm"],
-                   check=True, capture_output=True)
+    subprocess.run(["cc", "-std=c99", "-Wall", "-Werror", "-O0", "-o", str(tmp_path / "t"), str(tmp_path / "t.c"),
+                    "-lm"], check=True, capture_output=True)
     out = subprocess.run([str(tmp_path / "t")], check=True, capture_output=True, text=True).stdout
     got = {line.split()[0]: float(line.split()[1]) for line in out.splitlines()}
     for n, e in exprs.items():
@@ -135,7 +136,8 @@ def test_cli_unknown_expression_one_line_exit_2(capsys):
 
 
 def test_cli_subprocess():
-    r = subprocess.run([sys.executable, "-m", "lqmodel", "export", "g", "--format", "c"], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "lqmodel", "export", "g", "--format", "c"],
+                       capture_output=True, text=True)
     assert r.returncode == 0 and "double g(double x)" in r.stdout
     r = subprocess.run([sys.executable, "-m", "lqmodel", "export", "nope"], capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "unknown expression" in r.stderr

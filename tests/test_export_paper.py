@@ -23,7 +23,8 @@ from lqmodel.paper_latex import paper_form
 
 NAMES = sorted(derivation.list_expressions())
 S = derivation.SYMBOLS
-MASSES = [S[n] for n in ("m_b", "m_e", "m_t", "m_mu", "m_S1", "m_R2", "m_LQ")] + [pv.MU, sp.Symbol("GeV", positive=True)]
+MASSES = ([S[n] for n in ("m_b", "m_e", "m_t", "m_mu", "m_S1", "m_R2", "m_LQ")]
+          + [pv.MU, sp.Symbol("GeV", positive=True)])
 
 
 def _random_point(rng: random.Random, symbols) -> dict:

@@ -43,7 +43,8 @@ def test_delta_a_mu_normalisation():
     tree = par["GF"] * par["m_mu"] ** 2 / (math.sqrt(2) * math.pi**2)  # 4 m_mu C / e with the WCxf prefactor
     low = fb.np_prediction("Delta_a_mu", {"C7_mumu": 1.0}, 1.0)
     assert low == pytest.approx(tree, rel=3e-3)  # QED running 1 GeV -> flavio's g-2 scale only
-    assert fb.np_prediction("Delta_a_mu", {"C7_mumu": 1.0}, 1000.0) == pytest.approx(8.6418e-9, rel=1e-4)  # flavio 2.7.1, docs/theory.md §c.1
+    # flavio 2.7.1, docs/theory.md §c.1
+    assert fb.np_prediction("Delta_a_mu", {"C7_mumu": 1.0}, 1000.0) == pytest.approx(8.6418e-9, rel=1e-4)
 
 
 def test_bad_inputs():

@@ -157,7 +157,7 @@ def test_depth_limit_allows_ordinary_nesting():
 
 
 # ---- expansion and sizes (item 10) -------------------------------------------------------------------
-BOMB = "".join(f"{c}: &{c} [" + ",".join([f"*{p}"] * 9) + "]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+BOMB = "".join(f"{c}: &{c} [" + ",".join([f"*{p}"] * 9) + "]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
 BOMB = "a: &a [1,2,3,4,5,6,7,8,9]\n" + BOMB + "label: *i\nm_S1: 1000\nmodel: s1\n"
 
 

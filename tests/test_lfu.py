@@ -11,8 +11,6 @@ import numpy as np
 import pytest
 
 from lqmodel.flavour import predict
-from lqmodel.matching import match
-from lqmodel.models import s1_only
 
 
 @pytest.mark.flavio

@@ -40,7 +40,8 @@ def test_vectorised_equals_pointwise():
     rd = rng.uniform(0.25, 0.45, 50)
     rds = rng.uniform(0.2, 0.35, 50)
     vec = chi2({"R_D": rd, "R_Dstar": rds, "Delta_a_mu": 1e-9}, theory=False)["total"]
-    loop = [chi2({"R_D": a, "R_Dstar": b, "Delta_a_mu": 1e-9}, theory=False)["total"] for a, b in zip(rd, rds)]
+    loop = [chi2({"R_D": a, "R_Dstar": b, "Delta_a_mu": 1e-9}, theory=False)["total"]
+            for a, b in zip(rd, rds, strict=True)]
     assert vec.shape == (50,)
     assert np.allclose(vec, loop, rtol=1e-13)
 
@@ -55,7 +56,8 @@ def test_log_likelihood_is_minus_half_chi2_plus_constant():
 def test_pulls_and_verdicts():
     p = pulls({"Delta_a_mu": 38.5e-11}, theory=False)
     assert p["Delta_a_mu"] == pytest.approx(0.0, abs=1e-9)  # float rounding of 1.2e-3 - 1.2e-3
-    s = summary({"Delta_a_mu": np.array([38.5e-11, 38.5e-11 + 2.5 * 63.67e-11, 38.5e-11 + 4 * 63.67e-11])}, theory=False)
+    s = summary({"Delta_a_mu": np.array([38.5e-11, 38.5e-11 + 2.5 * 63.67e-11, 38.5e-11 + 4 * 63.67e-11])},
+                theory=False)
     assert s["verdict"].tolist() == ["consistent", "tension", "excluded"]
     assert s["ndof"] == 1
 

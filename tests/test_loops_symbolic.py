@@ -39,8 +39,9 @@ def test_photon_on_scalar_integral_matches_physics_md():
 
 
 def test_sum_rules():
-    assert sp.simplify(symbolic.loop_function("g_F") + symbolic.loop_function("g_phi") - symbolic.loop_function("g")) == 0
-    assert sp.simplify(symbolic.loop_function("f_F") + symbolic.loop_function("f_phi") - symbolic.loop_function("f_S")) == 0
+    f = symbolic.loop_function
+    assert sp.simplify(f("g_F") + f("g_phi") - f("g")) == 0
+    assert sp.simplify(f("f_F") + f("f_phi") - f("f_S")) == 0
 
 
 @pytest.mark.parametrize("name", sorted(LOOP_FUNCTIONS))
@@ -93,9 +94,8 @@ def test_g2_leptoquark_factors_R2_top():
 
 def test_relative_sign_matters():
     # the opposite relative sign of the two diagrams would give 5/4, not 7/4: the test above can fail
-    G_wrong = -sp.Rational(2, 3) * symbolic.small_x_expansion("g_F", 1) - sp.Rational(1, 3) * symbolic.small_x_expansion(
-        "g_phi", 1
-    )
+    G_wrong = (-sp.Rational(2, 3) * symbolic.small_x_expansion("g_F", 1)
+               - sp.Rational(1, 3) * symbolic.small_x_expansion("g_phi", 1))
     assert sp.simplify(G_wrong - (-sp.Rational(2, 3)) * (-sp.log(x) - sp.Rational(5, 4))) == 0
 
 
@@ -152,7 +152,8 @@ def test_B0_above_threshold_imaginary_part():
     assert val.imag == pytest.approx(math.pi * math.sqrt(1 - 4 / 9.0), rel=1e-8)
 
 
-@pytest.mark.parametrize("masses", [(1.0, 2.0, 3.0), (4.18, 1000.0, 1200.0), (1.0, 1.0, 1.0), (2.0, 2.0, 5.0), (1.0, 1.00001, 2.0)])
+@pytest.mark.parametrize("masses", [(1.0, 2.0, 3.0), (4.18, 1000.0, 1200.0), (1.0, 1.0, 1.0), (2.0, 2.0, 5.0),
+                                    (1.0, 1.00001, 2.0)])
 def test_C0_zero_momenta(masses):
     assert pv.C0_zero_momenta(*masses) == pytest.approx(pv.C0_zero_momenta_quad(*masses), rel=1e-10)
 

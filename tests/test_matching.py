@@ -29,7 +29,7 @@ def _general(seed=0, scale=0.5, **kw):
             for n in ("y_LL", "y_RR", "ybar_RR", "yt_RL", "yt_LR")}
     mats.update(kw)
     args = dict(m_S1=1200.0, m_R2=1500.0, m_R2_23=1400.0)
-    args.update({k: v for k, v in mats.items()})
+    args.update(mats)
     return Point(**args)
 
 
@@ -79,7 +79,8 @@ def test_scalar_tensor_ratios(seed):
 
 
 def test_positive_product_gives_positive_cvl():
-    """Real positive y_bnu (V y^{LL*})_ctau gives C_VL > 0 (docs/theory.md §c.2; raises R(D(*)), checked with flavio)."""
+    """Real positive y_bnu (V y^{LL*})_ctau gives C_VL > 0 (docs/theory.md §c.2; raises R(D(*)), checked with
+    flavio)."""
     p = s1_only(1500.0, 0.0, 0.7, "tau")
     assert complex(match(p).values["CVL_bctaunutau"]).real > 0
 
@@ -124,7 +125,8 @@ def test_bsnunu_index_order_against_basis_file(basis):
 
 
 def test_bsnunu_normalisation():
-    """docs/theory.md §c.4: C_L^{ij} = pi y_bi y*_sj / (2 sqrt2 G_F lambda_t alpha m^2), alpha = alpha(4.8 GeV) of flavio."""
+    """docs/theory.md §c.4: C_L^{ij} = pi y_bi y*_sj / (2 sqrt2 G_F lambda_t alpha m^2), alpha = alpha(4.8 GeV) of
+    flavio."""
     y = np.zeros((3, 3), complex)
     y[2, 1], y[1, 1] = 0.3 + 0.1j, -0.2
     wc = match(Point(m_S1=2000.0, m_R2=2000.0, y_LL=y))
@@ -136,12 +138,13 @@ def test_bsnunu_normalisation():
 # ------------------------------------------------------------------------------------ loops
 def test_box_function_against_quadrature():
     for x in (1e-4, 0.03, 0.5, 0.9995, 1.0, 2.0, 30.0):
-        ref = mpmath.quad(lambda t: t / ((t + x) * (t + 1) ** 2), [0, 1, mpmath.inf])
+        ref = mpmath.quad(lambda t, x=x: t / ((t + x) * (t + 1) ** 2), [0, 1, mpmath.inf])
         assert float(box_function(x)) == pytest.approx(float(ref), rel=1e-10)
 
 
 def test_box_loop_integral_normalisation():
-    """int d^4k_E/(2pi)^4 1/(k^2 (k^2+M^2)^2) = 1/(16 pi^2 M^2) (Euclidean; the 1/(64 pi^2) of §c.5 after k_rho k_sigma -> g k^2/4)."""
+    """int d^4k_E/(2pi)^4 1/(k^2 (k^2+M^2)^2) = 1/(16 pi^2 M^2) (Euclidean; the 1/(64 pi^2) of §c.5 after
+    k_rho k_sigma -> g k^2/4)."""
     M = 1.7
     radial = mpmath.quad(lambda k: 2 * mpmath.pi**2 * k**3 / (k**2 * (k**2 + M**2) ** 2), [0, mpmath.inf])
     assert float(radial / (2 * mpmath.pi) ** 4) == pytest.approx(1 / (16 * math.pi**2 * M**2), rel=1e-12)
@@ -193,7 +196,8 @@ def _delta_a_quadrature(l, r, m_S, m_F=None, m_mu=None):
     G = QF * _quad("g_F", x) - Qp * _quad("g_phi", x)
     FQ = QF * _quad("f_F", x) - Qp * _quad("f_phi", x)
     re_ab = (np.conj(l) * r).real
-    return float(3 * m_mu / (8 * mpmath.pi**2 * m_S**2) / (-1) * (m_F * re_ab * G + m_mu * (abs(l) ** 2 + abs(r) ** 2) * FQ))
+    return float(3 * m_mu / (8 * mpmath.pi**2 * m_S**2) / (-1)
+                 * (m_F * re_ab * G + m_mu * (abs(l) ** 2 + abs(r) ** 2) * FQ))
 
 
 @pytest.mark.parametrize("m_S, y2, y1p", [(1000.0, 0.1, 0.1), (2500.0, 0.7, -0.3), (800.0, 0.05 + 0.02j, 0.4j)])

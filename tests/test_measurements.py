@@ -60,7 +60,8 @@ def test_asymmetric_errors_symmetrised():
 
 # --- the individual R(D(*)) inputs (vintage option RD=individual) ------------------------------------------
 #: HFLAV Spring 2025 average of these inputs (hflav-eos .../spring25/html/RDsDsstar/RDRDs.html)
-_HFLAV_RD, _HFLAV_RDS, _HFLAV_SIG_RD, _HFLAV_SIG_RDS, _HFLAV_RHO, _HFLAV_CHI2 = 0.347, 0.288, 0.025, 0.012, -0.39, 13.435
+_HFLAV_RD, _HFLAV_RDS, _HFLAV_SIG_RD, _HFLAV_SIG_RDS = 0.347, 0.288, 0.025, 0.012
+_HFLAV_RHO, _HFLAV_CHI2 = -0.39, 13.435
 
 
 def _individual():
@@ -84,7 +85,7 @@ def test_individual_rd_inputs_reproduce_the_hflav_average():
     assert len(c.observables) == 15 and len(c.labels) == 15
     assert set(c.observables) == {"R_D", "R_Dstar", "Rtaumu_D", "Rtaumu_Dstar"}
     # LHCb rows are muon-normalised, the B-factory rows (e + mu)-normalised
-    assert all(o.startswith("Rtaumu") == lab.startswith("LHCb") for o, lab in zip(c.observables, c.labels))
+    assert all(o.startswith("Rtaumu") == lab.startswith("LHCb") for o, lab in zip(c.observables, c.labels, strict=True))
     assert load("2026-12").constraint_for("R_D").observables == ("R_D", "R_Dstar")  # the default is the average
     mu, v, chi2_min, _ = _gls_average(c)
     sig = np.sqrt(np.diag(v))

@@ -46,6 +46,7 @@ import ast
 import json
 import os
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -91,9 +92,8 @@ def _imported_top_levels(nb) -> set[str]:
             elif isinstance(node, ast.ImportFrom):
                 assert node.level == 0, "relative imports make no sense in a notebook"
                 names.add(node.module.split(".")[0])
-            elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "__import__":
-                raise AssertionError("notebooks must use plain import statements (checked by this test)")
-            elif isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "importlib":
+            elif (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "__import__") or (
+                    isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "importlib"):
                 raise AssertionError("notebooks must use plain import statements (checked by this test)")
     return names
 
@@ -178,7 +178,8 @@ def executed(kernel_env, tmp_path):
 
 def _results(nb) -> dict:
     cell = nb.cells[-1]
-    text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    text = "".join(o.get("text", "") for o in cell.outputs
+                   if o.get("output_type") == "stream" and o.get("name") == "stdout")
     return json.loads(text)
 
 
@@ -274,10 +275,10 @@ def test_03_direct_detection(executed):
     assert nt[0] < x1_lo[0]
     # a heavier N needs a larger moment (the solar-neutrino energy is limited): monotonic in M_N,
     # and the signal per unit moment falls
-    assert all(b >= a * (1 - 1e-9) for a, b in zip(nt, nt[1:]))
+    assert all(b >= a * (1 - 1e-9) for a, b in pairwise(nt))
     for exp in ("xenon1t", "xenonnt"):
         ev = r[f"signal_events_{exp}"]
-        assert all(b <= a * (1 + 1e-9) for a, b in zip(ev, ev[1:])) and ev[-1] < 0.1 * ev[0]
+        assert all(b <= a * (1 + 1e-9) for a, b in pairwise(ev)) and ev[-1] < 0.1 * ev[0]
     assert x1_lo[-1] == 0.0, "no two-sided XENON1T band at the largest M_N"
     # the dd-fit command line gives the same interval as the evaluator's band at M_N = 0
     assert r["ddfit_xenon1t_interval_M0"][0] == pytest.approx(x1_lo[0], rel=1e-9)
@@ -285,7 +286,7 @@ def test_03_direct_detection(executed):
     # theory-level spectra: the rate is quadratic in the moment, and falls with M_N
     assert r["theory_rate_ratio_2mu"] == pytest.approx([4.0, 4.0], rel=1e-12)
     tot = r["theory_rate_totals"]
-    assert all(b < a for a, b in zip(tot, tot[1:])) and tot[0] > 0
+    assert all(b < a for a, b in pairwise(tot)) and tot[0] > 0
     # limits: for nu_mu at M_N = 0 at least Borexino and the stellar bounds apply; fewer at 100 keV
     assert r["n_applicable_limits"][0] >= 2 and r["n_applicable_limits"][1] <= r["n_applicable_limits"][0]
     # the BP2 moment and slope: docs/theory.md §b.5

@@ -35,7 +35,8 @@ def sig_k(k):
 
 def _pol_sum(k, massive):
     K2 = k[0] ** 2 - k[1:] @ k[1:]
-    return [[-ETA[m, r] + (ETA[m, m] * k[m] * ETA[r, r] * k[r] / K2 if massive else 0.0) for r in range(4)] for m in range(4)]
+    return [[-ETA[m, r] + (ETA[m, m] * k[m] * ETA[r, r] * k[r] / K2 if massive else 0.0) for r in range(4)]
+            for m in range(4)]
 
 
 def _contract_lower(T, P):

@@ -176,7 +176,10 @@ def test_total_cross_section_from_angular_integration(E_keV, M_keV):
 
     sigma_angles = quad(integrand, -1, 1, epsabs=0, epsrel=1e-10, limit=400)[0] * pf / pi_ / (32 * math.pi * s)
     lo, hi = (float(v) for v in kin.recoil_range(E, M))
-    f = lambda Er: float(cs.dsigma_dEr_moment(E, Er, M, 1.0))
+
+    def f(Er):
+        return float(cs.dsigma_dEr_moment(E, Er, M, 1.0))
+
     sigma_formula = quad(f, lo, hi, epsabs=0, epsrel=1e-10, limit=400)[0]
     assert sigma_angles == pytest.approx(sigma_formula, rel=1e-7)
 
@@ -204,7 +207,7 @@ def test_sm_high_energy_total_cross_section():
     for fl in ("e", "mu"):
         gL, gR = cs.sm_couplings(fl)
         _, hi = kin.recoil_range(E, 0.0)
-        sig = quad(lambda Er: float(cs.dsigma_dEr_sm(E, Er, fl)), 0, float(hi), epsrel=1e-10)[0]
+        sig = quad(lambda Er, fl=fl: float(cs.dsigma_dEr_sm(E, Er, fl)), 0, float(hi), epsrel=1e-10)[0]
         want = 2 * GF**2 * ME * E / math.pi * (gL**2 + gR**2 / 3)
         assert sig == pytest.approx(want, rel=2e-4)
 

@@ -91,7 +91,7 @@ def unit_moment():
     def get(m: float, lepton: str) -> float:
         if (m, lepton) not in cache:
             mom = compute_moments(voloshin(m, 1.0, 1.0, lepton))
-            cache[(m, lepton)] = float(np.abs(np.asarray(mom.mu_muB))[..., "e mu tau".split().index(lepton), 0])
+            cache[(m, lepton)] = float(np.abs(np.asarray(mom.mu_muB))[..., ["e", "mu", "tau"].index(lepton), 0])
         return cache[(m, lepton)]
 
     return get
@@ -123,7 +123,7 @@ def test_point_files(tmp_path_factory, unit_moment, d):
     if d.get("model") == "voloshin" and {"m_LQ", "y1", "y2", "lepton"} <= set(d) <= {
             "model", "m_LQ", "y1", "y2", "lepton", "label"}:
         lepton = d["lepton"]
-        li = "e mu tau".split().index(lepton)
+        li = ["e", "mu", "tau"].index(lepton)
         assert inputs["ybar_RR"][2][0] == float(d["y1"]) and inputs["y_LL"][2][li] == float(d["y2"])
         expected = abs(d["y1"] * d["y2"]) * unit_moment(float(d["m_LQ"]), lepton)
         assert res["mu_nu_muB"][lepton] == pytest.approx(expected, rel=1e-12, abs=1e-300)
@@ -166,7 +166,7 @@ def test_scan_configs(tmp_path_factory, d):
     folder = tmp_path_factory.mktemp("sc")
     cfg = folder / "c.yaml"
     cfg.write_text(_yaml_text(d))
-    code, out, err = _cli("map", str(cfg), "--out", str(folder / "o"), "--no-plot")
+    code, _, err = _cli("map", str(cfg), "--out", str(folder / "o"), "--no-plot")
     _check_exit(code, err, "map")
     event(f"map exit {code}")
     if code == 2:

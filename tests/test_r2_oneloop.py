@@ -62,7 +62,7 @@ def test_penguin_limits():
     Ff, Fp = penguin_functions(x)
     assert np.allclose(Fp, 1 / 18, rtol=1e-5)
     assert np.allclose(Ff - np.log(1 / x) / 3, PENGUIN_FERMION_CONST, atol=1e-5)
-    assert PENGUIN_CHARGED_MATCHED == pytest.approx(-13 / 27, rel=1e-15)
+    assert PENGUIN_CHARGED_MATCHED == pytest.approx(-13 / 27, rel=1e-15)  # noqa: SIM300 - pytest order: actual == approx
     with pytest.raises(Exception, match="x = m_f"):
         penguin_functions(0.0)
 
@@ -110,7 +110,7 @@ def _wilson_qed_slope(src: str, dst: str) -> float:
     A = adm.adm_e_sb(5, 0.002, 0.005, 0.1, 1.3, 4.2, 0.000511, 0.1057, 1.777)
     Cj = wet.flavio_to_JMS({src: 1.0}, 1000.0, p)
     dC = p["alpha_e"] / (4 * math.pi) * A.T @ np.array([Cj.get(k, 0) for k in keys])
-    out = wet.JMS_to_flavio({k: v for k, v in zip(keys, dC) if v != 0}, 1000.0, p)
+    out = wet.JMS_to_flavio({k: v for k, v in zip(keys, dC, strict=True) if v != 0}, 1000.0, p)
     return complex(out.get(dst, 0)).real, p["alpha_e"]
 
 
@@ -201,7 +201,7 @@ def test_b_only_couplings_give_nothing():
     from lqmodel.models import voloshin
 
     p = voloshin(np.array([1000.0, 2000.0]), 0.05, 1.5, "mu")
-    sp, mS2, m132, m232 = _matching_inputs(p)
+    sp, _, m132, m232 = _matching_inputs(p)
     values: dict = {}
     r2_oneloop_values(sp, m232, m132, values, lambda n: True)
     assert np.any(sp["Dv"].M[..., 2, :] != 0) and np.any(sp["DN"].M[..., 2, :] != 0)  # R2~ couples to b
@@ -227,9 +227,9 @@ def test_vectorised_over_points():
 @pytest.mark.flavio
 @pytest.mark.slow
 def test_flavio_example_r2_b_and_s_muons():
-    """R2~ coupled to b and s with muons (1.5 TeV, yt_RL[b,mu] = 0.1, yt_RL[s,mu] = 0.03: R_K[1.1,6] = 1.217): the tree-level
-    C9' = -C10' moves R_K; the one-loop pieces add C9'^{ee} = (25/54)(alpha/pi) C9'^{mumu}_tree, which changes
-    R_K[1.1,6] by a relative amount of order 1e-3 of its NP shift (flavio)."""
+    """R2~ coupled to b and s with muons (1.5 TeV, yt_RL[b,mu] = 0.1, yt_RL[s,mu] = 0.03: R_K[1.1,6] = 1.217): the
+    tree-level C9' = -C10' moves R_K; the one-loop pieces add C9'^{ee} = (25/54)(alpha/pi) C9'^{mumu}_tree, which
+    changes R_K[1.1,6] by a relative amount of order 1e-3 of its NP shift (flavio)."""
     import flavio
     from wilson import Wilson
 

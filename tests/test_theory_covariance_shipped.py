@@ -162,7 +162,8 @@ def test_shipped_surrogate_term_equals_a_live_flavio_build(tmp_path, monkeypatch
     form, info = sg._fit_term_cached(term, names, blocks, float(key["scale"]), key["square"], key["vintage"],
                                      key.get("basis"))
     assert info["n_flavio_calls"] > 1  # built live, not read
-    scale = max(abs(float(shipped["constant"])), np.max(np.abs(shipped["linear"])), np.max(np.abs(shipped["quadratic"])))
+    scale = max(abs(float(shipped["constant"])), np.max(np.abs(shipped["linear"])),
+                np.max(np.abs(shipped["quadratic"])))
     assert form.constant == pytest.approx(float(shipped["constant"]), rel=1e-10)
     np.testing.assert_allclose(form.linear, shipped["linear"], rtol=1e-9, atol=1e-12 * scale)
     np.testing.assert_allclose(form.quadratic, shipped["quadratic"], rtol=1e-9, atol=1e-12 * scale)

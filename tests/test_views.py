@@ -11,7 +11,6 @@ PDF font type read from the written file.
 from __future__ import annotations
 
 import math
-from importlib import resources
 
 import numpy as np
 import pytest
@@ -19,7 +18,10 @@ import pytest
 from lqmodel import voloshin
 from lqmodel.errors import InputError
 from lqmodel.plotting.views import (
-    mnuN_vs_splitting_data, mu_vs_mass_data, plot_mnuN_vs_splitting, plot_mu_vs_mass,
+    mnuN_vs_splitting_data,
+    mu_vs_mass_data,
+    plot_mnuN_vs_splitting,
+    plot_mu_vs_mass,
 )
 
 BANDS = {"xenon1t": (1.4e-11, 2.9e-11), "xenonnt": 6.4e-12}   # any numbers: the figure draws what it is given
@@ -75,8 +77,8 @@ def test_mnuN_small_splitting_limit_and_cancellation(tmp_path):
     np.testing.assert_allclose(d["m_nuN_eV"][:3], ref[:3], rtol=1e-3)
     assert d["m_nuN_eV"][1] / d["m_nuN_eV"][0] == pytest.approx(2.0, rel=1e-5)   # linear: 0 at delta = 0
     assert np.all(np.isfinite(d["m_nuN_eV"]))                                     # c_R = c_S: finite
-    fig, dd = plot_mnuN_vs_splitting(p.replace(M_N=1e-4, N_type="majorana"), np.geomspace(1e-6, 1, 12),
-                                     path=tmp_path / "m.pdf")
+    _, dd = plot_mnuN_vs_splitting(p.replace(M_N=1e-4, N_type="majorana"), np.geomspace(1e-6, 1, 12),
+                                   path=tmp_path / "m.pdf")
     assert dd["m_D_max_eV"] > 0 and (tmp_path / "m.pdf").exists()
 
 

@@ -70,7 +70,8 @@ def test_operator_definitions_follow_the_matching_docstring():
     # typed from the lqmodel.matching module docstring (unbarred field named first)
     assert operator_definition("CVR_bctauN1") == "(cbar gamma^mu P_R b)(taubar gamma_mu P_R N1)"
     assert operator_definition("CSR_bcmuN2") == "(cbar P_R b)(mubar P_R N2)"
-    assert operator_definition("CT_bcetaN1".replace("eta", "tau")) == "(cbar sigma^munu P_R b)(taubar sigma_munu P_R N1)"
+    assert (operator_definition("CT_bcetaN1".replace("eta", "tau"))
+            == "(cbar sigma^munu P_R b)(taubar sigma_munu P_R N1)")
     assert operator_definition("CL_bsN1N2") == "(sbar_L gamma^mu b_L)(N2bar gamma_mu (1+gamma5) N1)"
     assert operator_definition("CSR_bsN1nutau") == "(sbar P_R b)(nu_taubar P_R N1)"
     assert operator_definition("CTL_bdnumuN3") == "(dbar sigma^munu P_L b)(N3bar sigma_munu P_L nu_mu)"

@@ -70,9 +70,11 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=lk.THEORY_SEED)
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "observables" / "data" / "theory_covariance")
+    ap.add_argument("--out", type=Path,
+                    default=Path(__file__).resolve().parents[1] / "observables" / "data" / "theory_covariance")
     ap.add_argument("--only-missing", action="store_true",
-                    help="keep the entries of the existing file built with the installed flavio/wilson; compute the rest")
+                    help="keep the entries of the existing file built with the installed flavio/wilson; "
+                         "compute the rest")
     args = ap.parse_args(argv)
 
     entries = []

@@ -37,8 +37,8 @@ Differences from HighPT's code, on purpose: the generated range of each efficien
 simulated for (``BIN_MIN``–``BIN_MAX`` of the file, e.g. 1150–15000 GeV for the last di-tau row) rather than
 the search's m_ℓℓ list; for the mono-lepton searches the rows are generated m_ℓν bins (their ``XSEC`` column
 follows the m_ℓν-binned cross section to 0.5 % and their events migrate to m_T below m_ℓν), so they are
-integrated in m_ℓν, not in the lepton p_T as HighPT's ``EventYield.m`` does; the imaginary part of the Z/W Breit–Wigner times an imaginary coupling product is dropped
-(suppressed by m Γ/ŝ < 10⁻³ in these bins).
+integrated in m_ℓν, not in the lepton p_T as HighPT's ``EventYield.m`` does; the imaginary part of the Z/W
+Breit–Wigner times an imaginary coupling product is dropped (suppressed by m Γ/ŝ < 10⁻³ in these bins).
 """
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ import math
 import os
 import re
 import sys
+from itertools import pairwise
 
 import numpy as np
 
@@ -123,7 +124,8 @@ def _strip_comments(text: str) -> str:
 
 def read_search(root: str, name: str) -> dict:
     """Bins, observed, SM background and combined uncertainty of one search (HighPT ``.dat`` file)."""
-    text = _strip_comments(open(os.path.join(root, "LHC_searches", name, name + ".dat")).read())
+    with open(os.path.join(root, "LHC_searches", name, name + ".dat")) as fh:
+        text = _strip_comments(fh.read())
     bins = text.split('"BINS"')[1]
     obs_edges = [float(x) for x in re.search(r'"OBSERVABLE"\s*->\s*\{([^}]*)\}', bins).group(1).split(",")]
     lumi = float(re.search(r'"LUMINOSITY"\s*->\s*([0-9.]+)', text).group(1))
@@ -139,7 +141,8 @@ def read_search(root: str, name: str) -> dict:
 
 def read_kernel(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Generated-bin edges (lo, hi), reconstructed-bin edges, efficiency matrix eps[i, j] and XSEC column."""
-    header = [ln for ln in open(path) if ln.startswith("#")]
+    with open(path) as fh:
+        header = [ln for ln in fh if ln.startswith("#")]
     reco = np.array([float(x) for x in header[-1][1:].split()])
     rows = np.loadtxt(path, comments="#", ndmin=2)
     return rows[:, 1], rows[:, 2], reco, rows[:, 3:], rows[:, 0]
@@ -217,10 +220,10 @@ def sigma_bin(lumi: Luminosity, lo: float, hi: float, M: float | None, sm: str, 
         return 0.0
     xs, ws = _GL_S
     # Gauss-Legendre in log m, split into pieces of at most a factor 1.25 in m
-    npieces = max(1, int(math.ceil(math.log(mhi / mlo) / math.log(1.25))))
+    npieces = max(1, math.ceil(math.log(mhi / mlo) / math.log(1.25)))
     edges = np.exp(np.linspace(math.log(mlo), math.log(mhi), npieces + 1))
     total = 0.0
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in pairwise(edges):
         la, lb = math.log(a), math.log(b)
         lm = (la + lb) / 2 + (lb - la) / 2 * xs
         m = np.exp(lm)
@@ -269,7 +272,7 @@ def build(root: str, outdir: str) -> None:
         Keft = np.zeros((len(terms), n))
         power = np.zeros(len(terms), dtype=np.int64)
         keep = []
-        for it, (tname, pattern, channel, sm) in enumerate(terms):
+        for it, (tname, pattern, _channel, sm) in enumerate(terms):
             _, _, qq = tname.split("|")
             qj, qi = qq[0], qq[1]
             ok = True
@@ -282,14 +285,15 @@ def build(root: str, outdir: str) -> None:
                 lo, hi, reco, eps, _ = read_kernel(files[0])
                 off = column_offset(reco, data["edges"])
                 eps = eps[:, off:off + n]
-                sig = np.array([sigma_bin(lumi, a, b, M, sm, lep, qj, qi, binning) for a, b in zip(lo, hi)])
+                sig = np.array([sigma_bin(lumi, a, b, M, sm, lep, qj, qi, binning)
+                                for a, b in zip(lo, hi, strict=True)])
                 K[it, im] = data["luminosity"] * sig @ eps
                 if (name, tname, M) in MC_CHECKS:
                     _, _, _, _, xsec = read_kernel(files[0])
                     mc[f"{name}|{tname}|{int(M)}"] = merge(data["luminosity"] * xsec @ eps, groups)
                 if im == len(MASSES) - 1:
                     sig0 = np.array([sigma_bin(lumi, a, b, None, sm, lep, qj, qi, binning)
-                                     for a, b in zip(lo, hi)])
+                                     for a, b in zip(lo, hi, strict=True)])
                     Keft[it] = data["luminosity"] * sig0 @ eps / 1e6 ** (2 if sm == "pure" else 1)
             if not ok:
                 continue
@@ -302,7 +306,7 @@ def build(root: str, outdir: str) -> None:
                     lo, hi, reco, eps, _ = read_kernel(f13[0])
                     off = column_offset(reco, data["edges"])
                     sig = np.array([sigma_bin(lumi, a, b, VALIDATION_MASS, sm, lep, qj, qi, binning)
-                                    for a, b in zip(lo, hi)])
+                                    for a, b in zip(lo, hi, strict=True)])
                     validation[tname] = merge(data["luminosity"] * sig @ eps[:, off:off + n], groups)
         keep = np.array(keep)
         edges = data["edges"]
@@ -333,4 +337,5 @@ def build(root: str, outdir: str) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    build(sys.argv[1], os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "observables", "data", "collider", "highpt"))
+    here = os.path.dirname(os.path.abspath(__file__))
+    build(sys.argv[1], os.path.join(here, "..", "observables", "data", "collider", "highpt"))

@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from lqmodel.collider.pair import PairResult, final_state_branching, pair_production
 from lqmodel.collider.summary import collider_columns, collider_summary, collider_verdict
-from lqmodel.collider.widths import BROAD_WIDTH_THRESHOLD, FIELDS, BroadWidthWarning, DecayWidths, decay_widths, two_body_width
+from lqmodel.collider.widths import (
+    BROAD_WIDTH_THRESHOLD,
+    FIELDS,
+    BroadWidthWarning,
+    DecayWidths,
+    decay_widths,
+    two_body_width,
+)
 
 __all__ = [
     "decay_widths", "two_body_width", "DecayWidths", "BroadWidthWarning", "BROAD_WIDTH_THRESHOLD", "FIELDS",

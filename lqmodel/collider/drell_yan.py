@@ -5,7 +5,8 @@ leptoquark exchange, with HighPT's recasts (generic engine: :mod:`observables.co
 the coefficients of the engine's terms and returns, per search, Δχ² against the Standard Model and the
 95% CL verdict. The map, derived in ``docs/collider.md`` ("Drell–Yan tails"), in HighPT's form-factor
 normalisation (the form-factor decomposition of arXiv:2207.10714 as coded in HighPT's ``FormFactors.m``;
-leptoquark form factors of HighPT's ``Mediator.m``, the mediator mode of the manual arXiv:2207.10756): for the operator :math:`(\bar\ell_a\gamma^\mu P_X\ell_b)(\bar q_i\gamma_\mu P_Y
+leptoquark form factors of HighPT's ``Mediator.m``, the mediator mode of the manual arXiv:2207.10756):
+for the operator :math:`(\bar\ell_a\gamma^\mu P_X\ell_b)(\bar q_i\gamma_\mu P_Y
 q_j)` (quark :math:`q_j` and antiquark :math:`\bar q_i` in, :math:`\ell_a^-\ell_b^+` out) the leptoquark form
 factor is :math:`c/(x-M^2)` with
 
@@ -105,8 +106,7 @@ def _coefficient(term: str, kind: str, leptons: tuple[int, ...], c: dict, V: np.
     """Coefficient (N,) of one engine term (table of the module docstring)."""
     med, part, qq = term.split("|")
     qj, qi = qq[0], qq[1]
-    A2, R2, B2 = (c["abs2"][k] for k in ("s1_uc_eL", "s1_uc_eR", "s1_dc_nuL"))
-    Nb2, D2, U2 = (c["abs2"][k] for k in ("s1_dc_NR", "r2_d_eL", "r2_u_NR"))
+    A2, R2, D2 = (c["abs2"][k] for k in ("s1_uc_eL", "s1_uc_eR", "r2_d_eL"))
     if kind in ("NC", "LFV"):
         pairs = [(leptons[0], leptons[0])] if kind == "NC" else [(leptons[0], leptons[1]), (leptons[1], leptons[0])]
         if med == "S1":

@@ -63,7 +63,9 @@ def channel_class(channel: str, M_N: np.ndarray, max_invisible: float) -> tuple[
     raise ValueError(f"unknown decay channel {channel!r}")
 
 
-def final_state_branching(widths: DecayWidths, M_N, max_invisible: float = _DEFAULT_MAX_INVISIBLE) -> dict[str, dict[str, np.ndarray]]:
+def final_state_branching(
+    widths: DecayWidths, M_N, max_invisible: float = _DEFAULT_MAX_INVISIBLE
+) -> dict[str, dict[str, np.ndarray]]:
     """field -> final-state class -> summed branching ratio (dimensionless)."""
     brs = widths.branching_ratios()
     out: dict[str, dict[str, np.ndarray]] = {}

@@ -159,10 +159,11 @@ def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = Tru
     cols["broad_width"] = np.ravel(broad)
     # smooth exclusion field for maps: max over fields of log10(m_limit / m) (> 0 excluded; -10: no limit)
     margins = []
-    for f, k in FIELD_KEYS.items():
+    for f in FIELD_KEYS:
         ml = np.broadcast_to(pp[f].m_limit_GeV, shape)
+        m = np.broadcast_to(w.mass[f], shape)
         with np.errstate(divide="ignore"):
-            margins.append(np.where(ml > 0, np.log10(np.where(ml > 0, ml, 1.0) / np.broadcast_to(w.mass[f], shape)), -10.0))
+            margins.append(np.where(ml > 0, np.log10(np.where(ml > 0, ml, 1.0) / m), -10.0))
     cols["pair_margin"] = np.ravel(np.max(margins, axis=0))
     cols["excluded_pair"] = np.logical_or.reduce([cols[f"excluded_pair_{k}"] for k in FIELD_KEYS.values()])
     dy_ex = np.zeros(cols["excluded_pair"].shape, bool)

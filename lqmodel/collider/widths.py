@@ -216,7 +216,7 @@ def decay_widths(point, *, warn: bool = True) -> DecayWidths:
     add_nu("R2t(-1/3)", DOWN_QUARKS, block(m, DOWN_QUARKS, None, mb.r2_d_nuL, zero, ml_nu))
     add_N("R2t(-1/3)", DOWN_QUARKS, block(m, DOWN_QUARKS, None, zero, mb.r2_d_NR, ml_N))
 
-    total = {f: np.sum([g for g in chans.values()], axis=0) for f, chans in partial.items()}
+    total = {f: np.sum(list(chans.values()), axis=0) for f, chans in partial.items()}
     out = DecayWidths(partial=partial, total=total, mass={f: np.asarray(v) for f, v in masses.items()})
     if warn:
         for f, r in out.gamma_over_m().items():

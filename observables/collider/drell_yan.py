@@ -3,8 +3,8 @@ r"""Drell–Yan tails: event yields and χ² of the binned LHC searches recast b
 Knows searches, bins and kernels, nothing about any model: a search is a set of bins (observed events,
 SM background, uncertainty) and, for every *term* t of the new-physics cross section, a kernel
 :math:`K_{t,j}(M)` = events in bin j per unit coefficient :math:`c_t` for a mediator of mass M. The
-new-physics yield and the χ² are (HighPT manual arXiv:2207.10756, the routines ``EventYield`` and ``ChiSquareLHC``; HighPT's
-``EventYield.m`` and ``ChiSquare.m``)
+new-physics yield and the χ² are (HighPT manual arXiv:2207.10756, the routines ``EventYield`` and
+``ChiSquareLHC``; HighPT's ``EventYield.m`` and ``ChiSquare.m``)
 
 .. math::
 
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import numpy as np
@@ -189,7 +189,7 @@ class DrellYanSearch:
         return self.chi2(self.yields(masses, coefficients)) - self.chi2_sm
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_search(name: str) -> DrellYanSearch:
     """Read one search (immutable; cached) from ``observables/data/collider/highpt/<name>.npz``."""
     if name not in SEARCHES:

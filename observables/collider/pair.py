@@ -39,10 +39,9 @@ prompt decays are assumed.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import numpy as np
@@ -69,7 +68,7 @@ def _table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     text = resources.files("observables").joinpath(f"data/collider/{XSEC_FILE}").read_text(encoding="utf-8")
     raw = json.loads(text)
     rows = sorted((float(k), float(v["xsec_pb"]), float(v["unc_pb"])) for k, v in raw["data"].items())
-    m, s, u = (np.array(c) for c in zip(*rows))
+    m, s, u = (np.array(c) for c in zip(*rows, strict=True))
     if np.any(np.diff(m) <= 0) or np.any(np.diff(s) >= 0) or np.any(s <= 0) or np.any(u <= 0):
         raise ValueError(f"{XSEC_FILE}: masses must increase and cross sections fall strictly, all positive")
     for a in (m, s, u):
@@ -147,7 +146,7 @@ def _check_class(name: str, where: str) -> None:
                          f"{_QUARK_CLASSES} and lepton in {_LEPTON_CLASSES}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def pair_limits(vintage: str = DEFAULT_VINTAGE) -> tuple[PairLimit, ...]:
     """The published limits of data file ``lq_pair_limits_<vintage>.yaml`` (schema in its header)."""
     fname = f"data/collider/lq_pair_limits_{vintage}.yaml"
@@ -175,7 +174,8 @@ def pair_limits(vintage: str = DEFAULT_VINTAGE) -> tuple[PairLimit, ...]:
             arxiv=None if row.get("arxiv") is None else str(row["arxiv"]), reference=str(row["reference"]),
             luminosity_fb=float(row["luminosity_fb"]), assumption=str(row["assumption"]),
             verified=str(row["verified"]), curve=curve,
-            max_invisible_mass_GeV=None if row.get("max_invisible_mass_GeV") is None else float(row["max_invisible_mass_GeV"]),
+            max_invisible_mass_GeV=(None if row.get("max_invisible_mass_GeV") is None
+                                    else float(row["max_invisible_mass_GeV"])),
         ))
     return tuple(out)
 
@@ -201,7 +201,8 @@ def recast(limit: PairLimit, m: ArrayLike, branching: Mapping[str, ArrayLike]) -
     m = np.asarray(m, dtype=float)
     lo, hi = mass_range()
     if np.any(m < lo):
-        raise MassOutsideTableError(f"leptoquark mass below the pair cross-section table ({lo:g} GeV): {float(m.min())!r} GeV")
+        raise MassOutsideTableError(
+            f"leptoquark mass below the pair cross-section table ({lo:g} GeV): {float(m.min())!r} GeV")
     a, b = limit.final_state
     if limit.curve is not None and a == b:
         bs = np.array([c[0] for c in limit.curve])
