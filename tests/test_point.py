@@ -266,7 +266,6 @@ def test_vary_million_points_is_fast():
     assert time.perf_counter() - t < 10.0  # generous: shared 2-core machine; typically ~1 s
 
 
-@pytest.mark.skipif(__import__("importlib").util.find_spec("lqmodel.moments") is None, reason="lqmodel.moments not available")
 def test_moments_do_not_depend_on_the_basis_used_to_write_the_point():
     """Physics is basis independent: the same point in the up basis gives the same mu_nu and m_nuN."""
     from lqmodel.models import voloshin_split

@@ -9,7 +9,6 @@ builds them from flavio (minutes on the shared 2-core machine).
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from importlib import resources
@@ -22,9 +21,6 @@ from observables.parameters import value
 pytestmark = [
     pytest.mark.flavio,
     pytest.mark.slow,
-    pytest.mark.skipif(importlib.util.find_spec("lqmodel.moments") is None
-                       or importlib.util.find_spec("lqmodel.flavour") is None,
-                       reason="lqmodel.moments / lqmodel.flavour not available"),
 ]
 
 
