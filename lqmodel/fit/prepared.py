@@ -26,9 +26,10 @@ without couplings) stay exactly zero, as the branching ratios and the surrogates
 need. What remains per call is polynomial work plus the unchanged non-polynomial last steps, called
 through the same functions as the full pipeline:
 
-* flavour / EW: the surrogates at the interpolated coefficients (:func:`lqmodel.flavour._predict_surrogate`
-  for WET; for SMEFT the surrogate selection of :func:`lqmodel.flavour._predict_smeft`, restated in
-  :func:`_predict_smeft_values`), then the unchanged :class:`~lqmodel.fit.likelihood.MeasurementTerm`;
+* flavour / EW: observables of linear or quadratic form (quadratic in the coefficients: degree ≤ 8 in θ)
+  directly as polynomials (Chebyshev basis, well conditioned); the rational and sqrt forms by
+  :func:`lqmodel.flavour.predict` at the interpolated WET / SMEFT coefficients (the same surrogates); then
+  the unchanged :class:`~lqmodel.fit.likelihood.MeasurementTerm`;
 * Drell-Yan: the yields are linear in the coefficients at fixed masses
   (:meth:`observables.collider.drell_yan.DrellYanSearch.yields`), so the kernel matrix
   ``yields(masses, identity)`` is computed once and a call is one matrix product and
@@ -130,28 +131,6 @@ def _columns(d: dict[str, np.ndarray], n: int) -> tuple[list[str], np.ndarray]:
     if not names:
         return [], np.zeros((n, 0))
     return names, np.column_stack([np.broadcast_to(np.asarray(d[k]), (n,)) for k in names])
-
-
-def _predict_smeft_values(specs, scale: float, C: dict[str, np.ndarray], memo: dict, n: int) -> dict[str, np.ndarray]:
-    """SMEFT-basis observables from the SMEFT coefficients ``C`` at ``scale``: the surrogate selection of
-    :func:`lqmodel.flavour._predict_smeft` (variables = coefficients non-zero in the batch, the SM
-    surrogate when none is), with the same memo keys."""
-    from lqmodel.flavour import _memoised
-    from observables.surrogate import get_surrogate
-
-    out = {}
-    for spec in specs:
-        allowed = spec.wc_names
-        Cs = {k: v for k, v in C.items() if k in allowed and np.any(v != 0)}
-        if not Cs:
-            out[spec.name] = np.full(n, _memoised(
-                memo, (spec.name, scale, "SM"), lambda: float(get_surrogate(spec.name, scale, wc_names=[])({}))))
-            continue
-        variables = [v for v in spec.wc_names if v in Cs]
-        s = _memoised(memo, (spec.name, scale, tuple(variables)),
-                      lambda: get_surrogate(spec.name, scale, wc_names=variables))
-        out[spec.name] = np.asarray(s(Cs), dtype=float)
-    return out
 
 
 class PreparedLikelihood:
@@ -334,9 +313,12 @@ class PreparedLikelihood:
         return {nm: v[:, k] for k, nm in enumerate(names)}
 
     def predictions(self, B: np.ndarray, P: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Predictions of every measured observable at the basis rows ``B`` (and ``P`` of :attr:`pbasis`)."""
-        from lqmodel.flavour import _predict_surrogate
+        """Predictions of every measured observable at the basis rows ``B`` (and ``P`` of :attr:`pbasis`):
+        the polynomial-form ones directly, the others by :func:`lqmodel.flavour.predict` at the
+        interpolated WET / SMEFT coefficients (the same surrogates and memo as the full pipeline)."""
+        from lqmodel.flavour import predict
         from lqmodel.matching import WilsonCoefficients
+        from lqmodel.smeft_matching import SMEFTCoefficients
 
         n = B.shape[0]
         out: dict[str, np.ndarray] = {}
@@ -347,10 +329,11 @@ class PreparedLikelihood:
             scale = float(self._groups["wc_scale"][1][0])
             wc = WilsonCoefficients(scale=np.full(n, scale), values=self._values(B, "wc"),
                                     right_handed_nu=self._values(B, "rhn"))
-            out.update(_predict_surrogate(self._wet_specs, wc, self._memo))
+            out.update(predict(wc, [s.name for s in self._wet_specs], memo=self._memo))
         if self._smeft_specs:
             scale = float(self._groups["smeft_scale"][1][0])
-            out.update(_predict_smeft_values(self._smeft_specs, scale, self._values(B, "smeft"), self._memo, n))
+            c = SMEFTCoefficients(scale=np.full(n, scale), values=self._values(B, "smeft"))
+            out.update(predict(c, [s.name for s in self._smeft_specs], memo=self._memo))
         return {k: np.asarray(v, dtype=float).reshape(n) for k, v in out.items()}
 
     def evaluate_theta(self, theta: np.ndarray) -> dict[str, np.ndarray]:
