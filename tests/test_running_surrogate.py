@@ -75,8 +75,10 @@ CASES = [
 @pytest.mark.slow
 @pytest.mark.parametrize("name, wcs", CASES)
 def test_interpolated_surrogate_against_flavio_at_random_masses(fb, name, wcs):
-    """Random masses inside one lattice interval (four nodes to build), random couplings: the interpolated
-    surrogate agrees with default flavio within flavio's own integration spread + INTERPOLATION_ERROR."""
+    """Random masses inside one lattice interval (four nodes to build), random couplings: the per-mass
+    surrogate's criterion (tests/test_surrogate.py::_check) with the floor INTERPOLATION_ERROR — against
+    flavio at the build tolerance within max(0.2 x flavio's spread, 1e-7), hence against default flavio
+    within flavio's own spread plus that residual."""
     rng = np.random.default_rng(hash(name) % 2**32)
     lo, hi = np.log10(sg.node_scale(2)), np.log10(sg.node_scale(3))
     masses = 10 ** rng.uniform(lo, hi, 3)
@@ -90,8 +92,9 @@ def test_interpolated_surrogate_against_flavio_at_random_masses(fb, name, wcs):
         d = fb.np_prediction(name, point, float(m))
         with fb.integration_tolerance(sg.TOLERANCE_FACTOR):
             t = fb.np_prediction(name, point, float(m))
-        spread = abs(d - t) / abs(t)
-        assert abs(got[i] - d) / abs(d) <= spread + sg.INTERPOLATION_ERROR, (m, got[i], d, spread)
+        spread, err, err_tight = abs(d - t) / abs(t), abs(got[i] - d) / abs(d), abs(got[i] - t) / abs(t)
+        assert err_tight <= max(0.2 * spread, sg.INTERPOLATION_ERROR), (m, got[i], t, spread)
+        assert err <= spread + err_tight, (m, got[i], d, spread)
 
 
 @pytest.mark.flavio
