@@ -83,14 +83,18 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from lqmodel.atomic import atomic_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lqmodel.point import MassBasisCouplings, Point
 
 __all__ = [
     "WilsonCoefficients",
@@ -155,7 +159,7 @@ class WilsonCoefficients:
                 "index the batch first (wc[i])"
             )
 
-    def to_wilson(self):
+    def to_wilson(self) -> Any:  # a wilson.Wilson (wilson is untyped)
         """A ``wilson.Wilson`` object (``eft="WET"``, ``basis="flavio"``, at ``scale``); scalar points only.
 
         The N_R operators are not part of any WCxf basis and are not included.
@@ -165,7 +169,7 @@ class WilsonCoefficients:
 
         return Wilson(self.nonzero(), scale=float(self.scale), eft="WET", basis="flavio")
 
-    def to_wcxf(self, path, *, quiet: bool = False) -> str | None:
+    def to_wcxf(self, path: str | os.PathLike[str], *, quiet: bool = False) -> str | None:
         """Write a WCxf file (YAML if ``path`` ends in .yaml/.yml, else JSON); scalar points only.
 
         ``wilson.Wilson.load_wc`` reads it back. No WCxf basis has the N_R operators
@@ -219,7 +223,7 @@ def _constants() -> dict[str, Any]:
     }
 
 
-def matching_scale(point) -> np.ndarray | float:
+def matching_scale(point: Point) -> np.ndarray | float:
     r"""The matching scale :math:`\mu` [GeV]: :math:`m_{S_1}`, or :math:`m_{\tilde R_2}` where every S1
     coupling vanishes."""
     shape = point.batch_shape
@@ -260,6 +264,13 @@ def box_function(x: Any) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------- sparse helpers
+#: one term of a coefficient: an array of the batch shape or a number; None stands for "identically zero"
+#: (numpy arithmetic is Any to mypy, so this is Any too; the None convention is the contract)
+_Term = Any
+#: the "want this coefficient?" predicate of :func:`match`
+_Want = Callable[[str], bool]
+
+
 class _Sparse:
     """A (*B, 3, 3) coupling matrix whose identically-zero entries are skipped (returned as None)."""
 
@@ -267,14 +278,14 @@ class _Sparse:
         self.M = M
         self.nz = np.any(M != 0, axis=tuple(range(M.ndim - 2))) if M.ndim > 2 else (M != 0)
 
-    def e(self, i: int, j: int):
+    def e(self, i: int, j: int) -> _Term:
         return self.M[..., i, j] if self.nz[i, j] else None
 
-    def ce(self, i: int, j: int):
+    def ce(self, i: int, j: int) -> _Term:
         return np.conj(self.M[..., i, j]) if self.nz[i, j] else None
 
 
-def _mul(*xs):
+def _mul(*xs: _Term) -> _Term:
     """Product of the factors, None (= identically zero) if any factor is None."""
     if any(x is None for x in xs):
         return None
@@ -284,7 +295,7 @@ def _mul(*xs):
     return out
 
 
-def _add(*xs):
+def _add(*xs: _Term) -> _Term:
     """Sum of the non-None terms, None if all are None."""
     terms = [x for x in xs if x is not None]
     if not terms:
@@ -295,13 +306,14 @@ def _add(*xs):
     return out
 
 
-def _rowsum(P: _Sparse, i: int, Q: _Sparse, k: int):
+def _rowsum(P: _Sparse, i: int, Q: _Sparse, k: int) -> _Term:
     r""":math:`\sum_\alpha P_{i\alpha}Q^*_{k\alpha}` (None if every term vanishes)."""
     return _add(*(_mul(P.e(i, a), Q.ce(k, a)) for a in range(3)))
 
 
 # ----------------------------------------------------------------------------------------- tree level
-def _cc_tree(mb, mS2, m232, c, values, rhn, want) -> None:
+def _cc_tree(mb: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, c: dict[str, Any],
+             values: dict[str, Any], rhn: dict[str, Any], want: _Want) -> None:
     r"""Charged currents :math:`d_j\to u_i\ell\nu` and :math:`d_j\to u_i\ell N` at tree level.
 
     With :math:`\mathcal N = 4\sqrt2 G_F V_{ij} m^2` (docs/theory.md §c.2, §c.3, derived in docs/matching.md §2):
@@ -347,7 +359,7 @@ def _cc_tree(mb, mS2, m232, c, values, rhn, want) -> None:
                     rhn[f"CVR_{tag}"] = None if cvr is None else -cvr
 
 
-def _nc_prefactor(c, qi: int, qj: int) -> complex:
+def _nc_prefactor(c: dict[str, Any], qi: int, qj: int) -> complex:
     r""":math:`\mathcal N = \frac{4G_F}{\sqrt2}\lambda\,\frac{\alpha}{4\pi}` with :math:`\lambda = V_{tj}V_{ti}^*`
     for :math:`d_j\to d_i` (flavio's ``bs``: :math:`V_{tb}V_{ts}^*`; ``bd``: :math:`V_{tb}V_{td}^*`)."""
     V = c["V"]
@@ -355,11 +367,12 @@ def _nc_prefactor(c, qi: int, qj: int) -> complex:
     return 4 * c["GF"] / _SQRT2 * lam * c["alpha_b"] / (4 * math.pi)
 
 
-def _neg(x):
+def _neg(x: _Term) -> _Term:
     return None if x is None else -x
 
 
-def _nc_tree(mb, mS2, m232, m132, c, values, rhn, want) -> None:
+def _nc_tree(mb: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, m132: np.ndarray, c: dict[str, Any],
+             values: dict[str, Any], rhn: dict[str, Any], want: _Want) -> None:
     r"""Tree-level :math:`b\to q\nu\bar\nu`, :math:`b\to q\ell\ell'` and the N_R analogues (q = s, d).
 
     With :math:`\mathcal N` of :func:`_nc_prefactor` (docs/matching.md §3; docs/theory.md §c.4):
@@ -419,7 +432,8 @@ def _nc_tree(mb, mS2, m232, m132, c, values, rhn, want) -> None:
 
 
 # ----------------------------------------------------------------------------------------- boxes
-def _boxes(mb, mS2, m232, m132, c, values, want) -> None:
+def _boxes(mb: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, m132: np.ndarray, c: dict[str, Any],
+           values: dict[str, Any], want: _Want) -> None:
     r"""One-loop LQ–LQ boxes (massless internal leptons/neutrinos, internal up quarks with their mass).
 
     :math:`b\to q\ell_\beta^{}\bar\ell_{\beta'}` from two S1 propagators (docs/matching.md §4):
@@ -494,7 +508,8 @@ def _boxes(mb, mS2, m232, m132, c, values, want) -> None:
 
 
 # ----------------------------------------------------------------------------------------- issue-8 additions
-def _sd_nunu_tree(mb, mS2, m132, c, values, want) -> None:
+def _sd_nunu_tree(mb: dict[str, _Sparse], mS2: np.ndarray, m132: np.ndarray, c: dict[str, Any],
+                  values: dict[str, Any], want: _Want) -> None:
     r"""Tree-level :math:`s\to d\nu\bar\nu` (S1: ``CL_sd``; :math:`\tilde R_2^{-1/3}`: ``CR_sd``).
 
     Same naming rule as ``bs`` (first-named quark unbarred): ``CL_sdnu{b}nu{a}`` multiplies
@@ -523,7 +538,7 @@ def _sd_nunu_tree(mb, mS2, m132, c, values, want) -> None:
                 values[f"CR_sdnu{lb}nu{la}"] = _neg(_mul(Dv.ce(1, a), Dv.e(0, b), fR))
 
 
-def _ss_taul_tree(mb, m232, values, want) -> None:
+def _ss_taul_tree(mb: dict[str, _Sparse], m232: np.ndarray, values: dict[str, Any], want: _Want) -> None:
     r"""Tree-level :math:`\tau\to\ell\,s\bar s` from :math:`\tilde R_2^{2/3}` (τ → φμ, τ → φe).
 
     :math:`\mathcal L = D_{s\ell}\,\bar s P_L\ell\,\tilde R_2^{2/3}` + h.c. gives
@@ -544,7 +559,8 @@ def _ss_taul_tree(mb, m232, values, want) -> None:
             values[name] = _mul(D.e(1, 2), D.ce(1, l), -0.5 / m232)
 
 
-def _up_boxes(mb, mS2, m232, values, want) -> None:
+def _up_boxes(mb: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, values: dict[str, Any],
+              want: _Want) -> None:
     r"""One-loop LQ–LQ boxes for :math:`D^0`–:math:`\bar D^0` mixing (``CVLL/CVRR/CVLR_ucuc``).
 
     WCxf ``CVLL_ucuc`` multiplies :math:`(\bar c_L\gamma^\mu u_L)^2` (u unbarred). The S1 couplings
@@ -576,7 +592,8 @@ def _up_boxes(mb, mS2, m232, values, want) -> None:
 
 
 # ----------------------------------------------------------------------------------------- dipoles
-def _generic_dipole(a, b, m_F, Q_F, Q_phi, m_phi2, N_c, m_lep, e):
+def _generic_dipole(a: ArrayLike, b: ArrayLike, m_F: ArrayLike, Q_F: float, Q_phi: float, m_phi2: np.ndarray,
+                    N_c: int, m_lep: np.ndarray, e: float) -> np.ndarray:
     r"""Charged-lepton dipole matrix from one scalar and a set of internal fermions (generic engine).
 
     Interaction :math:`\bar F_f(a_{f\ell}P_L + b_{f\ell}P_R)\ell\,\phi^* + {\rm h.c.}` (the form of
@@ -592,13 +609,13 @@ def _generic_dipole(a, b, m_F, Q_F, Q_phi, m_phi2, N_c, m_lep, e):
     :math:`\Delta a_\ell = 4m_\ell{\rm Re}\,C_{\ell\ell}/e` = the :func:`loops.dipole.anomalous_moment` of the
     generic engine (tested).
     """
-    a, b = _Sparse(np.asarray(a)), _Sparse(np.asarray(b))
+    sa, sb = _Sparse(np.asarray(a)), _Sparse(np.asarray(b))
     shape = np.shape(m_phi2)
     out = np.zeros(shape + (3, 3), dtype=complex)
     pref = -e * N_c / (32 * math.pi**2 * m_phi2)
     m_F = np.broadcast_to(m_F, shape + (np.shape(m_F)[-1],))
     for f in range(m_F.shape[-1]):
-        if not (a.nz[f].any() or b.nz[f].any()):
+        if not (sa.nz[f].any() or sb.nz[f].any()):
             continue
         mf = m_F[..., f]
         x = mf**2 / m_phi2
@@ -607,9 +624,9 @@ def _generic_dipole(a, b, m_F, Q_F, Q_phi, m_phi2, N_c, m_lep, e):
         lFQ = [m_lep[i] * FQ for i in range(3)]
         for j in range(3):
             for i in range(3):
-                term = _add(_mul(mfG, a.ce(f, j), b.e(f, i)),
-                            _mul(lFQ[i], a.ce(f, j), a.e(f, i)),
-                            _mul(lFQ[j], b.ce(f, j), b.e(f, i)))
+                term = _add(_mul(mfG, sa.ce(f, j), sb.e(f, i)),
+                            _mul(lFQ[i], sa.ce(f, j), sa.e(f, i)),
+                            _mul(lFQ[j], sb.ce(f, j), sb.e(f, i)))
                 if term is not None:
                     out[..., j, i] += pref * term
     return out
@@ -631,7 +648,7 @@ def _dipole_loop_functions(x: np.ndarray, Q_F: float, Q_phi: float) -> tuple[np.
     return Q_F * ln.g_F(x) - Q_phi * ln.g_phi(x), Q_F * ln.f_F(x) - Q_phi * ln.f_phi(x)
 
 
-def lepton_dipoles(point, *, mb=None) -> np.ndarray:
+def lepton_dipoles(point: Point, *, mb: MassBasisCouplings | None = None) -> np.ndarray:
     r"""Charged-lepton dipole matrix :math:`C_{ji}` [GeV⁻¹] at the matching scale, shape ``(*B, 3, 3)``.
 
     :math:`\mathcal L\supset C_{ji}\,\bar\ell_{jL}\sigma^{\mu\nu}\ell_{iR}F_{\mu\nu}` + h.c. (j, i = e, μ, τ),
@@ -666,7 +683,7 @@ def lepton_dipoles(point, *, mb=None) -> np.ndarray:
     return C
 
 
-def delta_a_lepton(point, *, dipoles: np.ndarray | None = None) -> np.ndarray:
+def delta_a_lepton(point: Point, *, dipoles: np.ndarray | None = None) -> np.ndarray:
     r""":math:`\Delta a_\ell = 4 m_\ell\,{\rm Re}\,C_{\ell\ell}/e` for :math:`\ell=e,\mu,\tau`, shape ``(*B, 3)``.
 
     At the matching scale (no QED running; flavio's ``a_mu`` adds the running of ``C7_mumu``, about
@@ -684,7 +701,7 @@ def delta_a_lepton(point, *, dipoles: np.ndarray | None = None) -> np.ndarray:
     return 4 * c["m_lep"] * diag.real / e
 
 
-def _dipole_values(point, mb, values) -> None:
+def _dipole_values(point: Point, mb: MassBasisCouplings, values: dict[str, Any]) -> None:
     r"""``C7_ll`` and ``Cgamma_ij`` from :func:`lepton_dipoles`.
 
     flavio 2.7.1 (``physics/mdms/al.py``):
@@ -705,12 +722,12 @@ def _dipole_values(point, mb, values) -> None:
 
 
 # ----------------------------------------------------------------------------------------- entry point
-def _as_complex(v, shape) -> np.ndarray:
+def _as_complex(v: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
     a = np.asarray(v, dtype=complex)
     return a if a.shape == shape else np.broadcast_to(a, shape)
 
 
-def _matching_inputs(point):
+def _matching_inputs(point: Point) -> tuple[dict[str, _Sparse], np.ndarray, np.ndarray, np.ndarray]:
     """(sparse mass-basis couplings by short name of the module docstring, m_S1², m_R2(-1/3)², m_R2(2/3)²),
     each mass squared broadcast to the point's batch shape; shared by :func:`match` and
     :func:`lqmodel.oneloop_bsll.bsll_oneloop`."""
@@ -725,7 +742,7 @@ def _matching_inputs(point):
     return sp, mS2, m132, m232
 
 
-def match(point, names: Collection[str] | None = None) -> WilsonCoefficients:
+def match(point: Point, names: Collection[str] | None = None) -> WilsonCoefficients:
     r"""Wilson coefficients of ``point`` (WCxf WET flavio basis, new physics only) at :func:`matching_scale`.
 
     Vectorised: a batched point gives arrays of shape ``point.batch_shape`` (coefficients that vanish

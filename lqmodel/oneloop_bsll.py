@@ -256,9 +256,9 @@ def bsll_oneloop_values(mb, mS2, m232, m132, c, values, want, *, xi: float = 1.0
             f"C8p_{tq}": [sc(XN, 1 / 24)],
         }
         for key, parts in terms.items():
-            parts = [x for x in parts if x is not None]
-            if parts:
-                add(key, sum(parts[1:], parts[0]))
+            present = [x for x in parts if x is not None]
+            if present:
+                add(key, sum(present[1:], present[0]))
 
 
 def bsll_oneloop(point, *, xi: float = 1.0) -> dict[str, np.ndarray]:

@@ -163,7 +163,7 @@ def _coefficients(search: str, c: dict, V: np.ndarray) -> np.ndarray:
     return out
 
 
-def drell_yan(point) -> dict[str, dict[str, np.ndarray]]:
+def drell_yan(point) -> dict[str, dict[str, np.ndarray | bool]]:
     """Per search: ``{"chi2": Δχ² vs SM, "excluded": Δχ² > 3.84}``, arrays of the point's batch shape.
 
     Vectorised over a batched :class:`~lqmodel.point.Point`; see the module docstring for the physics,
@@ -171,7 +171,7 @@ def drell_yan(point) -> dict[str, dict[str, np.ndarray]]:
     """
     from observables.parameters import ckm_matrix
 
-    out: dict[str, dict[str, np.ndarray]] = {}
+    out: dict[str, dict[str, np.ndarray | bool]] = {}
     c, m, shape, n = _flat(point)
     V = ckm_matrix()
     for name in SEARCHES:

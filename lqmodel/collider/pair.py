@@ -49,7 +49,7 @@ class PairResult:
     per_search: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-def channel_class(channel: str, M_N: np.ndarray, max_invisible: float) -> tuple[str | None, np.ndarray | None]:
+def channel_class(channel: str, M_N: np.ndarray, max_invisible: float) -> tuple[str, np.ndarray | None]:
     """Final-state class of a decay channel name ("t mu" -> "t mu", "b nu" -> "b MET", "c e" -> "j e",
     "b N1" -> "b MET" where ``M_N <= max_invisible``); returns (class, mask or None)."""
     q, lep = channel.split()

@@ -41,7 +41,7 @@ BR_COLUMN_CHANNELS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _drell_yan(point) -> dict[str, dict[str, np.ndarray]]:
+def _drell_yan(point) -> dict[str, dict[str, np.ndarray | bool]]:
     from lqmodel.collider.drell_yan import drell_yan
 
     return drell_yan(point)
