@@ -159,8 +159,7 @@ def test_shipped_surrogate_term_equals_a_live_flavio_build(tmp_path, monkeypatch
     term = Term(1.0, key["quantity"], tuple(key["args"]))
     names = tuple(key["wc_names"])
     blocks = tuple(tuple(b) for b in key["blocks"])
-    form, info = sg._fit_term_cached(term, names, blocks, float(key["scale"]), key["square"], key["vintage"],
-                                     key.get("basis"))
+    form, info = sg._fit_term_cached(term, names, blocks, float(key["scale"]), key["square"], key.get("basis"))
     assert info["n_flavio_calls"] > 1  # built live, not read
     scale = max(abs(float(shipped["constant"])), np.max(np.abs(shipped["linear"])),
                 np.max(np.abs(shipped["quadratic"])))
