@@ -558,7 +558,7 @@ def _layer_flavour_groups(c: MapContext) -> None:
         slug = group_slug(g)
         if slug not in present:
             continue
-        obs = [o for o in members.get(g, ()) if f"dchi2_{o}" in c.df.columns]
+        obs = [o for o in members.get(g, ()) if f"dchi2_{o}" in c.df.attrs.get("all_columns", c.df.columns)]
         names = ", ".join(obs[:3]) + (", ..." if len(obs) > 3 else "")
         color, hatch = _GROUP_STYLE[k % len(_GROUP_STYLE)]
         label = f"{g} excl. ($2\\sigma$)" + (f": {names}" if names else "")
@@ -971,11 +971,14 @@ def _sci(v: float) -> str:
     return rf"{m:.1f}\times10^{{{e}}}"
 
 
-def _used_column(name: str) -> bool:
-    """Whether a map layer (lqmodel.columns.MAP_LAYERS) or a label reads the column ``name``."""
+def _used_column(name: str, grouped: bool) -> bool:
+    """Whether a map layer (lqmodel.columns.MAP_LAYERS) or a label reads the column ``name``; per-observable
+    Delta chi2 columns only for tables without group columns (``grouped``: the table has them)."""
     from lqmodel.columns import find
 
-    if name in ("limit_name", "lab_limit_name") or name.startswith(("mu_", "chi2_R_D", "dchi2_")):
+    if name.startswith("dchi2_") and not name.startswith(("dchi2_group_", "dchi2_total")):
+        return not grouped
+    if name in ("limit_name", "lab_limit_name") or name.startswith(("mu_", "chi2_R_D")):
         return True
     col = find(name)
     if col is None:
@@ -1000,8 +1003,12 @@ def _as_dataframe(table, keep: Sequence[str] = ()):
         if p.is_dir():
             p = p / "map.parquet"
         names = pq.read_schema(p).names
-        wanted = [n for n in names if n in keep or _used_column(n)]
-        return pq.read_table(p, columns=wanted).to_pandas()
+        grouped = any(n.startswith("dchi2_group_") for n in names)
+        wanted = [n for n in names if n in keep or _used_column(n, grouped)]
+        labels = [n for n in wanted if n.endswith("_name")]  # a few distinct strings: read as categories
+        df = pq.read_table(p, columns=wanted, read_dictionary=labels).to_pandas()
+        df.attrs["all_columns"] = tuple(names)  # the group labels name the observables the table has
+        return df
     if hasattr(table, "to_pandas"):
         return table.to_pandas()
     return pd.DataFrame(table)
