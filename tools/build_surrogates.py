@@ -7,6 +7,7 @@ Usage (from the repository root, with the pinned flavio and wilson installed)::
     python tools/build_surrogates.py --m-lq 500 --m-lq 5000   # + the default base point at these masses
     python tools/build_surrogates.py --cache DIR              # build into / reuse the cache folder DIR
     python tools/build_surrogates.py --rekey                  # re-key the shipped entries (no flavio)
+    python tools/build_surrogates.py --node -1 --node 9       # + the default base point at lattice nodes
 
 It runs :meth:`lqmodel.evaluate.PointEvaluator.prepare` of each built-in map serially with
 ``LQMODEL_CACHE_DIR`` set to a scratch folder (``--cache``; a fresh temporary folder by default), i.e. it
@@ -43,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--m-lq", action="append", type=float, default=[], metavar="GEV",
                     help="also the default map's base point at this degenerate leptoquark mass (repeatable; "
                     "e.g. the ends of the built-in (m_LQ, y1*y2) map, 500 and 5000 GeV)")
+    ap.add_argument("--node", action="append", type=int, default=[], metavar="K",
+                    help="also the default map's base point at the interpolation lattice scale "
+                    "observables.surrogate.node_scale(K) (repeatable; K = -1 and 9 complete the stencils of "
+                    "random masses in the default map's 1-5 TeV, whose nine grid masses are the nodes 0..8)")
     ap.add_argument("--cache", type=Path, help="cache folder to build into (default: a fresh temporary one)")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "observables" / "data" / "surrogates")
     ap.add_argument("--rekey", action="store_true", help="re-key the shipped entries (no flavio; see above)")
@@ -79,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         with progress_lines(True):  # one line per term built from flavio
             PointEvaluator.from_options(config.evaluation).prepare(config.base, config)
         print(f"{name}: prepared in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    if args.node:
+        args.m_lq = list(args.m_lq) + [sg.node_scale(k) for k in args.node]
     if args.m_lq:
         from lqmodel.evaluate import resolve_base
         from lqmodel.point import vary
