@@ -158,3 +158,32 @@ def test_a_small_process_map_runs_serially_and_says_so(tmp_path, serial, monkeyp
     run = json.loads((tmp_path / "o" / "manifest.json").read_text())["runs"][0]
     assert run["executor"] == "serial" and run["workers"] == 1 and "process -> serial" in run["executor_note"]
     assert tables_identical(res.table(), serial)
+
+
+def _blas_threads() -> list[int]:
+    """OpenBLAS thread counts of this process (numpy's bundled library included)."""
+    import ctypes
+
+    import numpy  # noqa: F401
+
+    counts = []
+    with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+        paths = sorted({ln.split()[-1] for ln in fh if "openblas" in ln.lower() and "/" in ln})
+    for path in paths:
+        lib = ctypes.CDLL(path)
+        for symbol in ("openblas_get_num_threads", "openblas_get_num_threads64_",
+                       "scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads"):
+            if hasattr(lib, symbol):
+                counts.append(int(getattr(lib, symbol)()))
+                break
+    return counts
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="Linux only")
+def test_process_workers_run_one_blas_thread():
+    from lqmodel.scan.executors import make_executor
+
+    if not _blas_threads():
+        pytest.skip("numpy is not linked to OpenBLAS here")
+    with make_executor("process", 1) as ex:
+        assert ex.submit(_blas_threads).result(timeout=120) == [1] * len(_blas_threads())
