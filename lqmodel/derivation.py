@@ -230,11 +230,9 @@ def _lookup(name: str) -> tuple[Callable[[], sp.Expr], str]:
     try:
         return _REGISTRY[name]
     except KeyError:
-        import difflib
+        from lqmodel.vocabulary import did_you_mean
 
-        close = difflib.get_close_matches(name, _REGISTRY, n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise KeyError(f"unknown expression {name!r}.{hint} Use `lqmodel export --list` to see all.") from None
+        raise KeyError(f"unknown expression {name!r}.{did_you_mean(name, _REGISTRY)} Use `lqmodel export --list` to see all.") from None
 
 
 #: bump whenever a registry expression's derivation changes (part of the disk-cache key)

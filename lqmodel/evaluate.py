@@ -74,6 +74,7 @@ from typing import Any
 
 import numpy as np
 
+from lqmodel import vocabulary as _vocabulary
 from lqmodel.errors import InputError
 
 #: progress lines of the preparation (shown on stderr by the CLI, lqmodel.progress)
@@ -82,11 +83,11 @@ _progress.propagate = False  # shown only where a handler is attached (the CLI);
 
 __all__ = ["PointEvaluator", "resolve_base", "LEPTONS", "DEFAULT_OBSERVABLES"]
 
-LEPTONS = ("e", "mu", "tau")
+LEPTONS = _vocabulary.LEPTONS
 #: the flavour observables of the maps (toolkit names, observables.registry); those missing from the
 #: registry are skipped with a note in the manifest (PointEvaluator.spec()).
 DEFAULT_OBSERVABLES: tuple[str, ...] = ()  # () = every observable of observables.registry.OBSERVABLES
-_KEV_PER_GEV = 1e6
+_KEV_PER_GEV = _vocabulary.KEV_PER_GEV
 #: points per internal sub-batch of PointEvaluator.__call__ (bounds the memory of one large call: the
 #: temporaries of one sub-batch, ~3.5 kB per point of it (tracemalloc, all steps; mostly the collider and
 #: flavour steps), i.e. ~120 MB whatever the call's size; 2^14 was ~10% slower, benchmarks/bench_scan.py)
@@ -183,7 +184,7 @@ class PointEvaluator:
         allowed = {f for f in cls.__dataclass_fields__}
         unknown = [k for k in options if k not in allowed]
         if unknown:
-            from lqmodel.point import _did_you_mean
+            from lqmodel.vocabulary import did_you_mean as _did_you_mean
 
             raise InputError(f"unknown evaluation option {shorten(unknown[0])}.{_did_you_mean(str(unknown[0]), allowed)} "
                              f"Allowed: {', '.join(sorted(allowed))}")

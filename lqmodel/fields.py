@@ -126,11 +126,9 @@ def component(name: str) -> Component:
     try:
         return table[name][1]
     except KeyError:
-        import difflib
+        from lqmodel.vocabulary import did_you_mean
 
-        close = difflib.get_close_matches(name, table, n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise KeyError(f"unknown field component {name!r}.{hint} Known: {', '.join(table)}") from None
+        raise KeyError(f"unknown field component {name!r}.{did_you_mean(name, table)} Known: {', '.join(table)}") from None
 
 
 def charge(name: str) -> Fraction:

@@ -91,6 +91,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from lqmodel import vocabulary as _vocabulary
 from lqmodel.atomic import atomic_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -106,7 +107,7 @@ __all__ = [
     "LEPTONS",
 ]
 
-LEPTONS = ("e", "mu", "tau")
+LEPTONS = _vocabulary.LEPTONS
 UP = ("u", "c", "t")
 DOWN = ("d", "s", "b")
 _SQRT2 = math.sqrt(2.0)

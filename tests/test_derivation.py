@@ -93,7 +93,7 @@ def test_registry():
     for required in ("mu_nu", "m_nuN", "g", "g_F", "g_S", "mu_nu_voloshin", "mu_nu_leading_log",
                      "m_nuN_small_splitting", "delta_amu_S1"):
         assert required in names
-    with pytest.raises(KeyError, match="Did you mean mu_nu"):
+    with pytest.raises(KeyError, match="Did you mean 'mu_nu"):
         D.expression("mu_n")
     with pytest.raises(ValueError, match="unknown loop"):
         D.mu_nu_single("S3", S["c"], S["m_LQ"])

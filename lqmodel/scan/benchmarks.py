@@ -9,8 +9,9 @@ True
 """
 from __future__ import annotations
 
-import difflib
 from importlib import resources
+
+from lqmodel.vocabulary import did_you_mean
 
 from .config import ScanConfig, ScanConfigError
 
@@ -35,8 +36,7 @@ def map_benchmark_text(name: str) -> str:
     real = DEFAULT if name == "default" else name
     names = list_map_benchmarks()
     if real not in names:
-        close = difflib.get_close_matches(name, names + ["default"], n=3, cutoff=0.5)
-        hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        hint = did_you_mean(name, names + ["default"], style="paren")
         raise ScanConfigError(f"unknown map benchmark {name!r}{hint}; available: default, {', '.join(names)}")
     return _folder().joinpath(f"{real}.yaml").read_text(encoding="utf-8")
 
