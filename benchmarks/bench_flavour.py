@@ -129,7 +129,8 @@ def main() -> None:
         "scale_GeV": SCALE, "n_wilson_coefficients": len(all_wcs), "n_observables": len(OBSERVABLES),
         "flavio_import_seconds": t_import, "theory_covariance_seconds": t_theory, "theory_samples": THEORY_SAMPLES,
         "direct_points": nd, "direct_seconds": t_dir, "direct_points_per_second": 1 / per_point_direct,
-        "surrogate_points": n, "surrogate_seconds_vector_plus_chi2": t_sur, "surrogate_points_per_second": 1 / per_point_sur,
+        "surrogate_points": n, "surrogate_seconds_vector_plus_chi2": t_sur,
+        "surrogate_points_per_second": 1 / per_point_sur,
         "speedup": per_point_direct / per_point_sur,
         "observables": rows, "cpu_count": os.cpu_count(),
     }
@@ -140,11 +141,13 @@ def main() -> None:
     print(f"flavio SM theory covariance ({THEORY_SAMPLES} samples, one-off, cached): {t_theory:.1f} s")
     print("relative differences, max over the direct points; 'flavio spread' = |flavio default - flavio with")
     print("100x tighter integration| / flavio tight; 'vs tight' = surrogate against the tighter flavio")
-    print(f"{'observable':20s} {'sur vs flavio':>14s} {'flavio spread':>14s} {'sur vs tight':>13s} {'build s':>8s} {'calls':>6s}")
+    print(f"{'observable':20s} {'sur vs flavio':>14s} {'flavio spread':>14s} {'sur vs tight':>13s} "
+          f"{'build s':>8s} {'calls':>6s}")
     for name, r in rows.items():
         sp = f"{r['flavio_integration_spread']:.2e}" if r["integrated"] else "exact"
         vt = f"{r['max_rel_diff_surrogate_vs_flavio_tight']:.2e}" if r["integrated"] else "-"
-        print(f"{name:20s} {r['max_rel_diff_surrogate_vs_flavio']:14.2e} {sp:>14s} {vt:>13s} {r['seconds']:8.1f} {r['flavio_calls']:6d}")
+        print(f"{name:20s} {r['max_rel_diff_surrogate_vs_flavio']:14.2e} {sp:>14s} {vt:>13s} "
+              f"{r['seconds']:8.1f} {r['flavio_calls']:6d}")
     out = Path(__file__).resolve().parent / "output"
     out.mkdir(exist_ok=True)
     (out / "bench_flavour.json").write_text(json.dumps(result, indent=2))
@@ -203,7 +206,8 @@ def any_masses(args) -> None:
                       "max_rel_diff_vs_flavio_tight": err_tight,
                       "interpolated_ns_per_point": 1e9 * t_interp / n, "single_mass_ns_per_point": 1e9 * t_one / n}
         print(f"{name:16s} nodes {len(s.node_scales)} ({t_nodes:6.1f} s)  vs flavio {err:9.2e}  flavio spread "
-              f"{spread:9.2e}  vs tight {err_tight:9.2e}  interpolated {1e9 * t_interp / n:7.0f} ns/pt  single mass {1e9 * t_one / n:7.0f} ns/pt")
+              f"{spread:9.2e}  vs tight {err_tight:9.2e}  interpolated {1e9 * t_interp / n:7.0f} ns/pt  "
+              f"single mass {1e9 * t_one / n:7.0f} ns/pt")
     out = Path(__file__).resolve().parent / "output"
     out.mkdir(exist_ok=True)
     result = {"m_range_GeV": [args.m_min, args.m_max], "points": args.points, "direct_points": args.direct,

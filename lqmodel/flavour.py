@@ -105,7 +105,7 @@ def _check_method(method: str) -> None:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
 
 
-def predict(point, names: Sequence[str] | None = None, *, method: str = "surrogate",
+def predict(point: Any, names: Sequence[str] | None = None, *, method: str = "surrogate",
             memo: dict | None = None, masses: str = "auto") -> dict[str, np.ndarray]:
     """Predictions of toolkit observables (keys of ``observables.registry.OBSERVABLES``).
 
@@ -173,7 +173,7 @@ def predict(point, names: Sequence[str] | None = None, *, method: str = "surroga
 
 
 # ------------------------------------------------------------------------------------------ inputs
-def _wcxf_value(name: str, v):
+def _wcxf_value(name: str, v: Any) -> np.ndarray:
     """A WCxf value: number, complex, [re, im], {"Re": .., "Im": ..} or an array of numbers."""
     if isinstance(v, Mapping):
         if not v or not set(v) <= {"Re", "Im"}:
@@ -192,7 +192,7 @@ def _wcxf_value(name: str, v):
     return a
 
 
-def _coefficient_input(obj):
+def _coefficient_input(obj: Any) -> tuple[WilsonCoefficients | None, Any]:
     """(WilsonCoefficients or None, SMEFTCoefficients or None) for coefficient inputs; (None, None) for a
     Point. Anything else is an InputError."""
     from lqmodel.smeft_matching import SMEFTCoefficients
@@ -247,7 +247,8 @@ def _coefficient_input(obj):
 
 
 # ------------------------------------------------------------------------------------------ SMEFT basis
-def _predict_smeft(specs, c, method: str, memo: dict | None = None, masses: str = "auto") -> dict[str, np.ndarray]:
+def _predict_smeft(specs: list[Any], c: Any, method: str, memo: dict | None = None,
+                   masses: str = "auto") -> dict[str, np.ndarray]:
     r"""SMEFT-basis observables (Z pole, W, tau decays; docs/electroweak.md) of the SMEFT Warsaw coefficients
     ``c`` (:class:`lqmodel.smeft_matching.SMEFTCoefficients`; for a point, the tree-level ones of
     :func:`lqmodel.smeft_matching.match_smeft` at the matching scale), evaluated by the surrogate (variables
@@ -269,18 +270,21 @@ def _predict_smeft(specs, c, method: str, memo: dict | None = None, masses: str 
         return out
     from observables.surrogate import InterpolatedSurrogate, get_surrogate
 
-    def surrogate(spec, mu, variables):
+    def surrogate(spec: Any, mu: float, variables: list[str]) -> Any:
         return _memoised(memo, (spec.name, float(mu), tuple(variables)),
                          lambda: get_surrogate(spec.name, float(mu), wc_names=variables))
 
     if _interpolate(scales, masses):
-        C = {k: np.broadcast_to(np.asarray(v), shape).reshape(-1) for k, v in c.values.items()}
+        flat = {k: np.broadcast_to(np.asarray(v), shape).reshape(-1) for k, v in c.values.items()}
         for spec in specs:
             allowed = set(spec.wc_names)
-            Cs = {k: v for k, v in C.items() if k in allowed and np.any(v != 0)}
+            Cs = {k: v for k, v in flat.items() if k in allowed and np.any(v != 0)}
             variables = [n for n in spec.wc_names if n in Cs]
-            s = InterpolatedSurrogate(spec.name, scales.reshape(-1),
-                                      factory=lambda mu, spec=spec, variables=variables: surrogate(spec, mu, variables))
+
+            def node(mu: float, spec: Any = spec, variables: list[str] = variables) -> Any:
+                return surrogate(spec, mu, variables)
+
+            s = InterpolatedSurrogate(spec.name, scales.reshape(-1), factory=node)
             out[spec.name] = np.asarray(s(Cs)).reshape(shape)
         return out
     distinct = np.unique(scales)
@@ -293,8 +297,9 @@ def _predict_smeft(specs, c, method: str, memo: dict | None = None, masses: str 
             Cs = {k: v for k, v in C.items() if k in allowed and np.any(v != 0)}
             if not Cs:  # no new physics in this group: flavio's SM value (a SMEFT object without coefficients),
                 # through the surrogate without variables (cached/shipped; equal to fb.np_prediction(name, {}, mu))
-                out[spec.name][mask] = _memoised(memo, (spec.name, float(mu), "SM"),
-                                                 lambda: float(get_surrogate(spec.name, float(mu), wc_names=[])({})))
+                out[spec.name][mask] = _memoised(
+                    memo, (spec.name, float(mu), "SM"),
+                    lambda spec=spec, mu=mu: float(get_surrogate(spec.name, float(mu), wc_names=[])({})))
                 continue
             variables = [n for n in spec.wc_names if n in Cs]
             out[spec.name][mask] = surrogate(spec, mu, variables)(Cs)
@@ -351,7 +356,8 @@ def _eval_spec_surrogate(spec, scale, C: dict[str, np.ndarray], images: list[dic
     variables = [n for n in spec.wc_names if n in Cs or any(n in img for img in imgs)]
 
     def at(mu: float):
-        return _memoised(memo, (spec.name, mu, tuple(variables)), lambda: get_surrogate(spec.name, mu, wc_names=variables))
+        return _memoised(memo, (spec.name, mu, tuple(variables)),
+                         lambda: get_surrogate(spec.name, mu, wc_names=variables))
 
     s = at(float(scale)) if np.ndim(scale) == 0 else InterpolatedSurrogate(spec.name, scale, factory=at)
     if not imgs:
@@ -443,7 +449,8 @@ def chi2(predictions: Any, vintage: str | None = None, *, method: str = "surroga
 
     ``predictions``: toolkit name -> value(s) (the output of :func:`predict`), or a
     :class:`~lqmodel.point.Point` (scalar or batched), which is predicted first with ``method`` (the
-    observables ``names``, default every registered one). ``vintage``: e.g. ``"2026-12"`` or ``"2026-12:Bc_lifetime=30%"``
+    observables ``names``, default every registered one). ``vintage``: e.g. ``"2026-12"`` or
+    ``"2026-12:Bc_lifetime=30%"``
     (:func:`observables.measurements.load`).
     """
     from observables.likelihood import chi2 as _chi2
@@ -480,7 +487,8 @@ def flavour_summary(point, names: Sequence[str] | None = None, *, method: str = 
     ``observables`` holds each prediction as flavio defines the observable: ``"a_mu"`` is the full
     a_mu (flavio's SM value plus the shift), the shift itself is ``"Delta_a_mu"``.
     ``method``: ``"flavio"`` (default: a single point costs ~0.1-0.3 s per observable, no surrogate build)
-    or ``"surrogate"``. ``names``: observables to include (default all registered); ``theory=False`` drops flavio's SM theory
+    or ``"surrogate"``. ``names``: observables to include (default all registered); ``theory=False`` drops
+    flavio's SM theory
     covariance from the χ² (:func:`observables.likelihood.chi2`; building it costs ~1 min once per cache).
     """
     if point.batch_shape != ():

@@ -57,8 +57,9 @@ and why a single low-scale surrogate with the running matrix in front is not exa
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -66,10 +67,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike
 
-import logging
-
-from observables.registry import ObservableSpec, Part, Term, get
 from observables import cache as _cache
+from observables.registry import ObservableSpec, Part, Term, get
 
 #: progress lines of long preparation steps (the CLI shows INFO records of this logger on stderr)
 _progress = logging.getLogger("observables.progress")
@@ -205,7 +204,8 @@ class Surrogate:
             raise ValueError(f"{self.name} has form {self.form!r}: no denominator")
         return self.denominator(_wc_to_x(wc, self.wc_names, self.wc_names))
 
-    def quadratic_part(self, wc: Mapping[str, ArrayLike], denominator_wc: Mapping[str, ArrayLike] | None = None) -> np.ndarray:
+    def quadratic_part(self, wc: Mapping[str, ArrayLike],
+                       denominator_wc: Mapping[str, ArrayLike] | None = None) -> np.ndarray:
         r"""The NP-squared piece :math:`x^T Q x` of the numerator at ``wc``.
 
         For ``"rational"`` observables it is divided by the denominator evaluated at ``denominator_wc``
@@ -281,7 +281,8 @@ def _fit_function(f, n_var: int, blocks: Sequence[Sequence[int]],
                 e = np.zeros(n_var)
                 e[k], e[l] = steps[k], steps[l]
                 fkl = call(e)
-                rest = f0 + lin[k] * steps[k] + quad[k, k] * steps[k] ** 2 + lin[l] * steps[l] + quad[l, l] * steps[l] ** 2
+                rest = (f0 + lin[k] * steps[k] + quad[k, k] * steps[k] ** 2
+                        + lin[l] * steps[l] + quad[l, l] * steps[l] ** 2)
                 quad[k, l] = quad[l, k] = (fkl - rest) / (2 * steps[k] * steps[l])
     return float(f0), lin, quad, steps, n_eval
 
@@ -403,8 +404,8 @@ def _fit_part(part: Part, wanted: Sequence[str], all_names: tuple[str, ...], sca
     const, lin, quad = 0.0, np.zeros(n), np.zeros((n, n))
     info = {"n_flavio_calls": 0, "build_seconds": 0.0}
     for term in part.terms:
-        sub = Part((term,), term.wc_names or part.wc_names,
-                   tuple(b2 for b in part.blocks if (b2 := tuple(x for x in b if x in (term.wc_names or part.wc_names)))))
+        own = term.wc_names or part.wc_names
+        sub = Part((term,), own, tuple(b2 for b in part.blocks if (b2 := tuple(x for x in b if x in own))))
         names, blocks = _restrict(sub, wanted)
         form, tinfo = _fit_term_cached(term, names, blocks, scale, square, basis)
         idx = np.array([j for nm in names for j in (2 * pos[nm], 2 * pos[nm] + 1)], dtype=int)
@@ -419,7 +420,8 @@ def _fit_part(part: Part, wanted: Sequence[str], all_names: tuple[str, ...], sca
     return QuadraticForm(_real_variables(all_names), const, lin, quad, iblocks), info
 
 
-def get_surrogate(name: str, scale: float, wc_names: Sequence[str] | None = None, *, vintage: str | None = None) -> Surrogate:
+def get_surrogate(name: str, scale: float, wc_names: Sequence[str] | None = None, *,
+                  vintage: str | None = None) -> Surrogate:
     """The exact fast representation of toolkit observable ``name`` at input ``scale`` (GeV).
 
     ``wc_names``: the coefficients to keep as variables (default: all of the registry entry's; a
@@ -535,7 +537,8 @@ class InterpolatedSurrogate:
     non-zero weight are built. The methods mirror :class:`Surrogate`.
     """
 
-    def __init__(self, name: str, scales: ArrayLike, wc_names: Sequence[str] | None = None, factory=None) -> None:
+    def __init__(self, name: str, scales: ArrayLike, wc_names: Sequence[str] | None = None,
+                 factory: Callable[[float], Surrogate] | None = None) -> None:
         self.spec = get(name)
         self.name, self.form = self.spec.name, self.spec.form
         self.scales = np.asarray(scales, dtype=float)

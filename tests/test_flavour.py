@@ -155,7 +155,8 @@ def test_surrogate_equals_flavio_at_random_points():
     for i, q in enumerate(pts):
         fla = predict(q, names, method="flavio")
         for n in names:
-            rel = 1e-4 if n in RDX else 1e-8  # flavio integrates R(D(*)) adaptively (epsrel 0.005): jitter up to a few 1e-5
+            # flavio integrates R(D(*)) adaptively (epsrel 0.005): jitter up to a few 1e-5
+            rel = 1e-4 if n in RDX else 1e-8
             assert float(sur[n][i]) == pytest.approx(float(fla[n]), rel=rel, abs=1e-30), n
 
 
@@ -225,7 +226,7 @@ def test_n_scalar_tensor_against_parity_formulas_of_c6():
     wc = match(p)
     S = complex(wc.right_handed_nu["CSR_bctauN1"]) / _eta_ew()
     T = complex(wc.right_handed_nu["CT_bctauN1"]) / _eta_ew()
-    assert S / T == pytest.approx(-4.0) and 0.1 < abs(S) < 0.4
+    assert pytest.approx(-4.0) == S / T and 0.1 < abs(S) < 0.4
     assert complex(wc.values["CVL_bctaunutau"]) == 0 and complex(wc.right_handed_nu["CVR_bctauN1"]) == 0
     pred = predict(p, RDX, method="flavio")
     from observables import flavio_backend as fb
@@ -256,7 +257,8 @@ def test_predict_accepts_wilson_coefficients_and_wcxf_dicts(fb):
     d = wc.to_dict()
     by_dict = predict(d, names)
     wcxf_file = {"eft": "WET", "basis": "flavio", "scale": d["scale"],
-                 "values": {k: ({"Re": v[0], "Im": v[1]} if isinstance(v, list) else v) for k, v in d["values"].items()}}
+                 "values": {k: ({"Re": v[0], "Im": v[1]} if isinstance(v, list) else v)
+                            for k, v in d["values"].items()}}
     by_file = predict(wcxf_file, names)
     for n in names:
         assert float(by_object[n]) == float(by_point[n]) == float(by_dict[n]) == float(by_file[n])
@@ -308,7 +310,7 @@ def test_predict_coefficient_input_errors():
         predict({**good, "scale": -5.0})
     with pytest.raises(InputError, match="Re"):
         predict({**good, "values": {"C9_bsmumu": {"real": 1}}})
-    with pytest.raises(InputError, match="SMEFT-basis|not WET-basis"):
+    with pytest.raises(InputError, match=r"not WET-basis"):
         predict(good, ["R_mu_Z"])
     with pytest.raises(InputError, match="broadcast"):
         predict({**good, "scale": np.array([1e3, 2e3]), "values": {"C9_bsmumu": np.zeros(3)}})

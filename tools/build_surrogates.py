@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
                     "observables.surrogate.node_scale(K) (repeatable; K = -1 and 9 complete the stencils of "
                     "random masses in the default map's 1-5 TeV, whose nine grid masses are the nodes 0..8)")
     ap.add_argument("--cache", type=Path, help="cache folder to build into (default: a fresh temporary one)")
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "observables" / "data" / "surrogates")
+    ap.add_argument("--out", type=Path,
+                    default=Path(__file__).resolve().parents[1] / "observables" / "data" / "surrogates")
     ap.add_argument("--rekey", action="store_true", help="re-key the shipped entries (no flavio; see above)")
     args = ap.parse_args(argv)
     if args.rekey:
@@ -63,7 +64,6 @@ def main(argv: list[str] | None = None) -> int:
     from lqmodel.evaluate import PointEvaluator
     from lqmodel.scan.benchmarks import DEFAULT, map_benchmark
     from observables import cache as oc
-
     from observables import surrogate as sg
 
     # ship only the terms the maps ask for (a reused --cache folder may hold others)
