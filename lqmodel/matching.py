@@ -780,6 +780,9 @@ def match(point: Point, names: Collection[str] | None = None) -> WilsonCoefficie
         _sd_nunu_tree(sp, mS2, m132, c, values, want)
         _ss_taul_tree(sp, m232, values, want)
         _up_boxes(sp, mS2, m232, values, want)
+        from lqmodel.charm_matching import CU_LL_NAMES, cu_ll_tree_values  # S1 tree c -> u l l (docs/charm.md §3)
+        if any(want(n) for n in CU_LL_NAMES):
+            cu_ll_tree_values(mb.s1_uc_eL, mb.s1_uc_eR, mS2, matching_scale(point), values, want)
     if any(want(f"C7_{l}{l}") for l in LEPTONS) or any(
             want(f"Cgamma_{l}{k}") for l in LEPTONS for k in LEPTONS if k != l):
         _dipole_values(point, mb, values)

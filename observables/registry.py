@@ -167,7 +167,8 @@ def _build() -> dict[str, ObservableSpec]:
                 args=(),
                 unit="1",
                 latex=rf"${tex}$",
-                description=f"BR(B->{meson} tau nu)/BR(B->{meson} l nu), l = e,mu averaged (flavio convention, B0 mode)",
+                description=f"BR(B->{meson} tau nu)/BR(B->{meson} l nu), l = e,mu averaged "
+                            "(flavio convention, B0 mode)",
                 citation="HFLAV Spring 2025 preliminary R(D)-R(D*) average (hflav-eos semi/spring25 RDRDs page)",
                 wc_names=_flat(num, den),
                 form="rational",
@@ -198,7 +199,8 @@ def _build() -> dict[str, ObservableSpec]:
                     unit="1",
                     latex=rf"${tex}\,[{q2[0]},{q2[1]}]\,\mathrm{{GeV}}^2$",
                     description=f"ratio of partial BRs {mode}mumu / {mode}ee for q^2 in [{q2[0]}, {q2[1]}] GeV^2",
-                    citation="LHCb, arXiv:2212.09152 and arXiv:2212.09153 (PRL 131 (2023) 051803; PRD 108 (2023) 032002)",
+                    citation="LHCb, arXiv:2212.09152 and arXiv:2212.09153 "
+                             "(PRL 131 (2023) 051803; PRD 108 (2023) 032002)",
                     wc_names=bsll,
                     form="rational",
                     numerator=num,
@@ -231,14 +233,17 @@ def _build() -> dict[str, ObservableSpec]:
     pairs = tuple((i, j) for i in _NU for j in _NU)
     bsnn = tuple((f"CL_bs{i}{j}", f"CR_bs{i}{j}") for i, j in pairs)
     for fl, label, tex, cit in (
-        ("BR(B+->Knunu)", "BR_B+_Knunu", r"\mathrm{BR}(B^+\to K^+\nu\bar\nu)", "Belle II, arXiv:2311.14647 (PRD 109 (2024) 112006)"),
-        ("BR(B0->K*nunu)", "BR_B0_Kstarnunu", r"\mathrm{BR}(B^0\to K^{*0}\nu\bar\nu)", "Belle, arXiv:1702.03224 (PRD 96 (2017) 091101), 90% CL upper limit"),
+        ("BR(B+->Knunu)", "BR_B+_Knunu", r"\mathrm{BR}(B^+\to K^+\nu\bar\nu)",
+         "Belle II, arXiv:2311.14647 (PRD 109 (2024) 112006)"),
+        ("BR(B0->K*nunu)", "BR_B0_Kstarnunu", r"\mathrm{BR}(B^0\to K^{*0}\nu\bar\nu)",
+         "Belle, arXiv:1702.03224 (PRD 96 (2017) 091101), 90% CL upper limit"),
     ):
         p = _part(((1.0, fl, ()),), bsnn)
         specs.append(
             ObservableSpec(
                 name=label, flavio_name=fl, args=(), unit="1", latex=f"${tex}$",
-                description=f"{fl} summed over neutrino flavours (short-distance; flavio excludes the tree-level B->tau nu background)",
+                description=f"{fl} summed over neutrino flavours "
+                            "(short-distance; flavio excludes the tree-level B->tau nu background)",
                 citation=cit, wc_names=p.wc_names, form="quadratic", numerator=p, integrated=True,
                 group="b->s nu nu",
             )
@@ -364,13 +369,22 @@ def _build_extra() -> list[ObservableSpec]:
                        "KOTO arXiv:2411.11237 (PRL 134 (2025) 081802), 90% CL upper limit", sdnn, "quadratic", "kaons"))
     dF2 = ("CVLL", "CVRR", "CVLR", "CSLL", "CSRR", "CSLR", "CTLL", "CTRR")
     out.append(_single("eps_K", "eps_K", (), "1", r"|\epsilon_K|",
-                       "indirect CP violation in K0 mixing (flavio: kappa_eps Im M12 / (sqrt2 Delta M_K^exp)); linear in C",
-                       "PDG 2024: |eps_K| = (2.228 +- 0.011)e-3", (tuple(f"{c}_sdsd" for c in dF2),), "quadratic", "kaons"))
+                       "indirect CP violation in K0 mixing (flavio: kappa_eps Im M12 / (sqrt2 Delta M_K^exp)); "
+                       "linear in C",
+                       "PDG 2024: |eps_K| = (2.228 +- 0.011)e-3", (tuple(f"{c}_sdsd" for c in dF2),), "quadratic",
+                       "kaons"))
     # --- charm
     out.append(_single("x12_D", "x12_D", (), "1", r"x_{12}^D",
                        "D0 mixing x_12 = 2|M_12| tau_D (flavio; SM short distance only)",
                        "UTfit global charm-mixing analysis, arXiv:2409.06449 (PRD 112 (2025) 013004)",
                        (tuple(f"{c}_ucuc" for c in dF2),), "sqrt_quadratic", "charm"))
+    # C9 and C9p are variables too: flavio/wilson's QED running mixes them into C10 below the matching scale
+    out.append(_single("BR_D0_mumu", "BR(D0->mumu)", (), "1", r"\mathrm{BR}(D^0\to\mu^+\mu^-)",
+                       "BR(D0 -> mu mu), short-distance new physics (observables.charm; not a flavio 2.7.1 "
+                       "observable: WET cu coefficients run to 2 GeV by flavio/wilson; docs/charm.md)",
+                       "LHCb arXiv:2212.11203 (PRL 131 (2023) 041804), 90% CL upper limit",
+                       (tuple(f"{c}_cumumu" for c in ("C9", "C9p", "C10", "C10p", "CS", "CSp", "CP", "CPp")),),
+                       "quadratic", "charm"))
     # --- tau LFV
     out.append(_single("BR_tau_mumumu", "BR(tau->mumumu)", (), "1", r"\mathrm{BR}(\tau\to3\mu)",
                        "tau -> 3 mu (flavio tau3l: four-lepton operators and the photon dipole)",

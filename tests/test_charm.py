@@ -260,3 +260,34 @@ def test_rate_is_an_exact_quadratic_form_through_the_running():
     # C9 alone at the matching scale gives a non-zero rate only through the running (QED mixing into C10)
     only9 = br({"C9_cumumu": 1000.0})
     assert 0 < only9 < 0.01 * br({"C10_cumumu": 1000.0})
+
+
+@pytest.mark.flavio
+@pytest.mark.slow
+def test_d0_mumu_wired_through_match_registry_and_surrogate():
+    """The registered observable: lqmodel.match -> cu coefficients -> the surrogate equals the direct formula
+    (through flavio/wilson's running), and the chi2 uses the LHCb limit (default) or CMS (option)."""
+    import numpy as np
+
+    from lqmodel.flavour import predict
+    from lqmodel.matching import match
+    from lqmodel.point import Point
+    from observables import flavio_backend as fb
+    from observables.likelihood import chi2
+
+    y = np.zeros((3, 3), complex)
+    y[0, 1] = y[1, 1] = 0.3  # up basis: S1 couplings of u and c to the muon doublet
+    p = Point(m_S1=1500.0, m_R2=1500.0, y_LL=y, quark_basis="up")
+    wc = match(p)
+    assert abs(complex(wc.values["C9_cumumu"]) + complex(wc.values["C10_cumumu"])) < 1e-9 * abs(
+        complex(wc.values["C9_cumumu"]))
+    br = float(predict(p, ["BR_D0_mumu"])["BR_D0_mumu"])
+    direct = fb.np_prediction("BR_D0_mumu", {k: complex(v) for k, v in wc.values.items()}, float(wc.scale))
+    assert br == pytest.approx(direct, rel=1e-9) and 1e-9 < br < 1e-8
+    assert fb.sm_prediction("BR_D0_mumu") == 0.0
+    # half-Gaussian limit: chi2 = (BR / (limit / z))^2
+    from scipy.stats import norm
+
+    assert float(chi2({"BR_D0_mumu": br})["BR_D0_mumu"]) == pytest.approx((br / (3.1e-9 / norm.ppf(0.95))) ** 2)
+    assert float(chi2({"BR_D0_mumu": br}, "2026-12:D0mumu=CMS")["BR_D0_mumu"]) == pytest.approx(
+        (br / (2.4e-9 / norm.ppf(0.975))) ** 2)
