@@ -27,6 +27,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -79,10 +80,8 @@ class _PeakRSS:
             total = 0
             try:
                 for p in [self._proc, *self._proc.children(recursive=True)]:
-                    try:
+                    with contextlib.suppress(psutil.Error):  # the process ended meanwhile
                         total += p.memory_info().rss
-                    except psutil.Error:
-                        pass
             except psutil.Error:
                 pass
             self.peak = max(self.peak, total)
@@ -185,7 +184,7 @@ def main(argv=None) -> int:
             predict(vary(base, {"y1": 0.1, "y2": 0.1}), names, method="flavio")  # untimed: flavio import
             t0 = time.perf_counter()
             direct = [predict(vary(base, {"y1": float(a), "y2": float(b)}), names, method="flavio")
-                      for a, b in zip(y1, y2)]
+                      for a, b in zip(y1, y2, strict=True)]
             t_flavio = time.perf_counter() - t0
             rate_flavio = args.sample / t_flavio
             worst = 0.0

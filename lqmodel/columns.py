@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from lqmodel.errors import InputError
 
@@ -175,23 +175,22 @@ MAP_LAYERS: Mapping[str, MapLayer] = {ly.name: ly for ly in (
 @lru_cache(maxsize=1)
 def placeholder_values() -> dict[str, tuple[str, ...]]:
     """The values of each placeholder (read from the modules that define them)."""
-    from observables.collider.drell_yan import SEARCHES
-    from observables.registry import GROUPS, OBSERVABLES, group_slug
-
     from lqmodel.collider.summary import BR_COLUMN_CHANNELS, FIELD_KEYS
     from lqmodel.vocabulary import LEPTONS
+    from observables.collider.drell_yan import SEARCHES
+    from observables.registry import GROUPS, OBSERVABLES, group_slug
 
     channels = tuple(sorted({c.replace(" ", "_") for chs in BR_COLUMN_CHANNELS.values() for c in chs}))
     return {"lepton": LEPTONS, "obs": tuple(OBSERVABLES), "group": tuple(group_slug(g) for g in GROUPS),
             "field": tuple(FIELD_KEYS.values()), "channel": channels, "search": tuple(SEARCHES)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _regex(template: str) -> re.Pattern:
     values = placeholder_values()
     parts = re.split(r"(\{\w+\})", template)
     rx = "".join(
-        "(?P<%s>%s)" % (p[1:-1], "|".join(re.escape(v) for v in sorted(values[p[1:-1]], key=len, reverse=True)))
+        f"(?P<{p[1:-1]}>{'|'.join(re.escape(v) for v in sorted(values[p[1:-1]], key=len, reverse=True))})"
         if p.startswith("{") else re.escape(p) for p in parts)
     return re.compile(f"^{rx}$")
 

@@ -232,7 +232,8 @@ def _lookup(name: str) -> tuple[Callable[[], sp.Expr], str]:
     except KeyError:
         from lqmodel.vocabulary import did_you_mean
 
-        raise KeyError(f"unknown expression {name!r}.{did_you_mean(name, _REGISTRY)} Use `lqmodel export --list` to see all.") from None
+        raise KeyError(f"unknown expression {name!r}.{did_you_mean(name, _REGISTRY)} "
+                       "Use `lqmodel export --list` to see all.") from None
 
 
 #: bump whenever a registry expression's derivation changes (part of the disk-cache key)

@@ -181,13 +181,13 @@ class PointEvaluator:
 
         if not isinstance(options, Mapping):
             raise InputError(f"'evaluation' must be a mapping of options, got {shorten(options)}")
-        allowed = {f for f in cls.__dataclass_fields__}
+        allowed = set(cls.__dataclass_fields__)
         unknown = [k for k in options if k not in allowed]
         if unknown:
             from lqmodel.vocabulary import did_you_mean as _did_you_mean
 
-            raise InputError(f"unknown evaluation option {shorten(unknown[0])}.{_did_you_mean(str(unknown[0]), allowed)} "
-                             f"Allowed: {', '.join(sorted(allowed))}")
+            raise InputError(f"unknown evaluation option {shorten(unknown[0])}."
+                             f"{_did_you_mean(str(unknown[0]), allowed)} Allowed: {', '.join(sorted(allowed))}")
         opts = dict(options)
 
         def number(key: str) -> None:
@@ -323,7 +323,7 @@ class PointEvaluator:
             samples = to_assignments(samples)
         if samples:
             mesh = np.meshgrid(*samples.values(), indexing="ij")
-            point = vary(point, {k: m.ravel() for k, m in zip(samples, mesh)})
+            point = vary(point, {k: m.ravel() for k, m in zip(samples, mesh, strict=True)})
         futures = []
         if executor is not None and self.observables is not None:
             names = self.observable_names()
@@ -502,7 +502,8 @@ class PointEvaluator:
 
         lepton = self.lepton or point.lepton
         if lepton is None:
-            raise ValueError("the neutrino verdicts need a lepton flavour: set evaluation.lepton or the base point's lepton")
+            raise ValueError("the neutrino verdicts need a lepton flavour: "
+                             "set evaluation.lepton or the base point's lepton")
         mu = cols[f"mu_{lepton}_N1_muB"]
         m_keV = flat(point.M_N) * _KEV_PER_GEV
         uniq, inv = np.unique(m_keV, return_inverse=True)

@@ -128,7 +128,8 @@ def component(name: str) -> Component:
     except KeyError:
         from lqmodel.vocabulary import did_you_mean
 
-        raise KeyError(f"unknown field component {name!r}.{did_you_mean(name, table)} Known: {', '.join(table)}") from None
+        raise KeyError(f"unknown field component {name!r}.{did_you_mean(name, table)} "
+                       f"Known: {', '.join(table)}") from None
 
 
 def charge(name: str) -> Fraction:

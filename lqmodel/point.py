@@ -77,18 +77,33 @@ from numpy.typing import ArrayLike
 from lqmodel import vocabulary as _vocab
 from lqmodel.errors import shorten
 from lqmodel.point_codec import (
-    PointError, UnknownNameError, check_choice, encode_matrix, m_b_of_scheme, point_kwargs, read_point_data,
-    parse_point_text, write_point_text,
+    PointError,
+    UnknownNameError,
+    check_choice,
+    encode_matrix,
+    m_b_of_scheme,
+    parse_point_text,
+    point_kwargs,
+    read_point_data,
+    write_point_text,
 )
 from lqmodel.vocabulary import (
-    LEPTON_INDEX, LEPTONS, M_B_SCHEMES, MODELS, N_TYPES, POINT_SHORTHAND, QUARK_BASES, did_you_mean,
+    LEPTON_INDEX,
+    LEPTONS,
+    M_B_SCHEMES,
+    MODELS,
+    N_TYPES,
+    POINT_SHORTHAND,
+    QUARK_BASES,
+    did_you_mean,
     parse_matrix_entry,
 )
 
 __all__ = [
     "Point", "MassBasisCouplings", "vary", "PointError", "UnknownNameError", "PerturbativityWarning",
     "LEPTONS", "LEPTON_INDEX", "M_B_SCHEMES", "QUARK_BASES", "N_TYPES", "MODELS", "SCALAR_FIELDS",
-    "MATRIX_FIELDS", "LEPTON_MATRIX_FIELDS", "ALL_MATRIX_FIELDS", "PERTURBATIVITY_LIMIT", "MASS_BASIS_TERMS", "m_b_of_scheme",
+    "MATRIX_FIELDS", "LEPTON_MATRIX_FIELDS", "ALL_MATRIX_FIELDS", "PERTURBATIVITY_LIMIT", "MASS_BASIS_TERMS",
+    "m_b_of_scheme",
     "point_from_mapping", "loads_point",
 ]
 
@@ -154,9 +169,10 @@ def _real_array(name: str, value: Any) -> np.ndarray:
 
 def _compact(arr: np.ndarray) -> np.ndarray:
     """Undo broadcasting: axes with stride 0 (and length > 1) are reduced to length 1 (a view)."""
-    if arr.ndim == 0 or all(s != 0 or n <= 1 for s, n in zip(arr.strides, arr.shape)):
+    if arr.ndim == 0 or all(s != 0 or n <= 1 for s, n in zip(arr.strides, arr.shape, strict=True)):
         return arr
-    return arr[tuple(slice(0, 1) if (s == 0 and n > 1) else slice(None) for s, n in zip(arr.strides, arr.shape))]
+    return arr[tuple(slice(0, 1) if (s == 0 and n > 1) else slice(None)
+                     for s, n in zip(arr.strides, arr.shape, strict=True))]
 
 
 def _owned_copy(arr: np.ndarray, dtype) -> np.ndarray:
@@ -173,7 +189,8 @@ def _matrix_array(name: str, value: Any) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except Exception:  # noqa: BLE001
-        raise PointError(f"{name} must be a 3x3 matrix of numbers (or an array of shape (*B, 3, 3)); got {shorten(value)}") from None
+        raise PointError(f"{name} must be a 3x3 matrix of numbers (or an array of shape (*B, 3, 3)); "
+                         f"got {shorten(value)}") from None
     if arr.dtype == bool or arr.dtype.kind not in "iufc":
         raise PointError(f"{name} must be a 3x3 matrix of (complex) numbers; got entries of type {arr.dtype}")
     if arr.ndim < 2 or arr.shape[-2:] != (3, 3):
@@ -235,7 +252,8 @@ def _check_values(arrays: Mapping[str, np.ndarray | None]) -> None:
                 )
         bad = ~(np.isfinite(arrays["M_N"]) & (arrays["M_N"] >= 0))
         if bad.any():
-            raise PointError(f"M_N must be a finite, non-negative mass in GeV (0 = massless N); {_example(bad, arrays['M_N'])}")
+            raise PointError("M_N must be a finite, non-negative mass in GeV (0 = massless N); "
+                             f"{_example(bad, arrays['M_N'])}")
         bad = ~np.isfinite(arrays["kappa"])
         if bad.any():
             raise PointError(f"kappa must be a finite real number in GeV; {_example(bad, arrays['kappa'])}")
@@ -355,7 +373,8 @@ class Point:
         if not isinstance(self.label, str):
             raise PointError(f"label must be a string; got {shorten(self.label)}")
         if len(self.label) > MAX_LABEL:
-            raise PointError(f"label must be at most {MAX_LABEL} characters; got {len(self.label)}: {shorten(self.label)}")
+            raise PointError(f"label must be at most {MAX_LABEL} characters; "
+                             f"got {len(self.label)}: {shorten(self.label)}")
 
     def _as_arrays(self) -> tuple[dict[str, np.ndarray | None], tuple[int, ...]]:
         """Every numeric field as a private, read-only, compact array (broadcast axes of stride 0 stored
@@ -383,7 +402,8 @@ class Point:
             batch = np.broadcast_shapes(*shapes.values())
         except ValueError:
             detail = ", ".join(f"{n}: {s}" for n, s in shapes.items() if s != ())
-            raise PointError(f"batch shapes do not broadcast to a common shape ({detail}; matrices add (3, 3))") from None
+            raise PointError(
+                f"batch shapes do not broadcast to a common shape ({detail}; matrices add (3, 3))") from None
         return arrays, tuple(batch)
 
     def _store(self, arrays: Mapping[str, np.ndarray | None], batch: tuple[int, ...]) -> None:
@@ -407,8 +427,8 @@ class Point:
             l = LEPTON_INDEX[self.lepton]
             b, n = B_INDEX, N1_INDEX
             pairs = (
-                ("yt_RL[2,%d] = -conj(ybar_RR[2,0])" % l, self.yt_RL[..., b, l], -np.conj(self.ybar_RR[..., b, n])),
-                ("yt_LR[2,0] = -conj(y_LL[2,%d])" % l, self.yt_LR[..., b, n], -np.conj(self.y_LL[..., b, l])),
+                (f"yt_RL[2,{l}] = -conj(ybar_RR[2,0])", self.yt_RL[..., b, l], -np.conj(self.ybar_RR[..., b, n])),
+                (f"yt_LR[2,0] = -conj(y_LL[2,{l}])", self.yt_LR[..., b, n], -np.conj(self.y_LL[..., b, l])),
             )
             for what, lhs, rhs in pairs:
                 if not np.allclose(lhs, rhs, rtol=1e-12, atol=1e-300):
@@ -452,15 +472,16 @@ class Point:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def replace(self, **changes: Any) -> "Point":
+    def replace(self, **changes: Any) -> Point:
         """A copy with some fields changed (re-validated). Unknown field names raise UnknownNameError."""
         names = [f.name for f in dataclasses.fields(self) if f.init]
         for k in changes:
             if k not in names:
-                raise UnknownNameError(f"unknown Point field {shorten(k)}.{_did_you_mean(k, names)} Allowed: {', '.join(names)}")
+                raise UnknownNameError(f"unknown Point field {shorten(k)}.{_did_you_mean(k, names)} "
+                                       f"Allowed: {', '.join(names)}")
         return dataclasses.replace(self, **changes)
 
-    def __getitem__(self, index: Any) -> "Point":
+    def __getitem__(self, index: Any) -> Point:
         """Index the batch dimensions (e.g. ``batch[3]`` is a scalar point)."""
         if self.batch_shape == ():
             raise PointError("cannot index a scalar point (batch_shape is ())")
@@ -512,7 +533,7 @@ class Point:
         )
         return MassBasisCouplings(**{k: _readonly(v, shape) for k, v in out.items()}, quark_basis=self.quark_basis)
 
-    def to_quark_basis(self, basis: str) -> "Point":
+    def to_quark_basis(self, basis: str) -> Point:
         r"""The same physics written in the other weak basis: :math:`y^{LL}_{up} = V^* y^{LL}_{down}`,
         :math:`\tilde y^{LR}_{up} = V \tilde y^{LR}_{down}` (and the inverse); other matrices unchanged.
 
@@ -555,7 +576,7 @@ class Point:
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Point":
+    def from_dict(cls, d: Mapping[str, Any]) -> Point:
         """Inverse of :meth:`to_dict`; also accepts the point-file shorthand of :mod:`lqmodel.pointfile`."""
         return point_from_mapping(d)
 
@@ -564,7 +585,7 @@ class Point:
         write_point_text(path, self.to_dict)
 
     @classmethod
-    def load(cls, path) -> "Point":
+    def load(cls, path) -> Point:
         """Read a point file (YAML or JSON, see :mod:`lqmodel.pointfile`)."""
         data, name = read_point_data(path)
         return point_from_mapping(data, source=name)
@@ -606,8 +627,8 @@ def _shorthand_targets(base: Point, name: str) -> list[tuple[str, tuple[int, int
             t.append(("m_R2_23", None, False))
         return t
     if base.model not in ("s1", "voloshin"):
-        raise PointError(f"shorthand {name!r} needs a base point with model 's1' or 'voloshin' (this one is {base.model!r}); "
-                         "vary matrix entries such as 'ybar_RR[2,0]' instead")
+        raise PointError(f"shorthand {name!r} needs a base point with model 's1' or 'voloshin' "
+                         f"(this one is {base.model!r}); vary matrix entries such as 'ybar_RR[2,0]' instead")
     vol = base.model == "voloshin"
     if name == "y1":
         t = [("ybar_RR", (B_INDEX, N1_INDEX), False)]
@@ -667,9 +688,9 @@ def vary(base: Point, assignments: Mapping[str, ArrayLike]) -> Point:
             v.setflags(write=False)
     if "m_b" in changes:
         changes["m_b_scheme"] = "custom"
-    if direct_matrix:
-        if base.model == "voloshin" or (base.model == "s1" and direct_matrix & {"yt_RL", "yt_LR"}):
-            changes["model"] = "general"
+    if direct_matrix and (base.model == "voloshin"
+                          or (base.model == "s1" and direct_matrix & {"yt_RL", "yt_LR"})):
+        changes["model"] = "general"
     return dataclasses.replace(base, **changes)
 
 
@@ -689,7 +710,8 @@ def _vary_targets(base: Point, assignments: Mapping[str, ArrayLike]):
                         else _matrix_entry_array(name, val))
         for fld, idx, conj in tlist:
             if (fld, idx) in targets:
-                raise PointError(f"{name!r} and {targets[(fld, idx)][0]!r} both set {fld}{'' if idx is None else list(idx)}")
+                raise PointError(
+                    f"{name!r} and {targets[(fld, idx)][0]!r} both set {fld}{'' if idx is None else list(idx)}")
             targets[(fld, idx)] = (name, conj)
     return targets, values, direct_matrix
 
@@ -716,7 +738,8 @@ def _targets_of_name(base: Point, name: Any, assignments: Mapping[str, Any], dir
     if key in _SHORTHAND:
         return _shorthand_targets(base, key)
     allowed = list(SCALAR_FIELDS) + [f"{m}[i,j]" for m in ALL_MATRIX_FIELDS] + list(_SHORTHAND)
-    raise UnknownNameError(f"unknown parameter {name!r} for vary.{did_you_mean(key, allowed)} Allowed: {', '.join(allowed)}")
+    raise UnknownNameError(f"unknown parameter {name!r} for vary.{did_you_mean(key, allowed)} "
+                           f"Allowed: {', '.join(allowed)}")
 
 
 def _vary_changes(base: Point, targets: _Targets, values: Mapping[str, np.ndarray], batch) -> dict[str, Any]:

@@ -22,7 +22,13 @@ import numpy as np
 
 from lqmodel.errors import InputError, ParseError, shorten
 from lqmodel.vocabulary import (
-    LEPTON_INDEX, LEPTONS, M_B_SCHEMES, MODELS, QUARK_MATRIX_FIELDS, did_you_mean, keV_to_GeV,
+    LEPTON_INDEX,
+    LEPTONS,
+    M_B_SCHEMES,
+    MODELS,
+    QUARK_MATRIX_FIELDS,
+    did_you_mean,
+    keV_to_GeV,
 )
 
 __all__ = [
@@ -112,8 +118,10 @@ def _entry(name: str, i: int, j: int, v: Any) -> complex:
         try:
             return complex(v.replace(" ", ""))
         except ValueError:
-            raise PointError(f"{where}: cannot read {shorten(v)} as a complex number (use e.g. 0.1, [0.1, 0.2] or '0.1+0.2j')") from None
-    if isinstance(v, (list, tuple)) and len(v) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+            raise PointError(f"{where}: cannot read {shorten(v)} as a complex number "
+                             "(use e.g. 0.1, [0.1, 0.2] or '0.1+0.2j')") from None
+    if (isinstance(v, (list, tuple)) and len(v) == 2
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)):
         return complex(float(v[0]), float(v[1]))
     raise PointError(f"{where} must be a number, [re, im] or a complex string like '0.1+0.2j'; got {shorten(v)}")
 
@@ -162,7 +170,8 @@ def _coupling(name: str, v: Any) -> complex:
     try:
         z = _entry(name, 0, 0, v)
     except PointError:
-        raise PointError(f"{name} must be a number, [re, im] or a complex string like '0.1+0.2j'; got {shorten(v)}") from None
+        raise PointError(f"{name} must be a number, [re, im] or a complex string like '0.1+0.2j'; "
+                         f"got {shorten(v)}") from None
     if not (math.isfinite(z.real) and math.isfinite(z.imag)):
         raise PointError(f"{name} must be finite (no NaN or inf); got {shorten(v)}")
     return z
@@ -193,7 +202,8 @@ def _check_keys(d: Mapping[str, Any], source: str) -> None:
     for k in d:
         if k not in ALLOWED_KEYS:
             raise UnknownNameError(
-                f"{source}: unknown key {shorten(k)}.{did_you_mean(k, ALLOWED_KEYS)} Allowed keys: {', '.join(ALLOWED_KEYS)}"
+                f"{source}: unknown key {shorten(k)}.{did_you_mean(k, ALLOWED_KEYS)} "
+                f"Allowed keys: {', '.join(ALLOWED_KEYS)}"
             )
 
 
@@ -230,7 +240,8 @@ def _sterile_and_kappa(d: Mapping[str, Any], source: str) -> dict[str, float]:
             raise PointError(f"{source}: give either M_N (GeV) or M_N_keV, not both")
         kw["M_N"] = keV_to_GeV(_real("M_N_keV", d["M_N_keV"]))
         if not (math.isfinite(kw["M_N"]) and kw["M_N"] >= 0):
-            raise PointError(f"{source}: M_N_keV must be a finite, non-negative mass in keV; got {shorten(d['M_N_keV'])}")
+            raise PointError(f"{source}: M_N_keV must be a finite, non-negative mass in keV; "
+                             f"got {shorten(d['M_N_keV'])}")
     return kw
 
 
@@ -263,8 +274,8 @@ def _matrices(d: Mapping[str, Any]) -> dict[str, np.ndarray]:
 def _shorthand(d: Mapping[str, Any], model: str, source: str) -> dict[str, complex]:
     shorthand = {k: d[k] for k in SHORTHAND_KEYS if k in d}
     if shorthand and model not in ("s1", "voloshin"):
-        raise PointError(f"{source}: the shorthand {', '.join(shorthand)} needs model 's1' or 'voloshin' (got {shorten(model)}); "
-                         "use the full matrices for model 'general'")
+        raise PointError(f"{source}: the shorthand {', '.join(shorthand)} needs model 's1' or 'voloshin' "
+                         f"(got {shorten(model)}); use the full matrices for model 'general'")
     return {k: _coupling(k, v) for k, v in shorthand.items()}
 
 

@@ -61,14 +61,24 @@ import os
 
 from lqmodel.point import Point, loads_point, point_from_mapping
 from lqmodel.point_codec import (
-    ALLOWED_KEYS, M_B_TOLERANCE, PointFileError, decode_matrix, decode_y_nu, dumps_point_dict, encode_matrix,
-    read_point_data, write_point_text,
+    ALLOWED_KEYS,
+    M_B_TOLERANCE,
+    PointFileError,
+    decode_matrix,
+    decode_y_nu,
+    dumps_point_dict,
+    encode_matrix,
+    read_point_data,
+    write_point_text,
 )
-from lqmodel.point_codec import UnknownNameError, PointError  # noqa: F401 - the errors the docstring names
+
+# re-exported (explicit `X as X`): the errors the docstring names
+from lqmodel.point_codec import PointError as PointError
+from lqmodel.point_codec import UnknownNameError as UnknownNameError
 
 __all__ = [
-    "PointFileError", "ALLOWED_KEYS", "encode_matrix", "decode_matrix", "decode_y_nu", "point_from_mapping", "load_point",
-    "save_point", "loads_point", "dumps_point",
+    "PointFileError", "ALLOWED_KEYS", "encode_matrix", "decode_matrix", "decode_y_nu", "point_from_mapping",
+    "load_point", "save_point", "loads_point", "dumps_point",
 ]
 
 _M_B_TOLERANCE = M_B_TOLERANCE  # old private name (lqmodel.scan.config, lqmodel.fit)

@@ -51,11 +51,10 @@ WET matching.
 """
 from __future__ import annotations
 
-import math
 import os
 import sys
-from dataclasses import dataclass, field
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -111,10 +110,11 @@ class SMEFTCoefficients:
     def batch_shape(self) -> tuple[int, ...]:
         return np.shape(self.scale)
 
-    def __getitem__(self, index: Any) -> "SMEFTCoefficients":
+    def __getitem__(self, index: Any) -> SMEFTCoefficients:
         if self.batch_shape == ():
             raise IndexError("cannot index the coefficients of a scalar point (batch_shape is ())")
-        return SMEFTCoefficients(np.asarray(self.scale)[index], {k: np.asarray(v)[index] for k, v in self.values.items()})
+        return SMEFTCoefficients(np.asarray(self.scale)[index],
+                                 {k: np.asarray(v)[index] for k, v in self.values.items()})
 
     def _require_scalar(self, what: str) -> None:
         if self.batch_shape != ():
@@ -188,8 +188,8 @@ def _entries(point, mb):
         if not (na.any() and nb.any()):
             continue
         stored = set(stored_indices(cls))
-        for (qa, la) in zip(*np.nonzero(na)):
-            for (qb, lb) in zip(*np.nonzero(nb)):
+        for (qa, la) in zip(*np.nonzero(na), strict=True):
+            for (qb, lb) in zip(*np.nonzero(nb), strict=True):
                 # C_prst = k a*_{s p} b_{t r}  (ld: k a*_{t p} b_{s r})
                 idx = (int(la), int(lb), int(qb), int(qa)) if ld else (int(la), int(lb), int(qa), int(qb))
                 if idx not in stored:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pytest
@@ -36,7 +36,7 @@ def _quiet():
     return w
 
 
-@lru_cache(maxsize=None)
+@cache
 def _smeft_run(q: int, accuracy: str) -> tuple[float, float]:
     """C_Hl1_33 + C_Hl3_33 at m_Z from C_lq1 = -C_lq3 = c on (l_3 l_3)(q_q q_q) at M; and y_t(M) of wilson."""
     from wilson import Wilson
@@ -72,8 +72,8 @@ def test_delta_gL_tau_full_chain_against_textbook_leading_log():
     try:
         from flavio.physics.zdecays import smeftew
 
-        from observables.flavio_backend import _import_flavio, make_wc
         from lqmodel.smeft_matching import match_smeft
+        from observables.flavio_backend import _import_flavio, make_wc
         from observables.parameters import value
 
         flavio = _import_flavio()

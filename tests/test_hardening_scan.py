@@ -148,9 +148,8 @@ def test_unrecorded_chunk_file_is_not_trusted(tmp_path, reference):
 # ---- item 5: the folder is locked --------------------------------------------------------------------
 def test_second_run_into_a_locked_folder_says_who_holds_it(tmp_path):
     out = tmp_path / "o"
-    with FolderLock(out):
-        with pytest.raises(LockedError, match=rf"in use by another lqmodel run \(pid {os.getpid()} on "):
-            run_scan(_cfg(), out, toy)
+    with FolderLock(out), pytest.raises(LockedError, match=rf"in use by another lqmodel run \(pid {os.getpid()} on "):
+        run_scan(_cfg(), out, toy)
     assert run_scan(_cfg(), out, toy).computed_chunks == 9  # released: the next run proceeds
 
 
@@ -213,7 +212,7 @@ def _descendants(pid):
 
 
 def _all_gone(procs, timeout=10):
-    gone, alive = psutil.wait_procs(procs, timeout=timeout)
+    _gone, alive = psutil.wait_procs(procs, timeout=timeout)
     return alive
 
 

@@ -52,7 +52,7 @@ def test_builtin_configs_are_valid_and_use_real_benchmark_points(name):
 def test_bad_configs_exit_2_with_one_line(tmp_path, capsys, text, message):
     cfg = tmp_path / "c.yaml"
     cfg.write_text(text)
-    code, out, err = _run(capsys, str(cfg), "--out", str(tmp_path / "out"))
+    code, _out, err = _run(capsys, str(cfg), "--out", str(tmp_path / "out"))
     assert code == 2
     assert err.startswith("lqmodel map: error: ") and message in err
     assert err.count("\n") == 1 and "Traceback" not in err

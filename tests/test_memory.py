@@ -49,15 +49,15 @@ def test_verdicts_are_the_per_point_join():
     rng = np.random.default_rng(3)
     labels = ["below XENON1T band", "above XENON1T band", "XENONnT", "flavour", "LHC Drell-Yan"]
     masks = [rng.random(500) < p for p in (0.3, 0.1, 0.5, 0.2, 0.4)]
-    got = evaluate._verdict_strings(500, list(zip(masks, labels)))
+    got = evaluate._verdict_strings(500, list(zip(masks, labels, strict=True)))
     for i in range(500):
-        want = "; ".join(l for m, l in zip(masks, labels) if m[i]) or "viable"
+        want = "; ".join(l for m, l in zip(masks, labels, strict=True) if m[i]) or "viable"
         assert got[i] == want
 
 
 def test_parquet_gives_the_same_strings_as_numpy_unicode(cols):
     """The object columns and the former numpy '<U' columns write the same Parquet table."""
-    units = {k: "" for k in cols}
+    units = dict.fromkeys(cols, "")
     as_unicode = {k: (v.astype(str) if v.dtype == object else v) for k, v in cols.items()}
     assert any(v.dtype.kind == "U" for v in as_unicode.values())
     a = pq.read_table(pa.BufferReader(chunk_bytes(cols, units, {})))

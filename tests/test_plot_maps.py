@@ -39,7 +39,7 @@ def _pixel_rgb(fig, ax, x, y):
     buf = np.asarray(fig.canvas.buffer_rgba())
     px, py = ax.transData.transform((x, y))
     h = buf.shape[0]
-    return buf[int(round(h - py)), int(round(px)), :3].astype(int)
+    return buf[round(h - py), round(px), :3].astype(int)
 
 
 def test_map_files_scales_labels_and_band_position(tmp_path):

@@ -29,7 +29,11 @@ def _mu(y1, y2, m=1000.0):
     return M_E * M_B * y1 * y2 * g / (4 * math.pi**2 * m**2)
 
 
-def _table(y1=np.logspace(-3, 0, 40), y2=np.logspace(-2, math.log10(6.0), 40), viable=True):
+_Y1 = np.logspace(-3, 0, 40)
+_Y2 = np.logspace(-2, math.log10(6.0), 40)
+
+
+def _table(y1=_Y1, y2=_Y2, viable=True):
     Y1, Y2 = (a.ravel() for a in np.meshgrid(y1, y2, indexing="ij"))
     mu = _mu(Y1, Y2)
     df = pd.DataFrame({"y1": Y1, "y2": Y2, "mu_mu_N1_muB": mu})
@@ -82,7 +86,7 @@ def test_no_point_survives_is_said_in_the_plot():
 def test_rd_rdstar_region_uses_the_two_dof_thresholds():
     """Thresholds are the chi2_2 quantiles of 1 and 2 Gaussian sigma (scipy), named in the legend."""
     q1, q2 = (stats.chi2.ppf(stats.chi2.cdf(k**2, 1), 2) for k in (1, 2))
-    assert maps.CHI2_2DOF == pytest.approx((q1, q2), abs=6e-3)
+    assert maps.CHI2_2DOF == pytest.approx((q1, q2), abs=6e-3)  # noqa: SIM300 - actual == approx(expected)
     labels = _legend(plot_map(_table(), "y1", "y2", lepton="mu"))
     assert any("R(D)" in s and "R(D^*)" in s and "2.3" in s and "2 dof" in s for s in labels)
     assert any("6.18" in s for s in labels)
@@ -104,7 +108,7 @@ def test_rd_region_position_on_the_pixels():
 
     def px(x, y):
         X, Y = ax.transData.transform((x, y))
-        return buf[int(round(buf.shape[0] - Y)), int(round(X)), :3].astype(int)
+        return buf[round(buf.shape[0] - Y), round(X), :3].astype(int)
 
     inside, outside = px(0.3, 1.1), px(0.3, 0.5)
     assert inside[2] > inside[0] + 40  # blue (Okabe-Ito #0072B2 at alpha 0.45 on white)

@@ -8,7 +8,13 @@ import pytest
 
 from lqmodel.models import couplings_cS_cR, s1_only, voloshin
 from lqmodel.point import (
-    MATRIX_FIELDS, PERTURBATIVITY_LIMIT, PerturbativityWarning, Point, PointError, UnknownNameError, vary,
+    MATRIX_FIELDS,
+    PERTURBATIVITY_LIMIT,
+    PerturbativityWarning,
+    Point,
+    PointError,
+    UnknownNameError,
+    vary,
 )
 from observables.parameters import ckm_matrix, value
 
@@ -28,7 +34,8 @@ def random_point(basis="down", **kw):
 def test_defaults_follow_the_spec_and_parameter_file():
     p = Point(m_S1=1000.0, m_R2=1000.0)
     assert p.m_b == value("m_b_MSbar") == 4.18  # docs/theory.md §b.4 default
-    assert (p.m_b_scheme, p.quark_basis, p.N_type, p.M_N, p.kappa, p.model) == ("MSbar(mb)", "down", "dirac", 0.0, 0.0, "general")
+    assert ((p.m_b_scheme, p.quark_basis, p.N_type, p.M_N, p.kappa, p.model)
+            == ("MSbar(mb)", "down", "dirac", 0.0, 0.0, "general"))
     assert p.m_R2_23 is None and p.m_R2_23_value == 1000.0
     assert all(np.array_equal(getattr(p, m), np.zeros((3, 3))) for m in MATRIX_FIELDS)
     assert Point(m_S1=1e3, m_R2=1e3, m_b_scheme="MSbar(1TeV)").m_b == 2.4133
@@ -52,7 +59,8 @@ def test_defaults_follow_the_spec_and_parameter_file():
     (dict(ybar_RR=np.zeros(3)), r"ybar_RR must have shape"),
     (dict(yt_LR=[["a"] * 3] * 3), r"yt_LR must be a 3x3 matrix of \(complex\) numbers"),
     (dict(m_S1=np.ones(3), m_R2=np.ones(4)), r"batch shapes do not broadcast"),
-    (dict(m_S1=np.array([1000.0, -1.0, 5.0])), r"m_S1 must be a positive.*1 of 3 entries are not, e.g. -1.0 at index \(1,\)"),
+    (dict(m_S1=np.array([1000.0, -1.0, 5.0])),
+     r"m_S1 must be a positive.*1 of 3 entries are not, e.g. -1.0 at index \(1,\)"),
     (dict(label=3), r"label must be a string"),
 ])
 def test_invalid_values_are_refused_with_one_line_messages(kw, pattern):
@@ -71,7 +79,8 @@ def test_invalid_values_are_refused_with_one_line_messages(kw, pattern):
     (dict(lepton="tau "), "tau"),
 ])
 def test_unknown_options_suggest_and_list_allowed(kw, suggestion):
-    with pytest.raises(UnknownNameError, match=r"Did you mean '" + __import__("re").escape(suggestion) + r"'.*Allowed") as info:
+    pattern = r"Did you mean '" + __import__("re").escape(suggestion) + r"'.*Allowed"
+    with pytest.raises(UnknownNameError, match=pattern) as info:
         Point(m_S1=1e3, m_R2=1e3, **kw)
     assert isinstance(info.value, ValueError) and isinstance(info.value, KeyError)
     assert "\n" not in str(info.value)
@@ -178,7 +187,7 @@ def test_up_and_down_basis_give_the_same_physics():
     for f in dataclasses.fields(a):
         if f.name != "quark_basis":
             np.testing.assert_allclose(getattr(a, f.name), getattr(b, f.name), rtol=0, atol=1e-14)
-    for x, y in zip(couplings_cS_cR(p), couplings_cS_cR(q)):
+    for x, y in zip(couplings_cS_cR(p), couplings_cS_cR(q), strict=True):
         np.testing.assert_allclose(x, y, atol=1e-14)
     # to_quark_basis does the same rotation and round-trips
     r = p.to_quark_basis("up")
@@ -213,7 +222,8 @@ def test_mass_basis_is_batched():
     p = Point(m_S1=1e3, m_R2=1e3, y_LL=y, quark_basis="up")
     mb = p.mass_basis()
     assert mb.s1_dc_nuL.shape == (4, 3, 3)
-    np.testing.assert_allclose(mb.s1_dc_nuL[2], Point(m_S1=1e3, m_R2=1e3, y_LL=y[2], quark_basis="up").mass_basis().s1_dc_nuL)
+    one = Point(m_S1=1e3, m_R2=1e3, y_LL=y[2], quark_basis="up")
+    np.testing.assert_allclose(mb.s1_dc_nuL[2], one.mass_basis().s1_dc_nuL)
 
 
 # ----------------------------------------------------------------------------- vary

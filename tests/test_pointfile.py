@@ -48,7 +48,8 @@ y_LL: [[0, 0, 0], [0, [0.1, -0.2], 0], [0, "0.3-0.4j", 1e-3]]
 yt_RL: [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]]
 """
     p = loads_point(text)
-    assert (p.m_S1, p.m_R2, p.m_R2_23, p.quark_basis, p.N_type, p.m_b_scheme) == (1200, 1200, 1300, "up", "majorana", "pole")
+    assert ((p.m_S1, p.m_R2, p.m_R2_23, p.quark_basis, p.N_type, p.m_b_scheme)
+            == (1200, 1200, 1300, "up", "majorana", "pole"))
     assert p.m_b == 4.78
     assert p.y_LL[1, 1] == 0.1 - 0.2j and p.y_LL[2, 1] == 0.3 - 0.4j and p.y_LL[2, 2] == 1e-3
     assert p.yt_RL[2, 0] == 0.7 and np.all(p.ybar_RR == 0)
@@ -98,7 +99,8 @@ def test_example_point_files_load():
     ("m_S1: 1000\nm_R2: 1000\nmb: 4.18\n", UnknownNameError, r"unknown key 'mb'. Did you mean 'm_b'"),
     ("m_S1: 1000\nm_R2: 1000\ny_ll: [[0,0,0],[0,0,0],[0,0,0]]\n", UnknownNameError, r"Did you mean 'y_LL'"),
     ("model: voloshn\nm_S1: 1000\n", UnknownNameError, r"unknown model 'voloshn'. Did you mean 'voloshin'"),
-    ("model: voloshin\nm_LQ: 1000\ny1: 0.1\ny2: 1\nlepton: muon\n", UnknownNameError, r"unknown lepton 'muon'.*Allowed: 'e', 'mu', 'tau'"),
+    ("model: voloshin\nm_LQ: 1000\ny1: 0.1\ny2: 1\nlepton: muon\n", UnknownNameError,
+     r"unknown lepton 'muon'.*Allowed: 'e', 'mu', 'tau'"),
     ("model: voloshin\nm_LQ: 1000\ny1: 0.1\ny2: 1\n", PointError, r"needs lepton"),
     ("model: general\nm_LQ: 1000\ny1: 0.1\n", PointError, r"shorthand y1 needs model 's1' or 'voloshin'"),
     ("model: s1\nm_S1: -1000\n", PointError, r"m_S1 must be a positive, finite mass"),
@@ -117,7 +119,8 @@ def test_example_point_files_load():
     ("- 1\n- 2\n", PointFileError, r"must be a mapping"),
     ("", PointFileError, r"empty"),
     ("m_S1: [1, 2\n", PointFileError, r"malformed YAML \(line 2"),
-    ("model: voloshin\nlepton: mu\nm_LQ: 1000\nyt_RL: [[0,0,0],[0,0,0],[0,1,0]]\ny2: 1\n", PointError, r"SU\(2\)_H relation"),
+    ("model: voloshin\nlepton: mu\nm_LQ: 1000\nyt_RL: [[0,0,0],[0,0,0],[0,1,0]]\ny2: 1\n", PointError,
+     r"SU\(2\)_H relation"),
 ])
 def test_bad_point_files(text, err, pattern, tmp_path):
     f = tmp_path / "bad.yaml"

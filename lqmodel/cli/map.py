@@ -105,7 +105,8 @@ def run_map(config, out: str, *, plot: bool = True, progress: bool | None = None
     result = run.scan
     resumed = f", {result.skipped_chunks} chunks resumed from disk" if result.skipped_chunks else ""
     if result.recomputed_chunks:
-        shown = ", ".join(map(str, result.recomputed_chunks[:10])) + (" …" if len(result.recomputed_chunks) > 10 else "")
+        shown = ", ".join(map(str, result.recomputed_chunks[:10]))
+        shown += " …" if len(result.recomputed_chunks) > 10 else ""
         resumed += (f", {len(result.recomputed_chunks)} damaged or unrecorded chunk files recomputed "
                     f"(chunks {shown}; see manifest.json runs)")
     echo(f"lqmodel map: {result.n_points} points in {result.n_chunks} chunks{resumed}; "

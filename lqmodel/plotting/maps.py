@@ -664,7 +664,7 @@ def _layer_mu_isolines(c: MapContext) -> None:
     levels = [lv for lv in levels if np.nanmin(lm) < lv < np.nanmax(lm)]
     if levels:
         cs = c.data.contour(c.ax, Z, levels=levels, colors="0.35", linewidths=0.7, linestyles="--", zorder=Z_ISO)
-        _label_lines(c.ax, cs, [rf"$10^{{{int(round(v))}}}\,\mu_B$" for v in levels], avoid=c.regions)
+        _label_lines(c.ax, cs, [rf"$10^{{{round(v)}}}\,\mu_B$" for v in levels], avoid=c.regions)
         c.handles.append(Line2D([], [], color="0.35", lw=0.7, ls="--",
                                 label=rf"$|\mu_{{\nu_{{{_LATEX_LEPTON[c.lepton]}}} N}}|$ contours"))
 
@@ -737,7 +737,8 @@ def _finish(c: MapContext, chosen: Mapping[str, float], title: str | None, subti
     ax.tick_params(which="both", direction="in", top=True, right=True)
     sub = subtitle or ""
     if chosen:
-        fixed_txt = ", ".join(f"{axis_label(k).split(' [')[0]} = {_fmt(_display(k, np.array(v)))}" for k, v in chosen.items())
+        fixed_txt = ", ".join(f"{axis_label(k).split(' [')[0]} = {_fmt(_display(k, np.array(v)))}"
+                              for k, v in chosen.items())
         sub = f"{sub}; {fixed_txt}" if sub else fixed_txt
     heading = "\n".join(t for t in (title, sub) if t)
     if heading:
@@ -789,9 +790,9 @@ def _tuning_contours(ax, data: MapData, df, col: str, avoid: Sequence[Any] = ())
                        label=label.split(" =")[0] + f" {where} everywhere here")]
     cs = data.contour(ax, Z, levels=levels, colors=[C_TUNE], linewidths=1.3, linestyles=ls, zorder=Z_ISO)
     if ls == "solid":
-        _label_lines(ax, cs, [rf"$\Delta={int(round(10 ** lv))}$" for lv in levels], avoid=avoid)
+        _label_lines(ax, cs, [rf"$\Delta={round(10 ** lv)}$" for lv in levels], avoid=avoid)
     else:
-        _label_lines(ax, cs, [rf"$S_1$: $10^{{{int(round(lv))}}}$" for lv in levels], avoid=avoid)
+        _label_lines(ax, cs, [rf"$S_1$: $10^{{{round(lv)}}}$" for lv in levels], avoid=avoid)
     return [Line2D([], [], color=C_TUNE, lw=1.3, ls=ls, label=label)]
 
 
@@ -848,7 +849,7 @@ def base_coordinates(point: Any, names: Sequence[str]) -> dict[str, float]:
 
     y1 = |ybar_RR[b, N1]|, y2 = |y_LL[b, lepton]|, y1p = |y_RR[t, lepton]| (lqmodel.models), y1y2 their
     product, m_LQ = m_S1, matrix entries ``y_LL[i,j]`` as their modulus."""
-    lep = {l: i for i, l in enumerate(LEPTONS)}.get(getattr(point, "lepton", None) or "", None)
+    lep = {l: i for i, l in enumerate(LEPTONS)}.get(getattr(point, "lepton", None) or "")
     out: dict[str, float] = {}
     for n in names:
         try:
@@ -900,7 +901,7 @@ def _label_lines(ax, cs, texts: Sequence[str], avoid: Sequence[Any] = ()) -> Non
     fig.canvas.draw()  # final limits and transforms
     # in display coordinates (contains_points applies only the affine part of a log transform)
     covered = [ax.transData.transform_path(p) for c in avoid for p in c.get_paths() if len(p.vertices) > 2]
-    for path, text in zip(cs.get_paths(), texts):
+    for path, text in zip(cs.get_paths(), texts, strict=True):  # one path per level
         if len(path.vertices) < 2:
             continue
         seg = max(path.to_polygons(closed_only=False), key=len)

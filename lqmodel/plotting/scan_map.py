@@ -59,7 +59,7 @@ def _plane(config) -> tuple[str, str] | None:
 
 
 def run_map(config, out: str | Path, *, plot: bool = True, progress: bool | None = None,
-            subtitle: str | None | bool = True, marker_label: str | None = None, evaluator=None) -> MapRun:
+            subtitle: str | bool | None = True, marker_label: str | None = None, evaluator=None) -> MapRun:
     """Scan ``config`` (a :class:`~lqmodel.scan.config.ScanConfig`) into folder ``out`` and draw
     ``out/map.png`` and ``map.pdf`` (``plot=False``: the table only).
 

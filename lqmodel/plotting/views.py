@@ -57,9 +57,10 @@ def mu_vs_mass_data(point: Any, m_LQ_GeV: Sequence[float], y1y2: Sequence[float]
     Degenerate masses m_S1 = m_R2 = m_LQ; y1 = sqrt(r p), y2 = sqrt(p / r) with r = ``y1_over_y2`` (default:
     the base point's ratio). Keys: ``m_LQ_GeV``, ``y1y2``, ``mu_muB``.
     """
+    import warnings
+
     from lqmodel.moments import compute_moments
     from lqmodel.point import PerturbativityWarning, vary
-    import warnings
 
     _check_point(point, "mu vs m_LQ")
     m = _positive_1d("m_LQ_GeV", m_LQ_GeV)
@@ -129,7 +130,7 @@ def plot_mu_vs_mass(
         if np.isfinite(nt):
             ax.axhspan(nt, ymax, facecolor="none", edgecolor=C_NT, hatch="///", lw=0, zorder=1)
             ax.axhline(nt, color=C_NT, lw=1.2, zorder=2, label=f"XENONnT ({cl:.0%} CL upper limit)")
-        for k, (pk, c) in enumerate(zip(data["y1y2"], C_LINES * 4)):
+        for k, (pk, c) in enumerate(zip(data["y1y2"], C_LINES * 4, strict=False)):
             ax.plot(m_TeV, data["mu_muB"][k], color=c, lw=1.6, zorder=3, label=rf"$y_1 y_2 = {pk:g}$")
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -142,7 +143,8 @@ def plot_mu_vs_mass(
         from matplotlib.ticker import FuncFormatter
 
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if round(v, 6) in (0.5, 2.0, 3.0, 5.0) else ""))
+        ax.xaxis.set_minor_formatter(
+            FuncFormatter(lambda v, _: f"{v:g}" if round(v, 6) in (0.5, 2.0, 3.0, 5.0) else ""))
         ax.text(0.98, 0.97, r"$y_1$: $b_R N_R S_1$ (+ $\tilde R_2$ partner)" "\n" r"$y_2$: $Q_3 L$ $S_1$ (+ partner)",
                 transform=ax.transAxes, fontsize=7, color="0.2", ha="right", va="top",
                 bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9, "pad": 1.5}, zorder=5)

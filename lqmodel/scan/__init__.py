@@ -9,7 +9,7 @@ See :mod:`lqmodel.scan.config` for the configuration format and :mod:`lqmodel.sc
 evaluator protocol. Importing this package is light (numpy only); pyarrow, scipy, tqdm and dask are
 imported when a scan runs.
 """
-from .config import ScanConfig, ScanConfigError, ParameterRange, load_config, parameter_unit
+from .config import ParameterRange, ScanConfig, ScanConfigError, load_config, parameter_unit
 from .runner import ScanResult, run_scan
 from .samplers import Sampler
 from .storage import ScanMismatchError, load_table, read_units, tables_identical

@@ -26,9 +26,9 @@ A scan configuration is a plain mapping (usually read from YAML)::
 Parameter names are those of :func:`lqmodel.point.vary`: the scalar fields ``m_S1``, ``m_R2``,
 ``m_R2_23``, ``m_b``, ``M_N``, ``kappa`` (GeV); matrix entries such as ``y_LL[2,1]`` (0-based
 [quark, lepton/N], real values); the shorthand ``m_LQ``, ``y1``, ``y2``, ``y1p``; and two handled
-here: ``M_N_keV`` (the sterile mass in keV, sets ``M_N`` = value × 1e-6 GeV) and the product ``y1y2`` = :math:`y_1 y_2`, which sets :math:`y_1 = \sqrt{r\,p}`, :math:`y_2 =
-\sqrt{p/r}` (sign carried by :math:`y_1`) with :math:`r` = ``y1_over_y2`` (default 1) — so the
-(m_LQ, y1·y2) plane is well defined.
+here: ``M_N_keV`` (the sterile mass in keV, sets ``M_N`` = value × 1e-6 GeV) and the product ``y1y2`` =
+:math:`y_1 y_2`, which sets :math:`y_1 = \sqrt{r\,p}`, :math:`y_2 = \sqrt{p/r}` (sign carried by
+:math:`y_1`) with :math:`r` = ``y1_over_y2`` (default 1) — so the (m_LQ, y1·y2) plane is well defined.
 
 Ranges are given with ``min``/``max`` (and ``n`` for grids; ``scale`` lin or log) or as an explicit
 ``values`` list (grids only). Masses must be positive (M_N non-negative); log scales need positive
@@ -209,9 +209,8 @@ class ParameterRange:
             if not low < high:
                 raise ScanConfigError(f"parameter {name!r}: need min < max, got min={low}, max={high}")
         n = _count(spec.get("n"))
-        if n is not None:
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                raise ScanConfigError(f"parameter {name!r}: 'n' must be a positive integer, got {shorten(n)}")
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+            raise ScanConfigError(f"parameter {name!r}: 'n' must be a positive integer, got {shorten(n)}")
         if name in _MASSES and low <= 0:
             raise ScanConfigError(
                 f"parameter {name!r} is a mass: its range must be positive (got min={low}, max={high} {unit})"
@@ -357,7 +356,8 @@ def _check_top_keys(d: Any) -> None:
     unknown = [k for k in d if k not in _TOP_KEYS]
     if unknown:
         k = str(unknown[0])
-        raise ScanConfigError(f"unknown configuration key {shorten(k)}{_did_you_mean(k, _TOP_KEYS)}; allowed: {', '.join(_TOP_KEYS)}")
+        raise ScanConfigError(f"unknown configuration key {shorten(k)}{_did_you_mean(k, _TOP_KEYS)}; "
+                              f"allowed: {', '.join(_TOP_KEYS)}")
 
 
 def _base(d: Mapping[str, Any]) -> Any:
@@ -423,7 +423,8 @@ def _run_options(d: Mapping[str, Any]) -> dict[str, Any]:
         raise ScanConfigError(f"workers must be a positive integer, got {shorten(workers)}")
     dask_address = d.get("dask_address")
     if dask_address is not None and not isinstance(dask_address, str):
-        raise ScanConfigError(f"dask_address must be a string like 'tcp://host:8786' or null, got {shorten(dask_address)}")
+        raise ScanConfigError("dask_address must be a string like 'tcp://host:8786' or null, "
+                              f"got {shorten(dask_address)}")
     return {"seed": seed, "chunk_size": chunk_size, "executor": executor, "workers": workers,
             "dask_address": dask_address}
 
@@ -444,7 +445,8 @@ def _plot_choice(d: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
                 raise ScanConfigError(f"plot.{axis} must be a parameter name, got {shorten(plot[axis])}")
             pname = check_parameter_name(plot[axis])
             if pname not in names:
-                raise ScanConfigError(f"plot.{axis} = {pname!r} is not a scanned parameter (scanned: {', '.join(names)})")
+                raise ScanConfigError(
+                    f"plot.{axis} = {pname!r} is not a scanned parameter (scanned: {', '.join(names)})")
             plot[axis] = pname
     if plot.get("fix") is not None:
         plot["fix"] = _check_fix(plot["fix"], names)
@@ -546,7 +548,7 @@ def check_box_corners(base, bounds: Mapping[str, tuple[float, float]], y1_over_y
         checks = [{n: np.array(bounds[n], dtype=float)} for n in names]
     else:
         grids = np.meshgrid(*[np.array(bounds[n], dtype=float) for n in names], indexing="ij")
-        checks = [{n: g.ravel() for n, g in zip(names, grids)}]
+        checks = [{n: g.ravel() for n, g in zip(names, grids, strict=True)}]
     for values in checks:
         try:
             with warnings.catch_warnings():

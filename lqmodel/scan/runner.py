@@ -7,8 +7,9 @@ spawned processes and dask workers can import it)::
 
 ``base`` is the configuration's base point (a benchmark name or an inline point mapping, exactly as in
 the config) and ``assignments`` maps :func:`lqmodel.point.vary` names to float arrays of the chunk's
-``n`` points. Optional attributes: ``units`` (column -> unit; "1" dimensionless, "" no unit: flags and labels), ``spec()`` (a
-JSON-ready description that enters the scan fingerprint — give one whenever the evaluator has options)
+``n`` points. Optional attributes: ``units`` (column -> unit; "1" dimensionless, "" no unit: flags and
+labels), ``spec()`` (a JSON-ready description that enters the scan fingerprint — give one whenever the
+evaluator has options)
 and ``prepare(base, config, executor=None)`` (called once in the calling process before any chunk is
 dispatched, with the executor the chunks will use (None: serial), e.g. to build on-disk caches in
 parallel that workers then only read).
@@ -86,7 +87,8 @@ def evaluate_chunk(evaluator: Callable, base: Any, values: Mapping[str, np.ndarr
         if a.shape != (n,):
             raise ValueError(f"evaluator column {name!r} has shape {a.shape}, expected ({n},)")
         if np.iscomplexobj(a):
-            raise ValueError(f"evaluator column {name!r} is complex: split it into real columns (Parquet has no complex type)")
+            raise ValueError(f"evaluator column {name!r} is complex: "
+                             "split it into real columns (Parquet has no complex type)")
         cols[str(name)] = a
     return cols
 

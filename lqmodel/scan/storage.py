@@ -19,7 +19,8 @@ was built from other chunks is removed. The manifest keeps the history of runs (
 host, chunks computed/resumed/recomputed, timings, outcome).
 
 Every Parquet file has one row per point and units in its schema: each field carries the metadata
-``{"unit": ...}`` ("1" = dimensionless number, "" = no unit: flags, labels, the point index) and the schema metadata key ``lqmodel`` holds a JSON object
+``{"unit": ...}`` ("1" = dimensionless number, "" = no unit: flags, labels, the point index) and the schema
+metadata key ``lqmodel`` holds a JSON object
 ``{"units": {column: unit}, "fingerprint": ..., "parameters": [...]}``.
 """
 from __future__ import annotations
@@ -225,8 +226,8 @@ def chunk_bytes(columns: Mapping[str, np.ndarray], units: Mapping[str, str], ext
     import pyarrow.parquet as pq
 
     schema = _schema(columns, units, extra_meta)
-    table = pa.Table.from_arrays([pa.array(np.asarray(v), type=f.type) for v, f in zip(columns.values(), schema)],
-                                 schema=schema)
+    arrays = [pa.array(np.asarray(v), type=f.type) for v, f in zip(columns.values(), schema, strict=True)]
+    table = pa.Table.from_arrays(arrays, schema=schema)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
     return sink.getvalue().to_pybytes()

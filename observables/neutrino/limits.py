@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import numpy as np
@@ -84,7 +84,7 @@ def _data() -> dict:
     return yaml.safe_load(root.joinpath("limits.yaml").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _polyline(file: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     text = resources.files("observables").joinpath("data/limits", file).read_text(encoding="utf-8")
     rows = [list(map(float, ln.split()[:2])) for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
