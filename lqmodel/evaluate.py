@@ -68,14 +68,22 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from lqmodel import vocabulary as _vocabulary
 from lqmodel.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import Executor, Future
+
+    from lqmodel.moments import Moments
+    from lqmodel.point import Point
+    from lqmodel.scan.config import ScanConfig
 
 #: progress lines of the preparation (shown on stderr by the CLI, lqmodel.progress)
 _progress = logging.getLogger("lqmodel.progress")
@@ -93,8 +101,13 @@ _KEV_PER_GEV = _vocabulary.KEV_PER_GEV
 #: flavour steps), i.e. ~120 MB whatever the call's size; 2^14 was ~10% slower, benchmarks/bench_scan.py)
 SUB_BATCH = 1 << 15
 
+#: a -> the 1-d column of a chunk's n points (_flattener)
+_Flat = Callable[[ArrayLike], np.ndarray]
+#: (mask, label): the points the verdict names with label (_verdict_strings)
+_Part = tuple[np.ndarray, str]
 
-def _n_points(base, assignments: Mapping[str, Any]) -> int:
+
+def _n_points(base: Point, assignments: Mapping[str, Any]) -> int:
     """Number of points of ``vary(base, assignments)`` (shapes only; 0 if they do not broadcast: vary
     then raises its own error)."""
     try:
@@ -104,7 +117,7 @@ def _n_points(base, assignments: Mapping[str, Any]) -> int:
     return int(np.prod(shape)) if shape else 1
 
 
-def resolve_base(base: Any):
+def resolve_base(base: Any) -> Point:
     """A scan's base point: a :class:`~lqmodel.point.Point`, an inline point mapping (point-file format,
     :func:`lqmodel.pointfile.point_from_mapping`) or the name of a built-in benchmark point."""
     from lqmodel.point import Point
@@ -147,7 +160,7 @@ class PointEvaluator:
     neutrino_mass: bool = True
     mass_bound: str = "planck2018"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.method not in ("surrogate", "flavio"):
             raise InputError(f"evaluation method must be 'surrogate' or 'flavio', got {self.method!r}")
         if self.lepton is not None and self.lepton not in LEPTONS:
@@ -291,7 +304,7 @@ class PointEvaluator:
         u.update({"viable": "", "verdict": ""})
         return u
 
-    def check_config(self, config) -> None:
+    def check_config(self, config: ScanConfig) -> None:
         """Refuse scan configurations this evaluator cannot run efficiently (one-line InputError)."""
         lq_masses = [r.name for r in config.parameters if r.name in ("m_LQ", "m_S1", "m_R2", "m_R2_23")]
         if lq_masses and config.sampling != "grid" and self.observables is not None and self.method == "surrogate":
@@ -302,7 +315,7 @@ class PointEvaluator:
             )
 
     # ---- main-process preparation --------------------------------------------------------------
-    def prepare(self, base, config=None, executor=None) -> None:
+    def prepare(self, base: Any, config: ScanConfig | None = None, executor: Executor | None = None) -> None:
         """Warm the on-disk caches (flavour surrogates, detector fits, theory covariance) before the
         chunks run, so that workers only read them: the base point at every scanned mass (grid values;
         for random sampling the range ends) and its SM reference. With an ``executor`` the surrogates are
@@ -324,7 +337,7 @@ class PointEvaluator:
         if samples:
             mesh = np.meshgrid(*samples.values(), indexing="ij")
             point = vary(point, {k: m.ravel() for k, m in zip(samples, mesh, strict=True)})
-        futures = []
+        futures: list[Future[None]] = []
         if executor is not None and self.observables is not None:
             names = self.observable_names()
             # longest tasks first: flavio's SM covariances of the measurement groups (chi2), then the
@@ -349,14 +362,14 @@ class PointEvaluator:
         if futures:
             self._evaluate_point(point)
 
-    def _theory_groups(self, names) -> list[tuple[str, ...]]:
+    def _theory_groups(self, names: Sequence[str]) -> list[tuple[str, ...]]:
         """Measurement groups whose flavio SM covariance chi2 will need (observables.likelihood)."""
         from observables.measurements import load
 
         return [tuple(c.observables) for c in load(self.vintage).constraints
                 if c.theory == "flavio" and any(o in names for o in c.observables)]
 
-    def _warm_local(self, point) -> None:
+    def _warm_local(self, point: Point) -> None:
         """What the calling process warms while the workers build surrogates: moments, detector fits."""
         cols: dict[str, np.ndarray] = {}
         from lqmodel.moments import compute_moments
@@ -371,7 +384,7 @@ class PointEvaluator:
             self._neutrino(point, cols, flat, n, [])
 
     # ---- evaluation ------------------------------------------------------------------------------
-    def __call__(self, base, assignments: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def __call__(self, base: Any, assignments: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         from lqmodel.point import vary
 
         base = resolve_base(base)
@@ -397,7 +410,7 @@ class PointEvaluator:
             del cols
         return out
 
-    def _evaluate_point(self, point) -> dict[str, np.ndarray]:
+    def _evaluate_point(self, point: Point) -> dict[str, np.ndarray]:
         from lqmodel.moments import compute_moments
 
         shape = point.batch_shape
@@ -433,7 +446,7 @@ class PointEvaluator:
                 cols[k] = _shared_strings(v)
         return cols
 
-    def _neutrino_mass(self, point, cols, flat, mom) -> None:
+    def _neutrino_mass(self, point: Point, cols: dict[str, np.ndarray], flat: _Flat, mom: Moments) -> None:
         """Neutrino-mass columns (lqmodel.neutrino_mass): exact spectrum, mixing, tuning Δ (``mom``: the
         point's moments with ``uv="msbar"``)."""
         from lqmodel.neutrino_mass import EV_PER_GEV, neutrino_mass, tuning_s1_same_mu
@@ -451,7 +464,7 @@ class PointEvaluator:
             cols[f"m_D_{l}_N1_eV"] = flat(np.abs(nm.m_D_GeV[..., a]) * EV_PER_GEV).astype(float)
             cols[f"U2_{l}_N1"] = flat(nm.U2[..., a]).astype(float)
 
-    def _collider(self, point, cols, flat, parts) -> np.ndarray:
+    def _collider(self, point: Point, cols: dict[str, np.ndarray], flat: _Flat, parts: list[_Part]) -> np.ndarray:
         """LHC columns (lqmodel.collider.summary.collider_columns); returns 'not excluded at the LHC'."""
         from lqmodel.collider.summary import collider_columns
 
@@ -461,7 +474,7 @@ class PointEvaluator:
         parts.append((cols["excluded_drell_yan"], "LHC Drell-Yan"))
         return ~cols["excluded_collider"]
 
-    def _flavour(self, point, cols, flat, n) -> np.ndarray:
+    def _flavour(self, point: Point, cols: dict[str, np.ndarray], flat: _Flat, n: int) -> np.ndarray:
         from lqmodel.flavour import chi2
 
         names = self.observable_names()
@@ -497,7 +510,8 @@ class PointEvaluator:
         cols["flavour_allowed"] = allowed
         return allowed
 
-    def _neutrino(self, point, cols, flat, n, parts) -> np.ndarray:
+    def _neutrino(self, point: Point, cols: dict[str, np.ndarray], flat: _Flat, n: int,
+                  parts: list[_Part]) -> np.ndarray:
         from observables.neutrino import fit
 
         lepton = self.lepton or point.lepton
@@ -510,7 +524,7 @@ class PointEvaluator:
         b1 = fit.band("xenon1t", lepton, uniq, self.cl)
         bn = fit.band("xenonnt", lepton, uniq, self.cl)
         low, high = b1["low_muB"][inv], b1["high_muB"][inv]
-        two_sided = b1["two_sided"][inv]
+        two_sided = np.asarray(b1["two_sided"][inv], dtype=bool)  # a bool array (typed as the float bands)
         cols["xenon1t_low_muB"] = low
         cols["xenon1t_high_muB"] = high
         in_band = two_sided & (mu >= low) & (mu <= high)
@@ -554,14 +568,14 @@ class PointEvaluator:
         return in_band & ~ex_nt & ~ex_lim
 
 
-def _flattener(shape: tuple, n: int):
+def _flattener(shape: tuple[int, ...], n: int) -> _Flat:
     """a -> 1-d array of the n points (a already flat, or broadcastable to the batch shape)."""
 
-    def flat(a):
-        a = np.asarray(a)
-        if a.shape == (n,):
-            return a
-        return np.broadcast_to(a, shape).reshape(n)
+    def flat(a: ArrayLike) -> np.ndarray:
+        arr = np.asarray(a)
+        if arr.shape == (n,):
+            return arr
+        return np.broadcast_to(arr, shape).reshape(n)
 
     return flat
 
@@ -594,7 +608,7 @@ def _warm_theory_covariance(group: tuple[str, ...]) -> None:
     theory_covariance(list(group))
 
 
-def _warm_flavour(point, name: str, method: str) -> None:
+def _warm_flavour(point: Point, name: str, method: str) -> None:
     """Worker task of :meth:`PointEvaluator.prepare`: build (and cache) the surrogates of one observable
     for ``point`` and its SM reference."""
     _predict_with_fallback(point, [name], method)
@@ -629,7 +643,7 @@ def _verdict_strings(n: int, parts: Sequence[tuple[np.ndarray, str]]) -> np.ndar
     return labels[inv.reshape(-1)]
 
 
-def _sm_point(point):
+def _sm_point(point: Point) -> Point:
     """The same (first) point with every leptoquark coupling zero: the SM reference for Delta chi2."""
     from lqmodel.point import MATRIX_FIELDS
 
@@ -640,7 +654,7 @@ def _sm_point(point):
         return first.replace(model="general", **zeros)
 
 
-def _predict_with_fallback(point, names: Sequence[str], method: str) -> dict[str, np.ndarray]:
+def _predict_with_fallback(point: Point, names: Sequence[str], method: str) -> dict[str, np.ndarray]:
     """lqmodel.flavour.predict with the surrogate; names it cannot do (NotImplementedError) go through
     flavio, point by point."""
     from lqmodel.flavour import predict

@@ -66,13 +66,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from lqmodel import vocabulary as _vocab
 from lqmodel.errors import shorten
@@ -175,7 +176,7 @@ def _compact(arr: np.ndarray) -> np.ndarray:
                      for s, n in zip(arr.strides, arr.shape, strict=True))]
 
 
-def _owned_copy(arr: np.ndarray, dtype) -> np.ndarray:
+def _owned_copy(arr: np.ndarray, dtype: DTypeLike) -> np.ndarray:
     """A read-only array of ``dtype`` that nobody else can write: ``arr`` itself if it already is one
     (read-only and owning its data, e.g. the fresh arrays made by :func:`vary`), else a compact copy."""
     if arr.dtype == dtype and not arr.flags.writeable and arr.flags.owndata:
@@ -227,8 +228,17 @@ def _readonly(arr: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
+def _present(arrays: Mapping[str, np.ndarray | None], name: str) -> np.ndarray:
+    """A field :meth:`Point._as_arrays` always fills (only m_R2_23 may be None there)."""
+    a = arrays[name]
+    if a is None:  # pragma: no cover - _as_arrays refuses a missing required field first
+        raise PointError(f"{name} is required")
+    return a
+
+
 def _check_values(arrays: Mapping[str, np.ndarray | None]) -> None:
     """Masses positive and finite, leptoquarks above m_b, M_N >= 0, kappa and the couplings finite."""
+    m_b, M_N, kappa = (_present(arrays, n) for n in ("m_b", "M_N", "kappa"))
     with np.errstate(invalid="ignore"):
         for name in _POSITIVE_MASSES:
             a = arrays[name]
@@ -241,34 +251,34 @@ def _check_values(arrays: Mapping[str, np.ndarray | None]) -> None:
             a = arrays[name]
             if a is None:
                 continue
-            bad = np.broadcast_to(a < arrays["m_b"], np.broadcast_shapes(a.shape, arrays["m_b"].shape))
+            bad = np.broadcast_to(a < m_b, np.broadcast_shapes(a.shape, m_b.shape))
             if bad.any():
-                lq, mb = np.broadcast_arrays(a, arrays["m_b"])
+                lq, mb = np.broadcast_arrays(a, m_b)
                 idx = tuple(int(i) for i in np.argwhere(bad)[0])
                 raise PointError(
                     f"{name} = {float(lq[idx]):g} GeV is below m_b = {float(mb[idx]):g} GeV: the leptoquarks are "
                     "integrated out at mu = m_LQ into the b-quark effective theory, which needs them heavier "
                     "than the b quark; use masses above m_b"
                 )
-        bad = ~(np.isfinite(arrays["M_N"]) & (arrays["M_N"] >= 0))
+        bad = ~(np.isfinite(M_N) & (M_N >= 0))
         if bad.any():
-            raise PointError("M_N must be a finite, non-negative mass in GeV (0 = massless N); "
-                             f"{_example(bad, arrays['M_N'])}")
-        bad = ~np.isfinite(arrays["kappa"])
+            raise PointError(f"M_N must be a finite, non-negative mass in GeV (0 = massless N); {_example(bad, M_N)}")
+        bad = ~np.isfinite(kappa)
         if bad.any():
-            raise PointError(f"kappa must be a finite real number in GeV; {_example(bad, arrays['kappa'])}")
+            raise PointError(f"kappa must be a finite real number in GeV; {_example(bad, kappa)}")
         for name in ALL_MATRIX_FIELDS:
-            a = arrays[name]
-            bad = ~np.isfinite(a)
+            matrix = _present(arrays, name)
+            bad = ~np.isfinite(matrix)
             if bad.any():
                 idx = tuple(int(i) for i in np.argwhere(bad)[0])
-                raise PointError(f"{name} must have finite entries (no NaN or inf); entry {idx} is {complex(a[idx])!r}")
+                raise PointError(
+                    f"{name} must have finite entries (no NaN or inf); entry {idx} is {complex(matrix[idx])!r}")
 
 
 def _warn_perturbativity(arrays: Mapping[str, np.ndarray | None]) -> None:
     """One PerturbativityWarning per point, naming every matrix with |y| > sqrt(4 pi) (a Voloshin pair is
     one coupling, not two); stacklevel: the caller of Point(...)."""
-    big = {name: float(np.abs(arrays[name]).max(initial=0.0)) for name in ALL_MATRIX_FIELDS}
+    big = {name: float(np.abs(_present(arrays, name)).max(initial=0.0)) for name in ALL_MATRIX_FIELDS}
     big = {name: a for name, a in big.items() if a > PERTURBATIVITY_LIMIT}
     if big:
         names = ", ".join(big)
@@ -580,12 +590,12 @@ class Point:
         """Inverse of :meth:`to_dict`; also accepts the point-file shorthand of :mod:`lqmodel.pointfile`."""
         return point_from_mapping(d)
 
-    def save(self, path) -> None:
+    def save(self, path: str | os.PathLike) -> None:
         """Write the point to ``path`` (``.yaml``/``.yml`` -> YAML, ``.json`` -> JSON); atomic."""
         write_point_text(path, self.to_dict)
 
     @classmethod
-    def load(cls, path) -> Point:
+    def load(cls, path: str | os.PathLike) -> Point:
         """Read a point file (YAML or JSON, see :mod:`lqmodel.pointfile`)."""
         data, name = read_point_data(path)
         return point_from_mapping(data, source=name)
@@ -619,8 +629,13 @@ def loads_point(text: str, *, name: str = "<string>", fmt: str = "yaml") -> Poin
 
 
 # ---------------------------------------------------------------------- vary
-def _shorthand_targets(base: Point, name: str) -> list[tuple[str, tuple[int, int] | None, bool]]:
+#: (field, matrix index or None, conjugate-and-negate?): one field an assignment name of vary sets
+_Target = tuple[str, tuple[int, int] | None, bool]
+
+
+def _shorthand_targets(base: Point, name: str) -> list[_Target]:
     """(field, matrix index or None, conjugate-and-negate?) set by a shorthand name."""
+    t: list[_Target]
     if name == "m_LQ":
         t = [("m_S1", None, False), ("m_R2", None, False)]
         if base.m_R2_23 is not None:
@@ -698,7 +713,8 @@ def vary(base: Point, assignments: Mapping[str, ArrayLike]) -> Point:
 _Targets = dict[tuple[str, "tuple[int, int] | None"], tuple[str, bool]]
 
 
-def _vary_targets(base: Point, assignments: Mapping[str, ArrayLike]):
+def _vary_targets(base: Point,
+                  assignments: Mapping[str, ArrayLike]) -> tuple[_Targets, dict[str, np.ndarray], set[str]]:
     """Step 1 of :func:`vary`: each assignment name -> the fields it sets (checked: known, in range, not
     set twice), its value as an array, and the matrices set directly (which end a model's relation)."""
     targets: _Targets = {}
@@ -716,7 +732,8 @@ def _vary_targets(base: Point, assignments: Mapping[str, ArrayLike]):
     return targets, values, direct_matrix
 
 
-def _targets_of_name(base: Point, name: Any, assignments: Mapping[str, Any], direct_matrix: set[str]):
+def _targets_of_name(base: Point, name: Any, assignments: Mapping[str, Any],
+                     direct_matrix: set[str]) -> list[_Target]:
     """The (field, index, conjugate?) list one assignment name sets (names of lqmodel.vocabulary)."""
     if not isinstance(name, str):
         raise UnknownNameError(f"parameter names must be strings; got {name!r}")
@@ -742,7 +759,8 @@ def _targets_of_name(base: Point, name: Any, assignments: Mapping[str, Any], dir
                            f"Allowed: {', '.join(allowed)}")
 
 
-def _vary_changes(base: Point, targets: _Targets, values: Mapping[str, np.ndarray], batch) -> dict[str, Any]:
+def _vary_changes(base: Point, targets: _Targets, values: Mapping[str, np.ndarray],
+                  batch: tuple[int, ...]) -> dict[str, Any]:
     """Step 2 of :func:`vary`: the new field values (matrices copied once, then their entries set; the
     splitting delta_m2 applied with the final m_S1)."""
     changes: dict[str, Any] = {}
