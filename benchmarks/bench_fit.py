@@ -63,9 +63,9 @@ def main() -> None:
     rng = np.random.default_rng(0)
     res: dict = {"prepare_s": t_prep, "per_call": {}}
     for n in (1, 5, 64):
-        x = np.column_stack([rng.uniform(lo, hi, n) for lo, hi in zip(lows, highs)])
-        wf, cf = _per_call(lambda: fast.chi2(x), args.calls, args.repeat)
-        ws, cs = _per_call(lambda: full.chi2(x), max(args.calls // 5, 3), max(args.repeat // 2, 2))
+        x = np.column_stack([rng.uniform(lo, hi, n) for lo, hi in zip(lows, highs, strict=True)])
+        wf, cf = _per_call(lambda x=x: fast.chi2(x), args.calls, args.repeat)
+        ws, cs = _per_call(lambda x=x: full.chi2(x), max(args.calls // 5, 3), max(args.repeat // 2, 2))
         d = float(np.max(np.abs(fast.chi2(x) - full.chi2(x)) / np.abs(full.chi2(x))))
         res["per_call"][n] = {"fast_wall_ms": 1e3 * wf, "fast_cpu_ms": 1e3 * cf, "full_wall_ms": 1e3 * ws,
                               "full_cpu_ms": 1e3 * cs, "ratio_cpu": cs / cf, "max_rel_diff": d}
@@ -85,7 +85,7 @@ def main() -> None:
         a, b = out["fast"][0], out["full"][0]
         dbf = max(abs(a["best_fit"][k] - b["best_fit"][k]) for k in a["best_fit"])
         div = max(abs(x - y) for k in a["intervals"] for lab in ("68", "95")
-                  for x, y in zip(a["intervals"][k][lab], b["intervals"][k][lab]))
+                  for x, y in zip(a["intervals"][k][lab], b["intervals"][k][lab], strict=True))
         print(f"ratio (wall) {out['full'][1] / out['fast'][1]:.1f}; |d best fit| {dbf:.2e}, "
               f"|d chi2_min| {abs(a['chi2_min'] - b['chi2_min']):.2e}, |d interval ends| {div:.2e}")
         res["fit"] = {k: {"wall_s": v[1], "cpu_s": v[2], "timing_s": v[0]["timing_s"], "chi2_min": v[0]["chi2_min"],

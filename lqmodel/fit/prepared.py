@@ -2,21 +2,19 @@ r"""A prepared (fixed-mass) fast path of :class:`~lqmodel.fit.likelihood.Combine
 
 Why it is exact. A fit holds every mass fixed (``lqmodel.fit.config.FIXED_MASSES``), so each loop
 integral, kernel, kinematic factor and surrogate of the pipeline is a number, and what is left of a
-point is its couplings. When the free parameters enter the point's coupling arrays affinely (every
-coupling-entry parameter ``y1``, ``y2``, ``y_LL[2,1]``, ... does; ``y1y2``, log scales of the *sampling*
-do not matter, only the map parameter -> couplings does), the intermediate quantities of the pipeline
-are polynomials in the parameters of low degree (derived here, docs/fits.md §6):
+point is its couplings. When the free parameters enter the point's coupling arrays linearly (every
+coupling-entry parameter ``y1``, ``y2``, ``y_LL[2,1]``, ... does; for any other parameter, e.g. ``y1y2``,
+the check below decides; a log ``scale`` only changes grids and priors, not this map), the intermediate
+quantities of the pipeline are polynomials in the parameters of low degree (derived here, docs/fits.md §6.1):
 
-=====================================================  ===========================  ==================
-quantity                                               source                       degree in θ
-=====================================================  ===========================  ==================
-WET Wilson coefficients and N_R operators at m_LQ      :func:`lqmodel.matching.match` (tree: y y*;   ≤ 4
-                                                       one-loop boxes: y y* y y*, y y* g²)
-SMEFT Warsaw coefficients at m_LQ                      :func:`lqmodel.smeft_matching.match_smeft`    2
-HighPT Drell-Yan coefficients per search               :func:`lqmodel.collider.drell_yan.drell_yan_coefficients` (|y|²|y|²)  ≤ 4
-partial and total widths                               :func:`lqmodel.collider.widths.decay_widths`  2
-transition moments μ_αN1                               :func:`lqmodel.moments.compute_moments`       2
-=====================================================  ===========================  ==================
+* WET Wilson coefficients and N_R operators at m_LQ (:func:`lqmodel.matching.match`; tree y y*, one-loop
+  boxes y y* y y* and y y* g², dipoles y y*): degree <= 4;
+* SMEFT Warsaw coefficients at m_LQ (:func:`lqmodel.smeft_matching.match_smeft`; tree and the finite
+  one-loop vertex terms, y y*): degree 2;
+* HighPT Drell-Yan coefficients per search (:func:`lqmodel.collider.drell_yan.drell_yan_coefficients`;
+  |y|², |y|²|y|², Re(V* y* y)): degree <= 4;
+* partial and total widths (:func:`lqmodel.collider.widths.decay_widths`; |l|², |r|², Re(l r*)): degree 2;
+* transition moments mu_alphaN1 (:func:`lqmodel.moments.compute_moments`; y y'): degree 2.
 
 They are represented exactly by polynomials of total degree ``D`` (4; 6 or 8 if a check fails) in
 :math:`u = \theta/s` (:math:`s` = the largest |bound| of each parameter, so :math:`|u| \le 1`), fitted
@@ -48,7 +46,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import math
 import warnings
 from types import SimpleNamespace
 from typing import Any
@@ -93,7 +90,7 @@ class _Basis:
     def nodes(self) -> np.ndarray:
         k = self.degree + 2
         cheb = 0.5 * (1.0 - np.cos(np.pi * (np.arange(k) + 0.5) / k))  # in (0, 1)
-        axes = [lo + (hi - lo) * cheb for lo, hi in zip(self.lows, self.highs)]
+        axes = [lo + (hi - lo) * cheb for lo, hi in zip(self.lows, self.highs, strict=True)]
         return np.array(list(itertools.product(*axes)))
 
     def __call__(self, theta: np.ndarray) -> np.ndarray:
@@ -139,8 +136,7 @@ class PreparedLikelihood:
     ``parameters``, ``terms``, ``base``), same numbers. Build it with :func:`prepare`."""
 
     def __init__(self, full, lows, highs, degree: int):
-        from lqmodel.fit.likelihood import (DirectDetectionTerm, DrellYanTerm, LimitsTerm, MeasurementTerm,
-                                            PairTerm)
+        from lqmodel.fit.likelihood import DirectDetectionTerm, DrellYanTerm, LimitsTerm, MeasurementTerm, PairTerm
 
         self.full = full
         kinds = (MeasurementTerm, DrellYanTerm, PairTerm, DirectDetectionTerm, LimitsTerm)
@@ -170,7 +166,7 @@ class PreparedLikelihood:
     def _quantities(self, point) -> dict[str, tuple[list[str], np.ndarray]]:
         """Every interpolated quantity of the (batched) ``point``: group -> (names, matrix (n, names))."""
         from lqmodel.collider.widths import BroadWidthWarning, decay_widths
-        from lqmodel.fit.likelihood import DrellYanTerm, MeasurementTerm, PairTerm, _moments, _n_points
+        from lqmodel.fit.likelihood import DrellYanTerm, MeasurementTerm, PairTerm, _n_points
         from lqmodel.matching import match
         from lqmodel.smeft_matching import match_smeft
 
@@ -263,7 +259,7 @@ class PreparedLikelihood:
             for t in full.terms:
                 for c in getattr(t, "_constraints", ()):
                     d = 1.0 / np.sqrt(np.diag(c.inverse))
-                    for nm, x in zip(c.observables, d):
+                    for nm, x in zip(c.observables, d, strict=True):
                         sig[nm] = min(sig.get(nm, np.inf), float(x))
             self._pred_sigma = np.array([sig.get(nm, 0.0) for nm in self._poly_names])
         point = full.point(nodes)
@@ -285,8 +281,8 @@ class PreparedLikelihood:
         for s in (self._dy_searches if dy else ()):
             names, m = self._groups[f"dymass:{s}"]
             search = load_search(s)
-            masses = dict(zip(names, m))
-            coeff_names, coef = self._groups[f"dy:{s}"]
+            masses = dict(zip(names, m, strict=True))
+            _, coef = self._groups[f"dy:{s}"]
             labels = np.array([t.split("|")[0] for t in search.term_names])
             for med in search.mediators:
                 if np.any(coef[:, labels == med] != 0) and not masses[med] >= MIN_MASS_GEV:
@@ -343,7 +339,8 @@ class PreparedLikelihood:
 
         theta = np.atleast_2d(np.asarray(theta, dtype=float))
         if theta.shape[-1] != len(self.full.parameters):
-            raise InputError(f"expected {len(self.full.parameters)} parameter values per point, got shape {theta.shape}")
+            raise InputError(f"expected {len(self.full.parameters)} parameter values per point, "
+                             f"got shape {theta.shape}")
         n = theta.shape[0]
         B = self.basis(theta)
         duck = self._duck(n)
@@ -351,7 +348,7 @@ class PreparedLikelihood:
         if self._measured:
             shared["predictions"] = self.predictions(B, self.pbasis(theta) if self._poly_names else None)
         if "mu" in self._groups:
-            names, coef = self._groups["mu"]
+            coef = self._groups["mu"][1]
             shared["mu_muB"] = np.abs(B @ coef).astype(float)
         out: dict[str, np.ndarray] = {}
         for t in self.full.terms:
@@ -381,7 +378,7 @@ class PreparedLikelihood:
         names, coef = self._groups["widths"]
         M_N = float(np.ravel(self.full.base.M_N)[0])
         mnames, m = self._groups["masses"]
-        mass = dict(zip(mnames, m))
+        mass = dict(zip(mnames, m, strict=True))
         self._pair = []
         if any(float(v) < mass_range()[0] for v in m):
             raise _NotPrepared("a leptoquark below the pair cross-section table")  # the full term says so
@@ -407,7 +404,7 @@ class PreparedLikelihood:
             nch = len(chans)
             Fa = np.zeros((nch, len(flat)))
             Fb = np.zeros((nch, len(flat)))
-            for j, (lim, a, b, ia, ib) in enumerate(flat):
+            for j, (_, _, _, ia, ib) in enumerate(flat):
                 Fa[ia, j] = 1.0
                 Fb[ib, j] = 1.0
             mult = np.array([1.0 if a == b else 2.0 for _, a, b, _, _ in flat])
@@ -438,7 +435,8 @@ class PreparedLikelihood:
                 beff = (br @ Fa) * (br @ Fb) * mult
                 pos = beff > 0
                 with np.errstate(divide="ignore"):
-                    ml = np.where(pos, mass_for_cross_section(np.where(pos, s_ul / np.where(pos, beff, 1.0), np.inf)), 0.0)
+                    needed = np.where(pos, s_ul / np.where(pos, beff, 1.0), np.inf)
+                    ml = np.where(pos, mass_for_cross_section(needed), 0.0)
                 best = np.max(np.nan_to_num(ml, nan=0.0), axis=1)
             for lim, a, b, ia, ib in curved:
                 branching = {a: br[:, ia].sum(axis=1)}
@@ -489,7 +487,8 @@ def _check(fast: PreparedLikelihood, lows, highs, seed: int = 12345) -> None:
         err = np.abs(approx_p - exact_p) - tol
         if np.any(err > 0):
             j = int(np.argmax(np.max(err, axis=0)))
-            raise _NotPrepared(f"{fast._poly_names[j]} is not a polynomial of degree {fast.pbasis.degree} in the parameters")
+            raise _NotPrepared(f"{fast._poly_names[j]} is not a polynomial of degree {fast.pbasis.degree} "
+                               "in the parameters")
     a = fast.chi2(pts)
     b = fast.full.chi2(pts)
     if not np.allclose(a, b, rtol=1e-9, atol=1e-9):
@@ -501,7 +500,8 @@ def prepare(full, lows, highs):
     ``full``; ``full`` itself where the fast path does not apply (the reason is logged)."""
     lows, highs = np.asarray(lows, float), np.asarray(highs, float)
     if len(full.parameters) > MAX_PARAMETERS:
-        _log.info("lqmodel fit: %d free parameters (> %d): full pipeline per call", len(full.parameters), MAX_PARAMETERS)
+        _log.info("lqmodel fit: %d free parameters (> %d): full pipeline per call", len(full.parameters),
+                  MAX_PARAMETERS)
         return full
     reason = ""
     for d in _DEGREES:
