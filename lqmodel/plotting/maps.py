@@ -39,7 +39,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -47,6 +47,9 @@ from lqmodel.columns import MAP_LAYERS, MissingColumnError, layer_columns
 from lqmodel.errors import InputError
 from lqmodel.vocabulary import LEPTON_LATEX as _LATEX_LEPTON
 from lqmodel.vocabulary import LEPTONS, display_value, is_coupling, latex_label, parse_matrix_entry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.typing import RcKeyType
 
 __all__ = ["plot_map", "axis_label", "base_coordinates", "MapData", "active_layers", "LAYER_FUNCTIONS",
            "MapContext", "MissingColumnError"]
@@ -414,7 +417,7 @@ def _brightest_lepton(df) -> str | None:
     return max(mu_cols, key=lambda l: float(np.nanmax(df[mu_cols[l]].to_numpy(float))))
 
 
-_STYLE = {
+_STYLE: dict[RcKeyType, Any] = {
     "font.family": "serif", "font.serif": ["STIXGeneral", "DejaVu Serif"], "mathtext.fontset": "stix",
     "font.size": 11, "axes.labelsize": 13, "legend.fontsize": 9, "hatch.linewidth": 0.6,
     "xtick.labelsize": 11, "ytick.labelsize": 11,
@@ -447,6 +450,13 @@ class MapContext:
 
     def col(self, name: str) -> np.ndarray:
         return self.df[name].to_numpy(float)
+
+    def moment(self) -> tuple[str, np.ndarray]:
+        """``lepton`` and its moment, for the layers drawn from them (active_layers picks those only for a
+        table with the moment columns of a lepton)."""
+        if self.lepton is None or self.mu is None:
+            raise InputError("this map layer needs the moment of a lepton flavour (lepton=...)")
+        return self.lepton, self.mu
 
 
 def _new_map(df, data: MapData, x: str, y: str, scales: Mapping[str, str], lepton: str | None) -> MapContext:
@@ -497,7 +507,8 @@ def _layer_xenon1t_band(c: MapContext) -> None:
     """The XENON1T-level band low <= mu <= high, and the same band for mu x (1 +- M_B_SCHEME_SPREAD)."""
     from matplotlib.patches import Patch
 
-    mu, data, ax = c.mu, c.data, c.ax
+    lepton, mu = c.moment()
+    data, ax = c.data, c.ax
     low, high = c.col("xenon1t_low_muB"), c.col("xenon1t_high_muB")
     # h = position of log(mu) in the band: -1 at the lower edge, +1 at the upper one (smooth in the
     # couplings, unlike a max() of the two edge conditions)
@@ -524,7 +535,7 @@ def _layer_xenon1t_band(c: MapContext) -> None:
         data.contour(ax, Z, levels=[-1.0, 1.0], colors=[C_BAND], linewidths=1.2, linestyles="solid",
                      zorder=Z_EDGE)
     if _constant(low) and _constant(high):
-        label = (rf"XENON1T band, $|\mu_{{\nu_{{{_LATEX_LEPTON[c.lepton]}}} N}}|\in"
+        label = (rf"XENON1T band, $|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|\in"
                  rf"[{_sci(np.nanmedian(low))},{_sci(np.nanmedian(high))}]\,\mu_B$")
     else:
         label = r"XENON1T band ($M_N$-dependent)"
@@ -650,7 +661,7 @@ def _layer_mu_isolines(c: MapContext) -> None:
     """Iso-lines of |mu| (every decade in the plane, or ``mu_levels``), labelled off the hatching."""
     from matplotlib.lines import Line2D
 
-    mu = c.mu
+    lepton, mu = c.moment()
     if not np.nanmax(mu) > 0:
         return
     lm = np.log10(np.where(mu > 0, mu, np.nan))
@@ -666,7 +677,7 @@ def _layer_mu_isolines(c: MapContext) -> None:
         cs = c.data.contour(c.ax, Z, levels=levels, colors="0.35", linewidths=0.7, linestyles="--", zorder=Z_ISO)
         _label_lines(c.ax, cs, [rf"$10^{{{round(v)}}}\,\mu_B$" for v in levels], avoid=c.regions)
         c.handles.append(Line2D([], [], color="0.35", lw=0.7, ls="--",
-                                label=rf"$|\mu_{{\nu_{{{_LATEX_LEPTON[c.lepton]}}} N}}|$ contours"))
+                                label=rf"$|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|$ contours"))
 
 
 def _layer_tuning(c: MapContext) -> None:
@@ -744,7 +755,11 @@ def _finish(c: MapContext, chosen: Mapping[str, float], title: str | None, subti
     if heading:
         ax.set_title(heading, fontsize=10.5, loc="left")
     seen: set[str] = set()  # one legend entry per label (e.g. XENONnT as the experiment and as the lab limit)
-    handles = [h for h in c.handles if not (h.get_label() in seen or seen.add(h.get_label()))]
+    handles = []
+    for h in c.handles:
+        if h.get_label() not in seen:
+            seen.add(h.get_label())
+            handles.append(h)
     if handles:
         # two columns for short labels, one when a label would not fit half the width; the figure grows
         # with the legend so that the axes keep their size (and nothing is cut at the figure's edges)

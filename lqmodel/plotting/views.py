@@ -17,15 +17,18 @@ matplotlib is imported lazily.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.typing import RcKeyType
 
 __all__ = ["plot_mu_vs_mass", "plot_mnuN_vs_splitting", "mu_vs_mass_data", "mnuN_vs_splitting_data"]
 
-_STYLE = {"pdf.fonttype": 42, "ps.fonttype": 42, "font.size": 10}
+_STYLE: dict[RcKeyType, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "font.size": 10}
 _LEPTON_TEX = {"e": "e", "mu": r"\mu", "tau": r"\tau"}
 C_BAND = "#009E73"
 C_NT = "0.25"
@@ -50,7 +53,7 @@ def _positive_1d(name: str, values: Any) -> np.ndarray:
     return a
 
 
-def mu_vs_mass_data(point: Any, m_LQ_GeV: Sequence[float], y1y2: Sequence[float], *, y1_over_y2: float | None = None
+def mu_vs_mass_data(point: Any, m_LQ_GeV: ArrayLike, y1y2: ArrayLike, *, y1_over_y2: float | None = None
                     ) -> dict[str, np.ndarray]:
     """|μ_{αN1}| in μ_B on the grid (y1y2, m_LQ), α = ``point.lepton``; shape (len(y1y2), len(m_LQ)).
 
@@ -81,8 +84,8 @@ def mu_vs_mass_data(point: Any, m_LQ_GeV: Sequence[float], y1y2: Sequence[float]
 
 def plot_mu_vs_mass(
     point: Any,
-    m_LQ_GeV: Sequence[float] | None = None,
-    y1y2: Sequence[float] = (0.01, 0.05, 0.2, 1.0),
+    m_LQ_GeV: ArrayLike | None = None,
+    y1y2: ArrayLike = (0.01, 0.05, 0.2, 1.0),
     *,
     y1_over_y2: float | None = None,
     cl: float = 0.9,
@@ -155,7 +158,7 @@ def plot_mu_vs_mass(
     return fig, data
 
 
-def mnuN_vs_splitting_data(point: Any, delta: Sequence[float]) -> dict[str, np.ndarray]:
+def mnuN_vs_splitting_data(point: Any, delta: ArrayLike) -> dict[str, np.ndarray]:
     """|m_{αN1}| (eV) and |μ_{αN1}| (μ_B) of the Voloshin pair for δ = m_R2²/m_S1² − 1 at the base m_S1.
 
     Keys: ``delta``, ``m_nuN_eV``, ``mu_muB``, ``small_delta_limit_eV`` (docs/normalisation.md §4:
@@ -181,7 +184,7 @@ def mnuN_vs_splitting_data(point: Any, delta: Sequence[float]) -> dict[str, np.n
 
 def plot_mnuN_vs_splitting(
     point: Any,
-    delta: Sequence[float] | None = None,
+    delta: ArrayLike | None = None,
     *,
     path: str | Path | None = None,
     title: str | None = None,

@@ -325,7 +325,17 @@ class ScanConfig:
     def n_points(self) -> int:
         """Number of points (computed from the counts, without building the grids)."""
         if self.sampling == "grid":
-            return math.prod(len(r.values) if r.values is not None else int(r.n) for r in self.parameters)
+            counts: list[int] = []
+            for r in self.parameters:
+                if r.values is not None:
+                    counts.append(len(r.values))
+                elif r.n is not None:
+                    counts.append(int(r.n))
+                else:  # refused by from_dict; a hand-built config
+                    raise ScanConfigError(f"grid sampling needs 'n' for parameter {shorten(r.name)}")
+            return math.prod(counts)
+        if self.n_samples is None:  # refused by from_dict; a hand-built config
+            raise ScanConfigError(f"{self.sampling} sampling needs a positive integer n_samples, got None")
         return int(self.n_samples)
 
     @property

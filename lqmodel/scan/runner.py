@@ -61,7 +61,7 @@ class ScanResult:
         return pq.read_table(self.table_path)
 
 
-def evaluator_spec(evaluator: Callable) -> Any:
+def evaluator_spec(evaluator: object) -> Any:
     """The evaluator's identity for the fingerprint: ``evaluator.spec()`` if it has one, else its
     qualified name (plus its fields if it is a dataclass)."""
     if hasattr(evaluator, "spec"):
@@ -176,14 +176,12 @@ def run_scan(
     fingerprint = config.fingerprint(spec)
     store = ScanStore(out_dir)
     store.check_usable()  # before the lock file is created in a folder that is not ours
-    own_lock = lock is None
-    if own_lock:
-        lock = FolderLock(out_dir).acquire()
+    own_lock = FolderLock(out_dir).acquire() if lock is None else None  # a lock we took, we release
     try:
         return _run_locked(config, store, evaluator, spec, fingerprint, executor, progress, max_in_flight, t0)
     finally:
-        if own_lock:
-            lock.release()
+        if own_lock is not None:
+            own_lock.release()
 
 
 def _run_locked(config, store, evaluator, spec, fingerprint, executor, progress, max_in_flight, t0) -> ScanResult:

@@ -140,12 +140,14 @@ class FolderLock:
         try:
             import fcntl
         except ImportError:  # pragma: no cover - Windows: the recorded pid is all there is
-            fcntl = None
+            have_flock = False
+        else:
+            have_flock = True
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
-            if fcntl is None:  # pragma: no cover
+            if not have_flock:  # pragma: no cover
                 raise OSError("no flock")
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -422,6 +424,7 @@ class ScanStore:
         bad: dict[int, str] = {}
         for i in sorted(self.completed_chunks()):
             path = self.chunk_path(i)
+            reason: str | None
             if i >= n_chunks:
                 reason = f"chunk index beyond the scan's {n_chunks} chunks"
             else:
@@ -497,7 +500,7 @@ class ScanStore:
                         pts = t.column("point").to_numpy()
                         if pts.size != count or (count and (pts[0] != first or pts[-1] != last)):
                             raise ScanFolderError(f"chunk {i} holds the wrong points; rerun to recompute it")
-                    if schema is None:
+                    if writer is None:  # chunk 0 (schema and writer are set together)
                         schema = t.schema
                         writer = pq.ParquetWriter(tmp, schema)
                     if not t.schema.equals(schema, check_metadata=True):
