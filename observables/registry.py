@@ -294,7 +294,8 @@ def _build() -> dict[str, ObservableSpec]:
     return {s.name: s for s in specs}
 
 
-def _single(name, fl, args, unit, tex, desc, cit, blocks, form, group, integrated=False) -> ObservableSpec:
+def _single(name: str, fl: str, args: tuple, unit: str, tex: str, desc: str, cit: str,
+            blocks: tuple[tuple[str, ...], ...], form: str, group: str, integrated: bool = False) -> ObservableSpec:
     """One spec whose numerator is the flavio observable itself."""
     p = _part(((1.0, fl, args),), blocks)
     return ObservableSpec(name=name, flavio_name=fl, args=args, unit=unit, latex=f"${tex}$", description=desc,
@@ -330,7 +331,7 @@ def _build_extra() -> list[ObservableSpec]:
                 denominator=den, integrated=True, group=grp))
 
     # --- b -> s l l rates
-    def bsll(lep, scalar=True):
+    def bsll(lep: str, scalar: bool = True) -> tuple[str, ...]:
         names = [f"{c}_bs{lep}{lep}" for c in ("C9", "C10", "C9p", "C10p")]
         if scalar:
             names += [f"{c}_bs{lep}{lep}" for c in ("CS", "CSp", "CP", "CPp")]

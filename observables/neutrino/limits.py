@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from importlib import resources
 
 import numpy as np
@@ -128,7 +128,7 @@ def _scalar_limits(lepton: str, M_N_keV: float) -> list[Limit]:
     out = []
     for e in _data()["limits"]:
         fl = e["flavours"]
-        value: float | None = float(e["upper_muB"])
+        value = float(e["upper_muB"])
         combination = {"solar_effective": "solar_effective", "all_quadrature": "quadrature"}.get(fl, "flavour")
         if fl == "solar_effective":
             ok = lepton == "all"
@@ -153,12 +153,18 @@ def _scalar_limits(lepton: str, M_N_keV: float) -> list[Limit]:
     return out
 
 
+def _curve_value_muB(v: float, quantity: str) -> float:
+    """A value read off a digitised curve, in mu_B: as it is for ``quantity`` mu_muB, else d [GeV^-1]
+    converted (:func:`d_to_mu_muB`)."""
+    return float(v) if quantity == "mu_muB" else float(d_to_mu_muB(float(v)))
+
+
 def _curve_limits(lepton: str, M_N_keV: float) -> list[Limit]:
     out = []
     for c in _data()["curves"]:
         x, y = _polyline(c["file"])
         x0 = _mass_in_file_unit(M_N_keV, c["mass_unit"])
-        conv_f = (lambda v: float(v)) if c["quantity"] == "mu_muB" else (lambda v: float(d_to_mu_muB(float(v))))
+        conv_f = partial(_curve_value_muB, quantity=c["quantity"])
         convention = ("digitised curve in mu/mu_B (no conversion)" if c["quantity"] == "mu_muB"
                       else "digitised curve in d [GeV^-1]; mu/mu_B = 2 d / mu_B")
         lo = hi = None
