@@ -60,11 +60,12 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 from numpy.typing import ArrayLike
 
 from observables import cache as _cache
@@ -105,6 +106,10 @@ class QuadraticForm:
     linear: np.ndarray
     quadratic: np.ndarray
     blocks: tuple[tuple[int, ...], ...]
+    # derived in __post_init__ (not constructor arguments, not compared, not shown)
+    _active: npt.NDArray[np.intp] = field(init=False, repr=False, compare=False)
+    _lin_a: np.ndarray = field(init=False, repr=False, compare=False)
+    _quad_a: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # compact representation for fast evaluation: only the variables that enter (non-zero linear or
@@ -179,6 +184,8 @@ class Surrogate:
         x = _wc_to_x(wc, self.wc_names, self.wc_names)
         num = self.numerator(x) - self._offset
         if self.form == "rational":
+            if self.denominator is None:
+                raise ValueError(f"{self.name} has form {self.form!r} but no denominator")
             return num / self.denominator(x)
         if self.form == "sqrt_quadratic":
             return np.sqrt(np.maximum(num, 0.0))
@@ -238,13 +245,13 @@ def _restrict(part: Part, wanted: Sequence[str]) -> tuple[tuple[str, ...], tuple
 SMEFT_STEP = 1e-7
 
 
-def _fit_function(f, n_var: int, blocks: Sequence[Sequence[int]],
+def _fit_function(f: Callable[[np.ndarray], float], n_var: int, blocks: Sequence[Sequence[int]],
                   fixed_step: float | None = None) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, int]:
     """Exact quadratic extraction of ``f`` (a function of a real vector) with adaptive steps
     (or one ``fixed_step`` for every variable: no pilot evaluations)."""
     n_eval = 0
 
-    def call(x):
+    def call(x: np.ndarray) -> float:
         nonlocal n_eval
         n_eval += 1
         return f(x)
@@ -302,7 +309,7 @@ def _smeft_step(names: Sequence[str]) -> float | None:
     return SMEFT_STEP if any(n in _registry_smeft_names() for n in names) else None
 
 
-def _key(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool,
+def _key(term: Term, names: tuple[str, ...], blocks: Sequence[Sequence[str]], scale: float, square: bool,
          basis: str | None = None) -> dict:
     from observables.flavio_backend import flavio_version, wilson_version
 
@@ -323,7 +330,7 @@ def _key(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool,
     }
 
 
-def _fit_term_cached(term: Term, names: tuple[str, ...], blocks, scale: float, square: bool,
+def _fit_term_cached(term: Term, names: tuple[str, ...], blocks: Sequence[Sequence[str]], scale: float, square: bool,
                      basis: str | None = None) -> tuple[QuadraticForm, dict]:
     key = _key(term, names, blocks, scale, square, basis)
     path = cache_dir() / f"{_cache.digest(key)}.npz"
