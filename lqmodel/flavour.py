@@ -36,13 +36,20 @@ the down basis).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from .errors import InputError
 from .matching import LEPTONS, WilsonCoefficients, match
+
+if TYPE_CHECKING:  # annotations only: at run time these are imported inside the functions that use them
+    from observables.registry import ObservableSpec, Part
+    from observables.surrogate import InterpolatedSurrogate, Surrogate
+
+    from .point import Point
+    from .smeft_matching import SMEFTCoefficients
 
 __all__ = ["predict", "chi2", "flavour_summary", "parity_images", "MAX_SCALES", "METHODS", "MASSES"]
 
@@ -92,7 +99,7 @@ def parity_images(wc: WilsonCoefficients) -> list[dict[str, np.ndarray]]:
     return out
 
 
-def _specs(names: Sequence[str] | None):
+def _specs(names: Sequence[str] | None) -> list[ObservableSpec]:
     from observables import registry
 
     if isinstance(names, str):
@@ -247,7 +254,7 @@ def _coefficient_input(obj: Any) -> tuple[WilsonCoefficients | None, Any]:
 
 
 # ------------------------------------------------------------------------------------------ SMEFT basis
-def _predict_smeft(specs: list[Any], c: Any, method: str, memo: dict | None = None,
+def _predict_smeft(specs: Sequence[ObservableSpec], c: SMEFTCoefficients, method: str, memo: dict | None = None,
                    masses: str = "auto") -> dict[str, np.ndarray]:
     r"""SMEFT-basis observables (Z pole, W, tau decays; docs/electroweak.md) of the SMEFT Warsaw coefficients
     ``c`` (:class:`lqmodel.smeft_matching.SMEFTCoefficients`; for a point, the tree-level ones of
@@ -262,15 +269,15 @@ def _predict_smeft(specs: list[Any], c: Any, method: str, memo: dict | None = No
         from observables import flavio_backend as fb
 
         for idx in np.ndindex(shape):
-            C = {k: complex(np.asarray(v)[idx]) for k, v in c.values.items() if np.asarray(v)[idx] != 0}
+            C_point = {k: complex(np.asarray(v)[idx]) for k, v in c.values.items() if np.asarray(v)[idx] != 0}
             for spec in specs:
                 allowed = set(spec.wc_names)
-                out[spec.name][idx] = fb.np_prediction(spec.name, {k: v for k, v in C.items() if k in allowed},
+                out[spec.name][idx] = fb.np_prediction(spec.name, {k: v for k, v in C_point.items() if k in allowed},
                                                        float(scales[idx]))
         return out
     from observables.surrogate import InterpolatedSurrogate, get_surrogate
 
-    def surrogate(spec: Any, mu: float, variables: list[str]) -> Any:
+    def surrogate(spec: ObservableSpec, mu: float, variables: list[str]) -> Surrogate:
         return _memoised(memo, (spec.name, float(mu), tuple(variables)),
                          lambda: get_surrogate(spec.name, float(mu), wc_names=variables))
 
@@ -281,7 +288,7 @@ def _predict_smeft(specs: list[Any], c: Any, method: str, memo: dict | None = No
             Cs = {k: v for k, v in flat.items() if k in allowed and np.any(v != 0)}
             variables = [n for n in spec.wc_names if n in Cs]
 
-            def node(mu: float, spec: Any = spec, variables: list[str] = variables) -> Any:
+            def node(mu: float, spec: ObservableSpec = spec, variables: list[str] = variables) -> Surrogate:
                 return surrogate(spec, mu, variables)
 
             s = InterpolatedSurrogate(spec.name, scales.reshape(-1), factory=node)
@@ -297,9 +304,10 @@ def _predict_smeft(specs: list[Any], c: Any, method: str, memo: dict | None = No
             Cs = {k: v for k, v in C.items() if k in allowed and np.any(v != 0)}
             if not Cs:  # no new physics in this group: flavio's SM value (a SMEFT object without coefficients),
                 # through the surrogate without variables (cached/shipped; equal to fb.np_prediction(name, {}, mu))
-                out[spec.name][mask] = _memoised(
-                    memo, (spec.name, float(mu), "SM"),
-                    lambda spec=spec, mu=mu: float(get_surrogate(spec.name, float(mu), wc_names=[])({})))
+                def sm(spec: ObservableSpec = spec, mu: float = float(mu)) -> float:
+                    return float(get_surrogate(spec.name, mu, wc_names=[])({}))
+
+                out[spec.name][mask] = _memoised(memo, (spec.name, float(mu), "SM"), sm)
                 continue
             variables = [n for n in spec.wc_names if n in Cs]
             out[spec.name][mask] = surrogate(spec, mu, variables)(Cs)
@@ -326,13 +334,19 @@ def _check_exact(distinct: np.ndarray) -> None:
 
 
 # ------------------------------------------------------------------------------------------ surrogate
-def _q(f, M: Mapping[str, np.ndarray], zero: Mapping[str, np.ndarray]) -> np.ndarray:
+#: coefficient values (one point: complex; a batch: arrays) and the values of the forms evaluated on them
+_V = TypeVar("_V", complex, np.ndarray)
+_R = TypeVar("_R", float, np.ndarray)
+_T = TypeVar("_T")
+
+
+def _q(f: Callable[[Mapping[str, _V]], _R], M: Mapping[str, _V], zero: Mapping[str, _V]) -> _R:
     """NP-squared part of a quadratic form evaluated through calls: [f(M) + f(-M)]/2 - f(0)."""
     neg = {k: -v for k, v in M.items()}
     return 0.5 * (f(M) + f(neg)) - f(zero)
 
 
-def _memoised(memo: dict | None, key: tuple, build):
+def _memoised(memo: dict | None, key: tuple, build: Callable[[], _T]) -> _T:
     """``build()``, kept in the caller's ``memo`` dict under ``key`` when one is given."""
     if memo is None:
         return build()
@@ -341,8 +355,8 @@ def _memoised(memo: dict | None, key: tuple, build):
     return memo[key]
 
 
-def _eval_spec_surrogate(spec, scale, C: dict[str, np.ndarray], images: list[dict[str, np.ndarray]],
-                         memo: dict | None = None):
+def _eval_spec_surrogate(spec: ObservableSpec, scale: float | np.ndarray, C: dict[str, np.ndarray],
+                         images: list[dict[str, np.ndarray]], memo: dict | None = None) -> np.ndarray:
     """One spec on one group of points: ``scale`` a float (one surrogate at that scale) or a 1-d array of
     per-point scales (the interpolated surrogate, :class:`observables.surrogate.InterpolatedSurrogate`)."""
     from observables.surrogate import InterpolatedSurrogate, get_surrogate
@@ -355,10 +369,11 @@ def _eval_spec_surrogate(spec, scale, C: dict[str, np.ndarray], images: list[dic
         imgs = []  # N_R operators do not enter a_mu or Delta M_s
     variables = [n for n in spec.wc_names if n in Cs or any(n in img for img in imgs)]
 
-    def at(mu: float):
+    def at(mu: float) -> Surrogate:
         return _memoised(memo, (spec.name, mu, tuple(variables)),
                          lambda: get_surrogate(spec.name, mu, wc_names=variables))
 
+    s: Surrogate | InterpolatedSurrogate
     s = at(float(scale)) if np.ndim(scale) == 0 else InterpolatedSurrogate(spec.name, scale, factory=at)
     if not imgs:
         return s(Cs)
@@ -375,7 +390,7 @@ def _eval_spec_surrogate(spec, scale, C: dict[str, np.ndarray], images: list[dic
     return val
 
 
-def _predict_surrogate(specs, wc: WilsonCoefficients, memo: dict | None = None,
+def _predict_surrogate(specs: Sequence[ObservableSpec], wc: WilsonCoefficients, memo: dict | None = None,
                        masses: str = "auto") -> dict[str, np.ndarray]:
     shape = wc.batch_shape
     scales = np.broadcast_to(np.asarray(wc.scale, dtype=float), shape)
@@ -400,7 +415,8 @@ def _predict_surrogate(specs, wc: WilsonCoefficients, memo: dict | None = None,
 
 
 # ------------------------------------------------------------------------------------------ flavio
-def _eval_spec_flavio(spec, scale: float, C: dict[str, complex], images: list[dict[str, complex]]) -> float:
+def _eval_spec_flavio(spec: ObservableSpec, scale: float, C: dict[str, complex],
+                      images: list[dict[str, complex]]) -> float:
     from observables import flavio_backend as fb
 
     allowed = set(spec.wc_names)
@@ -410,10 +426,10 @@ def _eval_spec_flavio(spec, scale: float, C: dict[str, complex], images: list[di
     if not imgs:
         return fb.np_prediction(spec.name, Cs, scale)
 
-    def value(part):
+    def value(part: Part) -> Callable[[Mapping[str, complex]], float]:
         return lambda wc: fb.part_value(part, fb.make_wc(wc, scale))
 
-    if spec.form == "rational":
+    if spec.denominator is not None:  # form "rational" (the registry enforces rational <=> a denominator)
         fn, fd = value(spec.numerator), value(spec.denominator)
         num, den = fn(Cs), fd(Cs)
         for img in imgs:
@@ -427,7 +443,7 @@ def _eval_spec_flavio(spec, scale: float, C: dict[str, complex], images: list[di
     return val
 
 
-def _predict_flavio(specs, wc: WilsonCoefficients) -> dict[str, np.ndarray]:
+def _predict_flavio(specs: Sequence[ObservableSpec], wc: WilsonCoefficients) -> dict[str, np.ndarray]:
     shape = wc.batch_shape
     scales = np.broadcast_to(np.asarray(wc.scale, dtype=float), shape)
     images = parity_images(wc)
@@ -463,19 +479,25 @@ def chi2(predictions: Any, vintage: str | None = None, *, method: str = "surroga
     return _chi2(predictions, vintage)
 
 
-def _chi2_theory(predictions, vintage, theory: bool):
+def _chi2_theory(predictions: Mapping[str, np.ndarray], vintage: str | None,
+                 theory: bool) -> dict[str, np.ndarray]:
     from observables.likelihood import chi2 as _chi2
 
     return _chi2(predictions, vintage, theory=theory)
 
 
-def _flavio_key(spec) -> str:
+def _encode(v: complex) -> float | list[float]:
+    """A complex coefficient as in WCxf files: the real number if it is real, else [re, im]."""
+    return v.real if v.imag == 0 else [v.real, v.imag]
+
+
+def _flavio_key(spec: ObservableSpec) -> str:
     if spec.args:
         return f"{spec.flavio_name}[{','.join(str(a) for a in spec.args)}]"
     return spec.flavio_name
 
 
-def flavour_summary(point, names: Sequence[str] | None = None, *, method: str = "flavio",
+def flavour_summary(point: Point, names: Sequence[str] | None = None, *, method: str = "flavio",
                     vintage: str | None = None, theory: bool = True) -> dict:
     """JSON-ready flavour summary of a scalar point (``lqmodel point FILE --json --flavour``).
 
@@ -498,14 +520,14 @@ def flavour_summary(point, names: Sequence[str] | None = None, *, method: str = 
     preds = predict(point, [s.name for s in specs], method=method)
     wc = match(point)
     rhn = {k: complex(v) for k, v in wc.right_handed_nu.items() if complex(v) != 0}
-    enc = lambda v: v.real if v.imag == 0 else [v.real, v.imag]  # noqa: E731
     observables: dict[str, float] = {}
     for s in specs:
         if s.subtract_sm:
             # flavio's observable is the full value (a_mu = 1.1659e-3); the NP shift has its own name
             from observables import flavio_backend as fb
 
-            sm = float(fb._import_flavio().sm_prediction(s.flavio_name, *s.args))
+            flavio = fb._import_flavio()  # type: ignore[no-untyped-call]  # flavio_backend: not annotated yet
+            sm = float(flavio.sm_prediction(s.flavio_name, *s.args))
             observables[_flavio_key(s)] = sm + float(preds[s.name])
             observables[s.name] = float(preds[s.name])
         else:
@@ -515,6 +537,6 @@ def flavour_summary(point, names: Sequence[str] | None = None, *, method: str = 
         "predictions": {s.name: float(preds[s.name]) for s in specs},
         "chi2": {k: float(v) for k, v in _chi2_theory(preds, vintage, theory).items()},
         "wilson_coefficients": wc.to_dict(),
-        "right_handed_nu": {k: enc(v) for k, v in rhn.items()},
+        "right_handed_nu": {k: _encode(v) for k, v in rhn.items()},
         "omitted_right_handed_nu": sorted(k for k in rhn if k not in _IMAGE_SOURCES),
     }
