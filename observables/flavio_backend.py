@@ -45,7 +45,7 @@ def _import_flavio():
     with warnings.catch_warnings():
         # rundec (SWIG) on Python >= 3.11; harmless and outside our control (same filter as pyproject)
         warnings.filterwarnings("ignore", message="builtin type .* has no __module__", category=DeprecationWarning)
-        import flavio  # noqa: PLC0415
+        import flavio
 
     return flavio
 
@@ -224,7 +224,8 @@ def quantity(name: str, wc_obj, args: tuple = ()) -> float:
             if kind == "P":
                 from flavio.physics.bdecays import bpll
 
-                return float(bpll.bpll_obs_int(bpll.dGdq2_cpaverage, q2min, q2max, wc_obj, par, B, H, lep, epsrel=0.0005))
+                return float(bpll.bpll_obs_int(bpll.dGdq2_cpaverage, q2min, q2max, wc_obj, par, B, H, lep,
+                                               epsrel=0.0005))
             from flavio.physics.bdecays.bvll import observables as bvll
 
             obj = bvll.BVll_obs_int(bvll.dGdq2_ave, q2min, q2max, B, H, lep, wc_obj, par)

@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=1))
         return 0
-    print(f"chi2_min = {summary['chi2_min']:.3f}, chi2_SM = {summary['chi2_sm']:.3f}, converged: {summary['converged']}")
+    print(f"chi2_min = {summary['chi2_min']:.3f}, chi2_SM = {summary['chi2_sm']:.3f}, "
+          f"converged: {summary['converged']}")
     for n, v in summary["best_fit"].items():
         iv = summary["intervals"][n]
         print(f"  {n} = {v:.5g}   68%: {iv.get('68')}   95%: {iv.get('95')}")
