@@ -4,7 +4,7 @@ A fit configuration is a plain mapping (usually YAML, read with :mod:`lqmodel.sa
 
     title: "..."                 # optional; description: one line for listings
     base: BP2                    # a built-in benchmark point or an inline point mapping (point-file format)
-    parameters:                  # free parameters: any name lqmodel.point.vary accepts (plus y1y2, M_N_keV)
+    parameters:                  # free parameters: any name lqmodel.point.vary accepts (plus y1y2), but M_N
       y1: {min: 0.0, max: 0.3}            # the range bounds the minimiser, the profiles and the sampler
       y2: {min: 0.0, max: 2.0, start: 1.0, scale: lin}   # start: optional; scale lin | log
     likelihood:                  # terms (lqmodel.fit.likelihood); absent or false = off, true = defaults
@@ -31,20 +31,34 @@ A fit configuration is a plain mapping (usually YAML, read with :mod:`lqmodel.sa
       checkpoint: 100            # steps between saved states (resume point)
     y1_over_y2: 1.0              # for y1y2 (lqmodel.scan.config.to_assignments)
 
-Masses that set the matching scale or the direct-detection template (``m_LQ``, ``m_S1``, ``m_R2``,
-``m_R2_23``, ``delta_m2``, ``M_N``, ``M_N_keV``) cannot be free: the surrogates and the detector tables are
-built at fixed masses; run one fit per mass instead (``docs/fits.md``). Bad configurations raise
-:class:`FitConfigError` with a one-line message, before anything is computed.
+Leptoquark masses can be free (``m_LQ``, ``m_S1``, ``m_R2``, ``m_R2_23`` and the splitting ``delta_m2``):
+the flavour predictions then interpolate the surrogates in log(m) between the lattice scales of
+:func:`observables.surrogate.node_scale` (:func:`lqmodel.flavour.predict` with ``masses="interpolated"``),
+the collider pieces interpolate in mass already. Their ranges must lie where the switched-on collider
+terms are defined (:func:`free_mass_range`: the Drell-Yan kernels from 1 TeV up, the pair cross-section
+table 100-3000 GeV). ``M_N`` and ``M_N_keV`` cannot be free: the direct-detection tables are built at one
+M_N; run one fit per mass instead (``docs/fits.md``). Bad configurations raise :class:`FitConfigError`
+with a one-line message, before anything is computed.
 
 >>> cfg = FitConfig.from_dict({"base": "BP2", "parameters": {"y1": {"min": 0.0, "max": 0.3}},
 ...                            "likelihood": {"xenonnt": True}})
 >>> cfg.parameters[0].name, cfg.starts, cfg.profiles["one_d"]
 ('y1', 4, ['y1'])
+>>> FitConfig.from_dict({"base": "BP2", "parameters": {"m_LQ": {"min": 1200, "max": 2000}},
+...                      "likelihood": {"drell_yan": True, "pair": True}}).names
+('m_LQ',)
 >>> FitConfig.from_dict({"base": "BP2", "parameters": {"m_LQ": {"min": 500, "max": 2000}},
+...                      "likelihood": {"drell_yan": True, "pair": True}})
+Traceback (most recent call last):
+...
+lqmodel.fit.config.FitConfigError: parameter 'm_LQ' cannot be a free fit parameter over [500, 2000] GeV:
+with the drell_yan and pair terms on, a free leptoquark mass must lie within [1000, 3000] GeV (...); ...
+>>> FitConfig.from_dict({"base": "BP2", "parameters": {"M_N_keV": {"min": 0, "max": 100}},
 ...                      "likelihood": {"xenonnt": True}})
 Traceback (most recent call last):
 ...
-lqmodel.fit.config.FitConfigError: parameter 'm_LQ' sets a mass the surrogates and detector tables are built at: it cannot be a free fit parameter; run one fit per mass (docs/fits.md)
+lqmodel.fit.config.FitConfigError: parameter 'M_N_keV' sets the mass the direct-detection tables are built at:
+it cannot be a free fit parameter; run one fit per mass (docs/fits.md)
 """
 from __future__ import annotations
 
@@ -60,15 +74,20 @@ import numpy as np
 
 from lqmodel.errors import InputError, shorten
 
-__all__ = ["FitConfigError", "FreeParameter", "FitConfig", "load_fit_config", "FIXED_MASSES"]
+__all__ = ["FitConfigError", "FreeParameter", "FitConfig", "load_fit_config", "FIXED_MASSES", "FREE_MASSES",
+           "MASS_PARAMETERS", "free_mass_range", "check_mass_ranges"]
 
 
 class FitConfigError(InputError):
     """A fit configuration that cannot be run; the message is one line saying what is wrong."""
 
 
-#: parameters that cannot be free in a fit (the scale of the surrogates / the M_N of the detector tables)
-FIXED_MASSES = ("m_LQ", "m_S1", "m_R2", "m_R2_23", "delta_m2", "M_N", "M_N_keV")
+#: parameters that cannot be free in a fit (the M_N the direct-detection tables are built at)
+FIXED_MASSES = ("M_N", "M_N_keV")
+#: leptoquark masses [GeV] that can be free, within :func:`free_mass_range`
+FREE_MASSES = ("m_LQ", "m_S1", "m_R2", "m_R2_23")
+#: every parameter that moves a leptoquark mass: the masses and the splitting delta_m2 = m_R2^2/m_S1^2 - 1
+MASS_PARAMETERS = FREE_MASSES + ("delta_m2",)
 _TOP_KEYS = ("title", "description", "base", "parameters", "likelihood", "priors", "starts", "seed",
              "profiles", "sampling", "y1_over_y2")
 _PAR_KEYS = ("min", "max", "start", "scale")
@@ -173,8 +192,8 @@ class FitConfig:
             except ScanConfigError as exc:
                 raise FitConfigError(str(exc)) from None
             if name in FIXED_MASSES:
-                raise FitConfigError(f"parameter {name!r} sets a mass the surrogates and detector tables are built "
-                                     "at: it cannot be a free fit parameter; run one fit per mass (docs/fits.md)")
+                raise FitConfigError(f"parameter {name!r} sets the mass the direct-detection tables are built at: "
+                                     "it cannot be a free fit parameter; run one fit per mass (docs/fits.md)")
             if not isinstance(spec, Mapping):
                 raise FitConfigError(f"parameter {name!r}: expected a mapping like {{min: 0.0, max: 1.0}}, got {shorten(spec)}")
             _unknown(f"parameter {name!r}", spec, _PAR_KEYS)
@@ -200,6 +219,9 @@ class FitConfig:
         if "y1y2" in names and ("y1" in names or "y2" in names):
             raise FitConfigError("fit either y1y2 or y1/y2, not both (y1y2 sets y1 and y2)")
         lik = _check_likelihood(d.get("likelihood"))
+        for p in pars:
+            if p.name in FREE_MASSES:
+                _check_mass_range(f"parameter {p.name!r}", p.low, p.high, lik)
         priors = _check_priors(d.get("priors") or {}, pars)
         starts = _check_starts(d.get("starts", 4), pars)
         seed = d.get("seed", 0)
@@ -241,6 +263,73 @@ class FitConfig:
         d.pop("description")
         text = json.dumps({"config": d, "extra": extra}, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+def free_mass_range(likelihood: Mapping[str, Any]) -> tuple[float, float, str]:
+    """(lowest, highest) leptoquark mass in GeV that a fit with the validated ``likelihood`` section may move
+    a mass over, and why (empty: no collider term, no bound beyond the point's own m_LQ > m_b).
+
+    The flavour and electroweak predictions take any mass (surrogates on the lattice of
+    :func:`observables.surrogate.node_scale`, interpolated in log m); the moments' loop functions too. The
+    collider pieces are tabulated: ``drell_yan`` — the HighPT kernels at 1, 2, 3 TeV, interpolated in
+    1/m^2 between them and towards the contact limit (m -> infinity) above 3 TeV, refused below
+    :data:`lqmodel.collider.drell_yan.MIN_MASS_GEV` (docs/collider.md §3); ``pair`` — the 13 TeV pair
+    cross-section table of :func:`observables.collider.pair.mass_range` (100-3000 GeV; the smooth term's
+    sigma(m) would be extrapolated beyond it)."""
+    lo, hi, why, terms = 0.0, math.inf, [], []
+    if likelihood.get("drell_yan") not in (None, False):
+        from lqmodel.collider.drell_yan import MIN_MASS_GEV
+
+        lo = max(lo, float(MIN_MASS_GEV))
+        terms.append("drell_yan")
+        why.append(f"the Drell-Yan kernels are tabulated from {MIN_MASS_GEV:g} GeV up")
+    if likelihood.get("pair") not in (None, False):
+        from observables.collider.pair import mass_range
+
+        a, b = mass_range()
+        lo, hi = max(lo, a), min(hi, b)
+        terms.append("pair")
+        why.append(f"the pair cross-section table covers {a:g}-{b:g} GeV")
+    if not terms:
+        return lo, hi, ""
+    return lo, hi, f"with the {' and '.join(terms)} term{'s' if len(terms) > 1 else ''} on, a free leptoquark mass " \
+        f"must lie within [{lo:g}, {hi:g}] GeV ({'; '.join(why)})"
+
+
+def _check_mass_range(what: str, low: float, high: float, likelihood: Mapping[str, Any]) -> None:
+    lo, hi, why = free_mass_range(likelihood)
+    if why and not (lo <= low and high <= hi):
+        raise FitConfigError(f"{what} cannot be a free fit parameter over [{low:g}, {high:g}] GeV: {why}; "
+                             "narrow the range or switch those terms off")
+
+
+def check_mass_ranges(config: FitConfig, base) -> None:
+    """The leptoquark masses the free parameters move (``m_LQ``, ``m_S1``, ``m_R2``, ``m_R2_23``; ``delta_m2``
+    moves m_R2 = m_S1 sqrt(1 + delta)) must stay inside :func:`free_mass_range` over the whole box; read off
+    the box corners of the mass parameters (the masses are monotonic in each). ``base``: the resolved base
+    :class:`~lqmodel.point.Point`. Masses the parameters do not move are not checked (fixed masses as before)."""
+    import warnings
+
+    from lqmodel.point import PerturbativityWarning, PointError, vary
+
+    names = [p.name for p in config.parameters if p.name in MASS_PARAMETERS]
+    if not names:
+        return
+    bounds = {p.name: (p.low, p.high) for p in config.parameters if p.name in names}
+    grids = np.meshgrid(*[np.array(bounds[n], dtype=float) for n in names], indexing="ij")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PerturbativityWarning)
+            pts = vary(base, {n: g.ravel() for n, g in zip(names, grids, strict=True)})
+    except PointError as exc:
+        raise FitConfigError(f"the parameter ranges reach invalid points: {exc}") from None
+    for fld, moved, fixed in (("m_S1", pts.m_S1, base.m_S1), ("m_R2", pts.m_R2, base.m_R2),
+                              ("m_R2_23", pts.m_R2_23_value, base.m_R2_23_value)):
+        m = np.asarray(moved, dtype=float)
+        if np.all(m == float(fixed)):
+            continue
+        _check_mass_range(f"the parameters {', '.join(map(repr, names))} (moving {fld})", float(m.min()),
+                          float(m.max()), config.likelihood)
 
 
 def _check_likelihood(lik: Any) -> dict:

@@ -54,6 +54,7 @@ Units: masses GeV, moments mu_B, M_N keV at the direct-detection boundary; every
 """
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -77,6 +78,7 @@ TERM_NAMES = ("flavour", "electroweak", "drell_yan", "pair", "xenon1t", "xenonnt
 _EW_GROUP = "EW/tau"
 _LEPTONS = ("e", "mu", "tau")
 _KEV_PER_GEV = 1.0e6
+_log = logging.getLogger("lqmodel.progress")
 
 
 class Term(Protocol):
@@ -186,7 +188,9 @@ class MeasurementTerm:
             todo += [o for o in shared.get("predict_names", ()) if o not in preds and o not in todo]
             from lqmodel.flavour import predict
 
-            new = predict(point, todo, memo=self._memo)
+            # masses: "auto" (one matching scale: the exact per-mass surrogates, as always) unless the
+            # likelihood moves a leptoquark mass ("interpolated", set by CombinedLikelihood)
+            new = predict(point, todo, memo=self._memo, masses=shared.get("predict_masses", "auto"))
             preds.update({k: _flat(point, v).astype(float) for k, v in new.items()})
         return preds
 
@@ -293,8 +297,8 @@ class PairTerm:
     def prepare(self, base) -> None:
         self._base = self._per_field(base)
 
-    def _per_field(self, point) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """field -> (chi2 per point, coupled per point)."""
+    def _per_field(self, point) -> dict[str, tuple[np.ndarray, ...]]:
+        """field -> (chi2, coupled, mass, recast mass limit), each per point."""
         from lqmodel.collider.widths import BroadWidthWarning, decay_widths
 
         with warnings.catch_warnings():
@@ -302,7 +306,7 @@ class PairTerm:
             w = decay_widths(point, warn=False)
         return self._per_field_widths(point, w)
 
-    def _per_field_widths(self, point, w) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    def _per_field_widths(self, point, w) -> dict[str, tuple[np.ndarray, ...]]:
         """:meth:`_per_field` from the point's widths ``w`` (:func:`lqmodel.collider.widths.decay_widths`);
         of ``point`` only ``batch_shape`` and ``M_N`` are read."""
         from lqmodel.collider.pair import pair_production
@@ -312,7 +316,7 @@ class PairTerm:
         for f, r in pp.items():
             m = _flat(point, w.mass[f]).astype(float)
             ml = _flat(point, r.m_limit_GeV).astype(float)
-            out[f] = (self.field_chi2(m, ml), _flat(point, w.total[f]).astype(float) > 0)
+            out[f] = (self.field_chi2(m, ml), _flat(point, w.total[f]).astype(float) > 0, m, ml)
         return out
 
     def field_chi2(self, m: np.ndarray, m_limit: np.ndarray) -> np.ndarray:
@@ -334,10 +338,19 @@ class PairTerm:
         return self._combine(point, self._per_field_widths(point, widths))
 
     def _combine(self, point, per_field) -> np.ndarray:
-        """Sum over fields of ``per_field`` (field -> (chi2, coupled)), uncoupled fields at the base's value."""
+        """Sum over fields of ``per_field`` (field -> (chi2, coupled[, mass, m_limit])), uncoupled fields at
+        the base's value: the base's recast limit, at the point's mass where that differs from the base's
+        (a free mass; with the base's mass the stored value itself, as for fixed masses)."""
         total = np.zeros(_n_points(point))
-        for f, (c2, coupled) in per_field.items():
-            fallback = float(self._base[f][0][0]) if self._base[f][1][0] else 0.0
+        for f, entry in per_field.items():
+            c2, coupled = entry[0], entry[1]
+            b = self._base[f]
+            if not b[1][0]:
+                fallback: Any = 0.0
+            elif len(entry) > 2 and np.any(entry[2] != b[2][0]):
+                fallback = self.field_chi2(entry[2], np.full(np.shape(entry[2]), float(b[3][0])))
+            else:
+                fallback = float(b[0][0])
             total = total + np.where(coupled, c2, fallback)
         return total
 
@@ -539,11 +552,34 @@ def pseudo_data(lik: "CombinedLikelihood", truth: Mapping[str, float]) -> dict[s
     out: dict[str, float] = {}
     for t in lik.terms:
         if isinstance(t, MeasurementTerm):
-            preds = t.predictions(point, {})
+            preds = t.predictions(point, {"predict_masses": lik.predict_masses})
             for c in t._constraints:
                 if not c.upper_limit:
                     out.update({o: float(preds[o][0]) for o in c.observables})
     return out
+
+
+#: interior point of a parameter box used to warm the surrogates (a fraction of each range; not 1/2, where
+#: a symmetric coupling range has its zero)
+_INTERIOR = 0.381966
+
+
+def _probe_rows(parameters: Sequence[str], masses: Sequence[str], lows, highs) -> np.ndarray:
+    """Parameter rows: every corner of the mass parameters ``masses`` (at most 2^6), the other parameters
+    at an interior point, at their lows and at their highs."""
+    import itertools
+
+    lows, highs = np.asarray(lows, dtype=float), np.asarray(highs, dtype=float)
+    idx = [k for k, n in enumerate(parameters) if n in masses][:6]
+    rest = [lows + _INTERIOR * (highs - lows), lows, highs]
+    rows = []
+    for r in rest:
+        for corner in itertools.product((0, 1), repeat=len(idx)):
+            row = r.copy()
+            for k, c in zip(idx, corner, strict=True):
+                row[k] = highs[k] if c else lows[k]
+            rows.append(row)
+    return np.array(rows)
 
 
 class CombinedLikelihood:
@@ -552,6 +588,17 @@ class CombinedLikelihood:
     ``base``: a :class:`~lqmodel.point.Point` (scalar); ``parameters``: the names of the free parameters
     (any name :func:`lqmodel.point.vary` accepts, plus ``y1y2`` and ``M_N_keV`` of
     :func:`lqmodel.scan.config.to_assignments`); ``terms``: :class:`Term` objects.
+
+    Free leptoquark masses (a parameter of :data:`lqmodel.fit.config.MASS_PARAMETERS`: ``m_LQ``, ``m_S1``,
+    ``m_R2``, ``m_R2_23``, ``delta_m2``; listed in :attr:`free_masses`): every prediction call then uses
+    ``lqmodel.flavour.predict(..., masses="interpolated")`` (:attr:`predict_masses`): the surrogates on the
+    lattice :func:`observables.surrogate.node_scale`, interpolated cubically in log m (exact in the couplings,
+    relative error below :data:`observables.surrogate.INTERPOLATION_ERROR`), whatever the batch holds — a
+    single point at a new mass never builds a surrogate at that mass. :meth:`warm` builds or reads the node
+    surrogates of a parameter box once. With fixed masses the calls are unchanged (``masses="auto"``: one
+    matching scale, the exact per-mass surrogates). The collider terms take the point's masses as they are
+    (Drell-Yan kernels interpolated in 1/m², pair cross section log-interpolated in m; ranges:
+    :func:`lqmodel.fit.config.free_mass_range`).
 
     >>> import numpy as np
     >>> from lqmodel.models import s1_only
@@ -574,10 +621,17 @@ class CombinedLikelihood:
         names = [t.name for t in terms]
         if len(set(names)) != len(names):
             raise InputError(f"likelihood terms must have distinct names, got {names}")
+        from lqmodel.fit.config import MASS_PARAMETERS
+
         self.base = base
         self.parameters = tuple(parameters)
         self.terms = list(terms)
         self.y1_over_y2 = float(y1_over_y2)
+        #: the free parameters that move a leptoquark mass
+        self.free_masses = tuple(n for n in self.parameters if n in MASS_PARAMETERS)
+        #: the ``masses`` option of every prediction call (lqmodel.flavour.predict)
+        self.predict_masses = "interpolated" if self.free_masses else "auto"
+        self._warmed: set[tuple[float, ...]] = set()
         for t in self.terms:
             if hasattr(t, "prepare"):
                 t.prepare(base)
@@ -600,7 +654,8 @@ class CombinedLikelihood:
 
     def evaluate_point(self, point) -> dict[str, np.ndarray]:
         """chi2 per term and ``total`` for a (batched) Point."""
-        shared: dict = {"predict_names": tuple(o for t in self.terms for o in getattr(t, "measured", ()))}
+        shared: dict = {"predict_names": tuple(o for t in self.terms for o in getattr(t, "measured", ())),
+                        "predict_masses": self.predict_masses}
         out = {t.name: np.asarray(t.chi2(point, shared), dtype=float) for t in self.terms}
         out["total"] = sum(out.values()) if out else np.zeros(_n_points(point))
         return out
@@ -614,6 +669,63 @@ class CombinedLikelihood:
     def chi2(self, theta: np.ndarray) -> np.ndarray:
         r""":math:`-2\ln L` (up to a constant) at parameter rows ``theta`` (n, n_par) -> (n,)."""
         return self.evaluate_point(self.point(theta))["total"]
+
+    def node_scales(self, lows: Sequence[float], highs: Sequence[float]) -> list[float]:
+        """The lattice scales (GeV, :func:`observables.surrogate.node_scale`) whose surrogates the
+        interpolated predictions of the parameter box [lows, highs] use: every node with a non-zero weight
+        (:func:`observables.surrogate.interpolation_stencil`) for some matching scale
+        (:func:`lqmodel.matching.matching_scale`) the box reaches. The range of the matching scale is read
+        off the corners of the mass parameters, the other parameters at an interior point, at their lows and
+        at their highs (a coupling at zero can move the matching scale from m_S1 to m_R2); the stencil is
+        then sampled at half a node spacing and just inside both ends. Empty for fixed masses."""
+        if not self.free_masses:
+            return []
+        from lqmodel.matching import matching_scale
+        from observables.surrogate import NODE_STEP, interpolation_stencil, node_scale
+
+        rows = _probe_rows(self.parameters, self.free_masses, lows, highs)
+        scales = np.ravel(np.asarray(matching_scale(self.point(rows)), dtype=float))
+        lo, hi = float(scales.min()), float(scales.max())
+        if hi > lo:
+            n = math.ceil(math.log10(hi / lo) / (0.5 * NODE_STEP)) + 2
+            grid = np.concatenate([np.geomspace(lo, hi, n), [lo * (1 + 1e-9), hi * (1 - 1e-9)]])
+        else:
+            grid = np.array([lo])
+        first, w = interpolation_stencil(grid)
+        ks = np.unique((first[:, None] + np.arange(4))[w != 0])
+        return [node_scale(int(k)) for k in ks]
+
+    def warm(self, lows: Sequence[float], highs: Sequence[float]) -> list[float]:
+        """Build (or read from the disk cache) once, into the measurement terms' in-memory surrogates, the
+        surrogates of every lattice node of :meth:`node_scales` of the box [lows, highs], instead of on
+        the fit's first calls. One prediction call of the measurement terms at an interior point of the box
+        (parameters at lows + 0.382 (highs - lows): no coupling at zero, so the surrogates carry the
+        variables of the interior) with all leptoquark masses scaled so that the matching scale is each node
+        in turn (at a node the stencil's weights are exactly (0, 1, 0, 0): only that node's surrogate is
+        used). Returns the node scales; nothing (an empty list) for fixed masses or without measurement
+        terms. Calling it again for the same nodes does nothing."""
+        nodes = self.node_scales(lows, highs)
+        meas = [t for t in self.terms if isinstance(t, MeasurementTerm)]
+        if not nodes or not meas or tuple(nodes) in self._warmed:
+            return nodes if meas else []
+        from lqmodel.matching import matching_scale
+        from lqmodel.point import PerturbativityWarning
+
+        lows_a, highs_a = np.asarray(lows, dtype=float), np.asarray(highs, dtype=float)
+        g = self.point((lows_a + _INTERIOR * (highs_a - lows_a))[None, :])[0]
+        r = np.asarray(nodes) / float(matching_scale(g))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PerturbativityWarning)
+            pts = g.replace(m_S1=np.asarray(g.m_S1) * r, m_R2=np.asarray(g.m_R2) * r,
+                            m_R2_23=None if g.m_R2_23 is None else np.asarray(g.m_R2_23) * r)
+        _log.info(
+            "lqmodel fit: surrogates on %d lattice nodes (%.0f-%.0f GeV) for the free leptoquark masses",
+            len(nodes), nodes[0], nodes[-1])
+        shared = {"predict_names": tuple(o for t in self.terms for o in getattr(t, "measured", ())),
+                  "predict_masses": "interpolated"}
+        meas[0].predictions(pts, shared)
+        self._warmed.add(tuple(nodes))
+        return nodes
 
     def chi2_sm(self) -> float:
         """-2 ln L of the SM reference (couplings zero; no leptoquark: terms with ``sm_chi2`` use it)."""

@@ -1,8 +1,13 @@
 r"""A prepared (fixed-mass) fast path of :class:`~lqmodel.fit.likelihood.CombinedLikelihood`.
 
-Why it is exact. A fit holds every mass fixed (``lqmodel.fit.config.FIXED_MASSES``), so each loop
-integral, kernel, kinematic factor and surrogate of the pipeline is a number, and what is left of a
-point is its couplings. When the free parameters enter the point's coupling arrays linearly (every
+Why it is exact. When a fit holds every mass fixed, each loop integral, kernel, kinematic factor and
+surrogate of the pipeline is a number, and what is left of a point is its couplings. A fit that moves a
+leptoquark mass (a parameter of ``lqmodel.fit.config.MASS_PARAMETERS``, or any parameter that changes a
+mass at the corners or the centre of the box: :func:`prepare` checks this itself, before any grid is
+built) has none of this structure; it gets the full likelihood, with the surrogates of the lattice nodes
+of its mass range warmed once (:meth:`~lqmodel.fit.likelihood.CombinedLikelihood.warm`).
+
+At fixed masses, when the free parameters enter the point's coupling arrays linearly (every
 coupling-entry parameter ``y1``, ``y2``, ``y_LL[2,1]``, ... does; for any other parameter, e.g. ``y1y2``,
 the check below decides; a log ``scale`` only changes grids and priors, not this map), the intermediate
 quantities of the pipeline are polynomials in the parameters of low degree (derived here, docs/fits.md §6.1):
@@ -495,10 +500,40 @@ def _check(fast: PreparedLikelihood, lows, highs, seed: int = 12345) -> None:
         raise _NotPrepared(f"total chi2 differs from the full pipeline by {np.max(np.abs(a - b)):.3g}")
 
 
+def _moving_masses(full, lows, highs) -> list[str]:
+    """The mass fields (m_S1, m_R2, m_R2_23, M_N) that differ between the corners and the centre of the box,
+    or that a parameter of ``lqmodel.fit.config.MASS_PARAMETERS`` sets."""
+    from lqmodel.fit.config import MASS_PARAMETERS
+
+    n = lows.size
+    if n <= 10:
+        corners = np.array(list(itertools.product(*zip(lows, highs, strict=True))), dtype=float)
+    else:
+        corners = np.vstack([lows, highs])
+    rows = np.vstack([corners, 0.5 * (lows + highs)])
+    pt = full.point(rows)
+    out = []
+    for name, v in (("m_S1", pt.m_S1), ("m_R2", pt.m_R2), ("m_R2_23", pt.m_R2_23_value), ("M_N", pt.M_N)):
+        v = np.ravel(np.asarray(v, dtype=float))
+        if not np.all(v == v[0]):
+            out.append(name)
+    named = [p for p in full.parameters if p in MASS_PARAMETERS]
+    return out + [f"parameter {p}" for p in named if not out]
+
+
 def prepare(full, lows, highs):
     """The fast path of ``full`` on the parameter box [lows, highs] (module docstring), checked against
-    ``full``; ``full`` itself where the fast path does not apply (the reason is logged)."""
+    ``full``; ``full`` itself where the fast path does not apply (the reason is logged). Where the
+    parameters move a leptoquark mass, ``full`` with its node surrogates warmed
+    (:meth:`~lqmodel.fit.likelihood.CombinedLikelihood.warm`)."""
     lows, highs = np.asarray(lows, float), np.asarray(highs, float)
+    moving = _moving_masses(full, lows, highs)
+    if moving:
+        _log.info("lqmodel fit: the parameters move %s: no fixed-mass fast path, full pipeline per call "
+                  "(interpolated surrogates)", ", ".join(moving))
+        if hasattr(full, "warm"):
+            full.warm(lows, highs)
+        return full
     if len(full.parameters) > MAX_PARAMETERS:
         _log.info("lqmodel fit: %d free parameters (> %d): full pipeline per call", len(full.parameters),
                   MAX_PARAMETERS)

@@ -480,7 +480,8 @@ def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = Tr
     (None: nothing written, no resume). Returns the JSON summary (the ``--json`` output).
     ``likelihood``: a ready :class:`~lqmodel.fit.likelihood.CombinedLikelihood` (e.g. with pseudo-data);
     default: built from the config. ``fast``: evaluate it through the checked fixed-mass fast path of
-    :mod:`lqmodel.fit.prepared` where that applies (the same numbers; False: the full pipeline per call)."""
+    :mod:`lqmodel.fit.prepared` where that applies (the same numbers; False: the full pipeline per call;
+    with a free leptoquark mass the full pipeline is used either way)."""
     from lqmodel.evaluate import resolve_base
     from lqmodel.fit.likelihood import CombinedLikelihood, build_terms
     from lqmodel.scan.storage import FolderLock, package_versions
@@ -496,10 +497,13 @@ def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = Tr
         config = config.replace(base=dict(info(config.base).point_spec))
     chi2_sm = lik.chi2_sm()  # every term evaluated once, before any folder exists (bad options fail here)
     t_prep = time.perf_counter()
+    lows, highs = [p.low for p in config.parameters], [p.high for p in config.parameters]
     if fast:
         from lqmodel.fit.prepared import prepare
 
-        lik = prepare(lik, [p.low for p in config.parameters], [p.high for p in config.parameters])
+        lik = prepare(lik, lows, highs)  # free masses: the full likelihood, its node surrogates warmed
+    elif hasattr(lik, "warm"):
+        lik.warm(lows, highs)  # free masses: the surrogates on the lattice nodes of the mass range, once
     t_prep = time.perf_counter() - t_prep
     versions = {k: v for k, v in package_versions().items()}
     fp = config.fingerprint({"likelihood": lik.spec(), "versions": versions})
@@ -615,12 +619,15 @@ def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = Tr
 
 
 def _check_ranges(config, base) -> None:
-    """The corners of the free-parameter box must be valid points (a bad range fails before any work)."""
-    from lqmodel.fit.config import FitConfigError
+    """The corners of the free-parameter box must be valid points, and the leptoquark masses the parameters
+    move must stay where the collider terms are defined (:func:`lqmodel.fit.config.check_mass_ranges`;
+    a bad range fails before any work)."""
+    from lqmodel.fit.config import FitConfigError, check_mass_ranges
     from lqmodel.scan.config import check_box_corners
 
     check_box_corners(base, {p.name: (p.low, p.high) for p in config.parameters}, config.y1_over_y2,
                       FitConfigError, "the parameter ranges")
+    check_mass_ranges(config, base)
 
 
 def _json_default(o):
