@@ -526,7 +526,7 @@ def flavour_summary(point: Point, names: Sequence[str] | None = None, *, method:
             # flavio's observable is the full value (a_mu = 1.1659e-3); the NP shift has its own name
             from observables import flavio_backend as fb
 
-            flavio = fb._import_flavio()  # type: ignore[no-untyped-call]  # flavio_backend: not annotated yet
+            flavio = fb._import_flavio()
             sm = float(flavio.sm_prediction(s.flavio_name, *s.args))
             observables[_flavio_key(s)] = sm + float(preds[s.name])
             observables[s.name] = float(preds[s.name])

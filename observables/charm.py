@@ -177,7 +177,7 @@ def _check_lepton(lepton: str) -> None:
 def _flavio_d0() -> tuple[MesonInputs, dict[str, float], complex]:
     from observables.flavio_backend import _import_flavio
 
-    flavio = _import_flavio()  # type: ignore[no-untyped-call]
+    flavio = _import_flavio()
     from flavio.physics.running import running
 
     par = flavio.default_parameters.get_central_all()
@@ -238,7 +238,7 @@ def br_d0_ll_from_wc_obj(wc_obj: Any, lepton: str = "mu") -> float:
     _check_lepton(lepton)
     from observables.flavio_backend import _import_flavio
 
-    flavio = _import_flavio()  # type: ignore[no-untyped-call]
+    flavio = _import_flavio()
     par = flavio.default_parameters.get_central_all()
     d = wc_obj.get_wc("cu", SCALE_D, par, nf_out=4)
     return float(br_d0_ll(d, lepton))

@@ -18,6 +18,7 @@ import math
 import warnings
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from types import ModuleType
 
 from observables.registry import ObservableSpec, Part, get
 
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 
-def _import_flavio():
+def _import_flavio() -> ModuleType:
     import sys
 
     if "flavio" not in sys.modules:  # one progress line (logger observables.progress) for the slow first import

@@ -134,7 +134,7 @@ def compute_theory_covariance(names: Sequence[str], *, N: int, seed: int = THEOR
     from observables import flavio_backend as fb
 
     obs = _flavio_observables(names)
-    flavio = fb._import_flavio()  # type: ignore[no-untyped-call]  # flavio_backend: not annotated yet
+    flavio = fb._import_flavio()
     state = np.random.get_state()  # noqa: NPY002 - flavio draws from numpy's global generator
     np.random.seed(seed)  # noqa: NPY002 - flavio samples with numpy's global generator; restored below
     try:
