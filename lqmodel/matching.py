@@ -313,7 +313,7 @@ def _rowsum(P: _Sparse, i: int, Q: _Sparse, k: int) -> _Term:
 
 
 # ----------------------------------------------------------------------------------------- tree level
-def _cc_tree(mb: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, c: dict[str, Any],
+def _cc_tree(sp: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, c: dict[str, Any],
              values: dict[str, Any], rhn: dict[str, Any], want: _Want) -> None:
     r"""Charged currents :math:`d_j\to u_i\ell\nu` and :math:`d_j\to u_i\ell N` at tree level.
 
@@ -329,8 +329,8 @@ def _cc_tree(mb: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, c: dict[
     In the down basis :math:`A = V^*y^{LL}`, :math:`B=-y^{LL}`, so
     :math:`C_{VL} = y^{LL}_{b\nu}(V y^{LL*})_{c\tau}/(4\sqrt2G_FV_{cb}m^2)` — docs/theory.md §c.2.
     """
-    A, B, R, Nb = mb["A"], mb["B"], mb["R"], mb["Nb"]
-    D, U = mb["D"], mb["U"]
+    A, B, R, Nb = sp["A"], sp["B"], sp["R"], sp["Nb"]
+    D, U = sp["D"], sp["U"]
     V, GF = c["V"], c["GF"]
     for i, u in enumerate(UP[:2]):
         for j, d in enumerate(DOWN):
@@ -372,7 +372,7 @@ def _neg(x: _Term) -> _Term:
     return None if x is None else -x
 
 
-def _nc_tree(mb: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, m132: np.ndarray, c: dict[str, Any],
+def _nc_tree(sp: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, m132: np.ndarray, c: dict[str, Any],
              values: dict[str, Any], rhn: dict[str, Any], want: _Want) -> None:
     r"""Tree-level :math:`b\to q\nu\bar\nu`, :math:`b\to q\ell\ell'` and the N_R analogues (q = s, d).
 
@@ -389,7 +389,7 @@ def _nc_tree(mb: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, m132: np
     as in docs/theory.md §c.4; for ``CR`` the derivation gives :math:`\propto\tilde y_{si}\tilde y^*_{bj}`
     (the transpose is also in use, docs/theory.md §c.4; see docs/matching.md §3).
     """
-    B, Nb, D, Dv, DN = mb["B"], mb["Nb"], mb["D"], mb["Dv"], mb["DN"]
+    B, Nb, D, Dv, DN = sp["B"], sp["Nb"], sp["D"], sp["Dv"], sp["DN"]
     for q in (1, 0):  # s, d
         Nq = _nc_prefactor(c, q, 2)
         fS, fR13, fR23 = 1.0 / (4 * mS2 * Nq), 1.0 / (4 * m132 * Nq), 1.0 / (4 * m232 * Nq)
@@ -433,7 +433,7 @@ def _nc_tree(mb: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, m132: np
 
 
 # ----------------------------------------------------------------------------------------- boxes
-def _boxes(mb: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, m132: np.ndarray, c: dict[str, Any],
+def _boxes(sp: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, m132: np.ndarray, c: dict[str, Any],
            values: dict[str, Any], want: _Want) -> None:
     r"""One-loop LQ–LQ boxes (massless internal leptons/neutrinos, internal up quarks with their mass).
 
@@ -461,8 +461,8 @@ def _boxes(mb: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, m132: np.n
     (:math:`\mathcal L = C\,O`: the minus sign makes the LQ box add constructively to the SM :math:`B_s`
     mixing amplitude in flavio, i.e. raise :math:`\Delta M_s` for CKM-like real couplings; tested).
     """
-    A, B, R, Nb = mb["A"], mb["B"], mb["R"], mb["Nb"]
-    D, Dv, DN = mb["D"], mb["Dv"], mb["DN"]
+    A, B, R, Nb = sp["A"], sp["B"], sp["R"], sp["Nb"]
+    D, Dv, DN = sp["D"], sp["Dv"], sp["DN"]
     loop = 64 * math.pi**2
     hb = None
     # Delta F = 1
@@ -509,7 +509,7 @@ def _boxes(mb: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, m132: np.n
 
 
 # ----------------------------------------------------------------------------------------- issue-8 additions
-def _sd_nunu_tree(mb: dict[str, _Sparse], mS2: np.ndarray, m132: np.ndarray, c: dict[str, Any],
+def _sd_nunu_tree(sp: dict[str, _Sparse], mS2: np.ndarray, m132: np.ndarray, c: dict[str, Any],
                   values: dict[str, Any], want: _Want) -> None:
     r"""Tree-level :math:`s\to d\nu\bar\nu` (S1: ``CL_sd``; :math:`\tilde R_2^{-1/3}`: ``CR_sd``).
 
@@ -528,7 +528,7 @@ def _sd_nunu_tree(mb: dict[str, _Sparse], mS2: np.ndarray, m132: np.ndarray, c: 
     Tested against wilson's SMEFT → WET tree matching of the SMEFT coefficients of
     :mod:`lqmodel.smeft_matching` (tests/test_flavour_extra.py).
     """
-    B, Dv = mb["B"], mb["Dv"]
+    B, Dv = sp["B"], sp["Dv"]
     N = _nc_prefactor(c, 0, 1)  # V_ts V_td^*
     fS, fR = 1.0 / (4 * mS2 * N), 1.0 / (4 * m132 * N)
     for a, la in enumerate(LEPTONS):  # barred neutrino
@@ -539,7 +539,7 @@ def _sd_nunu_tree(mb: dict[str, _Sparse], mS2: np.ndarray, m132: np.ndarray, c: 
                 values[f"CR_sdnu{lb}nu{la}"] = _neg(_mul(Dv.ce(1, a), Dv.e(0, b), fR))
 
 
-def _ss_taul_tree(mb: dict[str, _Sparse], m232: np.ndarray, values: dict[str, Any], want: _Want) -> None:
+def _ss_taul_tree(sp: dict[str, _Sparse], m232: np.ndarray, values: dict[str, Any], want: _Want) -> None:
     r"""Tree-level :math:`\tau\to\ell\,s\bar s` from :math:`\tilde R_2^{2/3}` (τ → φμ, τ → φe).
 
     :math:`\mathcal L = D_{s\ell}\,\bar s P_L\ell\,\tilde R_2^{2/3}` + h.c. gives
@@ -553,14 +553,14 @@ def _ss_taul_tree(mb: dict[str, _Sparse], m232: np.ndarray, values: dict[str, An
     S1 has no :math:`(\bar s s)(\bar\ell\tau)` tree term (it couples :math:`d^C` to ν only).
     Tested against wilson's SMEFT → WET tree matching (tests/test_flavour_extra.py).
     """
-    D = mb["D"]
+    D = sp["D"]
     for l, lep in ((1, "mu"), (0, "e")):
         name = f"CVLR_tau{lep}ss"
         if want(name):
             values[name] = _mul(D.e(1, 2), D.ce(1, l), -0.5 / m232)
 
 
-def _up_boxes(mb: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, values: dict[str, Any],
+def _up_boxes(sp: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, values: dict[str, Any],
               want: _Want) -> None:
     r"""One-loop LQ–LQ boxes for :math:`D^0`–:math:`\bar D^0` mixing (``CVLL/CVRR/CVLR_ucuc``).
 
@@ -583,7 +583,7 @@ def _up_boxes(mb: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, values:
     """
     if not any(want(f"{n}_ucuc") for n in ("CVLL", "CVRR", "CVLR")):
         return
-    A, R, U = mb["A"], mb["R"], mb["U"]
+    A, R, U = sp["A"], sp["R"], sp["U"]
     loop2 = 128 * math.pi**2
     sL, sR, rU = _rowsum(A, 0, A, 1), _rowsum(R, 0, R, 1), _rowsum(U, 1, U, 0)
     fS, f23 = -1.0 / (loop2 * mS2), -1.0 / (loop2 * m232)
