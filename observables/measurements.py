@@ -13,7 +13,7 @@ Entries flagged ``verified: false`` are used like all others (nothing is refused
 >>> m.vintage
 '2026-12'
 >>> m.options
-(('Bc_lifetime', '60%'), ('RD', 'HFLAV'))
+(('Bc_lifetime', '60%'), ('D0mumu', 'LHCb'), ('RD', 'HFLAV'))
 >>> len(load("2026-12:RD=individual").constraint_for("R_D").observables)  # the nine HFLAV inputs, 15 rows
 15
 >>> load("2026-12:Bc_lifetime=30%").constraint_for("BR_Bc_taunu").limit
