@@ -23,7 +23,8 @@ def _cfg(**kw):
 
 @pytest.mark.parametrize("change, message", [
     ({"parameters": {"y_LL[3,1]": {"min": 0, "max": 1}}}, "unknown scan parameter"),
-    ({"parameters": {"m_S1": {"min": 500, "max": 900}}}, "cannot be a free fit parameter"),
+    ({"parameters": {"M_N": {"min": 0.0, "max": 1e-4}}}, "cannot be a free fit parameter"),
+    ({"parameters": {"m_S1": {"min": 500, "max": 900}}, "likelihood": {"drell_yan": True}}, "must lie within"),
     ({"parameters": {"y1": {"min": 1.0, "max": 0.0}}}, "need min < max"),
     ({"parameters": {"y1": {"min": 0.0, "max": 1.0, "start": 2.0}}}, "outside"),
     ({"likelihood": {"flavor": True}}, "did you mean 'flavour'"),
