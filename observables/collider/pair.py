@@ -8,7 +8,11 @@ in 5 GeV steps, symmetrised theory uncertainty); shipped as
 SOURCES.md). QCD pair production of a scalar triplet depends only on its mass, so the stop cross section is
 the scalar-leptoquark one (t-channel lepton exchange, :math:`\propto y^2`, is neglected: it matters only for
 couplings of order one to first-generation quarks). Between the tabulated masses :math:`\ln\sigma` (and
-:math:`\ln\Delta\sigma`) is interpolated linearly in :math:`m`; outside 100–3000 GeV
+:math:`\ln\Delta\sigma`) is interpolated by a not-a-knot cubic spline in :math:`m` (scipy ``CubicSpline``):
+it passes through every tabulated value and is twice continuously differentiable, so a minimiser moving the
+mass sees no kinks (linear interpolation between the table's three-digit entries put ~1e-3 kinks into
+χ²(m) every 5 GeV); between nodes it differs from the linear interpolation by less than the table's rounding
+(tested); outside 100–3000 GeV
 :func:`pair_cross_section` refuses (:class:`MassOutsideTableError`) unless ``outside="nan"``. Units: GeV, pb.
 
 LIMITS. ``observables/data/collider/lq_pair_limits_<vintage>.yaml``: published 95% CL lower mass limits at
@@ -43,6 +47,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import yaml
@@ -76,6 +81,20 @@ def _table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return m, s, u
 
 
+@lru_cache(maxsize=1)
+def _splines() -> tuple[Any, Any, np.ndarray, np.ndarray]:
+    """C² cubic splines of ln σ(m) and ln Δσ(m), and the inverse table (ln σ on a 0.25 GeV grid, m)."""
+    from scipy.interpolate import CubicSpline
+
+    mt, st, ut = _table()
+    ls, lu = CubicSpline(mt, np.log(st)), CubicSpline(mt, np.log(ut))
+    fine = np.linspace(mt[0], mt[-1], round((mt[-1] - mt[0]) / 0.25) + 1)
+    lfine = ls(fine)
+    if np.any(np.diff(lfine) >= 0):  # the inverse needs a strictly falling sigma(m)
+        raise ValueError(f"{XSEC_FILE}: the interpolated cross section does not fall strictly")
+    return ls, lu, lfine[::-1].copy(), fine[::-1].copy()
+
+
 def mass_range() -> tuple[float, float]:
     """(lowest, highest) tabulated mass in GeV."""
     m = _table()[0]
@@ -87,7 +106,7 @@ def pair_cross_section(m: ArrayLike, *, outside: str = "raise") -> tuple[np.ndar
     (log-interpolated). ``outside``: "raise" (default; :class:`MassOutsideTableError`) or "nan"."""
     if outside not in ("raise", "nan"):
         raise ValueError(f"outside must be 'raise' or 'nan'; got {outside!r}")
-    mt, st, ut = _table()
+    mt = _table()[0]
     m = np.asarray(m, dtype=float)
     bad = ~((m >= mt[0]) & (m <= mt[-1]))
     if outside == "raise" and np.any(bad):
@@ -96,18 +115,25 @@ def pair_cross_section(m: ArrayLike, *, outside: str = "raise") -> tuple[np.ndar
             f"pair cross section tabulated for {mt[0]:g}-{mt[-1]:g} GeV only; got m = {v!r} GeV "
             f"({int(bad.sum())} of {m.size} masses outside)"
         )
-    s = np.exp(np.interp(m, mt, np.log(st)))
-    u = np.exp(np.interp(m, mt, np.log(ut)))
+    ls, lu, _, _ = _splines()
+    mc = np.clip(m, mt[0], mt[-1])
+    s, u = np.exp(ls(mc)), np.exp(lu(mc))
     return np.where(bad, np.nan, s), np.where(bad, np.nan, u)
 
 
 def mass_for_cross_section(sigma_pb: ArrayLike) -> np.ndarray:
     """Inverse of :func:`pair_cross_section` (GeV); NaN where ``sigma_pb`` is above the table (mass below
     100 GeV), the table's highest mass where it is below."""
-    mt, st, _ = _table()
+    mt, st = _table()[:2]
+    ls, _, lsig, mass = _splines()
     s = np.asarray(sigma_pb, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        m = np.interp(np.log(s), np.log(st[::-1]), mt[::-1])
+        target = np.log(s)
+        m = np.interp(target, lsig, mass)  # the spline tabulated every 0.25 GeV, inverted linearly ...
+        for _ in range(3):  # ... then Newton on the spline itself (exact to rounding)
+            inside = np.isfinite(m) & (m > mt[0]) & (m < mt[-1])
+            step = np.where(inside, (ls(np.clip(m, mt[0], mt[-1])) - target) / ls(np.clip(m, mt[0], mt[-1]), 1), 0.0)
+            m = np.clip(m - step, mt[0], mt[-1])
     return np.where(s > st[0], np.nan, m)
 
 
