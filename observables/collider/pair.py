@@ -8,11 +8,12 @@ in 5 GeV steps, symmetrised theory uncertainty); shipped as
 SOURCES.md). QCD pair production of a scalar triplet depends only on its mass, so the stop cross section is
 the scalar-leptoquark one (t-channel lepton exchange, :math:`\propto y^2`, is neglected: it matters only for
 couplings of order one to first-generation quarks). Between the tabulated masses :math:`\ln\sigma` (and
-:math:`\ln\Delta\sigma`) is interpolated by a not-a-knot cubic spline in :math:`m` (scipy ``CubicSpline``):
-it passes through every tabulated value and is twice continuously differentiable, so a minimiser moving the
-mass sees no kinks (linear interpolation between the table's three-digit entries put ~1e-3 kinks into
-χ²(m) every 5 GeV); between nodes it differs from the linear interpolation by less than the table's rounding
-(tested); outside 100–3000 GeV
+:math:`\ln\Delta\sigma`) is a cubic smoothing spline in :math:`m` (scipy ``UnivariateSpline``, k = 3,
+weights 1/δ with δ = the rounding error of ln σ of the table's three-significant-digit entries,
+δ = 10^(⌊log₁₀σ⌋−2)/(√12 σ), smoothing s = number of entries, i.e. χ² ≈ 1 per entry): the table's values
+are rounded, so an interpolating curve follows the rounding (linear interpolation put ~1e-3 kinks into χ²(m)
+every 5 GeV, enough to stop a free-mass fit from converging); the spline stays within one unit of the last
+digit of every entry (tested) and its second derivative is smooth. Outside 100–3000 GeV
 :func:`pair_cross_section` refuses (:class:`MassOutsideTableError`) unless ``outside="nan"``. Units: GeV, pb.
 
 LIMITS. ``observables/data/collider/lq_pair_limits_<vintage>.yaml``: published 95% CL lower mass limits at
@@ -83,11 +84,17 @@ def _table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 @lru_cache(maxsize=1)
 def _splines() -> tuple[Any, Any, np.ndarray, np.ndarray]:
-    """C² cubic splines of ln σ(m) and ln Δσ(m), and the inverse table (ln σ on a 0.25 GeV grid, m)."""
-    from scipy.interpolate import CubicSpline
+    """Smoothing splines of ln σ(m) and ln Δσ(m) (module docstring), and the inverse table (ln σ on a
+    0.25 GeV grid, m)."""
+    from scipy.interpolate import UnivariateSpline
 
     mt, st, ut = _table()
-    ls, lu = CubicSpline(mt, np.log(st)), CubicSpline(mt, np.log(ut))
+
+    def smooth(v: np.ndarray) -> Any:
+        delta = 10.0 ** (np.floor(np.log10(v)) - 2) / (np.sqrt(12.0) * v)  # rounding of 3 significant digits
+        return UnivariateSpline(mt, np.log(v), w=1.0 / delta, k=3, s=len(mt))
+
+    ls, lu = smooth(st), smooth(ut)
     fine = np.linspace(mt[0], mt[-1], round((mt[-1] - mt[0]) / 0.25) + 1)
     lfine = ls(fine)
     if np.any(np.diff(lfine) >= 0):  # the inverse needs a strictly falling sigma(m)
@@ -132,7 +139,8 @@ def mass_for_cross_section(sigma_pb: ArrayLike) -> np.ndarray:
         m = np.interp(target, lsig, mass)  # the spline tabulated every 0.25 GeV, inverted linearly ...
         for _ in range(3):  # ... then Newton on the spline itself (exact to rounding)
             inside = np.isfinite(m) & (m > mt[0]) & (m < mt[-1])
-            step = np.where(inside, (ls(np.clip(m, mt[0], mt[-1])) - target) / ls(np.clip(m, mt[0], mt[-1]), 1), 0.0)
+            mc = np.clip(m, mt[0], mt[-1])
+            step = np.where(inside, (ls(mc) - target) / ls.derivative()(mc), 0.0)
             m = np.clip(m - step, mt[0], mt[-1])
     return np.where(s > st[0], np.nan, m)
 
