@@ -177,7 +177,8 @@ class FitConfig:
             raise FitConfigError(f"a fit configuration must be a mapping, got {type(d).__name__}")
         _unknown("the fit configuration", d, _TOP_KEYS)
         if "base" not in d:
-            raise FitConfigError("the fit configuration needs 'base': a benchmark point name or an inline point mapping")
+            raise FitConfigError(
+                "the fit configuration needs 'base': a benchmark point name or an inline point mapping")
         base = d["base"]
         if not isinstance(base, (str, Mapping)):
             raise FitConfigError(f"'base' must be a benchmark name or a point mapping, got {shorten(base)}")
@@ -195,7 +196,8 @@ class FitConfig:
                 raise FitConfigError(f"parameter {name!r} sets the mass the direct-detection tables are built at: "
                                      "it cannot be a free fit parameter; run one fit per mass (docs/fits.md)")
             if not isinstance(spec, Mapping):
-                raise FitConfigError(f"parameter {name!r}: expected a mapping like {{min: 0.0, max: 1.0}}, got {shorten(spec)}")
+                raise FitConfigError(
+                    f"parameter {name!r}: expected a mapping like {{min: 0.0, max: 1.0}}, got {shorten(spec)}")
             _unknown(f"parameter {name!r}", spec, _PAR_KEYS)
             if "min" not in spec or "max" not in spec:
                 raise FitConfigError(f"parameter {name!r}: a free parameter needs both 'min' and 'max'")
@@ -388,9 +390,11 @@ def _check_priors(priors: Any, pars) -> dict:
     out = {}
     for name, spec in priors.items():
         if name not in by_name:
-            raise FitConfigError(f"prior for {shorten(name)}, which is not a free parameter{_did_you_mean(name, by_name)}")
+            raise FitConfigError(
+                f"prior for {shorten(name)}, which is not a free parameter{_did_you_mean(name, by_name)}")
         if not isinstance(spec, Mapping) or spec.get("kind") not in _PRIOR_KINDS:
-            raise FitConfigError(f"priors.{name} must be a mapping with kind: {' | '.join(_PRIOR_KINDS)}, got {shorten(spec)}")
+            raise FitConfigError(
+                f"priors.{name} must be a mapping with kind: {' | '.join(_PRIOR_KINDS)}, got {shorten(spec)}")
         kind = spec["kind"]
         allowed = ("kind", "mean", "sigma") if kind == "gaussian" else ("kind",)
         _unknown(f"priors.{name}", spec, allowed)
@@ -422,7 +426,8 @@ def _check_starts(starts: Any, pars) -> Any:
             _unknown(f"starts[{k}]", s, [p.name for p in pars])
             row = {}
             for p in pars:
-                v = _number(f"starts[{k}].{p.name}", s.get(p.name, p.start if p.start is not None else 0.5 * (p.low + p.high)))
+                default = p.start if p.start is not None else 0.5 * (p.low + p.high)
+                v = _number(f"starts[{k}].{p.name}", s.get(p.name, default))
                 if not p.low <= v <= p.high:
                     raise FitConfigError(f"starts[{k}].{p.name} = {v} is outside [{p.low}, {p.high}]")
                 row[p.name] = v
@@ -437,13 +442,15 @@ def _check_profiles(profiles: Any, names: list[str]) -> dict:
     if profiles is False:
         return {"one_d": [], "two_d": [], "n": 25, "n_2d": 15}
     if not isinstance(profiles, Mapping):
-        raise FitConfigError(f"'profiles' must be a mapping {{one_d, two_d, n, n_2d}} or false, got {shorten(profiles)}")
+        raise FitConfigError(
+            f"'profiles' must be a mapping {{one_d, two_d, n, n_2d}} or false, got {shorten(profiles)}")
     _unknown("profiles", profiles, _PROFILE_KEYS)
     one = profiles.get("one_d", "all")
     if one == "all":
         one = list(names)
     if not isinstance(one, list) or any(o not in names for o in one):
-        raise FitConfigError(f"profiles.one_d must be 'all' or a list of free parameters ({', '.join(names)}), got {shorten(one)}")
+        raise FitConfigError(
+            f"profiles.one_d must be 'all' or a list of free parameters ({', '.join(names)}), got {shorten(one)}")
     default_two = [[names[0], names[1]]] if len(names) >= 2 else []
     two = profiles.get("two_d", default_two)
     if not isinstance(two, list) or any(not isinstance(p, list) or len(p) != 2 or p[0] == p[1]
@@ -462,11 +469,13 @@ def _check_sampling(s: Any, n_par: int) -> dict | None:
     if s is True:
         s = {}
     if not isinstance(s, Mapping):
-        raise FitConfigError(f"'sampling' must be false or a mapping {{walkers, steps, burn, thin, checkpoint}}, got {shorten(s)}")
+        raise FitConfigError(
+            f"'sampling' must be false or a mapping {{walkers, steps, burn, thin, checkpoint}}, got {shorten(s)}")
     _unknown("sampling", s, _SAMPLING_KEYS)
     walkers = _count("sampling.walkers", s.get("walkers", max(16, 4 * n_par)), 2)
     if walkers < 2 * n_par:
-        raise FitConfigError(f"sampling.walkers must be at least twice the number of free parameters ({2 * n_par}), got {walkers}")
+        raise FitConfigError(
+            f"sampling.walkers must be at least twice the number of free parameters ({2 * n_par}), got {walkers}")
     steps = _count("sampling.steps", s.get("steps", 1000), 10)
     burn = _count("sampling.burn", s.get("burn", steps // 3), 0)
     if burn >= steps:
@@ -474,7 +483,8 @@ def _check_sampling(s: Any, n_par: int) -> dict | None:
     thin = _count("sampling.thin", s.get("thin", 1), 1)
     checkpoint = _count("sampling.checkpoint", s.get("checkpoint", 100), 1)
     if walkers * steps > 5_000_000:
-        raise FitConfigError(f"sampling: walkers x steps = {walkers * steps} is above the limit of 5e6 likelihood calls")
+        raise FitConfigError(
+            f"sampling: walkers x steps = {walkers * steps} is above the limit of 5e6 likelihood calls")
     return {"walkers": walkers, "steps": steps, "burn": burn, "thin": thin, "checkpoint": checkpoint}
 
 
@@ -493,12 +503,13 @@ def random_starts(config: FitConfig) -> np.ndarray:
     pars = config.parameters
     if isinstance(config.starts, list):
         return np.array([[s[p.name] for p in pars] for s in config.starts], dtype=float)
-    first = [p.start if p.start is not None else (math.sqrt(p.low * p.high) if p.scale == "log" else 0.5 * (p.low + p.high))
+    first = [p.start if p.start is not None
+             else (math.sqrt(p.low * p.high) if p.scale == "log" else 0.5 * (p.low + p.high))
              for p in pars]
     rng = np.random.default_rng(config.seed)
     rows = [first]
     for _ in range(config.starts - 1):
         u = rng.random(len(pars))
         rows.append([10 ** (math.log10(p.low) + (math.log10(p.high) - math.log10(p.low)) * x) if p.scale == "log"
-                     else p.low + (p.high - p.low) * x for p, x in zip(pars, u)])
+                     else p.low + (p.high - p.low) * x for p, x in zip(pars, u, strict=True)])
     return np.array(rows, dtype=float)

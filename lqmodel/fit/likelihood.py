@@ -208,7 +208,7 @@ class MeasurementTerm:
 
     def chi2(self, point, shared: dict) -> np.ndarray:
         parts = self.chi2_parts(point, shared)
-        return sum(parts.values()) if parts else np.zeros(_n_points(point))
+        return sum(parts.values(), np.zeros(_n_points(point)))
 
 
 # ---------------------------------------------------------------------------------------- collider
@@ -312,7 +312,7 @@ class PairTerm:
         from lqmodel.collider.pair import pair_production
 
         pp = pair_production(point, widths=w)
-        out = {}
+        out: dict[str, tuple[np.ndarray, ...]] = {}
         for f, r in pp.items():
             m = _flat(point, w.mass[f]).astype(float)
             ml = _flat(point, r.m_limit_GeV).astype(float)
@@ -476,7 +476,7 @@ class LimitsTerm:
         out = np.zeros(mu.shape[0])
         for m in np.unique(m_keV):
             rows = m_keV == m
-            known = {l.name: l for l in limits(self.lepton, float(m))}
+            known = {l.name: l for l in limits(_LEPTONS[lep], float(m))}
             for n in self.names:
                 lim = known[n]
                 if not lim.applicable or lim.upper_muB is None:
@@ -531,7 +531,8 @@ def build_terms(options: Mapping[str, Any], *, pseudo_data: Mapping[str, float] 
         elif name == "pair":
             terms.append(PairTerm(mode=opts.get("mode", "smooth")))
         elif name in ("xenon1t", "xenonnt"):
-            terms.append(DirectDetectionTerm(name, name, lepton=opts.get("lepton"), tritium=opts.get("tritium", "none")))
+            terms.append(DirectDetectionTerm(name, name, lepton=opts.get("lepton"),
+                                             tritium=opts.get("tritium", "none")))
         elif name == "limits":
             terms.append(LimitsTerm(tuple(opts.get("names") or ()), lepton=opts.get("lepton")))
     used = {k for t in terms if isinstance(t, MeasurementTerm) for k in (t.pseudo_data or {})}
@@ -541,7 +542,7 @@ def build_terms(options: Mapping[str, Any], *, pseudo_data: Mapping[str, float] 
     return terms
 
 
-def pseudo_data(lik: "CombinedLikelihood", truth: Mapping[str, float]) -> dict[str, float]:
+def pseudo_data(lik: CombinedLikelihood, truth: Mapping[str, float]) -> dict[str, float]:
     """The predictions at the parameter values ``truth`` (name -> value) of every Gaussian-measured
     observable of the likelihood's measurement terms: pass them as ``build_terms(..., pseudo_data=...)``
     for an Asimov / pseudo-data fit whose answer is ``truth`` (the data files are not touched)."""
@@ -657,7 +658,7 @@ class CombinedLikelihood:
         shared: dict = {"predict_names": tuple(o for t in self.terms for o in getattr(t, "measured", ())),
                         "predict_masses": self.predict_masses}
         out = {t.name: np.asarray(t.chi2(point, shared), dtype=float) for t in self.terms}
-        out["total"] = sum(out.values()) if out else np.zeros(_n_points(point))
+        out["total"] = sum(out.values(), np.zeros(_n_points(point)))
         return out
 
     def evaluate(self, theta: np.ndarray) -> dict[str, np.ndarray]:
@@ -734,7 +735,7 @@ class CombinedLikelihood:
             shared: dict = {}
             sm = {t.name: (np.atleast_1d(float(t.sm_chi2())) if hasattr(t, "sm_chi2") else
                            np.asarray(t.chi2(smp, shared), dtype=float)) for t in self.terms}
-            sm["total"] = sum(sm.values()) if sm else np.zeros(1)
+            sm["total"] = sum(sm.values(), np.zeros(1))
             self._sm = sm
         return float(np.ravel(self._sm["total"])[0])
 

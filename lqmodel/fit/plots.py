@@ -57,7 +57,7 @@ def plot_profiles_1d(prof1: list, chi2_min: float, config, base, bf: dict):
     n = len(prof1)
     fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.4), squeeze=False)
     bv, sm = _base_values(config, base), _sm_values(config)
-    for ax, p in zip(axes[0], prof1):
+    for ax, p in zip(axes[0], prof1, strict=True):
         name = p["parameter"]
         d = p["chi2"] - chi2_min
         ax.plot(p["grid"], d, "k-", lw=1.5, label="profile")
@@ -72,7 +72,7 @@ def plot_profiles_1d(prof1: list, chi2_min: float, config, base, bf: dict):
         ax.set_ylim(0, max(9.0, min(25.0, float(np.nanmax(d)) * 1.05)))
         ax.set_xlabel(_label(name))
         ax.set_ylabel(r"$\Delta\chi^2$ (profiled)")
-        if next((q for q in config.parameters if q.name == name)).scale == "log":
+        if next(q for q in config.parameters if q.name == name).scale == "log":
             ax.set_xscale("log")
     axes[0][0].legend(fontsize=7, loc="upper center")
     fig.suptitle(config.title or "profile likelihoods", fontsize=10)
@@ -88,7 +88,7 @@ def plot_profiles_2d(prof2: list, chi2_min: float, config, base, bf: dict):
     n = len(prof2)
     fig, axes = plt.subplots(1, n, figsize=(5.4 * n, 4.4), squeeze=False)
     bv, sm = _base_values(config, base), _sm_values(config)
-    for ax, p in zip(axes[0], prof2):
+    for ax, p in zip(axes[0], prof2, strict=True):
         a, b = p["parameters"]
         d = p["chi2"] - chi2_min
         X, Y = np.meshgrid(p["x"], p["y"], indexing="ij")
@@ -131,10 +131,11 @@ def corner_plot(samples: np.ndarray, names, *, truths: dict[str, Any] | None = N
                 ax.hist(samples[:, i], bins=bins, range=(lo[i], hi[i]), histtype="step", color="k", density=True)
                 ax.set_yticks([])
             else:
-                H, xe, ye = np.histogram2d(samples[:, j], samples[:, i], bins=bins, range=[[lo[j], hi[j]], [lo[i], hi[i]]])
+                H, xe, ye = np.histogram2d(samples[:, j], samples[:, i], bins=bins,
+                                           range=[[lo[j], hi[j]], [lo[i], hi[i]]])
                 flat = np.sort(H.ravel())[::-1]
                 cum = np.cumsum(flat) / flat.sum()
-                levels = sorted({flat[min(np.searchsorted(cum, q), flat.size - 1)] for q in (0.6827, 0.95)})
+                levels = sorted({flat[min(int(np.searchsorted(cum, q)), flat.size - 1)] for q in (0.6827, 0.95)})
                 xc, yc = 0.5 * (xe[1:] + xe[:-1]), 0.5 * (ye[1:] + ye[:-1])
                 ax.pcolormesh(xe, ye, H.T, cmap="Greys", shading="flat")
                 if len(levels) == 2 and levels[0] < levels[1]:

@@ -260,7 +260,7 @@ class PreparedLikelihood:
             # the measurement uncertainty of each (from the inverse covariance): the check's second scale
             # (observables given relative to the SM, e.g. Delta a_mu = a_mu - a_mu^SM, carry the rounding
             # of the total, far below the value's own size but far below its uncertainty too)
-            sig = {}
+            sig: dict[str, float] = {}
             for t in full.terms:
                 for c in getattr(t, "_constraints", ()):
                     d = 1.0 / np.sqrt(np.diag(c.inverse))
@@ -368,7 +368,7 @@ class PreparedLikelihood:
                 out[t.name] = t._combine(duck, self._pair_fields(B, t))
             else:
                 out[t.name] = np.asarray(t.chi2(duck, shared), dtype=float)
-        out["total"] = sum(out.values()) if out else np.zeros(n)
+        out["total"] = sum(out.values(), np.zeros(n))
         return out
 
     def _prepare_pair(self) -> None:
@@ -381,7 +381,7 @@ class PreparedLikelihood:
         from observables.collider.pair import DEFAULT_VINTAGE, mass_range, pair_limits, sigma_upper_limit
 
         names, coef = self._groups["widths"]
-        M_N = float(np.ravel(self.full.base.M_N)[0])
+        M_N = np.asarray(float(np.ravel(self.full.base.M_N)[0]))
         mnames, m = self._groups["masses"]
         mass = dict(zip(mnames, m, strict=True))
         self._pair = []

@@ -12,9 +12,10 @@ Statistics (``docs/fits.md``):
   call), shown with the one-dof thresholds 1.00 / 3.84; 2-D profiles with the two-dof thresholds
   2.30 / 5.99 (:data:`THRESHOLDS`).
 * sampling: emcee's ensemble sampler with differential-evolution moves (:func:`_moves`;
-  ``vectorize=True``: one batched likelihood call per half-ensemble step), log posterior :math:`-\chi^2/2 + \ln\pi(\theta)` with the config's priors (zero
-  outside the ranges); diagnostics: integrated autocorrelation time :math:`\tau` per parameter
-  (:func:`emcee.autocorr.integrated_time`) and the mean acceptance fraction; a chain shorter than
+  ``vectorize=True``: one batched likelihood call per half-ensemble step), log posterior
+  :math:`-\chi^2/2 + \ln\pi(\theta)` with the config's priors (zero outside the ranges); diagnostics:
+  integrated autocorrelation time :math:`\tau` per parameter (:func:`emcee.autocorr.integrated_time`) and
+  the mean acceptance fraction; a chain shorter than
   :math:`50\tau` after burn-in (emcee's conservative guidance) is a warning, shorter than :math:`20\tau`
   or an acceptance fraction outside [0.15, 0.7] also makes ``converged`` false.
 
@@ -95,9 +96,8 @@ class _State:
             return
         from lqmodel.atomic import atomic_path
 
-        with atomic_path(self.dir / name) as tmp:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, fingerprint=np.array(self.fp), **arrays)
+        with atomic_path(self.dir / name) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, fingerprint=np.array(self.fp), **arrays)
 
 
 # ------------------------------------------------------------------------------------- best fit
@@ -161,7 +161,8 @@ def best_fit(lik, config, state: _State | None = None) -> dict[str, Any]:
     bounds = [(p.low, p.high) for p in config.parameters]
     starts = random_starts(config)
     # plus the best of a batched random scan of the box (one likelihood call of _SCAN_POINTS points)
-    cfg_scan = config.replace(starts=_SCAN_POINTS, seed=config.seed + 1) if not isinstance(config.starts, list) else None
+    cfg_scan = (config.replace(starts=_SCAN_POINTS, seed=config.seed + 1)
+                if not isinstance(config.starts, list) else None)
     if cfg_scan is not None:
         scan = random_starts(cfg_scan)
         vals = lik.chi2(scan)
@@ -174,6 +175,7 @@ def best_fit(lik, config, state: _State | None = None) -> dict[str, Any]:
                      "values": [float(v) for v in m.values], "nfcn": int(m.nfcn)})
         if best is None or (m.valid, -m.fval) > (best.valid, -best.fval):
             best = m
+    assert best is not None, "random_starts returns at least one start"
     best.tol = 0.01  # polish the winner (EDM < 2e-5): flat valleys stop the default tolerance early
     best.migrad()
     best.tol = 0.1  # MINOS at the default tolerance (its crossings are found to ~1e-3 in Delta chi2)
@@ -318,8 +320,10 @@ def intervals_from_profile(grid: np.ndarray, dchi2: np.ndarray, threshold: float
         while k + 1 < n and ok[k + 1]:
             k += 1
         b = k
-        lo = grid[a] if a == 0 else grid[a - 1] + (threshold - dchi2[a - 1]) * (grid[a] - grid[a - 1]) / (dchi2[a] - dchi2[a - 1])
-        hi = grid[b] if b == n - 1 else grid[b] + (threshold - dchi2[b]) * (grid[b + 1] - grid[b]) / (dchi2[b + 1] - dchi2[b])
+        lo = (grid[a] if a == 0 else
+              grid[a - 1] + (threshold - dchi2[a - 1]) * (grid[a] - grid[a - 1]) / (dchi2[a] - dchi2[a - 1]))
+        hi = (grid[b] if b == n - 1 else
+              grid[b] + (threshold - dchi2[b]) * (grid[b + 1] - grid[b]) / (dchi2[b + 1] - dchi2[b]))
         segs.append([float(lo), float(hi)])
         k += 1
     return segs
@@ -378,6 +382,9 @@ def sample(lik, config, bf: dict, state: _State | None = None, echo=None) -> dic
     post = _LogPosterior(lik, config)
     rs = np.random.RandomState(config.seed)
     hit = state.read_npz("emcee_state.npz") if state is not None else None
+    # RandomState.set_state's argument: the legacy tuple (read back, or emcee's) or, as numpy's stubs
+    # type get_state(), the dict form
+    random_state: tuple[str, Any, int, int, float] | dict[str, Any]
     if hit is not None and hit["chain"].shape[1:] == (nw, nd):
         chain, logp = list(hit["chain"]), list(hit["log_prob"])
         coords, last_lp = hit["coords"], hit["last_log_prob"]
@@ -404,10 +411,10 @@ def sample(lik, config, bf: dict, state: _State | None = None, echo=None) -> dic
         accepted = accepted + sampler.backend.accepted
         coords = sampler.get_last_sample().coords
         last_lp = sampler.get_last_sample().log_prob
-        random_state = sampler.random_state
+        random_state = last_rs = sampler.random_state  # emcee: the RandomState's legacy tuple
         done = len(chain)
         if state is not None:
-            key, pos, has_gauss, gauss = random_state[1], random_state[2], random_state[3], random_state[4]
+            key, pos, has_gauss, gauss = last_rs[1], last_rs[2], last_rs[3], last_rs[4]
             state.write_npz("emcee_state.npz", {
                 "chain": np.array(chain), "log_prob": np.array(logp), "coords": coords, "last_log_prob": last_lp,
                 "accepted": accepted, "rs_key": np.asarray(key), "rs_pos": np.array(pos),
@@ -456,7 +463,7 @@ def _summary_intervals(bf, prof1):
     for n, v in bf["intervals"].items():
         entry = {}
         for label in ("68", "95"):
-            if label in v and v.get(f"{label}_valid", False) or v.get(f"{label}_at_limit", False):
+            if (label in v and v.get(f"{label}_valid", False)) or v.get(f"{label}_at_limit", False):
                 entry[label] = v[label]
             elif n in by_name:
                 p = by_name[n]
@@ -505,7 +512,7 @@ def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = Tr
     elif hasattr(lik, "warm"):
         lik.warm(lows, highs)  # free masses: the surrogates on the lattice nodes of the mass range, once
     t_prep = time.perf_counter() - t_prep
-    versions = {k: v for k, v in package_versions().items()}
+    versions = dict(package_versions())
     fp = config.fingerprint({"likelihood": lik.spec(), "versions": versions})
     files: dict[str, str] = {}
     lock = None
@@ -513,14 +520,16 @@ def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = Tr
         out = Path(out)
         man = out / "manifest.json"
         if out.exists() and any(out.iterdir()) and not man.exists():
-            raise FitFolderError(f"{str(out)!r} is not empty and holds no fit (no manifest.json); use another --out folder")
+            raise FitFolderError(
+                f"{str(out)!r} is not empty and holds no fit (no manifest.json); use another --out folder")
         if man.exists():
             try:
                 old = json.loads(man.read_text())
             except ValueError:
                 raise FitFolderError(f"{str(man)!r} is damaged; use another --out folder") from None
             if old.get("kind") != "lqmodel fit":
-                raise FitFolderError(f"{str(out)!r} holds something else than a fit ({old.get('kind', 'a scan')}); use another --out folder")
+                raise FitFolderError(f"{str(out)!r} holds something else than a fit ({old.get('kind', 'a scan')}); "
+                                     "use another --out folder")
             if old.get("fingerprint") != fp:
                 raise FitFolderError(f"{str(out)!r} holds a different fit (other config, likelihood or package "
                                      "versions); use another --out folder or delete it")
@@ -554,7 +563,8 @@ def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = Tr
         if samp:
             warnings_ += samp["warnings"]
         bf_terms = lik.evaluate(np.array([[bf["best_fit"][n] for n in config.names]]))
-        converged = bool(bf["valid"]) and not any("missed" in w for w in warnings_) and (samp is None or samp["converged"])
+        converged = (bool(bf["valid"]) and not any("missed" in w for w in warnings_)
+                     and (samp is None or samp["converged"]))
         summary: dict[str, Any] = {
             "best_fit": bf["best_fit"],
             "errors_hesse": bf["errors"],
@@ -567,8 +577,9 @@ def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = Tr
             "interval_method": "MINOS (profile likelihood, Delta chi2 = 1.00 for 68%, 3.84 for 95%, one parameter); "
                                "the 1-D profile's crossing where MINOS failed",
             "thresholds": {"1d": THRESHOLDS[1], "2d": THRESHOLDS[2]},
-            "profile_intervals_1d": {p["parameter"]: {lab: intervals_from_profile(p["grid"], p["chi2"] - bf["chi2_min"], thr)
-                                                      for lab, thr in THRESHOLDS[1].items()} for p in prof1},
+            "profile_intervals_1d": {
+                p["parameter"]: {lab: intervals_from_profile(p["grid"], p["chi2"] - bf["chi2_min"], thr)
+                                 for lab, thr in THRESHOLDS[1].items()} for p in prof1},
             "converged": converged,
             "minimizer": {"valid": bf["valid"], "accurate_covariance": bf["accurate_covariance"],
                           "minos_valid": bf["minos_valid"], "starts": bf["starts"]},
@@ -578,12 +589,13 @@ def run_fit(config, out: str | Path | None = None, *, echo=None, plot: bool = Tr
         if samp:
             summary["sampling"] = {k: samp[k] for k in ("tau", "acceptance_fraction", "n_steps", "burn", "thin",
                                                         "walkers", "converged")}
-            summary["sampling"]["posterior_mean"] = dict(zip(config.names, np.mean(samp["samples"], axis=0).tolist()))
+            mean = np.mean(samp["samples"], axis=0).tolist()
+            summary["sampling"]["posterior_mean"] = dict(zip(config.names, mean, strict=True))
             summary["sampling"]["credible_68"] = {n: np.quantile(samp["samples"][:, k], [0.158655, 0.841345]).tolist()
                                                   for k, n in enumerate(config.names)}
         if out is not None:
             arrays = {}
-            for k, p in enumerate(prof1):
+            for p in prof1:
                 arrays[f"p1_{p['parameter']}_grid"] = p["grid"]
                 arrays[f"p1_{p['parameter']}_chi2"] = p["chi2"]
             for p in prof2:
@@ -661,6 +673,5 @@ def _write_manifest(out: Path, data: dict) -> None:
 def _save_npz(path: Path, arrays: dict) -> None:
     from lqmodel.atomic import atomic_path
 
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
