@@ -36,7 +36,8 @@ def _repository_files() -> list[Path]:
                              cwd=ROOT, check=True, capture_output=True).stdout
         names = [n for n in out.decode("utf-8", "surrogateescape").split("\0") if n]
     except (OSError, subprocess.CalledProcessError):  # not a git checkout (e.g. an unpacked sdist)
-        skip = {".git", "__pycache__", "build", "dist", ".pytest_cache", ".ipynb_checkpoints"}
+        skip = {".git", "__pycache__", "build", "dist", ".pytest_cache", ".ipynb_checkpoints", ".venv", "venv",
+                ".mypy_cache", ".ruff_cache"}
         names = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*")
                  if p.is_file() and not any(part in skip or part.endswith(".egg-info")
                                             for part in p.relative_to(ROOT).parts)]
