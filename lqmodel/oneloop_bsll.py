@@ -86,6 +86,14 @@ def box_constants() -> dict[str, Any]:
     }
 
 
+def accumulate(values: dict[str, Any], want: Any, key: str, val: Any) -> None:
+    """Add ``val`` to ``values[key]`` (None = identically zero) if ``want(key)``: how the one-loop pieces of
+    :mod:`lqmodel.oneloop_bsll` and :mod:`lqmodel.oneloop_r2` add to the coefficients of ``match``."""
+    if val is None or not want(key):
+        return
+    values[key] = val if values.get(key) is None else values[key] + val
+
+
 def _dense(M, shape) -> np.ndarray:
     return np.broadcast_to(np.asarray(M, dtype=complex), shape + (3, 3))
 
@@ -212,9 +220,7 @@ def bsll_oneloop_values(mb, mS2, m232, m132, c, values, want, *, xi: float = 1.0
     fun = X = XR = None
 
     def add(key, val):
-        if val is None or not want(key):
-            return
-        values[key] = val if values.get(key) is None else values[key] + val
+        accumulate(values, want, key, val)
 
     for q in (1, 0):
         tq = f"b{_DOWN[q]}"

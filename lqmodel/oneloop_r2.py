@@ -68,6 +68,8 @@ from typing import Any
 
 import numpy as np
 
+from lqmodel.oneloop_bsll import accumulate
+
 __all__ = ["penguin_functions", "r2_oneloop_values", "PENGUIN_CHARGED_MATCHED", "PENGUIN_FERMION_CONST"]
 
 _LEP = ("e", "mu", "tau")
@@ -126,9 +128,7 @@ def r2_oneloop_values(mb, m232, m132, values: dict[str, Any], want) -> None:
     k = box_constants()
 
     def add(key, val):
-        if val is None or not want(key):
-            return
-        values[key] = val if values.get(key) is None else values[key] + val
+        accumulate(values, want, key, val)
 
     for q in (1, 0):
         tq = f"b{_DOWN[q]}"
