@@ -334,7 +334,9 @@ class PointEvaluator:
                 if r.name in ("m_LQ", "m_S1", "m_R2", "m_R2_23") and config.sampling != "grid":
                     # random / Latin-hypercube masses use the surrogates interpolated between lattice nodes
                     # (observables.surrogate.InterpolatedSurrogate): warm every node a mass in the range needs
-                    samples[r.name] = _lattice_nodes(float(r.low), float(r.high))
+                    from observables.surrogate import lattice_nodes
+
+                    samples[r.name] = np.array(lattice_nodes(float(r.low), float(r.high)))
                 elif r.name in ("m_LQ", "m_S1", "m_R2", "m_R2_23", "M_N", "M_N_keV", "m_b"):
                     samples[r.name] = r.grid() if (config.sampling == "grid") else np.array([r.low, r.high])
             samples = to_assignments(samples)
@@ -596,17 +598,6 @@ def _group_slugs(names: Sequence[str]) -> list[str]:
     from observables.registry import group_slug
 
     return [group_slug(g) for g in _groups_of(names)]
-
-
-def _lattice_nodes(low: float, high: float) -> np.ndarray:
-    """The interpolation-lattice scales (GeV) whose surrogates a leptoquark mass in [low, high] needs: the
-    four-point stencil of every scale in the range (observables.surrogate.interpolation_stencil)."""
-    from observables.surrogate import interpolation_stencil, node_scale
-
-    scales = np.geomspace(low, high, 257)  # the stencil changes only at nodes; 257 scales sample every interval
-    first, weights = interpolation_stencil(scales)
-    ks = {int(i) + j for i, w in zip(first, weights, strict=True) for j in range(4) if w[j] != 0.0}
-    return np.array([node_scale(k) for k in sorted(ks)])
 
 
 def _registry_form(name: str) -> str:

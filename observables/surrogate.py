@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,7 +77,8 @@ _progress = logging.getLogger("observables.progress")
 _progress.propagate = False  # shown only where a handler is attached (the CLI); flavio configures the root logger
 
 __all__ = ["QuadraticForm", "Surrogate", "get_surrogate", "cache_dir", "TOLERANCE_FACTOR", "METHOD_VERSION",
-           "InterpolatedSurrogate", "NODE_STEP", "node_scale", "interpolation_stencil", "INTERPOLATION_ERROR"]
+           "InterpolatedSurrogate", "NODE_STEP", "node_scale", "interpolation_stencil", "lattice_nodes",
+           "INTERPOLATION_ERROR"]
 
 #: flavio's integration tolerance is multiplied by this while the surrogates are built
 TOLERANCE_FACTOR = 0.01
@@ -512,6 +514,23 @@ def interpolation_stencil(scales: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
                   -(s + 1) * s * (s - 2) / 2, (s + 1) * s * (s - 1) / 6], axis=-1)
     w[s == 0] = (0.0, 1.0, 0.0, 0.0)
     return (i - 1).astype(np.int64), w
+
+
+def lattice_nodes(low: float, high: float) -> list[float]:
+    """The lattice scales (GeV, :func:`node_scale`) whose surrogates the interpolated predictions of every
+    scale in [``low``, ``high``] (GeV) use: each node with a non-zero :func:`interpolation_stencil` weight for
+    some scale of the range. The stencil changes only at nodes, so it is sampled at half a node spacing,
+    at both ends and just inside them (an end on a node uses that node alone; the scales next to it use
+    the neighbouring interval's four)."""
+    lo, hi = float(low), float(high)
+    if hi > lo:
+        n = math.ceil(math.log10(hi / lo) / (0.5 * NODE_STEP)) + 2
+        grid = np.concatenate([np.geomspace(lo, hi, n), [lo * (1 + 1e-9), hi * (1 - 1e-9)]])
+    else:
+        grid = np.array([lo])
+    first, w = interpolation_stencil(grid)
+    ks = np.unique((first[:, None] + np.arange(4))[w != 0])
+    return [node_scale(int(k)) for k in ks]
 
 
 class InterpolatedSurrogate:

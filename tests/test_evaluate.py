@@ -102,11 +102,10 @@ def test_flavour_columns_agree_with_flavio():
 def test_random_mass_scans_warm_exactly_the_lattice_nodes_they_need():
     """prepare() of a random/LHS scan warms the interpolation nodes of its mass range: every node with a
     non-zero stencil weight for some mass in the range, and no other (an unshipped extra node costs a build)."""
-    from lqmodel.evaluate import _lattice_nodes
-    from observables.surrogate import interpolation_stencil, node_scale
+    from observables.surrogate import interpolation_stencil, lattice_nodes, node_scale
 
     for lo, hi in ((1000.0, 5000.0), (1200.0, 2100.0), (1495.3, 1495.4)):
         m = np.concatenate([[lo, hi], 10 ** np.random.default_rng(7).uniform(np.log10(lo), np.log10(hi), 20000)])
         first, w = interpolation_stencil(m)
         need = {node_scale(int(i) + j) for i, ww in zip(first, w, strict=True) for j in range(4) if ww[j] != 0.0}
-        assert set(_lattice_nodes(lo, hi).tolist()) == need
+        assert set(lattice_nodes(lo, hi)) == need

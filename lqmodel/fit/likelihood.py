@@ -682,19 +682,11 @@ class CombinedLikelihood:
         if not self.free_masses:
             return []
         from lqmodel.matching import matching_scale
-        from observables.surrogate import NODE_STEP, interpolation_stencil, node_scale
+        from observables.surrogate import lattice_nodes
 
         rows = _probe_rows(self.parameters, self.free_masses, lows, highs)
         scales = np.ravel(np.asarray(matching_scale(self.point(rows)), dtype=float))
-        lo, hi = float(scales.min()), float(scales.max())
-        if hi > lo:
-            n = math.ceil(math.log10(hi / lo) / (0.5 * NODE_STEP)) + 2
-            grid = np.concatenate([np.geomspace(lo, hi, n), [lo * (1 + 1e-9), hi * (1 - 1e-9)]])
-        else:
-            grid = np.array([lo])
-        first, w = interpolation_stencil(grid)
-        ks = np.unique((first[:, None] + np.arange(4))[w != 0])
-        return [node_scale(int(k)) for k in ks]
+        return lattice_nodes(float(scales.min()), float(scales.max()))
 
     def warm(self, lows: Sequence[float], highs: Sequence[float]) -> list[float]:
         """Build (or read from the disk cache) once, into the measurement terms' in-memory surrogates, the
