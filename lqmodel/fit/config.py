@@ -73,6 +73,7 @@ from typing import Any
 import numpy as np
 
 from lqmodel.errors import InputError, shorten
+from lqmodel.vocabulary import did_you_mean
 
 __all__ = ["FitConfigError", "FreeParameter", "FitConfig", "load_fit_config", "FIXED_MASSES", "FREE_MASSES",
            "MASS_PARAMETERS", "free_mass_range", "check_mass_ranges"]
@@ -106,9 +107,7 @@ _SAMPLING_KEYS = ("walkers", "steps", "burn", "thin", "checkpoint")
 
 
 def _did_you_mean(name: str, options) -> str:
-    from lqmodel.scan.config import _did_you_mean as dym
-
-    return dym(str(name)[:100], options)
+    return did_you_mean(name, options, style="paren")  # the package's one helper (it truncates long input)
 
 
 def _unknown(where: str, d: Mapping, allowed) -> None:

@@ -65,6 +65,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from lqmodel.errors import InputError
+from lqmodel.vocabulary import LEPTONS
 
 __all__ = [
     "Term", "MeasurementTerm", "DrellYanTerm", "PairTerm", "DirectDetectionTerm", "LimitsTerm",
@@ -76,7 +77,7 @@ HARD_PENALTY = 1.0e4
 #: built-in term names (keys of the fit config's ``likelihood`` section)
 TERM_NAMES = ("flavour", "electroweak", "drell_yan", "pair", "xenon1t", "xenonnt", "limits")
 _EW_GROUP = "EW/tau"
-_LEPTONS = ("e", "mu", "tau")
+_LEPTONS = LEPTONS
 _KEV_PER_GEV = 1.0e6
 _log = logging.getLogger("lqmodel.progress")
 
@@ -459,7 +460,7 @@ class LimitsTerm:
         known = {l.name: l for l in limits(self.lepton, m)}
         for n in self.names:
             if n not in known:
-                from lqmodel.point import _did_you_mean
+                from lqmodel.vocabulary import did_you_mean as _did_you_mean
 
                 raise InputError(f"unknown limit {n!r} in likelihood.limits.names.{_did_you_mean(n, known)} "
                                  f"Allowed: {'; '.join(known)}")
