@@ -137,10 +137,11 @@ def mass_for_cross_section(sigma_pb: ArrayLike) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         target = np.log(s)
         m = np.interp(target, lsig, mass)  # the spline tabulated every 0.25 GeV, inverted linearly ...
+        slope = ls.derivative()
         for _ in range(3):  # ... then Newton on the spline itself (exact to rounding)
             inside = np.isfinite(m) & (m > mt[0]) & (m < mt[-1])
             mc = np.clip(m, mt[0], mt[-1])
-            step = np.where(inside, (ls(mc) - target) / ls.derivative()(mc), 0.0)
+            step = np.where(inside, (ls(mc) - target) / slope(mc), 0.0)
             m = np.clip(m - step, mt[0], mt[-1])
     return np.where(s > st[0], np.nan, m)
 
