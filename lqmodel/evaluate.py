@@ -69,7 +69,7 @@ import logging
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -100,6 +100,10 @@ _KEV_PER_GEV = _vocabulary.KEV_PER_GEV
 #: temporaries of one sub-batch, ~3.5 kB per point of it (tracemalloc, all steps; mostly the collider and
 #: flavour steps), i.e. ~120 MB whatever the call's size; 2^14 was ~10% slower, benchmarks/bench_scan.py)
 SUB_BATCH = 1 << 15
+#: a scan with at most this many distinct grid leptoquark masses uses one exact surrogate per mass
+#: (``masses: auto``); more masses, or random ones, use the interpolated surrogates (:meth:`PointEvaluator.for_config`)
+EXACT_SCAN_MASSES = 16
+_LQ_MASS_PARAMETERS = ("m_LQ", "m_S1", "m_R2", "m_R2_23")
 
 #: a -> the 1-d column of a chunk's n points (_flattener)
 _Flat = Callable[[ArrayLike], np.ndarray]
@@ -147,6 +151,12 @@ class PointEvaluator:
     ``collider``: compute the LHC columns and count them in ``viable`` (lqmodel.collider).
     ``neutrino_mass``: the neutrino-mass columns (lqmodel.neutrino_mass; not part of ``viable``);
     ``mass_bound``: the light-mass bound of their tuning Δ (observables.neutrino.mass_bounds names).
+    ``masses``: how the flavour surrogates treat the leptoquark masses (the ``masses`` option of
+    :func:`lqmodel.flavour.predict`): ``"exact"`` (one surrogate per distinct mass), ``"interpolated"``
+    (surrogates on the log-mass lattice, any masses, relative error < 1e-7) or ``"auto"``. A scan resolves
+    ``"auto"`` once for the whole map (:meth:`for_config`): exact for a grid of at most
+    :data:`EXACT_SCAN_MASSES` distinct masses, interpolated otherwise, so that every chunk of one map
+    takes the same path whatever masses it happens to hold.
     """
 
     observables: tuple[str, ...] | None = DEFAULT_OBSERVABLES
@@ -159,6 +169,7 @@ class PointEvaluator:
     collider: bool = True
     neutrino_mass: bool = True
     mass_bound: str = "planck2018"
+    masses: str = "auto"
 
     def __post_init__(self) -> None:
         if self.method not in ("surrogate", "flavio"):
@@ -167,6 +178,10 @@ class PointEvaluator:
             raise InputError(f"evaluation lepton must be one of {', '.join(LEPTONS)}, got {self.lepton!r}")
         if not 0.0 < self.cl < 1.0:
             raise InputError(f"evaluation cl must be in (0, 1), got {self.cl!r}")
+        from lqmodel.flavour import MASSES
+
+        if self.masses not in MASSES:
+            raise InputError(f"evaluation masses must be one of {', '.join(MASSES)}, got {self.masses!r}")
         if self.observables is not None:
             object.__setattr__(self, "observables", tuple(str(o) for o in self.observables))
         if self.neutrino_mass:
@@ -230,6 +245,10 @@ class PointEvaluator:
             choice("mass_bound", tuple(light_mass_bounds()))
         if "method" in opts:
             choice("method", ("surrogate", "flavio"))
+        if "masses" in opts:
+            from lqmodel.flavour import MASSES
+
+            choice("masses", MASSES)
         if "lepton" in opts:
             choice("lepton", (None, *LEPTONS))
         if "vintage" in opts and opts["vintage"] is not None and not isinstance(opts["vintage"], str):
@@ -304,15 +323,37 @@ class PointEvaluator:
         u.update({"viable": "", "verdict": ""})
         return u
 
+    def for_config(self, config: ScanConfig) -> PointEvaluator:
+        """This evaluator with ``masses="auto"`` resolved for the whole scan ``config`` (called by
+        :func:`lqmodel.scan.run_scan` before the fingerprint is taken): ``"exact"`` when the scan has at
+        most :data:`EXACT_SCAN_MASSES` distinct leptoquark masses on a grid (each built or shipped once),
+        ``"interpolated"`` for more grid masses or random / Latin-hypercube masses. Per chunk, the
+        ``"auto"`` rule of :func:`lqmodel.flavour.predict` would depend on how many masses a chunk holds."""
+        if self.masses != "auto" or self.observables is None or self.method != "surrogate":
+            return self
+        lq = [r for r in config.parameters if r.name in _LQ_MASS_PARAMETERS]
+        if lq and config.sampling != "grid":
+            return replace(self, masses="interpolated")
+        distinct = int(np.prod([len(r.grid()) for r in lq])) if lq else 1
+        return replace(self, masses="exact" if distinct <= EXACT_SCAN_MASSES else "interpolated")
+
     def check_config(self, config: ScanConfig) -> None:
-        """Refuse scan configurations this evaluator cannot run efficiently (one-line InputError)."""
-        lq_masses = [r.name for r in config.parameters if r.name in ("m_LQ", "m_S1", "m_R2", "m_R2_23")]
-        if lq_masses and config.sampling != "grid" and self.observables is not None and self.method == "surrogate":
+        """Refuse scan configurations this evaluator cannot run efficiently (one-line InputError): with
+        ``masses: exact``, random / Latin-hypercube leptoquark masses or more than
+        :data:`lqmodel.flavour.MAX_SCALES` grid masses (one surrogate per mass)."""
+        from lqmodel.flavour import MAX_SCALES
+
+        if self.masses != "exact" or self.observables is None or self.method != "surrogate":
+            return
+        lq = [r for r in config.parameters if r.name in _LQ_MASS_PARAMETERS]
+        if lq and config.sampling != "grid":
             raise InputError(
-                f"{config.sampling} sampling of {lq_masses[0]} with the flavour surrogate would need one "
-                "surrogate per sampled mass: scan leptoquark masses on a grid (sampling: grid), or set "
-                "evaluation.method: flavio (slow), or evaluation.observables: null"
-            )
+                f"{config.sampling} sampling of {lq[0].name} with evaluation.masses: exact would need one "
+                "surrogate per sampled mass: use masses: interpolated or auto (any masses), or a grid")
+        distinct = int(np.prod([len(r.grid()) for r in lq])) if lq else 1
+        if distinct > MAX_SCALES:
+            raise InputError(f"{distinct} grid leptoquark masses with evaluation.masses: exact (at most "
+                             f"{MAX_SCALES}, one surrogate each): use masses: interpolated or auto")
 
     # ---- main-process preparation --------------------------------------------------------------
     def prepare(self, base: Any, config: ScanConfig | None = None, executor: Executor | None = None) -> None:
@@ -331,13 +372,13 @@ class PointEvaluator:
             self.check_config(config)
 
             for r in config.parameters:
-                if r.name in ("m_LQ", "m_S1", "m_R2", "m_R2_23") and config.sampling != "grid":
+                if r.name in _LQ_MASS_PARAMETERS and (config.sampling != "grid" or self.masses == "interpolated"):
                     # random / Latin-hypercube masses use the surrogates interpolated between lattice nodes
                     # (observables.surrogate.InterpolatedSurrogate): warm every node a mass in the range needs
                     from observables.surrogate import lattice_nodes
 
                     samples[r.name] = np.array(lattice_nodes(float(r.low), float(r.high)))
-                elif r.name in ("m_LQ", "m_S1", "m_R2", "m_R2_23", "M_N", "M_N_keV", "m_b"):
+                elif r.name in (*_LQ_MASS_PARAMETERS, "M_N", "M_N_keV", "m_b"):
                     samples[r.name] = r.grid() if (config.sampling == "grid") else np.array([r.low, r.high])
             samples = to_assignments(samples)
         if samples:
@@ -484,9 +525,9 @@ class PointEvaluator:
         from lqmodel.flavour import chi2
 
         names = self.observable_names()
-        preds = _predict_with_fallback(point, names, self.method)
+        preds = _predict_with_fallback(point, names, self.method, self.masses)
         sm_point = _sm_point(point)
-        sm_preds = _predict_with_fallback(sm_point, names, self.method)
+        sm_preds = _predict_with_fallback(sm_point, names, self.method, self.masses)
         chi = chi2({k: flat(v) for k, v in preds.items()}, self.vintage)
         chi_sm = chi2({k: np.asarray(v, dtype=float) for k, v in sm_preds.items()}, self.vintage)
         for k in names:
@@ -649,30 +690,40 @@ def _verdict_strings(n: int, parts: Sequence[tuple[np.ndarray, str]]) -> np.ndar
     return labels[inv.reshape(-1)]
 
 
+#: leptoquark masses (GeV) of the SM reference point: with every coupling zero they are only the input scale
+#: of the surrogates' SM constant, fixed (a lattice node, shipped) so that Delta chi2 does not depend on which
+#: point of a batch comes first (the SM constants at different input scales agree to ~1e-12 relative)
+SM_REFERENCE_MASS_GEV = 1000.0
+
+
 def _sm_point(point: Point) -> Point:
-    """The same (first) point with every leptoquark coupling zero: the SM reference for Delta chi2."""
+    """The (first) point with every leptoquark coupling zero and the masses at :data:`SM_REFERENCE_MASS_GEV`:
+    the SM reference for Delta chi2."""
     from lqmodel.point import MATRIX_FIELDS
 
     first = point[(0,) * len(point.batch_shape)] if point.batch_shape else point
     zeros = {f: np.zeros((3, 3), dtype=complex) for f in MATRIX_FIELDS}
+    m = SM_REFERENCE_MASS_GEV
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return first.replace(model="general", **zeros)
+        return first.replace(model="general", m_S1=m, m_R2=m, m_R2_23=m, **zeros)
 
 
-def _predict_with_fallback(point: Point, names: Sequence[str], method: str) -> dict[str, np.ndarray]:
+def _predict_with_fallback(point: Point, names: Sequence[str], method: str,
+                           masses: str = "auto") -> dict[str, np.ndarray]:
     """lqmodel.flavour.predict with the surrogate; names it cannot do (NotImplementedError) go through
     flavio, point by point."""
     from lqmodel.flavour import predict
 
+    kw = {"masses": masses} if method == "surrogate" else {}
     try:
-        return predict(point, list(names), method=method)
+        return predict(point, list(names), method=method, **kw)
     except NotImplementedError:
         pass
     out: dict[str, np.ndarray] = {}
     for name in names:
         try:
-            out[name] = np.asarray(predict(point, [name], method=method)[name])
+            out[name] = np.asarray(predict(point, [name], method=method, **kw)[name])
         except NotImplementedError:
             shape = point.batch_shape
             flat_pts = [point[idx] for idx in np.ndindex(*shape)] if shape else [point]

@@ -275,11 +275,11 @@ def _predict_smeft(specs: Sequence[ObservableSpec], c: SMEFTCoefficients, method
                 out[spec.name][idx] = fb.np_prediction(spec.name, {k: v for k, v in C_point.items() if k in allowed},
                                                        float(scales[idx]))
         return out
-    from observables.surrogate import InterpolatedSurrogate, get_surrogate
+    from observables.surrogate import InterpolatedSurrogate, cached_surrogate
 
     def surrogate(spec: ObservableSpec, mu: float, variables: list[str]) -> Surrogate:
         return _memoised(memo, (spec.name, float(mu), tuple(variables)),
-                         lambda: get_surrogate(spec.name, float(mu), wc_names=variables))
+                         lambda: cached_surrogate(spec.name, float(mu), variables))
 
     if _interpolate(scales, masses):
         flat = {k: np.broadcast_to(np.asarray(v), shape).reshape(-1) for k, v in c.values.items()}
@@ -305,7 +305,7 @@ def _predict_smeft(specs: Sequence[ObservableSpec], c: SMEFTCoefficients, method
             if not Cs:  # no new physics in this group: flavio's SM value (a SMEFT object without coefficients),
                 # through the surrogate without variables (cached/shipped; equal to fb.np_prediction(name, {}, mu))
                 def sm(spec: ObservableSpec = spec, mu: float = float(mu)) -> float:
-                    return float(get_surrogate(spec.name, mu, wc_names=[])({}))
+                    return float(cached_surrogate(spec.name, mu, [])({}))
 
                 out[spec.name][mask] = _memoised(memo, (spec.name, float(mu), "SM"), sm)
                 continue
@@ -359,7 +359,7 @@ def _eval_spec_surrogate(spec: ObservableSpec, scale: float | np.ndarray, C: dic
                          images: list[dict[str, np.ndarray]], memo: dict | None = None) -> np.ndarray:
     """One spec on one group of points: ``scale`` a float (one surrogate at that scale) or a 1-d array of
     per-point scales (the interpolated surrogate, :class:`observables.surrogate.InterpolatedSurrogate`)."""
-    from observables.surrogate import InterpolatedSurrogate, get_surrogate
+    from observables.surrogate import InterpolatedSurrogate, cached_surrogate
 
     allowed = set(spec.wc_names)
     Cs = {k: v for k, v in C.items() if k in allowed and np.any(v != 0)}
@@ -371,7 +371,7 @@ def _eval_spec_surrogate(spec: ObservableSpec, scale: float | np.ndarray, C: dic
 
     def at(mu: float) -> Surrogate:
         return _memoised(memo, (spec.name, mu, tuple(variables)),
-                         lambda: get_surrogate(spec.name, mu, wc_names=variables))
+                         lambda: cached_surrogate(spec.name, mu, variables))
 
     s: Surrogate | InterpolatedSurrogate
     s = at(float(scale)) if np.ndim(scale) == 0 else InterpolatedSurrogate(spec.name, scale, factory=at)

@@ -17,7 +17,7 @@ import contextlib
 import math
 import warnings
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 from types import ModuleType
 
 from observables.registry import ObservableSpec, Part, get
@@ -51,15 +51,18 @@ def _import_flavio() -> ModuleType:
     return flavio
 
 
+@cache
 def flavio_version() -> str:
-    """Installed flavio version (part of every on-disk cache key); does not import flavio."""
+    """Installed flavio version (part of every on-disk cache key); does not import flavio. Read once per
+    process (importlib.metadata parses the package's METADATA file on every call)."""
     from importlib.metadata import version
 
     return version("flavio")
 
 
+@cache
 def wilson_version() -> str:
-    """Installed wilson version (part of every on-disk cache key)."""
+    """Installed wilson version (part of every on-disk cache key); read once per process."""
     from importlib.metadata import version
 
     return version("wilson")

@@ -460,6 +460,25 @@ def get_surrogate(name: str, scale: float, wc_names: Sequence[str] | None = None
 
 
 
+@lru_cache(maxsize=4096)
+def _cached_surrogate(name: str, scale: float, wc_names: tuple[str, ...], cache_root: str) -> Surrogate:
+    return get_surrogate(name, scale, wc_names=wc_names)
+
+
+def cached_surrogate(name: str, scale: float, wc_names: Sequence[str]) -> Surrogate:
+    """:func:`get_surrogate`, kept in memory for the rest of the process (at most 4096 surrogates, least
+    recently used dropped).
+
+    A surrogate is a deterministic function of its arguments, the installed flavio/wilson and the build
+    settings (exactly its on-disk cache key), read and verified once; the cache location is part of the
+    memo key, so pointing ``LQMODEL_CACHE_DIR`` elsewhere reads (and verifies) that folder's entries anew.
+    This is what lets a scan's chunks and sub-batches reuse the surrogates instead of re-reading and
+    re-verifying hundreds of ``.npz`` files each time (measured: 1.8 s per 32768-point sub-batch of the
+    built-in maps before)."""
+    return _cached_surrogate(str(name), float(scale), tuple(wc_names), str(cache_dir()))
+
+
+
 # ---------------------------------------------------------------------------------------------------------
 # any mass: interpolation in log(scale) between surrogates on a fixed lattice of input scales
 # ---------------------------------------------------------------------------------------------------------

@@ -109,3 +109,70 @@ def test_random_mass_scans_warm_exactly_the_lattice_nodes_they_need():
         first, w = interpolation_stencil(m)
         need = {node_scale(int(i) + j) for i, ww in zip(first, w, strict=True) for j in range(4) if ww[j] != 0.0}
         assert set(lattice_nodes(lo, hi)) == need
+
+
+def _scan(parameters, sampling="grid", **extra):
+    from lqmodel.scan import ScanConfig
+
+    return ScanConfig.from_dict({"base": "BP2", "parameters": parameters, "sampling": sampling, **extra})
+
+
+def test_masses_auto_is_resolved_once_per_scan():
+    """masses: auto becomes 'exact' for a grid of few leptoquark masses and 'interpolated' for more grid
+    masses or random / Latin-hypercube ones (PointEvaluator.for_config); explicit choices are kept, and
+    'exact' with masses it cannot serve is refused before anything runs."""
+    from lqmodel.errors import InputError
+    from lqmodel.evaluate import EXACT_SCAN_MASSES
+    from lqmodel.scan.benchmarks import map_benchmark
+
+    ev = PointEvaluator()
+    default = map_benchmark("default")
+    assert ev.for_config(default).masses == "exact"  # 9 masses, each shipped
+    few = _scan({"m_LQ": {"min": 1000.0, "max": 2000.0, "n": EXACT_SCAN_MASSES}, "y1": {"min": 0.1, "max": 1, "n": 2}})
+    many = _scan({"m_LQ": {"min": 1000.0, "max": 2000.0, "n": EXACT_SCAN_MASSES + 1}})
+    lhs = _scan({"m_LQ": {"min": 1000.0, "max": 2000.0}}, sampling="lhs", n_samples=10)
+    couplings = _scan({"y1": {"min": 0.1, "max": 1.0, "n": 40}})
+    assert [ev.for_config(c).masses for c in (few, many, lhs, couplings)] == ["exact", "interpolated",
+                                                                               "interpolated", "exact"]
+    assert PointEvaluator(masses="interpolated").for_config(few).masses == "interpolated"
+    assert PointEvaluator(observables=None).for_config(many).masses == "auto"  # nothing to choose
+    with pytest.raises(InputError, match="masses: interpolated or auto"):
+        PointEvaluator(masses="exact").check_config(lhs)
+    PointEvaluator(masses="exact").check_config(many)  # 17 <= MAX_SCALES: allowed, one surrogate each
+    with pytest.raises(InputError, match="masses must be one of"):
+        PointEvaluator(masses="nearest")
+
+
+def test_a_map_does_not_depend_on_its_chunking_when_masses_are_interpolated(tmp_path):
+    """With masses: auto decided per chunk, a chunk holding few masses took the exact path and one holding
+    many the interpolated one, so the table depended on the chunk size (and the exact path built a new
+    surrogate from flavio for every unshipped mass). Resolved once per scan, the same grid gives identical
+    tables for any chunking; and a random-mass (LHS) map runs, its flavour columns equal to the point-by-point
+    interpolated prediction."""
+    import pyarrow.parquet as pq
+
+    from lqmodel.flavour import predict
+    from lqmodel.point import vary
+    from lqmodel.scan import run_scan
+
+    ev = PointEvaluator(observables=("R_D", "Delta_a_mu", "BR_Bs_mumu"), neutrino=False, collider=False,
+                        neutrino_mass=False)
+    grid = {"m_LQ": {"min": 1000.0, "max": 5000.0, "n": 20, "scale": "log"},
+            "y1y2": {"min": 0.01, "max": 1.0, "n": 2, "scale": "log"}}
+    tables = [pq.read_table(run_scan(_scan(grid, chunk_size=k, y1_over_y2=1.0), tmp_path / f"c{k}", ev,
+                                     progress=False).table_path) for k in (3, 40)]
+    a, b = (t.to_pydict() for t in tables)  # the fingerprints (schema metadata) differ: chunk_size is in them
+    assert a.keys() == b.keys()
+    for n in a:
+        x, y = np.asarray(a[n]), np.asarray(b[n])
+        assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), n
+    lhs = _scan({"m_LQ": {"min": 1000.0, "max": 5000.0, "scale": "log"}, "y1y2": {"min": 0.01, "max": 1.0}},
+                sampling="lhs", n_samples=4, seed=3, y1_over_y2=1.0)
+    t = pq.read_table(run_scan(lhs, tmp_path / "lhs", ev, progress=False).table_path).to_pydict()
+    base = resolve_base("BP2")
+    for k in range(4):
+        r = math.sqrt(t["y1y2"][k])
+        p = vary(base, {"m_LQ": t["m_LQ"][k], "y1": r, "y2": r})
+        direct = predict(p, list(ev.observable_names()), masses="interpolated")
+        for n in ev.observable_names():
+            assert t[n][k] == pytest.approx(float(np.asarray(direct[n])), rel=1e-12), n

@@ -45,8 +45,12 @@ def test_builtin_configs_are_valid_and_use_real_benchmark_points(name):
         ("base: BP3\nparameters:\n  y1: {min: 0.1, max: 1.0, n: 3}\n", "BP3"),
         ("base: BP2\nparameters:\n  y1: {min: 0.1, max: 1.0, n: 3}\nevaluation: {colour: red}\n",
          "unknown evaluation option 'colour'"),
-        ("base: BP2\nparameters:\n  m_LQ: {min: 500, max: 2000}\nsampling: lhs\nn_samples: 100\n",
-         "scan leptoquark masses on a grid"),
+        ("base: BP2\nparameters:\n  m_LQ: {min: 500, max: 2000}\nsampling: lhs\nn_samples: 100\n"
+         "evaluation: {masses: exact}\n", "use masses: interpolated or auto"),
+        ("base: BP2\nparameters:\n  m_LQ: {min: 500, max: 2000, n: 65}\nevaluation: {masses: exact}\n",
+         "65 grid leptoquark masses with evaluation.masses: exact"),
+        ("base: BP2\nparameters:\n  y1: {min: 0.1, max: 1.0, n: 3}\nevaluation: {masses: nearest}\n",
+         "evaluation.masses must be one of"),
     ],
 )
 def test_bad_configs_exit_2_with_one_line(tmp_path, capsys, text, message):

@@ -84,6 +84,7 @@ def run_map(config, out: str | Path, *, plot: bool = True, progress: bool | None
 
         config = config.replace(base=dict(info(config.base).point_spec))
     evaluator = evaluator if evaluator is not None else PointEvaluator.from_options(config.evaluation)
+    evaluator = evaluator.for_config(config)
     evaluator.check_config(config)
     check_resources(config, n_columns=len(evaluator.units) + len(config.parameters) + 1, out_dir=out)
     store = ScanStore(out)

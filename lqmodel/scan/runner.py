@@ -170,6 +170,8 @@ def run_scan(
     if not isinstance(config, ScanConfig):
         config = ScanConfig.from_dict(config)
     t0 = time.perf_counter()
+    if hasattr(evaluator, "for_config"):  # scan-wide choices (PointEvaluator: the flavour surrogates' masses)
+        evaluator = evaluator.for_config(config)
     spec = evaluator_spec(evaluator)
     check_resources(config, n_columns=len(getattr(evaluator, "units", {}) or {}) + len(config.parameters) + 1,
                     out_dir=out_dir)
