@@ -7,8 +7,9 @@ on a shared machine; the load average is printed):
 2. :class:`lqmodel.evaluate.PointEvaluator` (moments, every registered flavour observable via the exact
    surrogate, chi2, neutrino-side, collider and neutrino-mass columns) called once on N Latin-hypercube-like
    random points of the Voloshin benchmark BP2 (m_LQ = 1 TeV) in (y1, y2), for each N of ``--sizes``
-   (default 10^4, 10^5, 10^6): ns/point and the tracemalloc peak per point, split into the returned table
-   (its columns' bytes) and what the call held on top of it (the sub-batch temporaries);
+   (default 10^4, 10^5, 10^6; every column) and of ``--map-sizes`` (default 10^4 ... 10^7; ``columns:
+   map``, the columns the coupling map draws): ns/point and the tracemalloc peak per point, split into the
+   returned table (its columns' bytes) and what the call held on top of it (the sub-batch temporaries);
 3. the process start-up cost: a fresh pool of ``--workers`` spawned processes until each has evaluated
    two points (interpreter start, imports, the evaluator's cache loads);
 4. :func:`lqmodel.scan.run_scan` of the same kind of map for each N of ``--scan-sizes`` (default 10^5,
@@ -100,6 +101,8 @@ class _PeakRSS:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=_sizes, default=[10**4, 10**5, 10**6], help="N of the in-memory calls")
+    ap.add_argument("--map-sizes", type=_sizes, default=[10**4, 10**5, 10**6, 10**7],
+                    help="N of the in-memory calls with columns: map (the map's columns only)")
     ap.add_argument("--scan-sizes", type=_sizes, default=[10**5, 10**6], help="N of the serial/process scans")
     ap.add_argument("--sample", type=int, default=5, help="points evaluated directly with flavio (0: skip)")
     ap.add_argument("--workers", type=int, default=2)
@@ -123,11 +126,12 @@ def main(argv=None) -> int:
     # ---- in-memory calls: ns/point and memory per point vs N ----------------------------------------
     rng = np.random.default_rng(2026)
     print(f"\n{'N':>9} {'columns':>7} {'ns/point':>9} {'peak B/pt':>9} {'table B/pt':>10} {'held on top B/pt':>16}")
-    for n in args.sizes:
+    ev_map = PointEvaluator(columns="map")
+    for n, e in [*((n, ev) for n in args.sizes), *((n, ev_map) for n in args.map_sizes)]:
         a = {"y1": 10 ** rng.uniform(-3, 0, n), "y2": 10 ** rng.uniform(-2, np.log10(3.0), n)}
         tracemalloc.start()
         t0 = time.perf_counter()
-        out = ev("BP2", a)
+        out = e("BP2", a)
         dt = time.perf_counter() - t0
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -135,7 +139,8 @@ def main(argv=None) -> int:
         print(f"{n:>9} {len(out):>7} {dt / n * 1e9:>9,.0f} {peak / n:>9,.0f} {table / n:>10,.0f} "
               f"{(peak - table) / n:>16,.0f}")
         del out, a
-    print("(tracemalloc on during the timed call; 'held on top' = peak minus the returned columns)")
+    print("(tracemalloc on during the timed call, inputs not counted; 'held on top' = peak minus the returned "
+          "columns; the rows with fewer columns are columns: map)")
 
     # ---- process start-up --------------------------------------------------------------------------
     import multiprocessing

@@ -157,6 +157,10 @@ class PointEvaluator:
     ``"auto"`` once for the whole map (:meth:`for_config`): exact for a grid of at most
     :data:`EXACT_SCAN_MASSES` distinct masses, interpolated otherwise, so that every chunk of one map
     takes the same path whatever masses it happens to hold.
+    ``columns``: the columns a call returns — ``None`` (default) all of :attr:`units`; ``"map"`` those the
+    coupling map draws (:func:`map_columns`: the layers' required and optional columns, ``viable``,
+    ``verdict``; about 230 bytes per point instead of 1.6 kB); or a list of column names. Everything is still
+    computed (the verdict needs it) in bounded sub-batches, only the kept columns are held for all points.
     """
 
     observables: tuple[str, ...] | None = DEFAULT_OBSERVABLES
@@ -170,6 +174,7 @@ class PointEvaluator:
     neutrino_mass: bool = True
     mass_bound: str = "planck2018"
     masses: str = "auto"
+    columns: tuple[str, ...] | str | None = None
 
     def __post_init__(self) -> None:
         if self.method not in ("surrogate", "flavio"):
@@ -184,6 +189,11 @@ class PointEvaluator:
             raise InputError(f"evaluation masses must be one of {', '.join(MASSES)}, got {self.masses!r}")
         if self.observables is not None:
             object.__setattr__(self, "observables", tuple(str(o) for o in self.observables))
+        if self.columns is not None and self.columns != "map":
+            if isinstance(self.columns, str) or not all(isinstance(c, str) for c in self.columns):
+                raise InputError(f"evaluation columns must be null, 'map' or a list of column names, "
+                                 f"got {self.columns!r}")
+            object.__setattr__(self, "columns", tuple(self.columns))
         if self.neutrino_mass:
             from observables.neutrino.mass_bounds import light_mass_bounds
 
@@ -249,6 +259,12 @@ class PointEvaluator:
             from lqmodel.flavour import MASSES
 
             choice("masses", MASSES)
+        if "columns" in opts and opts["columns"] not in (None, "map"):
+            cols = opts["columns"]
+            if not isinstance(cols, (list, tuple)) or not cols or not all(isinstance(c, str) for c in cols):
+                raise InputError("evaluation.columns must be null (all), 'map' or a non-empty list of column "
+                                 f"names, got {shorten(cols)}")
+            opts["columns"] = tuple(cols)
         if "lepton" in opts:
             choice("lepton", (None, *LEPTONS))
         if "vintage" in opts and opts["vintage"] is not None and not isinstance(opts["vintage"], str):
@@ -284,11 +300,38 @@ class PointEvaluator:
 
     def spec(self) -> dict[str, Any]:
         d = asdict(self)
+        if self.columns is None:  # tables of evaluators without the option: the same fingerprint as before
+            del d["columns"]
         d["observables"] = None if self.observables is None else list(self.observable_names())
         return {"callable": f"{type(self).__module__}.{type(self).__qualname__}", "fields": d}
 
     @property
     def units(self) -> dict[str, str]:
+        """Column -> unit of what a call returns (:attr:`all_units` restricted to ``columns``)."""
+        u = self.all_units
+        keep = self.kept_columns()
+        return u if keep is None else {k: v for k, v in u.items() if k in keep}
+
+    def kept_columns(self) -> frozenset[str] | None:
+        """The names of the returned columns, or None for all of :attr:`all_units`. Names the evaluator does
+        not compute raise :class:`~lqmodel.errors.InputError` (with the closest names)."""
+        if self.columns is None:
+            return None
+        u = self.all_units
+        if self.columns == "map":
+            return frozenset(map_columns(self)) & frozenset(u)
+        unknown = [c for c in self.columns if c not in u]
+        if unknown:
+            from lqmodel.vocabulary import did_you_mean as _did_you_mean
+
+            raise InputError(f"evaluation.columns: {unknown[0]!r} is not a column of this evaluation."
+                             f"{_did_you_mean(unknown[0], u)} (its {len(u)} columns: PointEvaluator(...).all_units; "
+                             "their meaning: lqmodel.columns)")
+        return frozenset(self.columns)
+
+    @property
+    def all_units(self) -> dict[str, str]:
+        """Column -> unit of everything the evaluation computes (the table with ``columns: null``)."""
         u: dict[str, str] = {}
         for l in LEPTONS:
             u[f"mu_{l}_N1_muB"] = "mu_B"
@@ -436,8 +479,13 @@ class PointEvaluator:
 
         base = resolve_base(base)
         n = _n_points(base, assignments)
+        keep = self.kept_columns()
+
+        def kept(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+            return cols if keep is None else {k: v for k, v in cols.items() if k in keep}
+
         if n <= SUB_BATCH or base.batch_shape != ():
-            return self._evaluate_point(vary(base, assignments))
+            return kept(self._evaluate_point(vary(base, assignments)))
         # large calls: evaluate SUB_BATCH points at a time (bounded temporaries: the batched Point's
         # (B, 3, 3) coupling arrays, moments, Wilson coefficients); every column is computed point by
         # point, so the concatenated table is the one of a single call
@@ -447,7 +495,7 @@ class PointEvaluator:
         # parts and no concatenated copy (which held the table twice at the end of a large call)
         out: dict[str, np.ndarray] = {}
         for i in range(0, n, SUB_BATCH):
-            cols = self._evaluate_point(vary(base, {k: v[i:i + SUB_BATCH] for k, v in flat.items()}))
+            cols = kept(self._evaluate_point(vary(base, {k: v[i:i + SUB_BATCH] for k, v in flat.items()})))
             if not out:
                 out = {k: np.empty(n, dtype=v.dtype) for k, v in cols.items()}
             for k, v in cols.items():
@@ -613,6 +661,31 @@ class PointEvaluator:
         parts.append((ex_nt, "XENONnT"))
         parts.append((ex_lim, "published limits"))
         return in_band & ~ex_nt & ~ex_lim
+
+
+#: verdict columns kept with ``columns: map`` besides the layers' own (what each constraint says per point)
+_MAP_VERDICT_COLUMNS = ("flavour_allowed", "in_xenon1t_band", "excluded_xenonnt", "excluded_by_limit",
+                        "excluded_pair", "excluded_drell_yan", "excluded_collider", "nu_mass_allowed",
+                        "viable", "verdict")
+
+
+def map_columns(evaluator: PointEvaluator) -> tuple[str, ...]:
+    """The columns the coupling map of ``evaluator``'s table draws (:data:`lqmodel.columns.MAP_LAYERS` of
+    :func:`lqmodel.columns.expected_layers`, required and optional, placeholders filled with every lepton,
+    constraint group and observable) and the per-constraint verdicts — what ``columns: map`` keeps."""
+    from lqmodel.columns import MAP_LAYERS, expected_layers, placeholder_values
+
+    values = placeholder_values()
+    names: dict[str, None] = {}
+    for layer in expected_layers(evaluator):
+        for template in (*MAP_LAYERS[layer].requires, *MAP_LAYERS[layer].optional):
+            expanded = [template]
+            for ph in ("lepton", "group", "obs"):
+                if "{" + ph + "}" in template:
+                    expanded = [t.replace("{" + ph + "}", v) for t in expanded for v in values[ph]]
+            names.update(dict.fromkeys(expanded))
+    names.update(dict.fromkeys(_MAP_VERDICT_COLUMNS))
+    return tuple(names)
 
 
 def _flattener(shape: tuple[int, ...], n: int) -> _Flat:

@@ -176,3 +176,38 @@ def test_a_map_does_not_depend_on_its_chunking_when_masses_are_interpolated(tmp_
         direct = predict(p, list(ev.observable_names()), masses="interpolated")
         for n in ev.observable_names():
             assert t[n][k] == pytest.approx(float(np.asarray(direct[n])), rel=1e-12), n
+
+
+def test_columns_map_keeps_what_the_map_draws_within_300_bytes_per_point(tmp_path):
+    """columns: map returns the columns the map's layers draw plus the per-constraint verdicts — the same
+    values as the full table — in at most 300 bytes per point (10^7 points in one call within 4 GB with the
+    bounded sub-batch memory); a list keeps exactly the named columns; unknown names are refused."""
+    from lqmodel.errors import InputError
+    from lqmodel.evaluate import SUB_BATCH, map_columns
+    from lqmodel.plotting.scan_map import run_map
+    from lqmodel.scan import ScanConfig
+
+    full, small = PointEvaluator(), PointEvaluator(columns="map")
+    n = SUB_BATCH + 7000  # two sub-batches
+    rng = np.random.default_rng(5)
+    a = {"y1": 10 ** rng.uniform(-3, 0, n), "y2": 10 ** rng.uniform(-2, 0.4, n)}
+    got = small("BP2", a)
+    assert set(got) == set(map_columns(small)) & set(full.all_units) == set(small.units)
+    assert {"viable", "verdict", "dchi2_total", "pair_margin", "excluded_drell_yan", "xenonnt_limit_muB"} <= set(got)
+    assert sum(v.nbytes for v in got.values()) / n <= 300
+    ref = full("BP2", {k: v[-50:] for k, v in a.items()})
+    for k, v in got.items():
+        x = np.asarray(v[-50:])
+        assert np.array_equal(x, np.asarray(ref[k]), equal_nan=x.dtype.kind == "f"), k
+    two = PointEvaluator(columns=["viable", "mu_mu_N1_muB"])("BP2", {k: v[:3] for k, v in a.items()})
+    assert set(two) == {"viable", "mu_mu_N1_muB"}
+    with pytest.raises(InputError, match="Did you mean 'dchi2_total'"):
+        PointEvaluator(columns=["dchi2_totl"]).units
+    with pytest.raises(InputError, match="columns must be null"):
+        PointEvaluator.from_options({"columns": "all of them"})
+    cfg = ScanConfig.from_dict({"base": "BP2", "parameters": {"y1": {"min": 0.01, "max": 1.0, "n": 4},
+                                                              "y2": {"min": 0.1, "max": 2.0, "n": 4}},
+                                "evaluation": {"columns": "map"}})
+    run = run_map(cfg, tmp_path / "m", progress=False, subtitle=None)
+    assert (tmp_path / "m" / "map.png").stat().st_size > 0
+    assert set(run.table().columns) == {"point", "y1", "y2", *small.units}
