@@ -202,7 +202,7 @@ def test_columns_map_keeps_what_the_map_draws_within_300_bytes_per_point(tmp_pat
     two = PointEvaluator(columns=["viable", "mu_mu_N1_muB"])("BP2", {k: v[:3] for k, v in a.items()})
     assert set(two) == {"viable", "mu_mu_N1_muB"}
     with pytest.raises(InputError, match="Did you mean 'dchi2_total'"):
-        PointEvaluator(columns=["dchi2_totl"]).units
+        PointEvaluator(columns=["dchi2_totl"]).kept_columns()
     with pytest.raises(InputError, match="columns must be null"):
         PointEvaluator.from_options({"columns": "all of them"})
     cfg = ScanConfig.from_dict({"base": "BP2", "parameters": {"y1": {"min": 0.01, "max": 1.0, "n": 4},
