@@ -788,15 +788,14 @@ def _predict_with_fallback(point: Point, names: Sequence[str], method: str,
     flavio, point by point."""
     from lqmodel.flavour import predict
 
-    kw = {"masses": masses} if method == "surrogate" else {}
     try:
-        return predict(point, list(names), method=method, **kw)
+        return predict(point, list(names), method=method, masses=masses)
     except NotImplementedError:
         pass
     out: dict[str, np.ndarray] = {}
     for name in names:
         try:
-            out[name] = np.asarray(predict(point, [name], method=method, **kw)[name])
+            out[name] = np.asarray(predict(point, [name], method=method, masses=masses)[name])
         except NotImplementedError:
             shape = point.batch_shape
             flat_pts = [point[idx] for idx in np.ndindex(*shape)] if shape else [point]
