@@ -157,9 +157,13 @@ class _Invalid(ValueError):
     pass
 
 
-def _check_headers(data: bytes, expected: Mapping[str, tuple[str, tuple[int | None, ...]]]) -> None:
-    """Names, dtypes and shapes from the zip directory and ``.npy`` headers, before any array is read."""
+def _read_members(data: bytes, expected: Mapping[str, tuple[str, tuple[int | None, ...]]]) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` entry, read in one pass over the zip: names, declared sizes, and each
+    member's ``.npy`` header (dtype kind, no objects, shape) are checked before its data are read, and the
+    data must have exactly the size the header declares (``numpy.load`` is not used: it would parse the zip a
+    second time)."""
     wanted = {**expected, _KEY: ("U", ()), _HASH: ("U", ())}
+    arrays: dict[str, np.ndarray] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         infos = zf.infolist()
         names = [i.filename for i in infos]
@@ -173,25 +177,30 @@ def _check_headers(data: bytes, expected: Mapping[str, tuple[str, tuple[int | No
             with zf.open(info) as fh:
                 version = np.lib.format.read_magic(fh)
                 if version == (1, 0):
-                    got_shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                    got_shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
                 elif version == (2, 0):
-                    got_shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                    got_shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
                 else:
                     raise _Invalid(f"{name}: unsupported .npy version {version}")
-            if dtype.kind != kind or dtype.hasobject:
-                raise _Invalid(f"{name}: dtype {dtype}, expected kind {kind!r}")
-            if len(got_shape) != len(shape) or any(
-                    s is not None and g != s for g, s in zip(got_shape, shape, strict=True)):
-                raise _Invalid(f"{name}: shape {got_shape}, expected {shape}")
-            if dtype.itemsize * int(np.prod(got_shape, dtype=np.int64)) > info.file_size:
-                raise _Invalid(f"{name}: header declares more data than the member holds")
+                if dtype.kind != kind or dtype.hasobject:
+                    raise _Invalid(f"{name}: dtype {dtype}, expected kind {kind!r}")
+                if len(got_shape) != len(shape) or any(
+                        s is not None and g != s for g, s in zip(got_shape, shape, strict=True)):
+                    raise _Invalid(f"{name}: shape {got_shape}, expected {shape}")
+                nbytes = dtype.itemsize * int(np.prod(got_shape, dtype=np.int64))
+                if nbytes > info.file_size:
+                    raise _Invalid(f"{name}: header declares more data than the member holds")
+                raw = fh.read(nbytes + 1)
+            if len(raw) != nbytes:
+                raise _Invalid(f"{name}: {len(raw)} data bytes, the header declares {nbytes}")
+            a = np.frombuffer(raw, dtype=dtype)
+            arrays[name] = a.reshape(got_shape[::-1]).T.copy() if fortran else a.reshape(got_shape).copy()
+    return arrays
 
 
 def _decode_arrays(data: bytes, key: Mapping[str, Any],
                    expected: Mapping[str, tuple[str, tuple[int | None, ...]]]) -> dict[str, np.ndarray]:
-    _check_headers(data, expected)
-    with np.load(io.BytesIO(data), allow_pickle=False) as d:
-        arrays = {name: np.array(d[name]) for name in d.files}
+    arrays = _read_members(data, expected)
     if str(arrays[_KEY]) != _canonical(key):
         raise _Invalid("its stored key is not the key looked up")
     stored_hash = str(arrays.pop(_HASH))

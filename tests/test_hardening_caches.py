@@ -438,6 +438,36 @@ def test_array_entries_check_key_hash_names_and_shapes(tmp_path):
         oc.store_arrays(path, key, {"o": np.array([None], dtype=object)})
 
 
+
+def test_array_entries_read_like_numpy_load_and_refuse_short_members(tmp_path):
+    """The one-pass reader of observables.cache gives what numpy.load gives (C and Fortran order, 0-d and
+    string arrays) and refuses a member whose data are shorter than its header declares."""
+    import io
+    import zipfile
+
+    import numpy as np
+
+    from observables import cache as oc
+
+    key = {"what": "order"}
+    a = np.asfortranarray(np.arange(12.0).reshape(3, 4))
+    arrays = {"f": a, "c": np.arange(6.0).reshape(2, 3), "z": np.float64(2.5), "s": np.asarray("text")}
+    expected = {"f": ("f", (3, 4)), "c": ("f", (2, 3)), "z": ("f", ()), "s": ("U", ())}
+    path = tmp_path / "o.npz"
+    oc.store_arrays(path, key, arrays)
+    got = oc.load_arrays(path, key, expected)
+    with np.load(path, allow_pickle=False) as ref:
+        for name in arrays:
+            assert got is not None and got[name].dtype == ref[name].dtype and np.array_equal(got[name], ref[name])
+    # cut the last 8 bytes of the Fortran member's data, keeping a valid zip
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(buf, "w") as zout:
+        for info in zin.infolist():
+            raw = zin.read(info)
+            zout.writestr(info, raw[:-8] if info.filename == "f.npy" else raw)
+    path.write_bytes(buf.getvalue())
+    assert oc.load_arrays(path, key, expected) is None
+
 # ------------------------------------------------------------------------------ 3. dd-fit cache
 def _ddfit(capsys, m_N, *extra):
     from lqmodel.cli import main

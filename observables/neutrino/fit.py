@@ -41,7 +41,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
-from scipy.stats import chi2
 
 from observables import cache as _cache
 from observables.neutrino.detectors import EXPERIMENTS, data_version, default_true_grid, get_detector
@@ -292,6 +291,8 @@ def fit_template(
     det = get_detector(exp)
     S = np.asarray(template_counts, dtype=float)
     lik = make_likelihood(det, S, tritium=tritium)
+    from scipy.stats import chi2  # here: scipy.stats costs ~1 s to import, and fits are usually cached
+
     thr = float(chi2.ppf(cl, 1))
     total = float(S.sum())
     out: dict[str, Any] = {"threshold": thr, "signal_events_at_ref": total, "approximate": det.approximate}
