@@ -435,7 +435,7 @@ class PointEvaluator:
             groups = self._theory_groups(names)
             futures = [executor.submit(_warm_theory_covariance, group) for group in groups]
             order = sorted(names, key=lambda n: _registry_form(n) != "rational")
-            futures += [executor.submit(_warm_flavour, point, name, self.method) for name in order]
+            futures += [executor.submit(_warm_flavour, point, name, self.method, self.masses) for name in order]
             labels = [f"SM covariance of {', '.join(g)}" for g in groups] + [f"surrogates of {n}" for n in order]
         try:
             self._evaluate_point(point) if not futures else self._warm_local(point)
@@ -449,8 +449,9 @@ class PointEvaluator:
         finally:
             for f in futures:
                 f.cancel()
-        if futures:
-            self._evaluate_point(point)
+        # with an executor the tasks above built every flavour surrogate and SM covariance, and _warm_local
+        # the detector fits: nothing is left for this process to evaluate (it did the whole grid of masses
+        # again here before, a few seconds in which the workers waited)
 
     def _theory_groups(self, names: Sequence[str]) -> list[tuple[str, ...]]:
         """Measurement groups whose flavio SM covariance chi2 will need (observables.likelihood)."""
@@ -728,11 +729,11 @@ def _warm_theory_covariance(group: tuple[str, ...]) -> None:
     theory_covariance(list(group))
 
 
-def _warm_flavour(point: Point, name: str, method: str) -> None:
+def _warm_flavour(point: Point, name: str, method: str, masses: str = "auto") -> None:
     """Worker task of :meth:`PointEvaluator.prepare`: build (and cache) the surrogates of one observable
-    for ``point`` and its SM reference."""
-    _predict_with_fallback(point, [name], method)
-    _predict_with_fallback(_sm_point(point), [name], method)
+    for ``point`` and its SM reference, on the evaluator's ``masses`` path."""
+    _predict_with_fallback(point, [name], method, masses)
+    _predict_with_fallback(_sm_point(point), [name], method, masses)
 
 
 def _shared_strings(a: np.ndarray) -> np.ndarray:
