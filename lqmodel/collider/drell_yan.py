@@ -59,6 +59,8 @@ the tabulated range (1 TeV) and a coupling to light quarks get ``chi2 = nan``, `
 """
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from observables.collider.drell_yan import DCHI2_95CL, SEARCHES, load_search
@@ -84,17 +86,20 @@ _DQ = {"d": 0, "s": 1, "b": 2}
 
 
 def _flat(point):
-    """Mass-basis couplings as (N, 3, 3) arrays and masses (N,) for a (batched) point."""
+    """Mass-basis couplings as (3, 3, N) arrays (quark, lepton, point: every entry a contiguous row, as
+    the mass-basis couplings are stored) and masses (N,) for a (batched) point."""
     mb = point.mass_basis()
     shape = point.batch_shape
     n = int(np.prod(shape)) if shape else 1
 
     def mat(a):
-        return np.broadcast_to(np.asarray(a, dtype=complex), (*shape, 3, 3)).reshape(n, 3, 3)
+        full = np.broadcast_to(np.asarray(a, dtype=complex), (*shape, 3, 3))
+        return np.moveaxis(full, (-2, -1), (0, 1)).reshape(3, 3, n)
 
     c = {k: mat(getattr(mb, k)) for k in ("s1_uc_eL", "s1_dc_nuL", "s1_uc_eR", "s1_dc_NR", "r2_d_eL", "r2_u_NR")}
-    c["abs2"] = {k: v.real**2 + v.imag**2 for k, v in c.items()}
-    c["sum2"] = {k: v.sum(-1) for k, v in c["abs2"].items()}  # summed over the lepton / N index
+    c["abs2"] = {k: v.real * v.real + v.imag * v.imag for k, v in c.items()}
+    c["sum2"] = {k: v[:, 0] + v[:, 1] + v[:, 2] for k, v in c["abs2"].items()}  # summed over the lepton / N index
+    c["nz"] = {k: np.any(v != 0, axis=2) for k, v in c["abs2"].items()}  # (3, 3): entry non-zero in the batch
     masses = {
         "S1": np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape).reshape(n),
         "R2t": np.broadcast_to(np.asarray(point.m_R2_23_value, dtype=float), shape).reshape(n),
@@ -102,47 +107,76 @@ def _flat(point):
     return c, masses, shape, n
 
 
-def _coefficient(term: str, kind: str, leptons: tuple[int, ...], c: dict, V: np.ndarray) -> np.ndarray:
-    """Coefficient (N,) of one engine term (table of the module docstring)."""
+def _monomials(term: str, kind: str, leptons: tuple[int, ...]) -> list[tuple[float, tuple[tuple, ...]]]:
+    """The coefficient of one engine term (table of the module docstring) as a sum of monomials
+    ``(factor, (f1, f2, ...))``; a factor ``("a", key, q, l)`` is :math:`|X_{ql}|^2` of coupling ``key``,
+    ``("s", key, q)`` is :math:`\\sum_l |X_{ql}|^2`, ``("W", u, d, l)`` the CKM-weighted
+    :math:`\\mathrm{Re}[V^*_{ud}(-\\tfrac12 A^*_{ul}B_{dl})]` (with its factor)."""
     med, part, qq = term.split("|")
     qj, qi = qq[0], qq[1]
-    A2, R2, D2 = (c["abs2"][k] for k in ("s1_uc_eL", "s1_uc_eR", "r2_d_eL"))
+    A, R, D = "s1_uc_eL", "s1_uc_eR", "r2_d_eL"
     if kind in ("NC", "LFV"):
         pairs = [(leptons[0], leptons[0])] if kind == "NC" else [(leptons[0], leptons[1]), (leptons[1], leptons[0])]
         if med == "S1":
             i, j = _UQ[qi], _UQ[qj]
-            if part == "V":
-                return 0.25 * sum(A2[:, i, a] * A2[:, j, b] + R2[:, i, a] * R2[:, j, b] for a, b in pairs)
-            if part == "S":
-                return 0.25 * sum(A2[:, j, b] * R2[:, i, a] + R2[:, j, b] * A2[:, i, a] for a, b in pairs)
             l = leptons[0]
+            if part == "V":
+                return [(0.25, (("a", X, i, a), ("a", X, j, b))) for a, b in pairs for X in (A, R)]
+            if part == "S":
+                return [(0.25, (("a", X, j, b), ("a", Y, i, a))) for a, b in pairs for X, Y in ((A, R), (R, A))]
             if part == "A":
-                return -0.5 * (A2[:, i, l] + R2[:, i, l])
+                return [(-0.5, (("a", A, i, l),)), (-0.5, (("a", R, i, l),))]
             if part == "Z_LL":
-                return -0.5 * A2[:, i, l]
+                return [(-0.5, (("a", A, i, l),))]
             if part == "Z_RR":
-                return -0.5 * R2[:, i, l]
+                return [(-0.5, (("a", R, i, l),))]
         else:
             i, j = _DQ[qi], _DQ[qj]
             if part == "V":
-                return 0.25 * sum(D2[:, i, b] * D2[:, j, a] for a, b in pairs)
+                return [(0.25, (("a", D, i, b), ("a", D, j, a))) for a, b in pairs]
             if part in ("A", "Z_LR"):
-                return 0.5 * D2[:, i, leptons[0]]
+                return [(0.5, (("a", D, i, leptons[0]),))]
     else:  # CC: one up-type and one down-type quark, either order
         u, d = (_UQ[qj], _DQ[qi]) if qj in _UQ else (_UQ[qi], _DQ[qj])
         l = leptons[0]
-        sumB, sumN, sumU = (c["sum2"][k][:, q] for k, q in (("s1_dc_nuL", d), ("s1_dc_NR", d), ("r2_u_NR", u)))
+        sB, sN, sU = ("s", "s1_dc_nuL", d), ("s", "s1_dc_NR", d), ("s", "r2_u_NR", u)
         if med == "S1":
             if part == "V":
-                return 0.25 * (A2[:, u, l] * sumB + R2[:, u, l] * sumN)
+                return [(0.25, (("a", A, u, l), sB)), (0.25, (("a", R, u, l), sN))]
             if part == "S":
-                return 0.25 * (R2[:, u, l] * sumB + A2[:, u, l] * sumN)
+                return [(0.25, (("a", R, u, l), sB)), (0.25, (("a", A, u, l), sN))]
             if part == "W":
-                cc = -0.5 * np.conj(c["s1_uc_eL"][:, u, l]) * c["s1_dc_nuL"][:, d, l]
-                return np.real(np.conj(V[u, d]) * cc)
+                return [(1.0, (("W", u, d, l),))]
         elif part == "S":
-            return 0.25 * D2[:, d, l] * sumU
+            return [(0.25, (("a", D, d, l), sU))]
     raise KeyError(f"no coupling map for Drell-Yan term {term!r} of a {kind} search")
+
+
+@cache
+def _recipe(search: str) -> tuple[tuple[tuple[float, tuple[tuple, ...]], ...], ...]:
+    """Monomials of every term of ``search`` (cached: they depend on the search only)."""
+    kind, leptons = SEARCH_LEPTONS[search]
+    return tuple(tuple(_monomials(t, kind, leptons)) for t in load_search(search).term_names)
+
+
+def _factor_nonzero(c: dict, f: tuple) -> bool:
+    """Whether factor ``f`` (see :func:`_monomials`) is non-zero somewhere in the batch."""
+    if f[0] == "a":
+        return bool(c["nz"][f[1]][f[2], f[3]])
+    if f[0] == "s":
+        return bool(c["nz"][f[1]][f[2]].any())
+    _, u, d, l = f
+    return bool(c["nz"]["s1_uc_eL"][u, l] and c["nz"]["s1_dc_nuL"][d, l])
+
+
+def _factor(c: dict, f: tuple, V: np.ndarray) -> np.ndarray:
+    if f[0] == "a":
+        return c["abs2"][f[1]][f[2], f[3]]
+    if f[0] == "s":
+        return c["sum2"][f[1]][f[2]]
+    _, u, d, l = f
+    cc = -0.5 * np.conj(c["s1_uc_eL"][u, l]) * c["s1_dc_nuL"][d, l]
+    return np.real(np.conj(V[u, d]) * cc)
 
 
 def drell_yan_coefficients(point, search: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -154,13 +188,35 @@ def drell_yan_coefficients(point, search: str) -> tuple[dict[str, np.ndarray], n
 
 
 def _coefficients(search: str, c: dict, V: np.ndarray) -> np.ndarray:
-    kind, leptons = SEARCH_LEPTONS[search]
-    names = load_search(search).term_names
-    n = c["s1_uc_eL"].shape[0]
-    out = np.empty((n, len(names)))
-    for k, t in enumerate(names):
-        out[:, k] = _coefficient(t, kind, leptons, c, V)
+    """Coefficients (N, terms) of ``search``."""
+    n = c["s1_uc_eL"].shape[2]
+    out = np.zeros((n, len(_recipe(search))))
+    terms, cols = _active_coefficients(search, c, V)
+    for k, col in zip(terms, cols, strict=True):
+        out[:, k] = col
     return out
+
+
+def _active_coefficients(search: str, c: dict, V: np.ndarray) -> tuple[list[int], list[np.ndarray]]:
+    """The terms of ``search`` with a monomial that is non-zero somewhere in the batch, and their
+    coefficients (N,); monomials with a factor that vanishes for the whole batch are skipped (exact zeros:
+    a speed-up only)."""
+    terms: list[int] = []
+    cols: list[np.ndarray] = []
+    for k, monomials in enumerate(_recipe(search)):
+        acc = None
+        for coef, factors in monomials:
+            if not all(_factor_nonzero(c, f) for f in factors):
+                continue
+            term = _factor(c, factors[0], V)
+            for f in factors[1:]:
+                term = term * _factor(c, f, V)
+            term = coef * term if coef != 1.0 else term
+            acc = term if acc is None else acc + term
+        if acc is not None:
+            terms.append(k)
+            cols.append(acc)
+    return terms, cols
 
 
 def drell_yan(point) -> dict[str, dict[str, np.ndarray | bool]]:
@@ -174,21 +230,31 @@ def drell_yan(point) -> dict[str, dict[str, np.ndarray | bool]]:
     out: dict[str, dict[str, np.ndarray | bool]] = {}
     c, m, shape, n = _flat(point)
     V = ckm_matrix()
+    low = {med: ~(mm >= MIN_MASS_GEV) for med, mm in m.items()}
+    placeholder = {med: np.where(low[med], MIN_MASS_GEV, mm) if low[med].any() else mm for med, mm in m.items()}
     for name in SEARCHES:
         s = load_search(name)
-        coeff = _coefficients(name, c, V)
-        labels = np.array([t.split("|")[0] for t in s.term_names])
+        terms, cols = _active_coefficients(name, c, V)
         bad = np.zeros(n, bool)
-        use = {}
-        for med in s.mediators:
-            active = np.any(coeff[:, labels == med] != 0, axis=1)
-            low = active & ~(m[med] >= MIN_MASS_GEV)
-            bad |= low
-            use[med] = np.where(low, MIN_MASS_GEV, m[med])
-        coeff = np.where(bad[:, None], 0.0, coeff)
-        dchi2 = s.delta_chi2(use, coeff)
-        dchi2 = np.where(bad, np.nan, dchi2)
-        excl = np.where(bad, False, dchi2 > DCHI2_95CL)
+        if not terms:  # no coupling of this search anywhere in the batch: no signal
+            dchi2 = np.zeros(n)
+        else:
+            coeff = np.stack(cols, axis=1)
+            labels = np.array([s.term_names[k].split("|")[0] for k in terms])
+            use = {}
+            for med in s.mediators:
+                sel = labels == med
+                if not sel.any():
+                    continue
+                if low[med].any():
+                    bad |= low[med] & np.any(coeff[:, sel] != 0, axis=1)
+                # every row below the kernels gets a placeholder mass (its coefficients here are zero or the
+                # row is flagged bad): rows without a coupling to this mediator must not trip the range check
+                use[med] = placeholder[med]
+            if bad.any():
+                coeff = np.where(bad[:, None], 0.0, coeff)
+            dchi2 = np.where(bad, np.nan, s.delta_chi2(use, coeff, terms=terms))
+        excl = ~bad & (dchi2 > DCHI2_95CL)
         out[name] = {"chi2": dchi2.reshape(shape) if shape else dchi2[0],
                      "excluded": excl.reshape(shape) if shape else bool(excl[0])}
     return out

@@ -85,7 +85,7 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
     ``widths``: precomputed :func:`~lqmodel.collider.widths.decay_widths` of the same point (else computed);
     ``vintage``: limits data file (default :data:`observables.collider.pair.DEFAULT_VINTAGE`).
     """
-    from observables.collider.pair import DEFAULT_VINTAGE, effective_branching, pair_limits, recast
+    from observables.collider.pair import DEFAULT_VINTAGE, effective_branching, pair_limits, recast_many
 
     limits = pair_limits(vintage or DEFAULT_VINTAGE)
     w = decay_widths(point) if widths is None else widths
@@ -93,23 +93,32 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
     M_N = np.broadcast_to(np.asarray(point.M_N, dtype=float), shape)
     by_threshold: dict[float, dict[str, dict[str, np.ndarray]]] = {}
     out: dict[str, PairResult] = {}
+    labels = np.array([lim.label for lim in limits] + [""], dtype=object)
+    names = np.array([lim.name for lim in limits] + [""], dtype=object)
     for f in FIELDS:
         m = np.broadcast_to(w.mass[f], shape)
         coupled = w.total[f] > 0
-        best_m = np.zeros(shape)
-        best_i = np.full(shape, -1)
-        excl = np.zeros(shape, bool)
-        per: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        open_: list[int] = []
+        brs = []
         for i, lim in enumerate(limits):
             thr = lim.max_invisible_mass_GeV if lim.max_invisible_mass_GeV is not None else _DEFAULT_MAX_INVISIBLE
             if thr not in by_threshold:
                 by_threshold[thr] = final_state_branching(w, M_N, thr)
             br = by_threshold[thr][f]
-            if lim.curve is None and not np.any(effective_branching(lim, br) > 0):
-                # this final state is closed for the whole batch: nothing to recast (a speed-up only)
-                e, ml = np.zeros(shape, bool), np.zeros(shape)
-            else:
-                e, ml = recast(lim, m, br)
+            # a final state closed for the whole batch has nothing to recast (a speed-up only)
+            if lim.curve is not None or np.any(effective_branching(lim, br) > 0):
+                open_.append(i)
+                brs.append(br)
+        recast_of = dict(zip(open_, recast_many([limits[i] for i in open_], m, brs), strict=True))
+        best_m = np.zeros(shape)
+        best_i = np.full(shape, -1)
+        excl = np.zeros(shape, bool)
+        per: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for i, lim in enumerate(limits):
+            if i not in recast_of:
+                per[lim.name] = (np.zeros(shape, bool), np.zeros(shape))
+                continue
+            e, ml = recast_of[i]
             e = np.broadcast_to(e, shape) & coupled
             ml = np.where(coupled, np.nan_to_num(np.broadcast_to(ml, shape), nan=0.0), 0.0)
             per[lim.name] = (e, ml)
@@ -117,8 +126,6 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
             better = ml > best_m
             best_m = np.where(better, ml, best_m)
             best_i = np.where(better, i, best_i)
-        labels = np.array([lim.label for lim in limits] + [""], dtype=object)
-        names = np.array([lim.name for lim in limits] + [""], dtype=object)
         out[f] = PairResult(excluded=excl, channel=labels[best_i], search=names[best_i], m_limit_GeV=best_m,
                             per_search=per)
     return out

@@ -177,44 +177,78 @@ def decay_widths(point, *, warn: bool = True) -> DecayWidths:
     shape = point.batch_shape
     masses = {f: np.broadcast_to(m, shape) for f, m in _lq_masses(point).items()}
     M_N = np.broadcast_to(np.asarray(point.M_N, dtype=float), shape)
-    zero = np.zeros(shape + (3, 3), complex)
+    # arrays are laid out (3, 3, *batch) (quark, lepton first: the batch axis contiguous, as the mass-basis
+    # couplings are stored); every channel is then a contiguous array of the batch shape
 
-    def block(m, quarks, leptons, l, r, lepton_masses):
-        # (..., 3, 3) widths for quark i, lepton j
-        mq = np.array([fm[q] for q in quarks])[:, None]
-        ml = lepton_masses
-        return two_body_width(m[..., None, None], mq, ml, l, r)
+    def lay(x):
+        return np.moveaxis(np.broadcast_to(np.asarray(x, dtype=complex), shape + (3, 3)), (-2, -1), (0, 1))
 
-    ml_charged = np.array([fm[x] for x in CHARGED_LEPTONS])[None, :]
-    ml_nu = np.zeros((1, 3))
-    ml_N = M_N[..., None, None] * np.ones((1, 3))
+    def block(m, quarks, l, r, lepton_masses):
+        # (3, 3, ...) widths for quark i, lepton j: two_body_width's formula, entry by entry (only entries
+        # with a coupling somewhere in the batch; the others are exactly 0), with the couplings entering
+        # as |l|^2 + |r|^2 and Re(l r*) only (no complex temporaries; an absent chirality is None)
+        out = np.zeros((3, 3) + shape)
+        l2 = None
+        for x in (l, r):
+            if x is not None:
+                x = lay(x)
+                a2 = x.real * x.real + x.imag * x.imag
+                l2 = a2 if l2 is None else l2 + a2
+        if l2 is None:
+            return out
+        nz = np.any(l2 != 0, axis=tuple(range(2, l2.ndim)))
+        if not nz.any():
+            return out
+        both = l is not None and r is not None
+        if both:
+            lc, rc = lay(l), lay(r)
+        m2s = m * m
+        m2s2 = m2s * m2s
+        den = 16.0 * math.pi * m ** 3
+        for i, j in zip(*np.nonzero(nz), strict=True):
+            m1, m2 = fm[quarks[i]], lepton_masses[j]
+            a, b = m1 * m1, m2 * m2
+            lam = m2s2 + a * a + b * b - 2.0 * (m2s * a + m2s * b + a * b)
+            open_ = m > m1 + m2
+            sqrt_lam = np.sqrt(np.where(open_, np.maximum(lam, 0.0), 0.0))
+            msq = l2[i, j] * (m2s - a - b)
+            if both:
+                msq = msq - 4.0 * (lc.real[i, j] * rc.real[i, j] + lc.imag[i, j] * rc.imag[i, j]) * m1 * m2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                g = np.where(open_, sqrt_lam / den * msq, 0.0)
+            out[i, j] = np.maximum(g, 0.0)  # msq >= 0 analytically; clip rounding below zero
+        return out
+
+    ml_charged = [fm[x] for x in CHARGED_LEPTONS]
+    ml_nu = [0.0, 0.0, 0.0]
+    ml_N = [M_N, M_N, M_N]
 
     partial: dict[str, dict[str, np.ndarray]] = {f: {} for f in FIELDS}
 
     def add_leptons(field, quarks, w):
         for i, q in enumerate(quarks):
             for j, lep in enumerate(CHARGED_LEPTONS):
-                partial[field][f"{q} {lep}"] = w[..., i, j]
+                partial[field][f"{q} {lep}"] = w[i, j, ...]
 
     def add_nu(field, quarks, w):
         for i, q in enumerate(quarks):
-            partial[field][f"{q} nu"] = w[..., i, :].sum(axis=-1)
+            partial[field][f"{q} nu"] = w[i, 0, ...] + w[i, 1, ...] + w[i, 2, ...]
 
     def add_N(field, quarks, w):
         for i, q in enumerate(quarks):
             for j, n in enumerate(N_NAMES):
-                partial[field][f"{q} {n}"] = w[..., i, j]
+                partial[field][f"{q} {n}"] = w[i, j, ...]
 
     m = masses["S1"]
-    add_leptons("S1", UP_QUARKS, block(m, UP_QUARKS, CHARGED_LEPTONS, mb.s1_uc_eL, mb.s1_uc_eR, ml_charged))
-    add_nu("S1", DOWN_QUARKS, block(m, DOWN_QUARKS, None, mb.s1_dc_nuL, zero, ml_nu))
-    add_N("S1", DOWN_QUARKS, block(m, DOWN_QUARKS, None, zero, mb.s1_dc_NR, ml_N))
+    add_leptons("S1", UP_QUARKS, block(m, UP_QUARKS, mb.s1_uc_eL, mb.s1_uc_eR, ml_charged))
+    add_nu("S1", DOWN_QUARKS, block(m, DOWN_QUARKS, mb.s1_dc_nuL, None, ml_nu))
+    add_N("S1", DOWN_QUARKS, block(m, DOWN_QUARKS, None, mb.s1_dc_NR, ml_N))
     m = masses["R2t(2/3)"]
-    add_leptons("R2t(2/3)", DOWN_QUARKS, block(m, DOWN_QUARKS, CHARGED_LEPTONS, mb.r2_d_eL, zero, ml_charged))
-    add_N("R2t(2/3)", UP_QUARKS, block(m, UP_QUARKS, None, zero, mb.r2_u_NR, ml_N))
+    add_leptons("R2t(2/3)", DOWN_QUARKS, block(m, DOWN_QUARKS, mb.r2_d_eL, None, ml_charged))
+    add_N("R2t(2/3)", UP_QUARKS, block(m, UP_QUARKS, None, mb.r2_u_NR, ml_N))
     m = masses["R2t(-1/3)"]
-    add_nu("R2t(-1/3)", DOWN_QUARKS, block(m, DOWN_QUARKS, None, mb.r2_d_nuL, zero, ml_nu))
-    add_N("R2t(-1/3)", DOWN_QUARKS, block(m, DOWN_QUARKS, None, zero, mb.r2_d_NR, ml_N))
+    add_nu("R2t(-1/3)", DOWN_QUARKS, block(m, DOWN_QUARKS, mb.r2_d_nuL, None, ml_nu))
+    add_N("R2t(-1/3)", DOWN_QUARKS, block(m, DOWN_QUARKS, None, mb.r2_d_NR, ml_N))
 
     total = {f: np.sum(list(chans.values()), axis=0) for f, chans in partial.items()}
     out = DecayWidths(partial=partial, total=total, mass={f: np.asarray(v) for f, v in masses.items()})

@@ -30,7 +30,7 @@ HighPT's public recasts, MIT licence; see that folder's SOURCES.md).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -108,13 +108,27 @@ class DrellYanSearch:
 
     # ---------------------------------------------------------------- mass interpolation
     def _nodes(self) -> tuple[np.ndarray, np.ndarray]:
-        """x nodes (ascending, x=0 first) and scaled kernels (nodes × terms × bins)."""
-        x = (1000.0 / self.masses_GeV) ** 2
-        scale = (self.masses_GeV[:, None] / 1000.0) ** (2 * self.power[None, :])  # masses × terms
-        khat = self.kernels.transpose(1, 0, 2) * scale[:, :, None]
-        order = np.argsort(x)
-        return (np.concatenate([[0.0], x[order]]),
-                np.concatenate([self.kernels_contact[None], khat[order]], axis=0))
+        """x nodes (ascending, x=0 first) and scaled kernels (nodes × terms × bins); computed once per
+        search (the instance is immutable)."""
+        cached = self.__dict__.get("_nodes_cache")
+        if cached is None:
+            x = (1000.0 / self.masses_GeV) ** 2
+            scale = (self.masses_GeV[:, None] / 1000.0) ** (2 * self.power[None, :])  # masses × terms
+            khat = self.kernels.transpose(1, 0, 2) * scale[:, :, None]
+            order = np.argsort(x)
+            cached = (_ro(np.concatenate([[0.0], x[order]])),
+                      _ro(np.concatenate([self.kernels_contact[None], khat[order]], axis=0)))
+            object.__setattr__(self, "_nodes_cache", cached)
+        return cached
+
+    @property
+    def _labels(self) -> np.ndarray:
+        """Mediator label of every term."""
+        cached = self.__dict__.get("_labels_cache")
+        if cached is None:
+            cached = _ro(np.array([t.split("|")[0] for t in self.term_names]))
+            object.__setattr__(self, "_labels_cache", cached)
+        return cached
 
     def kernels_at(self, mass_GeV) -> np.ndarray:
         """Kernels at the given mass(es): array (*mass.shape, terms, bins), interpolated as the module says."""
@@ -136,43 +150,78 @@ class DrellYanSearch:
                 f"{self.masses_GeV.max():g} GeV); lighter mediators are not supported")
 
     # ---------------------------------------------------------------- yields and chi2
-    def yields(self, masses: Mapping[str, object], coefficients: np.ndarray) -> np.ndarray:
-        r"""New-physics events per bin, shape (B, bins), for coefficients of shape (B, terms).
-
-        ``masses``: mediator label → mass in GeV (scalar or shape (B,)); every mediator of
-        :attr:`mediators` whose terms have a non-zero coefficient somewhere must be given. Memory is
-        O(B × bins): the linear interpolation in x is applied to the coefficients, never to a (B, terms,
-        bins) array.
-        """
-        c = np.asarray(coefficients, dtype=float)
-        if c.ndim != 2 or c.shape[1] != len(self.term_names):
-            raise ValueError(f"{self.name}: coefficients must have shape (B, {len(self.term_names)}); got {c.shape}")
+    def _effective(self, masses: Mapping[str, object], c: np.ndarray,
+                   terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r"""The yields as one product :math:`N = C_{\rm eff} K_{\rm eff}`: effective coefficients
+        (B, M) and stacked scaled kernels (M, bins), one column per (mediator, node, term with a coefficient
+        somewhere in the batch). :math:`C_{\rm eff}` holds :math:`c_t x^{p_t}` times the node's weight of the
+        linear interpolation in x (module docstring; two non-zero nodes per point and mediator).
+        ``c`` (B, k): the coefficients of the terms ``terms`` (k indices)."""
         nb = c.shape[0]
-        out = np.zeros((nb, self.n_bins))
         xn, kn = self._nodes()
-        labels = np.array([t.split("|")[0] for t in self.term_names])
-        for med in np.unique(labels):
-            sel = np.flatnonzero(labels == med)
-            sel = sel[np.any(c[:, sel] != 0, axis=0)]  # terms with a coefficient somewhere in the batch
-            if sel.size == 0:
-                continue
-            csel = c[:, sel]
+        labels = self._labels[terms]
+        power = self.power[terms]
+        blocks_c: list[np.ndarray] = []
+        blocks_k: list[np.ndarray] = []
+        nz = np.any(c != 0, axis=0)  # terms with a coefficient somewhere in the batch
+        for med in np.unique(labels[nz]):
+            sel = np.flatnonzero((labels == med) & nz)
             if med not in masses:
                 raise KeyError(f"{self.name}: no mass given for mediator {med!r} (masses given: {sorted(masses)})")
             m = np.broadcast_to(np.asarray(masses[med], dtype=float), (nb,))
             self._check_mass(m)
             x = (1000.0 / m) ** 2
-            j = np.clip(np.searchsorted(xn, x, side="right") - 1, 0, len(xn) - 2)
+            # node interval of every point: searchsorted(xn, x, "right") - 1, clipped to the last interval
+            j = np.zeros(nb, np.intp)
+            for xk in xn[1:-1]:
+                j += x >= xk
             w = (x - xn[j]) / (xn[j + 1] - xn[j])
-            cx = csel * x[:, None] ** self.power[sel][None, :]
-            # weight of every node for every point (two non-zero per row): dense matmuls, no gathers
-            wn = np.zeros((nb, len(xn)))
-            wn[np.arange(nb), j] = 1 - w
-            wn[np.arange(nb), j + 1] += w
-            for k in range(len(xn)):
-                if np.any(wn[:, k]):
-                    out += (cx * wn[:, k:k + 1]) @ kn[k][sel]
-        return out
+            cx = c[:, sel] * x[:, None]
+            quad = power[sel] == 2
+            if quad.any():
+                cx[:, quad] *= x[:, None]
+            if not np.all(power[sel] >= 1) or np.any(power[sel] > 2):
+                raise ValueError(f"{self.name}: kernel powers must be 1 or 2")
+            used = [k for k in range(len(xn)) if np.any(j == k) or np.any(j + 1 == k)]
+            wn = np.empty((nb, len(used)))
+            for col, k in enumerate(used):
+                wn[:, col] = np.where(j == k, 1 - w, 0.0) + np.where(j + 1 == k, w, 0.0)
+            blocks_c.append((wn[:, :, None] * cx[:, None, :]).reshape(nb, len(used) * sel.size))
+            blocks_k.append(kn[used][:, terms[sel]].reshape(len(used) * sel.size, self.n_bins))
+        if not blocks_c:
+            return np.zeros((nb, 0)), np.zeros((0, self.n_bins))
+        if len(blocks_c) == 1:
+            return blocks_c[0], blocks_k[0]
+        return np.concatenate(blocks_c, axis=1), np.concatenate(blocks_k, axis=0)
+
+    def yields(self, masses: Mapping[str, object], coefficients: np.ndarray,
+               terms: Sequence[int] | None = None) -> np.ndarray:
+        r"""New-physics events per bin, shape (B, bins), for coefficients of shape (B, terms).
+
+        ``masses``: mediator label → mass in GeV (scalar or shape (B,)); every mediator of
+        :attr:`mediators` whose terms have a non-zero coefficient somewhere must be given. ``terms``
+        (optional): the coefficients are those of these term indices only (shape (B, len(terms))), all
+        other terms zero. Memory is O(B × (bins + 4 × terms)): the linear interpolation in x is applied to
+        the coefficients (one matrix product with the stacked node kernels), never to a (B, terms, bins)
+        array.
+        """
+        c, t = self._checked(coefficients, terms)
+        ceff, keff = self._effective(masses, c, t)
+        if ceff.shape[1] == 0:
+            return np.zeros((c.shape[0], self.n_bins))
+        return ceff @ keff
+
+    def _checked(self, coefficients: np.ndarray, terms: Sequence[int] | None) -> tuple[np.ndarray, np.ndarray]:
+        c = np.asarray(coefficients, dtype=float)
+        if terms is None:
+            t = np.arange(len(self.term_names))
+        else:
+            t = np.asarray(terms, dtype=np.intp).reshape(-1)
+            if np.any(t < 0) or np.any(t >= len(self.term_names)) or np.unique(t).size != t.size:
+                raise ValueError(f"{self.name}: terms must be distinct indices below {len(self.term_names)}")
+        if c.ndim != 2 or c.shape[1] != t.size:
+            raise ValueError(f"{self.name}: coefficients must have shape (B, {t.size}); got {c.shape}")
+        return c, t
 
     def chi2(self, n_np: np.ndarray) -> np.ndarray:
         """χ² of HighPT (module docstring) for new-physics yields of shape (..., bins)."""
@@ -184,9 +233,29 @@ class DrellYanSearch:
         """χ² of the Standard Model (no new-physics events)."""
         return float(self.chi2(np.zeros(self.n_bins)))
 
-    def delta_chi2(self, masses: Mapping[str, object], coefficients: np.ndarray) -> np.ndarray:
-        """Δχ² = χ² − χ²_SM, shape (B,)."""
-        return self.chi2(self.yields(masses, coefficients)) - self.chi2_sm
+    def delta_chi2(self, masses: Mapping[str, object], coefficients: np.ndarray,
+                   terms: Sequence[int] | None = None) -> np.ndarray:
+        r"""Δχ² = χ² − χ²_SM, shape (B,).
+
+        Evaluated without the SM part, as :math:`\Delta\chi^2 = \sum_j n_j(n_j - 2 d_j)` with
+        :math:`n_j = N_j/\sigma_j`, :math:`d_j = (N^{\rm obs}_j - N^{\rm SM}_j)/\sigma_j` (the same
+        number as the difference of the two χ², without its cancellation at small couplings). With
+        :math:`n = C_{\rm eff}\hat K` (:meth:`_effective`, :math:`\hat K = K_{\rm eff}/\sigma`) this is the
+        quadratic form :math:`C_{\rm eff}(\hat K\hat K^T)C_{\rm eff}^T - 2C_{\rm eff}\hat K d`, used when
+        the batch has fewer effective columns than bins (fewer operations per point). ``terms``: as in
+        :meth:`yields`.
+        """
+        c, t = self._checked(coefficients, terms)
+        ceff, keff = self._effective(masses, c, t)
+        if ceff.shape[1] == 0:
+            return np.zeros(c.shape[0])
+        khat = keff / self.sigma
+        d = (self.observed - self.background) / self.sigma
+        if ceff.shape[1] < self.n_bins:
+            q = ceff @ (khat @ khat.T)
+            return np.einsum("nm,nm->n", q, ceff) - 2.0 * (ceff @ (khat @ d))
+        n = ceff @ khat
+        return np.einsum("nj,nj->n", n, n - 2.0 * d)
 
 
 @cache

@@ -44,7 +44,7 @@ prompt decays are assumed.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -56,7 +56,7 @@ from numpy.typing import ArrayLike
 
 __all__ = [
     "DEFAULT_VINTAGE", "XSEC_FILE", "MassOutsideTableError", "PairLimit", "pair_cross_section", "mass_range",
-    "pair_limits", "sigma_upper_limit", "effective_branching", "recast", "mass_for_cross_section",
+    "pair_limits", "sigma_upper_limit", "effective_branching", "recast", "recast_many", "mass_for_cross_section",
 ]
 
 DEFAULT_VINTAGE = "2026-12"
@@ -128,21 +128,111 @@ def pair_cross_section(m: ArrayLike, *, outside: str = "raise") -> tuple[np.ndar
     return np.where(bad, np.nan, s), np.where(bad, np.nan, u)
 
 
+_CELL_GEV = 1.0  # cell of the piece lookup table; smaller than the smallest spacing of the spline's knots
+
+
+@lru_cache(maxsize=1)
+def _pieces() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ln σ spline of :func:`_splines` as a piecewise cubic (scipy ``PPoly.from_spline``, the same
+    polynomial to rounding): breakpoints (ascending, the spline's knots), coefficients (4, pieces) of the
+    powers 3..0 of m - breakpoint, those of the derivative (3, pieces), and the piece of the lower edge
+    of every 1 GeV cell from the lowest knot (a cell holds at most one knot: a search-free lookup), and the
+    upper edge of every piece (the last one open)."""
+    from scipy.interpolate import PPoly
+
+    ls = _splines()[0]
+    kn = ls.get_knots()
+    t = np.concatenate([[kn[0]] * 3, kn, [kn[-1]] * 3])
+    pp = PPoly.from_spline((t, ls.get_coeffs(), 3))
+    keep = np.flatnonzero(np.diff(pp.x) > 0)  # drop the zero-length pieces of the repeated end knots
+    x = np.append(pp.x[keep], pp.x[keep[-1] + 1])
+    if np.min(np.diff(x)) <= _CELL_GEV:
+        raise ValueError(f"{XSEC_FILE}: spline knots closer than {_CELL_GEV} GeV (piece lookup table)")
+    c = np.ascontiguousarray(pp.c[:, keep])
+    dc = c[:3] * np.array([3.0, 2.0, 1.0])[:, None]
+    edges = x[0] + _CELL_GEV * np.arange(int(np.ceil((x[-1] - x[0]) / _CELL_GEV)) + 1)
+    cell = np.clip(np.searchsorted(x, edges, side="right") - 1, 0, c.shape[1] - 1)
+    xnext = np.append(x[1:-1], np.inf)
+    for a in (x, c, dc, cell, xnext):
+        a.setflags(write=False)
+    return x, c, dc, cell, xnext
+
+
+def _piece(m: np.ndarray) -> np.ndarray:
+    """Index of the spline piece holding each mass (masses clipped to the table's range)."""
+    x, _, _, cell, xnext = _pieces()
+    j = cell[((m - x[0]) * (1.0 / _CELL_GEV)).astype(np.intp).clip(0, cell.size - 1)]
+    return j + (m >= xnext[j])
+
+
+def _ln_sigma(m: np.ndarray) -> np.ndarray:
+    """ln σ(m) of the spline at masses inside the table (Horner on the piece of each mass)."""
+    x, c, _, _, _ = _pieces()
+    j = _piece(m)
+    dx = m - x[j]
+    return ((c[0][j] * dx + c[1][j]) * dx + c[2][j]) * dx + c[3][j]
+
+
+def _ln_sigma_and_slope(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ln σ(m) of the spline and its derivative d ln σ/dm (1/GeV) at masses inside the table."""
+    x, c, dc, _, _ = _pieces()
+    j = _piece(m)
+    dx = m - x[j]
+    val = ((c[0][j] * dx + c[1][j]) * dx + c[2][j]) * dx + c[3][j]
+    der = (dc[0][j] * dx + dc[1][j]) * dx + dc[2][j]
+    return val, der
+
+
+def _newton(target: np.ndarray, m: np.ndarray, steps: int) -> np.ndarray:
+    """``steps`` Newton steps on ln σ(m) = target of the spline (masses strictly inside the table only)."""
+    mt = _table()[0]
+    with np.errstate(invalid="ignore"):
+        for _ in range(steps):
+            inside = np.isfinite(m) & (m > mt[0]) & (m < mt[-1])
+            val, der = _ln_sigma_and_slope(np.clip(m, mt[0], mt[-1]))
+            step = np.where(inside, (val - target) / der, 0.0)
+            m = np.clip(m - step, mt[0], mt[-1])
+    return m
+
+
+_INVERSE_STEP = 1e-3  # spacing in ln σ of the inverse table
+
+
+@lru_cache(maxsize=1)
+def _inverse_table() -> tuple[float, np.ndarray]:
+    """The mass at ln σ = L0 + k·h (h = 1e-3, L0 = ln σ at the table's highest mass, up to ln σ at the
+    lowest), exact to rounding: the spline tabulated every 0.25 GeV and inverted linearly, then Newton
+    on the spline. Linear interpolation in this table starts Newton within ~1e-5 GeV of the root."""
+    _, _, lsig, mass = _splines()
+    lo, hi = float(lsig[0]), float(lsig[-1])
+    n = int(np.floor((hi - lo) / _INVERSE_STEP)) + 1
+    nodes = np.append(lo + _INVERSE_STEP * np.arange(n), hi)
+    m = _newton(nodes, np.interp(nodes, lsig, mass), 4)
+    m[0], m[-1] = mass[0], mass[-1]
+    m.setflags(write=False)
+    return lo, m
+
+
 def mass_for_cross_section(sigma_pb: ArrayLike) -> np.ndarray:
     """Inverse of :func:`pair_cross_section` (GeV); NaN where ``sigma_pb`` is above the table (mass below
-    100 GeV), the table's highest mass where it is below."""
-    mt, st = _table()[:2]
-    ls, _, lsig, mass = _splines()
+    100 GeV), the table's highest mass where it is below. The root of the spline of ln σ (exact to
+    rounding): a start interpolated linearly in a table of the inverse (uniform in ln σ, so no search),
+    then Newton on the spline's cubic pieces (quadratic convergence: the second step changes nothing
+    beyond rounding)."""
+    st = _table()[1]
+    _, _, lsig, mass = _splines()
+    lo, minv = _inverse_table()
     s = np.asarray(sigma_pb, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         target = np.log(s)
-        m = np.interp(target, lsig, mass)  # the spline tabulated every 0.25 GeV, inverted linearly ...
-        slope = ls.derivative()
-        for _ in range(3):  # ... then Newton on the spline itself (exact to rounding)
-            inside = np.isfinite(m) & (m > mt[0]) & (m < mt[-1])
-            mc = np.clip(m, mt[0], mt[-1])
-            step = np.where(inside, (ls(mc) - target) / slope(mc), 0.0)
-            m = np.clip(m - step, mt[0], mt[-1])
+        t = (target - lo) * (1.0 / _INVERSE_STEP)
+        t = np.where(np.isfinite(t), t, 0.0).clip(0.0, minv.size - 1.0)
+        k = np.minimum(t.astype(np.intp), minv.size - 2)
+        guess = minv[k] + (t - k) * (minv[k + 1] - minv[k])
+        # the ends as np.interp in the 0.25 GeV table: clamped to the table's masses exactly
+        m = np.where(target >= lsig[-1], mass[-1], np.where(target <= lsig[0], mass[0], guess))
+        m = np.where(np.isnan(target), np.nan, m)
+        m = _newton(target, m, 2)
     return np.where(s > st[0], np.nan, m)
 
 
@@ -233,23 +323,41 @@ def recast(limit: PairLimit, m: ArrayLike, branching: Mapping[str, ArrayLike]) -
     """(excluded, recast mass limit in GeV) of a leptoquark of mass ``m`` (GeV) with branching ratios
     ``branching`` (final-state class -> BR) against ``limit`` (module docstring: flat sigma_UL, or the
     paper's curve). Masses below the cross-section table raise :class:`MassOutsideTableError`."""
+    return recast_many([limit], m, [branching])[0]
+
+
+def recast_many(limits: Sequence[PairLimit], m: ArrayLike,
+                branchings: Sequence[Mapping[str, ArrayLike]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`recast` of every limit in ``limits`` (with the branching ratios ``branchings[i]`` for
+    ``limits[i]``) for one array of masses: σ(m) is evaluated once for all of them. Same results."""
+    if len(limits) != len(branchings):
+        raise ValueError(f"recast_many: {len(limits)} limits but {len(branchings)} branching-ratio maps")
     m = np.asarray(m, dtype=float)
     lo, hi = mass_range()
     if np.any(m < lo):
         raise MassOutsideTableError(
             f"leptoquark mass below the pair cross-section table ({lo:g} GeV): {float(m.min())!r} GeV")
-    a, b = limit.final_state
-    if limit.curve is not None and a == b:
-        bs = np.array([c[0] for c in limit.curve])
-        ms = np.array([c[1] for c in limit.curve])
-        ba = np.asarray(branching.get(a, 0.0), dtype=float)
-        mlim = np.where(ba >= bs[0], np.interp(ba, bs, ms), 0.0)
-        return np.broadcast_to(m < mlim, np.broadcast(m, mlim).shape), mlim
-    beff = effective_branching(limit, branching)
-    s_ul = sigma_upper_limit(limit)
-    with np.errstate(divide="ignore"):
-        needed = np.where(beff > 0, s_ul / np.where(beff > 0, beff, 1.0), np.inf)
-    mlim = np.where(beff > 0, mass_for_cross_section(needed), 0.0)
-    sig = pair_cross_section(np.minimum(m, hi))[0]
-    excluded = (m <= hi) & (sig * beff > s_ul)
-    return excluded, mlim
+    if not np.all(np.isfinite(m)):
+        raise MassOutsideTableError(f"leptoquark mass not finite: {m[~np.isfinite(m)].flat[0]!r} GeV")
+    sig: np.ndarray | None = None
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for limit, branching in zip(limits, branchings, strict=True):
+        a, b = limit.final_state
+        if limit.curve is not None and a == b:
+            bs = np.array([c[0] for c in limit.curve])
+            ms = np.array([c[1] for c in limit.curve])
+            ba = np.asarray(branching.get(a, 0.0), dtype=float)
+            mlim = np.where(ba >= bs[0], np.interp(ba, bs, ms), 0.0)
+            out.append((np.broadcast_to(m < mlim, np.broadcast(m, mlim).shape), mlim))
+            continue
+        beff = effective_branching(limit, branching)
+        s_ul = sigma_upper_limit(limit)
+        with np.errstate(divide="ignore"):
+            needed = np.where(beff > 0, s_ul / np.where(beff > 0, beff, 1.0), np.inf)
+        mlim = np.where(beff > 0, mass_for_cross_section(needed), 0.0)
+        if sig is None:
+            # = pair_cross_section(min(m, hi)) for m >= lo: the same spline, evaluated piecewise
+            sig = np.exp(_ln_sigma(np.clip(m, lo, hi)))
+        excluded = (m <= hi) & (sig * beff > s_ul)
+        out.append((excluded, mlim))
+    return out
