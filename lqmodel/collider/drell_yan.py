@@ -239,7 +239,7 @@ def drell_yan(point) -> dict[str, dict[str, np.ndarray | bool]]:
         if not terms:  # no coupling of this search anywhere in the batch: no signal
             dchi2 = np.zeros(n)
         else:
-            coeff = np.stack(cols, axis=1)
+            ct = np.stack(cols)  # (terms, N): every term contiguous, passed on as its transpose (N, terms)
             labels = np.array([s.term_names[k].split("|")[0] for k in terms])
             use = {}
             for med in s.mediators:
@@ -247,13 +247,15 @@ def drell_yan(point) -> dict[str, dict[str, np.ndarray | bool]]:
                 if not sel.any():
                     continue
                 if low[med].any():
-                    bad |= low[med] & np.any(coeff[:, sel] != 0, axis=1)
+                    bad |= low[med] & np.any(ct[sel] != 0, axis=0)
                 # every row below the kernels gets a placeholder mass (its coefficients here are zero or the
                 # row is flagged bad): rows without a coupling to this mediator must not trip the range check
                 use[med] = placeholder[med]
             if bad.any():
-                coeff = np.where(bad[:, None], 0.0, coeff)
-            dchi2 = np.where(bad, np.nan, s.delta_chi2(use, coeff, terms=terms))
+                ct = np.where(bad, 0.0, ct)
+            dchi2 = s.delta_chi2(use, ct.T, terms=terms)
+            if bad.any():
+                dchi2 = np.where(bad, np.nan, dchi2)
         excl = ~bad & (dchi2 > DCHI2_95CL)
         out[name] = {"chi2": dchi2.reshape(shape) if shape else dchi2[0],
                      "excluded": excl.reshape(shape) if shape else bool(excl[0])}

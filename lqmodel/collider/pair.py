@@ -39,7 +39,9 @@ class PairResult:
     ``excluded`` (bool); ``channel``: final-state label of the strongest limit (the one with the highest
     recast mass limit; it excludes whenever any limit does), "" where the component has no coupling;
     ``search``: the name of that limit in the data file; ``m_limit_GeV``: its recast mass limit (GeV; 0 where
-    nothing is excluded at any mass); ``per_search``: limit name -> (excluded, m_limit_GeV).
+    nothing is excluded at any mass); ``per_search``: limit name -> (excluded, m_limit_GeV);
+    ``limit_index``: position of that limit in the vintage's :func:`~observables.collider.pair.pair_limits`
+    (-1 where none; ``channel`` and ``search`` are the label and name at this index).
     """
 
     excluded: np.ndarray
@@ -47,6 +49,7 @@ class PairResult:
     search: np.ndarray
     m_limit_GeV: np.ndarray
     per_search: dict[str, tuple[np.ndarray, np.ndarray]]
+    limit_index: np.ndarray | None = None
 
 
 def channel_class(channel: str, M_N: np.ndarray, max_invisible: float) -> tuple[str, np.ndarray | None]:
@@ -73,7 +76,12 @@ def final_state_branching(
         acc: dict[str, np.ndarray] = {}
         for ch, br in brs[f].items():
             cls, mask = channel_class(ch, M_N, max_invisible)
-            val = br if mask is None else np.where(mask, br, 0.0)
+            if mask is None or mask.all():
+                val = br
+            elif not mask.any():
+                val = np.zeros_like(br)
+            else:
+                val = np.where(mask, br, 0.0)
             acc[cls] = acc.get(cls, 0.0) + val
         out[f] = acc
     return out
@@ -127,5 +135,5 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
             best_m = np.where(better, ml, best_m)
             best_i = np.where(better, i, best_i)
         out[f] = PairResult(excluded=excl, channel=labels[best_i], search=names[best_i], m_limit_GeV=best_m,
-                            per_search=per)
+                            per_search=per, limit_index=best_i)
     return out

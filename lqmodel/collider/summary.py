@@ -129,6 +129,17 @@ def column_units() -> dict[str, str]:
     return u
 
 
+def _channel_column(r, labels: np.ndarray, flat) -> np.ndarray:
+    """``flat(r.channel).astype(str)`` (the same strings and dtype) from the strongest limit's index: a
+    gather from the limits' labels instead of a conversion of one Python string per point."""
+    if r.limit_index is None:
+        return flat(r.channel).astype(str)
+    idx = flat(r.limit_index)
+    present = np.bincount(idx + 1, minlength=labels.size) > 0  # index -1 (no limit) -> label ""
+    width = max(1, max(len(str(lab)) for lab in np.roll(labels, 1)[present]))
+    return labels[idx].astype(f"<U{width}")
+
+
 def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = True) -> dict[str, np.ndarray]:
     r"""Scan columns of a (batched) point, flattened to 1-D in C order (units: :func:`column_units`).
 
@@ -142,6 +153,9 @@ def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = Tru
         w = decay_widths(point, warn=False)
     brs = w.branching_ratios()
     pp = pair_production(point, widths=w, vintage=vintage)
+    from observables.collider.pair import DEFAULT_VINTAGE, pair_limits
+
+    labels = np.array([lim.label for lim in pair_limits(vintage or DEFAULT_VINTAGE)] + [""])
     shape = point.batch_shape
     flat = lambda a: np.ravel(np.broadcast_to(np.asarray(a), shape))  # noqa: E731
     cols: dict[str, np.ndarray] = {}
@@ -154,7 +168,7 @@ def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = Tru
         for c in BR_COLUMN_CHANNELS[f]:
             cols[f"BR_{k}_{c.replace(' ', '_')}"] = flat(brs[f][c])
         cols[f"m_limit_pair_{k}_GeV"] = flat(pp[f].m_limit_GeV)
-        cols[f"pair_channel_{k}"] = flat(pp[f].channel).astype(str)
+        cols[f"pair_channel_{k}"] = _channel_column(pp[f], labels, flat)
         cols[f"excluded_pair_{k}"] = flat(pp[f].excluded).astype(bool)
     cols["broad_width"] = np.ravel(broad)
     # smooth exclusion field for maps: max over fields of log10(m_limit / m) (> 0 excluded; -10: no limit)

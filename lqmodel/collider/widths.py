@@ -148,8 +148,12 @@ class DecayWidths:
         out: dict[str, dict[str, np.ndarray]] = {}
         for f, chans in self.partial.items():
             tot = self.total[f]
-            safe = np.where(tot > 0, tot, 1.0)
-            out[f] = {c: np.where(tot > 0, g / safe, 0.0) for c, g in chans.items()}
+            pos = tot > 0
+            if np.all(pos):  # every point coupled: plain ratios
+                out[f] = {c: g / tot for c, g in chans.items()}
+                continue
+            safe = np.where(pos, tot, 1.0)
+            out[f] = {c: np.where(pos, g / safe, 0.0) for c, g in chans.items()}
         return out
 
     def gamma_over_m(self) -> dict[str, np.ndarray]:

@@ -152,18 +152,22 @@ class DrellYanSearch:
     # ---------------------------------------------------------------- yields and chi2
     def _effective(self, masses: Mapping[str, object], c: np.ndarray,
                    terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        r"""The yields as one product :math:`N = C_{\rm eff} K_{\rm eff}`: effective coefficients
-        (B, M) and stacked scaled kernels (M, bins), one column per (mediator, node, term with a coefficient
-        somewhere in the batch). :math:`C_{\rm eff}` holds :math:`c_t x^{p_t}` times the node's weight of the
-        linear interpolation in x (module docstring; two non-zero nodes per point and mediator).
-        ``c`` (B, k): the coefficients of the terms ``terms`` (k indices)."""
+        r"""The yields as one product :math:`N = C_{\rm eff} K_{\rm eff}`: effective coefficients,
+        returned transposed (M, B), and stacked scaled kernels (M, bins), one row per (mediator, node, term
+        with a coefficient somewhere in the batch). :math:`C_{\rm eff}` holds :math:`c_t x^{p_t}` times the
+        node's weight of the linear interpolation in x (module docstring; two non-zero nodes per point and
+        mediator). ``c`` (B, k): the coefficients of the terms ``terms`` (k indices); the transposed layout
+        (every term's coefficients contiguous, e.g. ``np.stack(columns).T``) is the fast one."""
         nb = c.shape[0]
+        ct = c.T  # (k, B)
         xn, kn = self._nodes()
         labels = self._labels[terms]
         power = self.power[terms]
+        if np.any((power != 1) & (power != 2)):
+            raise ValueError(f"{self.name}: kernel powers must be 1 or 2")
         blocks_c: list[np.ndarray] = []
         blocks_k: list[np.ndarray] = []
-        nz = np.any(c != 0, axis=0)  # terms with a coefficient somewhere in the batch
+        nz = np.any(ct != 0, axis=1)  # terms with a coefficient somewhere in the batch
         for med in np.unique(labels[nz]):
             sel = np.flatnonzero((labels == med) & nz)
             if med not in masses:
@@ -176,23 +180,21 @@ class DrellYanSearch:
             for xk in xn[1:-1]:
                 j += x >= xk
             w = (x - xn[j]) / (xn[j + 1] - xn[j])
-            cx = c[:, sel] * x[:, None]
+            cx = ct[sel] * x  # c_t x^p_t, (terms, B)
             quad = power[sel] == 2
             if quad.any():
-                cx[:, quad] *= x[:, None]
-            if not np.all(power[sel] >= 1) or np.any(power[sel] > 2):
-                raise ValueError(f"{self.name}: kernel powers must be 1 or 2")
+                cx[quad] *= x
             used = [k for k in range(len(xn)) if np.any(j == k) or np.any(j + 1 == k)]
-            wn = np.empty((nb, len(used)))
-            for col, k in enumerate(used):
-                wn[:, col] = np.where(j == k, 1 - w, 0.0) + np.where(j + 1 == k, w, 0.0)
-            blocks_c.append((wn[:, :, None] * cx[:, None, :]).reshape(nb, len(used) * sel.size))
+            wn = np.empty((len(used), nb))
+            for row, k in enumerate(used):
+                wn[row] = np.where(j == k, 1 - w, 0.0) + np.where(j + 1 == k, w, 0.0)
+            blocks_c.append((wn[:, None, :] * cx[None, :, :]).reshape(len(used) * sel.size, nb))
             blocks_k.append(kn[used][:, terms[sel]].reshape(len(used) * sel.size, self.n_bins))
         if not blocks_c:
-            return np.zeros((nb, 0)), np.zeros((0, self.n_bins))
+            return np.zeros((0, nb)), np.zeros((0, self.n_bins))
         if len(blocks_c) == 1:
             return blocks_c[0], blocks_k[0]
-        return np.concatenate(blocks_c, axis=1), np.concatenate(blocks_k, axis=0)
+        return np.concatenate(blocks_c, axis=0), np.concatenate(blocks_k, axis=0)
 
     def yields(self, masses: Mapping[str, object], coefficients: np.ndarray,
                terms: Sequence[int] | None = None) -> np.ndarray:
@@ -206,13 +208,13 @@ class DrellYanSearch:
         array.
         """
         c, t = self._checked(coefficients, terms)
-        ceff, keff = self._effective(masses, c, t)
-        if ceff.shape[1] == 0:
+        ceff_t, keff = self._effective(masses, c, t)
+        if ceff_t.shape[0] == 0:
             return np.zeros((c.shape[0], self.n_bins))
-        return ceff @ keff
+        return ceff_t.T @ keff
 
     def _checked(self, coefficients: np.ndarray, terms: Sequence[int] | None) -> tuple[np.ndarray, np.ndarray]:
-        c = np.asarray(coefficients, dtype=float)
+        c = np.asarray(coefficients, dtype=float, order="K")
         if terms is None:
             t = np.arange(len(self.term_names))
         else:
@@ -246,16 +248,18 @@ class DrellYanSearch:
         :meth:`yields`.
         """
         c, t = self._checked(coefficients, terms)
-        ceff, keff = self._effective(masses, c, t)
-        if ceff.shape[1] == 0:
+        ceff_t, keff = self._effective(masses, c, t)
+        if ceff_t.shape[0] == 0:
             return np.zeros(c.shape[0])
         khat = keff / self.sigma
         d = (self.observed - self.background) / self.sigma
-        if ceff.shape[1] < self.n_bins:
-            q = ceff @ (khat @ khat.T)
-            return np.einsum("nm,nm->n", q, ceff) - 2.0 * (ceff @ (khat @ d))
-        n = ceff @ khat
-        return np.einsum("nj,nj->n", n, n - 2.0 * d)
+        if ceff_t.shape[0] < self.n_bins:
+            q = (khat @ khat.T) @ ceff_t  # (M, B)
+            q *= ceff_t
+            return q.sum(axis=0) - 2.0 * ((khat @ d) @ ceff_t)
+        n = khat.T @ ceff_t  # (bins, B): n_j = N_j / sigma_j
+        n *= n - 2.0 * d[:, None]
+        return n.sum(axis=0)
 
 
 @cache
