@@ -19,6 +19,29 @@ masses log-uniform in ``--m-min``..``--m-max`` GeV, random couplings; max relati
 interpolated surrogate against default flavio and flavio's own integration spread on ``--direct`` points,
 and the throughput of the interpolated surrogate against the single-mass surrogate on ``--points`` points.
 Writes ``benchmarks/output/bench_flavour_any_masses.json``.
+
+``--floor``: the flavour path of a coupling map against its **numpy floor**, at ``--sizes`` points (default
+10^4, 10^5, 10^6), for one leptoquark mass and for ``--masses`` (default 100) masses log-spaced in 1-5 TeV
+on the interpolated surrogates (grid order: the mass varies slowest, as in the built-in maps). The points
+are the built-in default map's (benchmark BP2, the Voloshin pair, y1 = y2, ``y1y2`` log-spaced in
+1e-3..3).
+
+* **full path**: what :class:`lqmodel.evaluate.PointEvaluator` does per sub-batch of
+  :data:`lqmodel.evaluate.SUB_BATCH` points for the flavour columns: :func:`lqmodel.flavour.predict` of every
+  registered observable (WET matching :func:`lqmodel.matching.match`, SMEFT matching, the surrogates, the
+  N_R parity images) plus :func:`lqmodel.flavour.chi2` of the predictions (warm in-process caches: the
+  surrogates and SM covariances are read once beforehand).
+* **numpy floor**: the minimal numpy cost of evaluating the same observables from the Wilson coefficients
+  already in arrays: for each observable, its real variables that are non-zero somewhere in the batch (the
+  parity images as further variables of the same form) as one ``(a, n)`` float array built beforehand, and
+  each of its quadratic forms evaluated as ``c + g @ X + einsum("in,in->n", Q @ X, X)`` on those variables
+  only (one matmul + one einsum per form; a form without variables is a constant), numerator / denominator
+  divided, sqrt forms rooted. The coefficients are those of the single-mass surrogate; the same floor is
+  used for the interpolated masses (interpolating the forms is per-mass work, not per-point work: no
+  any-mass evaluation can do less per point than one form evaluation), so the 100-mass ratio includes the
+  cost of the interpolation. No matching, no chi^2 in the floor.
+
+Prints ns/point of both and their ratio; writes ``benchmarks/output/bench_flavour_floor.json``.
 """
 from __future__ import annotations
 
@@ -52,9 +75,15 @@ def main() -> None:
     ap.add_argument("--any-masses", action="store_true", help="benchmark the any-mass (interpolated) path instead")
     ap.add_argument("--m-min", type=float, default=1222.8445449938517)
     ap.add_argument("--m-max", type=float, default=1495.3487812212204)
+    ap.add_argument("--floor", action="store_true", help="the map's flavour path against its numpy floor")
+    ap.add_argument("--sizes", type=str, default="1e4,1e5,1e6", help="numbers of points of --floor")
+    ap.add_argument("--masses", type=int, default=100, help="interpolated masses of --floor")
+    ap.add_argument("--repeat", type=int, default=3, help="timing repetitions of --floor (best taken)")
     args = ap.parse_args()
     if args.any_masses:
         return any_masses(args)
+    if args.floor:
+        return floor(args)
 
     from observables import flavio_backend as fb
     from observables.likelihood import chi2
@@ -215,6 +244,121 @@ def any_masses(args) -> None:
               "load_average": os.getloadavg()}
     (out / "bench_flavour_any_masses.json").write_text(json.dumps(result, indent=2))
     print(f"written {out / 'bench_flavour_any_masses.json'}")
+
+
+def _map_points(n: int, n_masses: int):
+    """Base point and the (m_LQ, y1y2) assignments of ``n`` points of the default map's kind: ``n_masses``
+    masses log-spaced in 1-5 TeV (one mass: 1.5 TeV), the mass slowest, ``y1y2`` fastest."""
+    from lqmodel import benchmarks
+
+    base = benchmarks.get("BP2")
+    masses = np.geomspace(1000.0, 5000.0, n_masses) if n_masses > 1 else np.array([1500.0])
+    per = -(-n // masses.size)
+    m = np.repeat(masses, per)[:n]
+    y = np.tile(np.geomspace(1e-3, 3.0, per), masses.size)[:n]
+    return base, {"m_LQ": m, "y1": np.sqrt(y), "y2": np.sqrt(y)}
+
+
+def _floor_inputs(points, names: list[str], masses: str):
+    """Per observable: (form, [(c, g, Q) per quadratic form], X) on the real non-zero variables (+ images)."""
+    from lqmodel.flavour import _IMAGES, parity_images
+    from lqmodel.matching import match
+    from lqmodel.smeft_matching import match_smeft
+    from observables.registry import get
+    from observables.surrogate import _real_columns, cached_surrogate
+
+    specs = [get(nm) for nm in names]
+    wet = [s for s in specs if s.basis != "SMEFT"]
+    needed = set().union(*(s.wc_names for s in wet))
+    needed |= {src for _, m in _IMAGES for src, dst in m.items() if dst in needed}
+    parts = []
+    for p in points:
+        wc = match(p, names=needed)
+        sm = match_smeft(p)
+        imgs = parity_images(wc)
+        n = int(np.prod(p.batch_shape))
+        mu = float(np.asarray(wc.scale).reshape(-1)[0])
+        rows = []
+        for s in specs:
+            vals = dict(sm.values) if s.basis == "SMEFT" else dict(wc.values)
+            if s.basis != "SMEFT" and s.form not in ("linear", "sqrt_quadratic"):
+                for img in imgs:
+                    vals.update({k: v for k, v in img.items() if k not in vals or not np.any(vals[k] != 0)})
+            C = {k: np.asarray(v).reshape(-1) for k, v in vals.items() if k in s.wc_names and np.any(v != 0)}
+            variables = [w for w in s.wc_names if w in C]
+            sur = cached_surrogate(s.name, mu, variables)
+            cols, X = _real_columns(C, sur.wc_names, n)
+            forms = [sur.numerator] + ([sur.denominator] if sur.denominator is not None else [])
+            coef = [(f.constant - (sur._offset if k == 0 else 0.0), np.ascontiguousarray(f.linear[cols]),
+                     np.ascontiguousarray(f.quadratic[np.ix_(cols, cols)])) for k, f in enumerate(forms)]
+            rows.append((s.form, coef, np.ascontiguousarray(X)))
+        parts.append(rows)
+    return parts
+
+
+def _floor_eval(rows) -> dict[int, np.ndarray]:
+    out = {}
+    for i, (form, coef, X) in enumerate(rows):
+        vals = []
+        for c, g, Q in coef:
+            if g.size == 0:
+                vals.append(np.full(X.shape[1], c))
+            else:
+                vals.append(c + g @ X + np.einsum("in,in->n", Q @ X, X))
+        if form == "rational":
+            out[i] = vals[0] / vals[1]
+        elif form == "sqrt_quadratic":
+            out[i] = np.sqrt(np.maximum(vals[0], 0.0))
+        else:
+            out[i] = vals[0]
+    return out
+
+
+def floor(args) -> None:
+    from lqmodel.evaluate import SUB_BATCH
+    from lqmodel.flavour import chi2, predict
+    from lqmodel.point import vary
+    from observables.registry import OBSERVABLES
+
+    names = list(OBSERVABLES)
+    sizes = [int(float(x)) for x in args.sizes.split(",")]
+    rows = []
+    for n_masses, masses in ((1, "auto"), (args.masses, "interpolated")):
+        for n in sizes:
+            base, a = _map_points(n, n_masses)
+            points = [vary(base, {k: v[i:i + SUB_BATCH] for k, v in a.items()}) for i in range(0, n, SUB_BATCH)]
+            # warm: surrogates of every node these points use, SM covariances
+            for p in points[:1] + points[-1:]:
+                chi2(predict(p, names, masses=masses))
+            for p in points:
+                predict(p, names, masses=masses)
+            t_full = np.inf
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                for p in points:
+                    chi2(predict(p, names, masses=masses))
+                t_full = min(t_full, time.perf_counter() - t)
+            inputs = _floor_inputs(points, names, masses)
+            t_floor = np.inf
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                for r in inputs:
+                    _floor_eval(r)
+                t_floor = min(t_floor, time.perf_counter() - t)
+            del inputs, points
+            row = {"points": n, "masses": n_masses, "path": "exact" if n_masses == 1 else "interpolated",
+                   "full_ns_per_point": 1e9 * t_full / n, "floor_ns_per_point": 1e9 * t_floor / n,
+                   "ratio": t_full / t_floor}
+            rows.append(row)
+            print(f"{n:>8d} points, {n_masses:3d} mass(es) ({row['path']:12s}): full path "
+                  f"{row['full_ns_per_point']:8.0f} ns/pt, numpy floor {row['floor_ns_per_point']:6.0f} ns/pt, "
+                  f"ratio {row['ratio']:6.1f}", flush=True)
+    out = Path(__file__).resolve().parent / "output"
+    out.mkdir(exist_ok=True)
+    result = {"observables": len(names), "sub_batch": SUB_BATCH, "rows": rows, "cpu_count": os.cpu_count(),
+              "load_average": os.getloadavg()}
+    (out / "bench_flavour_floor.json").write_text(json.dumps(result, indent=2))
+    print(f"written {out / 'bench_flavour_floor.json'}")
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ from .matching import LEPTONS, WilsonCoefficients, match
 
 if TYPE_CHECKING:  # annotations only: at run time these are imported inside the functions that use them
     from observables.registry import ObservableSpec, Part
-    from observables.surrogate import InterpolatedSurrogate, Surrogate
+    from observables.surrogate import InterpolatedSurrogate, ScaleGroups, Surrogate
 
     from .point import Point
     from .smeft_matching import SMEFTCoefficients
@@ -84,6 +84,18 @@ _IMAGES = _image_table()
 _IMAGE_SOURCES = frozenset(s for _, m in _IMAGES for s in m)
 
 
+def _any_nonzero(v: Any) -> bool:
+    """Whether an array (real or complex) has a non-zero entry: a broadcast constant (all strides zero, e.g.
+    the read-only zero views of :func:`lqmodel.matching.match`) is read once; complex arrays as their float
+    view (no complex comparison temporaries)."""
+    a = np.asarray(v)
+    if a.size and not any(a.strides):
+        return bool(a.flat[0] != 0)
+    if np.iscomplexobj(a) and a.flags.c_contiguous:
+        a = a.view(a.real.dtype)
+    return bool(np.any(a))
+
+
 def parity_images(wc: WilsonCoefficients) -> list[dict[str, np.ndarray]]:
     r"""The parity images of the N_R operators (docs/theory.md §c.6), one dict per incoherent N final state.
 
@@ -93,7 +105,7 @@ def parity_images(wc: WilsonCoefficients) -> list[dict[str, np.ndarray]]:
     out = []
     for _, m in _IMAGES:
         img = {dst: wc.right_handed_nu[src] for src, dst in m.items()
-               if src in wc.right_handed_nu and np.any(wc.right_handed_nu[src] != 0)}
+               if src in wc.right_handed_nu and _any_nonzero(wc.right_handed_nu[src])}
         if img:
             out.append(img)
     return out
@@ -282,17 +294,24 @@ def _predict_smeft(specs: Sequence[ObservableSpec], c: SMEFTCoefficients, method
                          lambda: cached_surrogate(spec.name, float(mu), variables))
 
     if _interpolate(scales, masses):
-        flat = {k: np.broadcast_to(np.asarray(v), shape).reshape(-1) for k, v in c.values.items()}
+        from observables.surrogate import ScaleGroups
+
+        wanted = set().union(*(s.wc_names for s in specs)) if specs else set()
+        # the coefficients some spec reads that are non-zero somewhere: once per call, not per spec
+        flat = {k: np.broadcast_to(np.asarray(v), shape).reshape(-1) for k, v in c.values.items()
+                if k in wanted and _any_nonzero(v)}
+        groups = ScaleGroups(scales.reshape(-1))
+        scratch: dict = {}
         for spec in specs:
             allowed = set(spec.wc_names)
-            Cs = {k: v for k, v in flat.items() if k in allowed and np.any(v != 0)}
+            Cs = {k: v for k, v in flat.items() if k in allowed}
             variables = [n for n in spec.wc_names if n in Cs]
 
             def node(mu: float, spec: ObservableSpec = spec, variables: list[str] = variables) -> Surrogate:
                 return surrogate(spec, mu, variables)
 
-            s = InterpolatedSurrogate(spec.name, scales.reshape(-1), factory=node)
-            out[spec.name] = np.asarray(s(Cs)).reshape(shape)
+            s = InterpolatedSurrogate(spec.name, scales.reshape(-1), factory=node, groups=groups)
+            out[spec.name] = np.asarray(s(Cs, scratch=scratch)).reshape(shape)
         return out
     distinct = np.unique(scales)
     _check_exact(distinct)
@@ -356,15 +375,23 @@ def _memoised(memo: dict | None, key: tuple, build: Callable[[], _T]) -> _T:
 
 
 def _eval_spec_surrogate(spec: ObservableSpec, scale: float | np.ndarray, C: dict[str, np.ndarray],
-                         images: list[dict[str, np.ndarray]], memo: dict | None = None) -> np.ndarray:
+                         images: list[dict[str, np.ndarray]], memo: dict | None = None,
+                         groups: ScaleGroups | None = None, nonzero: frozenset[str] | None = None,
+                         scratch: dict | None = None) -> np.ndarray:
     """One spec on one group of points: ``scale`` a float (one surrogate at that scale) or a 1-d array of
-    per-point scales (the interpolated surrogate, :class:`observables.surrogate.InterpolatedSurrogate`)."""
+    per-point scales (the interpolated surrogate, :class:`observables.surrogate.InterpolatedSurrogate`;
+    ``groups``: the batch's :class:`observables.surrogate.ScaleGroups`, shared by every spec of a call).
+    ``nonzero``: the names of ``C`` and of the images that are non-zero somewhere (computed once per call;
+    default: here). ``scratch``: a dict shared by the specs of one call (their real variables and monomials,
+    :meth:`observables.surrogate.Surrogate.values`)."""
     from observables.surrogate import InterpolatedSurrogate, cached_surrogate
 
+    if nonzero is None:
+        nonzero = frozenset(k for d in (C, *images) for k, v in d.items() if np.any(v != 0))
     allowed = set(spec.wc_names)
-    Cs = {k: v for k, v in C.items() if k in allowed and np.any(v != 0)}
+    Cs = {k: v for k, v in C.items() if k in allowed and k in nonzero}
     imgs = [{k: v for k, v in img.items() if k in allowed} for img in images]
-    imgs = [img for img in imgs if any(np.any(v != 0) for v in img.values())]
+    imgs = [img for img in imgs if any(k in nonzero for k in img)]
     if spec.form in ("linear", "sqrt_quadratic"):
         imgs = []  # N_R operators do not enter a_mu or Delta M_s
     variables = [n for n in spec.wc_names if n in Cs or any(n in img for img in imgs)]
@@ -374,40 +401,53 @@ def _eval_spec_surrogate(spec: ObservableSpec, scale: float | np.ndarray, C: dic
                          lambda: cached_surrogate(spec.name, mu, variables))
 
     s: Surrogate | InterpolatedSurrogate
-    s = at(float(scale)) if np.ndim(scale) == 0 else InterpolatedSurrogate(spec.name, scale, factory=at)
+    s = (at(float(scale)) if np.ndim(scale) == 0
+         else InterpolatedSurrogate(spec.name, scale, factory=at, groups=groups))
     if not imgs:
-        return s(Cs)
-    zero: dict[str, np.ndarray] = {}
-    if spec.form == "rational":
-        num, den = s.numerator_value(Cs), s.denominator_value(Cs)
-        for img in imgs:
-            num = num + _q(s.numerator_value, img, zero)
-            den = den + _q(s.denominator_value, img, zero)
-        return num / den
-    val = s(Cs)
+        return s(Cs, scratch=scratch)
+    # the images' NP-squared parts x^T Q x (exactly [f(M) + f(-M)]/2 - f(0) of each quadratic form f, which
+    # the flavio path evaluates through calls, _q), added to the numerator (and denominator)
+    parts = ("numerator", "denominator") if spec.form == "rational" else ("numerator",)
+    vals = s.values(Cs, parts, scratch=scratch)
     for img in imgs:
-        val = val + _q(s, img, zero)
-    return val
+        vals = [v + q for v, q in zip(vals, s.values(img, parts, quadratic_only=True, scratch=scratch), strict=True)]
+    return vals[0] / vals[1] if spec.form == "rational" else vals[0]
 
 
 def _predict_surrogate(specs: Sequence[ObservableSpec], wc: WilsonCoefficients, memo: dict | None = None,
                        masses: str = "auto") -> dict[str, np.ndarray]:
+    from observables.surrogate import ScaleGroups
+
     shape = wc.batch_shape
     scales = np.broadcast_to(np.asarray(wc.scale, dtype=float), shape)
     images = parity_images(wc)
+    wanted = set().union(*(s.wc_names for s in specs)) if specs else set()
+    # the coefficients some spec reads, and which of them are non-zero somewhere: once per call, not per spec
+    values = {k: v for k, v in wc.values.items() if k in wanted}
+    nonzero = frozenset(k for d in (values, *images) for k, v in d.items() if _any_nonzero(v))
     out = {s.name: np.empty(shape) for s in specs}
     if _interpolate(scales, masses):
         flat = scales.reshape(-1)
-        C = {k: np.broadcast_to(np.asarray(v), shape).reshape(-1) for k, v in wc.values.items()}
+        groups = ScaleGroups(flat)
+        C = {k: np.broadcast_to(np.asarray(v), shape).reshape(-1) for k, v in values.items() if k in nonzero}
         imgs = [{k: np.broadcast_to(np.asarray(v), shape).reshape(-1) for k, v in img.items()} for img in images]
+        scratch: dict = {}
         for spec in specs:
-            out[spec.name] = np.asarray(_eval_spec_surrogate(spec, flat, C, imgs, memo)).reshape(shape)
+            out[spec.name] = np.asarray(_eval_spec_surrogate(spec, flat, C, imgs, memo, groups,
+                                                             nonzero, scratch)).reshape(shape)
         return out
     distinct = np.unique(scales)
     _check_exact(distinct)
     for mu in distinct:
+        if distinct.size == 1:
+            C = {k: np.asarray(v) for k, v in values.items() if k in nonzero}
+            imgs = [{k: np.asarray(v) for k, v in img.items()} for img in images]
+            scratch = {}
+            for spec in specs:
+                out[spec.name][...] = _eval_spec_surrogate(spec, float(mu), C, imgs, memo, None, nonzero, scratch)
+            break
         mask = scales == mu
-        C = {k: np.asarray(v)[mask] for k, v in wc.values.items()}
+        C = {k: np.asarray(v)[mask] for k, v in values.items() if k in nonzero}
         imgs = [{k: np.asarray(v)[mask] for k, v in img.items()} for img in images]
         for spec in specs:
             out[spec.name][mask] = _eval_spec_surrogate(spec, float(mu), C, imgs, memo)

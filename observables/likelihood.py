@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +94,9 @@ def theory_covariance(names: Sequence[str], *, N: int | None = None, seed: int =
     3. live flavio (:func:`compute_theory_covariance`), after a progress line (``logging``, logger
        ``observables.progress``, level INFO).
 
-    Cases 2 and 3 store the result in the on-disk cache.
+    Cases 2 and 3 store the result in the on-disk cache. The result is kept in memory for the rest of the
+    process (keyed with the cache folder and the flavio version): a scan's chunks call :func:`chi2` many
+    times and each call used to re-read and re-verify every group's file.
     """
     from observables import flavio_backend as fb
 
@@ -106,17 +109,39 @@ def theory_covariance(names: Sequence[str], *, N: int | None = None, seed: int =
         # number, so its theory uncertainty is fully correlated between the rows that measure it
         idx = [unique.index(o) for o in names]
         return theory_covariance(unique, N=N, seed=seed)[np.ix_(idx, idx)]
-    n = len(names)
     key = {"names": list(names), "N": int(N), "seed": int(seed), "flavio": fb.flavio_version(), "version": 1}
     path = _cache_dir() / f"{_cache.digest(key)}.npz"
-    cached = _load_covariance(path, key, n)
-    if cached is not None:
-        return cached
-    cov = shipped_covariance(names, N=N, seed=seed)
+    try:
+        st = path.stat()
+        stamp: tuple[int, ...] | None = (st.st_mtime_ns, st.st_size, st.st_ino)
+    except OSError:
+        stamp = None
+    return _theory_covariance_entry(str(path), stamp, names, int(N), int(seed), fb.wilson_version()).copy()
+
+
+@lru_cache(maxsize=256)
+def _theory_covariance_entry(path_text: str, stamp: tuple[int, ...] | None, names: tuple[str, ...], N: int,
+                             seed: int, wilson: str) -> np.ndarray:
+    """The covariance of the cache entry ``path_text`` (distinct ``names``): read and verified, else shipped or
+    computed and stored; kept in memory for the rest of the process (a scan's chunks call :func:`chi2` many
+    times; each call re-read and re-verified every group's file before). The memo key is the entry's path
+    (which encodes the cache folder and the full on-disk key), its stat stamp (a file rewritten or damaged
+    since is read and verified anew) and the wilson version (the shipped entries depend on it). Callers get
+    a copy (the memoised array is read-only)."""
+    from observables import flavio_backend as fb
+
+    n = len(names)
+    key = {"names": list(names), "N": int(N), "seed": int(seed), "flavio": fb.flavio_version(), "version": 1}
+    path = Path(path_text)
+    cov = _load_covariance(path, key, n)
     if cov is None:
-        _progress.info("lqmodel: computing the flavio SM covariance of %s (%d samples)…", ", ".join(names), int(N))
-        cov = compute_theory_covariance(names, N=N, seed=seed)
-    _cache.store_arrays(path, key, {"cov": cov})
+        cov = shipped_covariance(names, N=N, seed=seed)
+        if cov is None:
+            _progress.info("lqmodel: computing the flavio SM covariance of %s (%d samples)…", ", ".join(names), int(N))
+            cov = compute_theory_covariance(names, N=N, seed=seed)
+        _cache.store_arrays(path, key, {"cov": cov})
+    cov = np.array(cov, dtype=float)
+    cov.flags.writeable = False
     return cov
 
 

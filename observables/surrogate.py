@@ -78,7 +78,7 @@ _progress.propagate = False  # shown only where a handler is attached (the CLI);
 
 __all__ = ["QuadraticForm", "Surrogate", "get_surrogate", "cache_dir", "TOLERANCE_FACTOR", "METHOD_VERSION",
            "InterpolatedSurrogate", "NODE_STEP", "node_scale", "interpolation_stencil", "lattice_nodes",
-           "INTERPOLATION_ERROR"]
+           "INTERPOLATION_ERROR", "ScaleGroups", "cached_surrogate"]
 
 #: flavio's integration tolerance is multiplied by this while the surrogates are built
 TOLERANCE_FACTOR = 0.01
@@ -180,15 +180,50 @@ class Surrogate:
         self.denominator = denominator
         self.info = info
         self._offset = numerator.constant if spec.subtract_sm else 0.0
+        self._coef: dict[tuple[str, bytes], np.ndarray] = {}  # coefficient_vector memo
 
     # -- contract -----------------------------------------------------------------------------------
-    def __call__(self, wc: Mapping[str, ArrayLike]) -> np.ndarray:
-        x = _wc_to_x(wc, self.wc_names, self.wc_names)
-        num = self.numerator(x) - self._offset
+    def coefficient_vector(self, part: str, cols: np.ndarray) -> np.ndarray:
+        """The coefficients of the numerator (minus the SM offset of ``subtract_sm`` observables) or the
+        denominator on the monomials (:func:`_monomials`) of the variables ``cols`` (indices into
+        :attr:`variables`), memoised per (part, cols)."""
+        key = (part, cols.tobytes())
+        vec = self._coef.get(key)
+        if vec is None:
+            if part == "numerator":
+                vec = _coefficients(self.numerator, cols, self._offset)
+            else:
+                if self.denominator is None:
+                    raise ValueError(f"{self.name} has form {self.form!r}: no denominator")
+                vec = _coefficients(self.denominator, cols, 0.0)
+            self._coef[key] = vec
+        return vec
+
+    def values(self, wc: Mapping[str, ArrayLike], parts: Sequence[str] = ("numerator",), *,
+               quadratic_only: bool = False, scratch: dict | None = None) -> list[np.ndarray]:
+        """The forms ``parts`` ("numerator": minus the SM offset of ``subtract_sm`` observables,
+        "denominator") at ``wc``, evaluated on the real variables non-zero in the batch that enter them (real
+        arithmetic; the offset subtracted in the constant, not after the sum). ``quadratic_only``: their
+        NP-squared pieces :math:`x^TQx` only. ``scratch``: see :func:`_variables_and_monomials`."""
+        forms = [self.numerator if p == "numerator" else self.denominator for p in parts]
+        if any(f is None for f in forms):
+            raise ValueError(f"{self.name} has form {self.form!r}: no denominator")
+        cols, mono, shape = _variables_and_monomials(wc, self.wc_names, None, [f for f in forms if f is not None],
+                                                     scratch)
+        out = []
+        for p in parts:
+            vec = self.coefficient_vector(p, cols)
+            vec = _quadratic_only(vec, cols.size) if quadratic_only else vec
+            out.append(_dot(vec[:, None], mono[:, None, :])[0].reshape(shape))
+        return out
+
+    def __call__(self, wc: Mapping[str, ArrayLike], *, scratch: dict | None = None) -> np.ndarray:
         if self.form == "rational":
             if self.denominator is None:
                 raise ValueError(f"{self.name} has form {self.form!r} but no denominator")
-            return num / self.denominator(x)
+            num, den = self.values(wc, ("numerator", "denominator"), scratch=scratch)
+            return num / den
+        num = self.values(wc, ("numerator",), scratch=scratch)[0]
         if self.form == "sqrt_quadratic":
             return np.sqrt(np.maximum(num, 0.0))
         return num
@@ -206,12 +241,12 @@ class Surrogate:
         return self.numerator.quadratic
 
     def numerator_value(self, wc: Mapping[str, ArrayLike]) -> np.ndarray:
-        return self.numerator(_wc_to_x(wc, self.wc_names, self.wc_names)) - self._offset
+        return self.values(wc, ("numerator",))[0]
 
     def denominator_value(self, wc: Mapping[str, ArrayLike]) -> np.ndarray:
         if self.denominator is None:
             raise ValueError(f"{self.name} has form {self.form!r}: no denominator")
-        return self.denominator(_wc_to_x(wc, self.wc_names, self.wc_names))
+        return self.values(wc, ("denominator",))[0]
 
     def quadratic_part(self, wc: Mapping[str, ArrayLike],
                        denominator_wc: Mapping[str, ArrayLike] | None = None) -> np.ndarray:
@@ -475,7 +510,20 @@ def cached_surrogate(name: str, scale: float, wc_names: Sequence[str]) -> Surrog
     This is what lets a scan's chunks and sub-batches reuse the surrogates instead of re-reading and
     re-verifying hundreds of ``.npz`` files each time (measured: 1.8 s per 32768-point sub-batch of the
     built-in maps before)."""
-    return _cached_surrogate(str(name), float(scale), tuple(wc_names), str(cache_dir()))
+    return _cached_surrogate(str(name), float(scale), tuple(wc_names), _cache_root_text())
+
+
+def _cache_root_text() -> str:
+    """``str(cache_dir())`` without building paths on every call (a call of the any-mass path asks for a few
+    hundred node surrogates): memoised on the environment it depends on."""
+    import os
+
+    return _cache_root_for(os.environ.get("LQMODEL_CACHE_DIR"), os.environ.get("HOME"))
+
+
+@lru_cache(maxsize=16)
+def _cache_root_for(env: str | None, home: str | None) -> str:
+    return str(cache_dir())
 
 
 
@@ -552,6 +600,231 @@ def lattice_nodes(low: float, high: float) -> list[float]:
     return [node_scale(int(k)) for k in ks]
 
 
+# --- fast evaluation: real monomials of the non-zero variables, one coefficient vector per form -------------
+def _real_columns(wc: Mapping[str, ArrayLike], wc_names: Sequence[str], n: int | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    r"""The real variables of ``wc`` (ordered as :func:`_real_variables` of ``wc_names``) that are non-zero
+    somewhere in the batch: (their indices into the ``2 len(wc_names)`` variables, their values as a
+    ``(a, n_points)`` float array, variable-major). Real arithmetic only: the imaginary part of a real
+    array is not formed. ``n``: the number of points to broadcast to (default: the arrays' broadcast size).
+    Unknown coefficient names raise ``KeyError`` as in :class:`Surrogate`."""
+    unknown = [k for k in wc if k not in wc_names]
+    if unknown:
+        raise KeyError(f"Wilson coefficients {unknown} do not enter this surrogate; allowed: {', '.join(wc_names)}")
+    arrays = [np.asarray(wc[nm]) for nm in wc_names if nm in wc]
+    if n is None:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
+        n = int(np.prod(shape)) if shape else 1
+    idx: list[int] = []
+    cols: list[np.ndarray] = []
+    for k, nm in enumerate(wc_names):
+        if nm not in wc:
+            continue
+        a = np.asarray(wc[nm])
+        parts = ((2 * k, a.real), (2 * k + 1, a.imag)) if np.iscomplexobj(a) else ((2 * k, a),)
+        for j, v in parts:
+            if np.any(v != 0):
+                idx.append(j)
+                cols.append(np.broadcast_to(v, (n,)) if v.ndim <= 1 else np.broadcast_to(v.reshape(-1), (n,)))
+    X = np.empty((len(cols), n))
+    for r, v in enumerate(cols):
+        X[r] = v
+    return np.asarray(idx, dtype=np.intp), X
+
+
+def _monomials(X: np.ndarray) -> np.ndarray:
+    r"""The monomials :math:`(1, x_i, x_i x_j\ (i\le j))` of the rows of ``X`` (shape ``(a, n)``), shape
+    ``(1 + a + a(a+1)/2, n)``: a quadratic form :math:`c + g^Tx + x^TQx` is their dot product with
+    :func:`_coefficients` (:math:`Q_{ij}` and :math:`Q_{ji}` are one coefficient :math:`2Q_{ij}`)."""
+    a, n = X.shape
+    out = np.empty((1 + a + a * (a + 1) // 2, n))
+    out[0] = 1.0
+    out[1:1 + a] = X
+    r = 1 + a
+    for i in range(a):
+        np.multiply(X[i], X[i:], out=out[r:r + a - i])
+        r += a - i
+    return out
+
+
+def _dot(coef: np.ndarray, mono: np.ndarray) -> np.ndarray:
+    r""":math:`\sum_m a_m\,\mathrm{mono}_m` per point: ``coef`` of shape ``(M, G)`` (one form per group of
+    points), ``mono`` of shape ``(M, G, L)`` (the monomials of ``G`` groups of ``L`` points each); result
+    ``(G, L)``. One ``einsum`` (no BLAS: single-threaded, the same kernel for one form and for per-point forms,
+    so that a point at a lattice node gets the node surrogate's value bit for bit)."""
+    return np.einsum("mgl,mg->gl", mono, coef)
+
+
+def _coefficients(form: QuadraticForm, cols: np.ndarray, offset: float = 0.0) -> np.ndarray:
+    r"""The coefficients of ``form`` (minus ``offset`` on its constant) on the monomials of :func:`_monomials`
+    of the variables ``cols`` (indices into ``form.variables``); variables not in ``cols`` are zero."""
+    a = cols.size
+    out = np.empty(1 + a + a * (a + 1) // 2)
+    out[0] = form.constant - offset
+    out[1:1 + a] = form.linear[cols]
+    q = form.quadratic[np.ix_(cols, cols)]
+    r = 1 + a
+    for i in range(a):
+        out[r] = q[i, i]
+        out[r + 1:r + a - i] = q[i, i + 1:] + q[i + 1:, i]
+        r += a - i
+    return out
+
+
+def _active_columns(forms: Sequence[QuadraticForm], present: np.ndarray) -> np.ndarray:
+    """The variables of ``present`` (sorted indices) that enter at least one of ``forms``."""
+    if not forms or present.size == 0:
+        return present[:0]
+    used = np.zeros(forms[0].linear.size, dtype=bool)
+    for f in forms:
+        used[f._active] = True
+    return present[used[present]]
+
+
+def _variables_and_monomials(wc: Mapping[str, ArrayLike], wc_names: tuple[str, ...], n: int | None,
+                              forms: Sequence[QuadraticForm], scratch: dict | None
+                              ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """(cols, monomials of the non-zero real variables of ``wc`` that enter ``forms``, batch shape).
+
+    ``scratch``: a dict owned by the caller for one call over many observables; the real variables and their
+    monomials are kept there under the identities of the coefficient arrays (which the entry holds, so the
+    identities stay valid), so observables reading the same coefficients share them."""
+    arrays = {k: np.asarray(v) for k, v in wc.items()}
+    if n is None:
+        shape = np.broadcast_shapes(*(a.shape for a in arrays.values())) if arrays else ()
+        n = int(np.prod(shape)) if shape else 1
+    else:
+        shape = (n,)
+    entry = None
+    if scratch is not None:
+        key = (wc_names, n, tuple((k, id(v)) for k, v in wc.items()))
+        entry = scratch.get(key)
+        if entry is None or any(entry[0].get(k) is not v for k, v in wc.items()):
+            entry = scratch[key] = (dict(wc), *_real_columns(arrays, wc_names, n), {})
+        _, present, X, monos = entry
+    else:
+        present, X = _real_columns(arrays, wc_names, n)
+    cols = _active_columns(forms, present)
+    ck = cols.tobytes()
+    if entry is not None and ck in monos:
+        return cols, monos[ck], shape
+    mono = _monomials(X[np.searchsorted(present, cols)] if cols.size != present.size else X)
+    if entry is not None:
+        monos[ck] = mono
+    return cols, mono, shape
+
+
+def _quadratic_only(vec: np.ndarray, a: int) -> np.ndarray:
+    """A coefficient vector of :func:`_coefficients` (``a`` variables) with its constant and linear part zeroed:
+    the NP-squared piece :math:`x^TQx`."""
+    out = vec.copy()
+    out[:1 + a] = 0.0
+    return out
+
+
+#: a batch whose points share at most one distinct scale per this many points (on average) is evaluated
+#: one combined form per distinct scale (the interpolation weights depend on the scale only); otherwise
+#: point by point
+_GROUP_MIN = 8
+
+
+class ScaleGroups:
+    r"""The interpolation stencils (:func:`interpolation_stencil`) of a batch of input scales, computed once
+    and shared by every observable of a call (all of them see the same points' scales).
+
+    The weights depend on the scale only, so points with the same scale share one weighted form
+    :math:`\sum_j w_j P_{k+j}` (exact: a weighted sum of quadratic forms is a quadratic form). Attributes:
+    ``first`` (group -> first stencil node), ``weights`` (group -> the four weights), ``inverse`` (point ->
+    group; ``None`` when every point is its own group: random masses), ``node_indices`` (the lattice
+    indices with a non-zero weight for some point, sorted), ``n`` (points). Equal scales are detected as
+    contiguous runs (grids) or with one ``numpy.unique`` (once per call, not per observable).
+    """
+
+    def __init__(self, scales: ArrayLike) -> None:
+        m = np.asarray(scales, dtype=float)
+        if m.ndim != 1:
+            raise ValueError("scales must be a 1-d array of positive finite numbers of GeV")
+        n = m.size
+        self.n = n
+        if n == 0:
+            self.first, self.weights = interpolation_stencil(m)
+            self.inverse, self.node_indices = np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64)
+            return
+        starts = np.flatnonzero(np.concatenate(([True], m[1:] != m[:-1])))
+        inverse: np.ndarray | None
+        if starts.size == 1:
+            groups, inverse = m[:1], np.zeros(n, dtype=np.intp)
+        elif starts.size * _GROUP_MIN <= n:  # contiguous runs of one scale (grid order)
+            counts = np.diff(np.append(starts, n))
+            groups, inverse = m[starts], np.repeat(np.arange(starts.size), counts)
+        else:
+            distinct, inv = np.unique(m, return_inverse=True)
+            if distinct.size * _GROUP_MIN <= n:
+                groups, inverse = distinct, inv.reshape(-1)
+            else:
+                groups, inverse = m, None
+        self.first, self.weights = interpolation_stencil(groups)
+        self.inverse = inverse
+        #: contiguous runs of equal length, as (first point, end point, first group, end group, run length):
+        #: each is evaluated as a (groups, length) block with one coefficient vector per row, no gather
+        self.segments: list[tuple[int, int, int, int, int]] | None = None
+        if inverse is None:
+            self.segments = [(0, n, 0, n, 1)]
+        elif starts.size == 1 or starts.size * _GROUP_MIN <= n:
+            lengths = np.diff(np.append(starts, n))
+            cut = np.flatnonzero(np.concatenate(([True], lengths[1:] != lengths[:-1])))
+            if cut.size <= 8:
+                ends = np.append(cut, lengths.size)
+                self.segments = [(int(starts[a]), int(starts[b]) if b < starts.size else n, int(a), int(b),
+                                  int(lengths[a])) for a, b in zip(ends[:-1], ends[1:], strict=True)]
+        k = (self.first[:, None] + np.arange(4))[self.weights != 0]
+        self.node_indices = np.unique(k)
+        # row of each stencil entry in the table of node coefficients (the extra last row: zero, for the
+        # zero-weight entries, whose nodes need not exist)
+        idx = self.first[:, None] + np.arange(4)
+        pos = np.minimum(np.searchsorted(self.node_indices, idx), self.node_indices.size - 1)
+        ok = (self.node_indices[pos] == idx) & (self.weights != 0)
+        self._rows = np.where(ok, pos, self.node_indices.size)
+        self._w = np.where(ok, self.weights, 0.0)
+        self._dense: np.ndarray | None = None
+        if self.first.size <= 4096:  # few groups: one (groups, nodes + 1) weight matrix, combined by one matmul
+            self._dense = np.zeros((self.first.size, self.node_indices.size + 1))
+            np.add.at(self._dense, (np.arange(self.first.size)[:, None], self._rows), self._w)
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.first.size)
+
+    def combine(self, coef: Mapping[int, np.ndarray]) -> np.ndarray:
+        r"""Per group, the weighted sum :math:`\sum_j w_j a_{k+j}` of the coefficient vectors ``coef``
+        (lattice index -> vector; indices with zero weight may be missing), shape ``(n_groups, M)``."""
+        ks = [int(k) for k in self.node_indices]
+        M = next(iter(coef.values())).size
+        table = np.zeros((len(ks) + 1, M))  # the last row: zero, for zero-weight stencil entries
+        for r, k in enumerate(ks):
+            table[r] = coef[k]
+        if self._dense is not None:
+            return self._dense @ table
+        out = self._w[:, :1] * table[self._rows[:, 0]]
+        for j in range(1, 4):
+            out += self._w[:, j:j + 1] * table[self._rows[:, j]]
+        return out
+
+    def evaluate(self, combined: np.ndarray, mono: np.ndarray) -> np.ndarray:
+        """Values at the points of the per-group coefficient vectors ``combined`` (from :meth:`combine`) on the
+        points' monomials ``mono`` (shape ``(M, n)``)."""
+        M = mono.shape[0]
+        if combined.shape[0] == 1:
+            return _dot(combined.T, mono[:, None, :])[0]
+        if self.segments is None:  # equal scales scattered over the batch: one gather
+            return _dot(np.take(combined.T, self.inverse, axis=1)[:, :, None], mono[:, :, None])[:, 0]
+        out = np.empty(self.n)
+        for a, b, ga, gb, length in self.segments:
+            block = mono[:, a:b].reshape(M, gb - ga, length)
+            out[a:b] = _dot(combined[ga:gb].T, block).reshape(-1)
+        return out
+
+
 class InterpolatedSurrogate:
     r"""One registered observable at many input scales (one per point), exact in the couplings,
     continuous in the scale: the surrogates of :func:`get_surrogate` on the lattice :func:`node_scale`,
@@ -585,57 +858,65 @@ class InterpolatedSurrogate:
     """
 
     def __init__(self, name: str, scales: ArrayLike, wc_names: Sequence[str] | None = None,
-                 factory: Callable[[float], Surrogate] | None = None) -> None:
+                 factory: Callable[[float], Surrogate] | None = None, groups: ScaleGroups | None = None) -> None:
         self.spec = get(name)
         self.name, self.form = self.spec.name, self.spec.form
         self.scales = np.asarray(scales, dtype=float)
-        first, w = interpolation_stencil(self.scales)
+        if groups is None:
+            interpolation_stencil(self.scales)  # validates the scales
+            groups = ScaleGroups(self.scales)
+        elif groups.n != self.scales.size:
+            raise ValueError(f"the scale groups hold {groups.n} points, the scales {self.scales.size}")
+        self.groups = groups
         if factory is None:
             names = None if wc_names is None else list(wc_names)
             factory = lambda mu: get_surrogate(name, mu, names)  # noqa: E731
-        # points sorted by their stencil: the points a node serves are then one contiguous slice (no gathers)
-        self._order = np.argsort(first, kind="stable")
-        fs, ws = first[self._order], w[self._order]
-        self.nodes: list[tuple[Surrogate, slice, np.ndarray]] = []  # (surrogate, slice of sorted points, weights)
-        for k in np.unique((first[:, None] + np.arange(4))[w != 0]):
-            lo, hi = np.searchsorted(fs, k - 3, "left"), np.searchsorted(fs, k, "right")
-            wk = ws[np.arange(lo, hi), k - fs[lo:hi]]
-            self.nodes.append((factory(node_scale(int(k))), slice(int(lo), int(hi)), np.ascontiguousarray(wk)))
-        self.wc_names = self.nodes[0][0].wc_names if self.nodes else tuple(wc_names or ())
-        if any(s.wc_names != self.wc_names for s, _, _ in self.nodes):
+        #: lattice index -> the node's surrogate (only nodes with a non-zero weight for some point are built)
+        self._by_index = {int(k): factory(node_scale(int(k))) for k in groups.node_indices}
+        self.nodes: list[Surrogate] = list(self._by_index.values())
+        self.wc_names = self.nodes[0].wc_names if self.nodes else tuple(wc_names or ())
+        if any(s.wc_names != self.wc_names for s in self.nodes):
             raise ValueError("the node surrogates must share their Wilson coefficients")
 
     @property
     def node_scales(self) -> list[float]:
-        return [s.scale for s, _, _ in self.nodes]
+        return [s.scale for s in self.nodes]
 
-    def _sum(self, wc: Mapping[str, ArrayLike], part: str) -> np.ndarray:
-        x = _wc_to_x(wc, self.wc_names, self.wc_names)
-        n = self.scales.shape[0]
-        x = np.broadcast_to(x, (n, x.shape[-1]))[self._order]
-        acc = np.zeros(n)
-        for s, sl, wk in self.nodes:
-            if part == "numerator":
-                vals = s.numerator(x[sl]) - s._offset
-            else:
-                if s.denominator is None:
-                    raise ValueError(f"{self.name} has form {self.form!r}: no denominator")
-                vals = s.denominator(x[sl])
-            acc[sl] += wk * vals
-        out = np.empty(n)
-        out[self._order] = acc
+    def _forms(self, part: str) -> list[QuadraticForm]:
+        if part == "numerator":
+            return [s.numerator for s in self.nodes]
+        if any(s.denominator is None for s in self.nodes):
+            raise ValueError(f"{self.name} has form {self.form!r}: no denominator")
+        return [s.denominator for s in self.nodes if s.denominator is not None]
+
+    def values(self, wc: Mapping[str, ArrayLike], parts: Sequence[str] = ("numerator",), *,
+               quadratic_only: bool = False, scratch: dict | None = None) -> list[np.ndarray]:
+        """The interpolated forms ``parts`` at ``wc`` (as :meth:`Surrogate.values`): per point group one
+        weighted form (the node forms' coefficients combined with the group's weights), evaluated on the
+        monomials of the real variables that are non-zero in the batch and enter a node's form."""
+        if self.groups.n == 0:
+            return [np.zeros(0) for _ in parts]
+        forms = [f for part in parts for f in self._forms(part)]
+        cols, mono, _ = _variables_and_monomials(wc, self.wc_names, self.groups.n, forms, scratch)
+        out = []
+        for part in parts:
+            coef = {k: s.coefficient_vector(part, cols) for k, s in self._by_index.items()}
+            if quadratic_only:
+                coef = {k: _quadratic_only(v, cols.size) for k, v in coef.items()}
+            out.append(self.groups.evaluate(self.groups.combine(coef), mono))
         return out
 
     def numerator_value(self, wc: Mapping[str, ArrayLike]) -> np.ndarray:
-        return self._sum(wc, "numerator")
+        return self.values(wc, ("numerator",))[0]
 
     def denominator_value(self, wc: Mapping[str, ArrayLike]) -> np.ndarray:
-        return self._sum(wc, "denominator")
+        return self.values(wc, ("denominator",))[0]
 
-    def __call__(self, wc: Mapping[str, ArrayLike]) -> np.ndarray:
-        num = self._sum(wc, "numerator")
+    def __call__(self, wc: Mapping[str, ArrayLike], *, scratch: dict | None = None) -> np.ndarray:
         if self.form == "rational":
-            return num / self._sum(wc, "denominator")
+            num, den = self.values(wc, ("numerator", "denominator"), scratch=scratch)
+            return num / den
+        num = self.values(wc, ("numerator",), scratch=scratch)[0]
         if self.form == "sqrt_quadratic":
             return np.sqrt(np.maximum(num, 0.0))
         return num
