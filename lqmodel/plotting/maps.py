@@ -106,13 +106,18 @@ class MapData:
     """Fields of a table on the (x, y) plane: a regular grid if possible, else a triangulation; the cost
     of a field is bounded by the figure's resolution, not by the number of points.
 
-    Grid scans: contours are interpolated linearly in the plotted (log or lin) coordinates on a grid
-    refined REFINE times per axis (straight edges where the fields are smooth in log coordinates), but
-    never finer than RASTER nodes per axis (about the axes' width in pixels at the saved 200 dpi): a grid
-    of up to (RASTER - 1) / REFINE + 1 = 275 values per axis is drawn exactly as before, a larger one on
-    the figure's pixel grid. Random / Latin-hypercube scans: a Delaunay triangulation up to MAX_TRIANGULATED
-    points; above that the points are binned onto a BINS x BINS grid of the plotting coordinates (mean
-    per cell, empty cells masked) and drawn as a grid.
+    Grid scans, per axis: a grid of up to (RASTER - 1) / REFINE + 1 = 275 values is refined REFINE times
+    (contours interpolated linearly in the plotted, log or lin, coordinates: straight edges where the
+    fields are smooth in log coordinates); a finer one is drawn on its own nodes, without interpolation
+    (a cell is then at most about 4 pixels of the saved figure, and contouring the nodes puts each edge
+    on the same straight segment per cell as the REFINE x interpolation, to well below a pixel); one of
+    more than RASTER nodes (about the axes' width in pixels at the saved 200 dpi) is drawn on every k-th
+    node (k the smallest stride giving at most RASTER, and the last node). So the drawn grid never
+    exceeds RASTER x RASTER nodes, and a field costs one reordering of the table's column plus, for
+    small grids, the interpolation. Random / Latin-hypercube scans: a Delaunay triangulation up to
+    MAX_TRIANGULATED points (triangles with a non-finite corner left out of a field's contours); above
+    that the points are binned onto a BINS x BINS grid of the plotting coordinates (mean per cell, empty
+    cells masked) and drawn as a grid of BINS nodes per axis.
     """
 
     REFINE = 4
@@ -127,88 +132,145 @@ class MapData:
         self.grid = len(ux) * len(uy) == len(df) and len(ux) > 1 and len(uy) > 1
         self.binned = False
         self.log_x, self.log_y = log_x, log_y
-        tx = np.log10(xv) if log_x else xv
-        ty = np.log10(yv) if log_y else yv
+        self._order: np.ndarray | None = None  # table row of each grid node (C order), None: the identity
+        self._transposed = False  # the table runs over y fastest: a node grid is values.reshape(nx, ny).T
         if self.grid:
-            self._ix, self._iy, self._shape = np.searchsorted(ux, xv), np.searchsorted(uy, yv), (len(uy), len(ux))
+            nx, ny = len(ux), len(uy)
+            self._shape = (ny, nx)
+            flat = np.searchsorted(uy, yv) * nx + np.searchsorted(ux, xv)
+            if np.array_equal(flat, np.arange(len(flat))):
+                pass
+            elif np.array_equal(flat, (np.arange(len(flat)) % ny) * nx + np.arange(len(flat)) // ny):
+                self._transposed = True
+            else:
+                self._order = np.empty(len(flat), dtype=np.intp)
+                self._order[flat] = np.arange(len(flat))
             self._tx = np.log10(ux) if log_x else ux
             self._ty = np.log10(uy) if log_y else uy
         elif len(df) > self.MAX_TRIANGULATED:
             self.grid = self.binned = True
+            tx = np.log10(xv) if log_x else xv
+            ty = np.log10(yv) if log_y else yv
             ex = np.linspace(tx.min(), tx.max(), self.BINS + 1)
             ey = np.linspace(ty.min(), ty.max(), self.BINS + 1)
-            self._ix = np.clip(np.searchsorted(ex, tx, side="right") - 1, 0, self.BINS - 1)
-            self._iy = np.clip(np.searchsorted(ey, ty, side="right") - 1, 0, self.BINS - 1)
+            ix = np.clip(np.searchsorted(ex, tx, side="right") - 1, 0, self.BINS - 1)
+            iy = np.clip(np.searchsorted(ey, ty, side="right") - 1, 0, self.BINS - 1)
+            self._flat = iy * self.BINS + ix
             self._shape = (self.BINS, self.BINS)
             self._tx, self._ty = 0.5 * (ex[1:] + ex[:-1]), 0.5 * (ey[1:] + ey[:-1])
-            self._count = np.bincount(self._iy * self.BINS + self._ix, minlength=self.BINS**2)
         else:
             import matplotlib.tri as mtri
 
+            tx = np.log10(xv) if log_x else xv
+            ty = np.log10(yv) if log_y else yv
             # triangulate in the (scaled) plotting coordinates, draw in data coordinates
             sx = (tx - tx.min()) / max(np.ptp(tx), 1e-300)
             sy = (ty - ty.min()) / max(np.ptp(ty), 1e-300)
             tri = mtri.Triangulation(sx, sy)
             self.tri = mtri.Triangulation(_display(x, xv), _display(y, yv), tri.triangles)
         if self.grid:
-            nfx = min((len(self._tx) - 1) * self.REFINE + 1, self.RASTER)
-            nfy = min((len(self._ty) - 1) * self.REFINE + 1, self.RASTER)
-            # within the pixel grid: exactly the former REFINE x interpolation (scipy), else the raster
-            self._capped = self.binned or max(nfx, nfy) == self.RASTER
-            self._fx = np.linspace(self._tx[0], self._tx[-1], nfx)
-            self._fy = np.linspace(self._ty[0], self._ty[-1], nfy)
-            fxd = 10**self._fx if log_x else self._fx
-            fyd = 10**self._fy if log_y else self._fy
+            self._fx, self._sx = self._axis(self._tx)
+            self._fy, self._sy = self._axis(self._ty)
+            dx = self._tx[self._sx] if self._fx is None else self._fx
+            dy = self._ty[self._sy] if self._fy is None else self._fy
+            fxd = 10**dx if log_x else dx
+            fyd = 10**dy if log_y else dy
             self.X, self.Y = np.meshgrid(_display(x, fxd), _display(y, fyd))
         self.df = df
 
-    def field(self, values: np.ndarray) -> np.ndarray:
-        """``values`` (one per table row) as the field that is contoured (fine grid or triangulation)."""
+    @classmethod
+    def _axis(cls, t: np.ndarray) -> tuple[np.ndarray | None, slice | np.ndarray]:
+        """The drawn nodes of one axis with node coordinates ``t``: (refined coordinates, None) for a small
+        grid; (None, the nodes used: all, or every k-th and the last) otherwise."""
+        n = len(t)
+        if (n - 1) * cls.REFINE + 1 <= cls.RASTER:
+            return np.linspace(t[0], t[-1], (n - 1) * cls.REFINE + 1), slice(None)
+        if n <= cls.RASTER:
+            return None, slice(None)
+        k = -(-(n - 1) // (cls.RASTER - 1))
+        sel = np.arange(0, n, k)
+        return None, sel if sel[-1] == n - 1 else np.append(sel, n - 1)
+
+    def nodes(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (one per table row) on the grid's nodes, shape (ny, nx) (grid and binned tables)."""
         values = np.asarray(values, dtype=float)
-        if not self.grid:
-            return values
         if self.binned:
-            flat = self._iy * self._shape[1] + self._ix
+            n = self._shape[0] * self._shape[1]
             ok = np.isfinite(values)
-            s = np.bincount(flat[ok], weights=values[ok], minlength=self._count.size)
-            c = np.bincount(flat[ok], minlength=self._count.size)
+            s = np.bincount(self._flat[ok], weights=values[ok], minlength=n)
+            c = np.bincount(self._flat[ok], minlength=n)
             with np.errstate(invalid="ignore", divide="ignore"):
-                Z = np.where(c > 0, s / c, np.nan).reshape(self._shape)
-        else:
-            Z = np.full(self._shape, np.nan)
-            Z[self._iy, self._ix] = values
-        if self._capped:  # larger than the figure's pixel grid: the light-weight bilinear step
-            return _interp_separable(self._ty, self._tx, Z, self._fy, self._fx)
-        from scipy.interpolate import RegularGridInterpolator
+                return np.where(c > 0, s / c, np.nan).reshape(self._shape)
+        ny, nx = self._shape
+        if self._transposed:
+            return values.reshape(nx, ny).T
+        return (values if self._order is None else values[self._order]).reshape(ny, nx)
 
-        fine = np.stack(np.meshgrid(self._fy, self._fx, indexing="ij"), axis=-1)
-        return RegularGridInterpolator((self._ty, self._tx), Z, method="linear")(fine)
+    def field(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (one per table row) as the field that is contoured (the drawn grid, or the values
+        at the triangulation's points)."""
+        if not self.grid:
+            return np.asarray(values, dtype=float)
+        Z = self.nodes(values)
+        if not isinstance(self._sy, slice):
+            Z = Z[self._sy]
+        if not isinstance(self._sx, slice):
+            Z = Z[:, self._sx]
+        if self._fx is not None and self._fy is not None and not self.binned:
+            # both axes refined: exactly the former REFINE x interpolation (scipy)
+            from scipy.interpolate import RegularGridInterpolator
 
-    def contourf(self, ax, Z, **kw):
+            fine = np.stack(np.meshgrid(self._fy, self._fx, indexing="ij"), axis=-1)
+            return RegularGridInterpolator((self._ty, self._tx), np.ascontiguousarray(Z), method="linear")(fine)
+        if self._fy is not None:
+            Z = _interp_axis(self._ty, Z, self._fy, axis=0)
+        if self._fx is not None:
+            Z = _interp_axis(self._tx, Z, self._fx, axis=1)
+        return np.ascontiguousarray(Z)
+
+    def _tri_for(self, Z):
+        """The triangulation without the triangles that touch a non-finite value of ``Z`` (matplotlib
+        refuses non-finite values inside a triangulation), and Z with those values set to 0 (unused)."""
+        bad = ~np.isfinite(Z)
+        if not bad.any():
+            return self.tri, Z
+        import matplotlib.tri as mtri
+
+        mask = bad[self.tri.triangles].any(axis=1)
+        return (mtri.Triangulation(self.tri.x, self.tri.y, self.tri.triangles, mask=mask),
+                np.where(bad, 0.0, Z))
+
+    def contourf(self, ax, Z, like=None, **kw):
+        """Filled contours of the field ``Z``. ``like``: a ContourSet drawn from the same field, whose
+        contour generator matplotlib then reuses (the same regions, without another pass over the grid's
+        masks and copies)."""
+        if like is not None:
+            return (ax.contourf if self.grid else ax.tricontourf)(like, **kw)
         if self.grid:
             return ax.contourf(self.X, self.Y, Z, **kw)
-        return ax.tricontourf(self.tri, Z, **kw)
+        return ax.tricontourf(*self._tri_for(Z), **kw)
 
-    def contour(self, ax, Z, **kw):
+    def contour(self, ax, Z, like=None, **kw):
+        """Contour lines of the field ``Z``; ``like`` as in :meth:`contourf`, used when every level lies
+        strictly inside the field's range (else matplotlib's own handling of levels outside the data, with
+        its warning, exactly as without it)."""
+        levels = kw.get("levels")
+        if like is not None and levels is not None and all(like.zmin < lv < like.zmax for lv in levels):
+            return (ax.contour if self.grid else ax.tricontour)(like, **kw)
         if self.grid:
             return ax.contour(self.X, self.Y, Z, **kw)
-        return ax.tricontour(self.tri, Z, **kw)
+        return ax.tricontour(*self._tri_for(Z), **kw)
 
 
-def _interp_separable(ty, tx, Z, fy, fx) -> np.ndarray:
-    """Bilinear interpolation of the node values ``Z[iy, ix]`` at the fine grid ``fy x fx``, as two 1-D
-    weight steps (temporaries of the fine grid's size, not 2 x 2 x it as scipy's RegularGridInterpolator
-    builds). Same cells as scipy (``searchsorted`` left, so a fine node on a grid node lies in the cell
-    below it) and the same NaN rule (a NaN corner makes the cell NaN, even at weight 0); the values agree
-    with scipy's to rounding (a few 1e-16)."""
-    def weights(t, f):
-        i = np.clip(np.searchsorted(t, f) - 1, 0, len(t) - 2)
-        return i, (f - t[i]) / (t[i + 1] - t[i])
-
-    iy, wy = weights(ty, fy)
-    ix, wx = weights(tx, fx)
-    rows = Z[iy] * (1 - wy)[:, None] + Z[iy + 1] * wy[:, None]  # (len(fy), len(tx))
-    return rows[:, ix] * (1 - wx) + rows[:, ix + 1] * wx
+def _interp_axis(t, Z, f, axis: int) -> np.ndarray:
+    """Linear interpolation of ``Z`` along one axis from the nodes ``t`` to ``f``, with scipy's cells
+    (``searchsorted`` left: a fine node on a grid node lies in the cell below it) and NaN rule (a NaN node
+    makes its cell NaN, even at weight 0); along both axes in turn this is bilinear interpolation."""
+    i = np.clip(np.searchsorted(t, f) - 1, 0, len(t) - 2)
+    w = (f - t[i]) / (t[i + 1] - t[i])
+    if axis == 0:
+        return Z[i] * (1 - w)[:, None] + Z[i + 1] * w[:, None]
+    return Z[:, i] * (1 - w) + Z[:, i + 1] * w
 
 
 def _select_plane(df, x: str, y: str, parameters: Sequence[str], fix: Mapping[str, float]):
@@ -241,17 +303,35 @@ _GROUP_STYLE = (("#0072B2", "--"), ("#009E73", "++"), ("#D55E00", "xx"), ("#CC79
                 ("#999999", "OO"), ("#882255", ".."), ("#117733", "-\\"))
 
 
-def _hatched(data: MapData, ax, Z, level: float, color, hatch: str, regions: list | None = None):
+def _max(v) -> float:
+    """Largest value of a field ignoring NaN (+inf counts; NaN when there is none), without numpy's
+    all-NaN warning: np.nanmax's value, in one pass."""
+    v = np.asarray(v, dtype=float)
+    return float(np.fmax.reduce(v, axis=None)) if v.size else math.nan
+
+
+def _finite_max(v) -> float:
+    """Largest finite value (NaN when there is none)."""
+    m = _max(v)
+    if m == math.inf:
+        v = np.asarray(v, dtype=float)
+        m = _max(v[np.isfinite(v)])
+    return m
+
+
+def _hatched(data: MapData, ax, Z, level: float, color, hatch: str, regions: list | None = None, like=None):
     """Region Z > level: hatched, with a solid boundary line; the filled ContourSet is appended to
-    ``regions`` (contour labels are placed outside them)."""
-    finite = np.isfinite(Z)
-    if not finite.any() or np.nanmax(Z) <= level:
+    ``regions`` (contour labels are placed outside them). ``like``: a ContourSet drawn from the same
+    field (its contour generator is reused, :meth:`MapData.contourf`)."""
+    fmax = _finite_max(Z)
+    if not _max(Z) > level or math.isnan(fmax):  # nothing above the level, or nothing finite
         return False
-    top = max(float(np.nanmax(Z[finite])), level) * 2 + 1.0
-    cs = data.contourf(ax, Z, levels=[level, top], colors="none", hatches=[hatch], extend="max", zorder=Z_HATCH)
+    top = max(fmax, level) * 2 + 1.0
+    cs = data.contourf(ax, Z, like=like, levels=[level, top], colors="none", hatches=[hatch], extend="max",
+                       zorder=Z_HATCH)
     cs.set_edgecolor(color)
     cs.set_linewidth(0.0)
-    data.contour(ax, Z, levels=[level], colors=[color], linewidths=1.4, zorder=Z_EDGE)
+    data.contour(ax, Z, like=cs, levels=[level], colors=[color], linewidths=1.4, zorder=Z_EDGE)
     if regions is not None:
         regions.append(cs)
     return True
@@ -376,7 +456,7 @@ def plot_map(
     import matplotlib
 
     parameters = list(parameters or [x, y])
-    df = _as_dataframe(table, keep=(x, y, *parameters))
+    df = _as_dataframe(table, keep=(x, y, *parameters), lepton=lepton, layers=layers)
     for p in (x, y):
         if p not in df.columns:
             raise KeyError(f"{p!r} is not a column of the scan table (columns: {', '.join(df.columns[:12])}, ...)")
@@ -447,6 +527,14 @@ class MapContext:
     handles: list = field(default_factory=list)
     regions: list = field(default_factory=list)
     unconstraining: list = field(default_factory=list)
+    #: the layout engine has placed the axes (contour labels need the transforms; everything the layers
+    #: draw stays inside the axes, so once is enough until _finish adds the legend)
+    laid_out: bool = False
+
+    def label_lines(self, cs, texts: Sequence[str]) -> None:
+        """Label the levels of the ContourSet ``cs`` off the hatched regions (:func:`_label_lines`)."""
+        _label_lines(self.ax, cs, texts, avoid=self.regions, layout=not self.laid_out)
+        self.laid_out = True
 
     def col(self, name: str) -> np.ndarray:
         return self.df[name].to_numpy(float)
@@ -493,8 +581,8 @@ def _layer_rd(c: MapContext) -> None:
     chi, name, (t1, t2), dof = _rd_field(c.df)
     Z = c.data.field(chi)
     if np.nanmin(Z) <= t2:
-        c.data.contourf(c.ax, Z, levels=[-1.0, t1], colors=[C_RDS], alpha=0.45, zorder=Z_FILL)
-        c.data.contourf(c.ax, Z, levels=[t1, t2], colors=[C_RDS], alpha=0.18, zorder=Z_FILL)
+        cs = c.data.contourf(c.ax, Z, levels=[-1.0, t1], colors=[C_RDS], alpha=0.45, zorder=Z_FILL)
+        c.data.contourf(c.ax, Z, like=cs, levels=[t1, t2], colors=[C_RDS], alpha=0.18, zorder=Z_FILL)
         f1, f2 = (f"{t:.2f}" if dof == 2 else f"{t:g}" for t in (t1, t2))
         c.handles += [Patch(facecolor=C_RDS, alpha=0.45, label=rf"{name} $1\sigma$ ($\chi^2\leq{f1}$, {dof} dof)"),
                       Patch(facecolor=C_RDS, alpha=0.18, label=rf"{name} $2\sigma$ ($\chi^2\leq{f2}$, {dof} dof)")]
@@ -525,14 +613,14 @@ def _layer_xenon1t_band(c: MapContext) -> None:
         hs = _safe_log_ratio(mu, np.sqrt(lo_s * hi_s)) / (0.5 * _safe_log_ratio(hi_s, lo_s))
     Zs = data.field(np.where(np.isfinite(h), hs, np.nan))
     if np.nanmin(np.abs(Zs)) <= 1:
-        data.contourf(ax, Zs, levels=[-1.0, 1.0], colors=[C_BAND], alpha=0.16, zorder=Z_BAND)
-        data.contour(ax, Zs, levels=[-1.0, 1.0], colors=[C_BAND], linewidths=0.8, linestyles="dotted",
+        cs = data.contourf(ax, Zs, levels=[-1.0, 1.0], colors=[C_BAND], alpha=0.16, zorder=Z_BAND)
+        data.contour(ax, Zs, like=cs, levels=[-1.0, 1.0], colors=[C_BAND], linewidths=0.8, linestyles="dotted",
                      zorder=Z_EDGE)
         c.handles.append(Patch(facecolor=C_BAND, alpha=0.16, edgecolor=C_BAND, ls=":",
                                label=rf"XENON1T band with $m_b$ scheme $\pm{100 * M_B_SCHEME_SPREAD:.0f}\%$"))
     if np.nanmin(np.abs(Z)) <= 1:
-        data.contourf(ax, Z, levels=[-1.0, 1.0], colors=[C_BAND], alpha=0.5, zorder=Z_BAND)
-        data.contour(ax, Z, levels=[-1.0, 1.0], colors=[C_BAND], linewidths=1.2, linestyles="solid",
+        cs = data.contourf(ax, Z, levels=[-1.0, 1.0], colors=[C_BAND], alpha=0.5, zorder=Z_BAND)
+        data.contour(ax, Z, like=cs, levels=[-1.0, 1.0], colors=[C_BAND], linewidths=1.2, linestyles="solid",
                      zorder=Z_EDGE)
     if _constant(low) and _constant(high):
         label = (rf"XENON1T band, $|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|\in"
@@ -542,11 +630,13 @@ def _layer_xenon1t_band(c: MapContext) -> None:
     c.handles.append(Patch(facecolor=C_BAND, alpha=0.5, edgecolor=C_BAND, label=label))
 
 
-def _flavour_exclusion(c: MapContext, Z, color: str, hatch: str, label: str, *, say_none: bool = True) -> None:
-    """Hatched Delta chi2 > 4; an evaluated constraint that excludes nothing here is listed as such."""
+def _flavour_exclusion(c: MapContext, values, color: str, hatch: str, label: str, *, say_none: bool = True) -> None:
+    """Hatched Delta chi2 > 4 of the table's ``values``; an evaluated constraint that excludes nothing here
+    is listed as such. The field is built only when some value exceeds 4 (no drawn field can exceed the
+    largest value: interpolation, node selection and cell means never do)."""
     from matplotlib.patches import Patch
 
-    if _hatched(c.data, c.ax, Z, 4.0, color, hatch, c.regions):
+    if _max(values) > 4.0 and _hatched(c.data, c.ax, c.data.field(values), 4.0, color, hatch, c.regions):
         c.handles.append(Patch(facecolor="none", edgecolor=color, hatch=hatch, label=label))
     elif say_none:
         c.unconstraining.append(label.split(" excl.")[0])
@@ -554,7 +644,7 @@ def _flavour_exclusion(c: MapContext, Z, color: str, hatch: str, label: str, *, 
 
 def _layer_flavour_total(c: MapContext) -> None:
     """All flavour observables together, Delta chi2_total > 4."""
-    _flavour_exclusion(c, c.data.field(c.col("dchi2_total")), C_FLAV, "..", r"flavour, $\Delta\chi^2_{\rm tot} > 4$",
+    _flavour_exclusion(c, c.col("dchi2_total"), C_FLAV, "..", r"flavour, $\Delta\chi^2_{\rm tot} > 4$",
                        say_none=False)
 
 
@@ -573,7 +663,7 @@ def _layer_flavour_groups(c: MapContext) -> None:
         names = ", ".join(obs[:3]) + (", ..." if len(obs) > 3 else "")
         color, hatch = _GROUP_STYLE[k % len(_GROUP_STYLE)]
         label = f"{g} excl. ($2\\sigma$)" + (f": {names}" if names else "")
-        _flavour_exclusion(c, c.data.field(c.col(f"dchi2_group_{slug}")), color, hatch, label)
+        _flavour_exclusion(c, c.col(f"dchi2_group_{slug}"), color, hatch, label)
 
 
 def _layer_flavour_observables(c: MapContext) -> None:
@@ -581,7 +671,7 @@ def _layer_flavour_observables(c: MapContext) -> None:
     for _, cols, color, hatch, label in _legacy_observable_layers():
         present = [col for col in cols if col in c.df.columns]
         if present:
-            _flavour_exclusion(c, c.data.field(np.sum([c.col(col) for col in present], axis=0)), color, hatch, label)
+            _flavour_exclusion(c, np.sum([c.col(col) for col in present], axis=0), color, hatch, label)
 
 
 def _layer_xenonnt(c: MapContext) -> None:
@@ -623,10 +713,11 @@ def _layer_strongest_limit(c: MapContext) -> None:
     Z = c.data.field(np.nan_to_num(_safe_log_ratio(c.mu, lim), nan=-10, neginf=-10, posinf=10))
     if np.nanmax(Z) > 0:
         top = float(np.nanmax(Z)) * 2 + 1.0
-        c.regions.append(c.data.contourf(c.ax, Z, levels=[0.0, top], colors=["0.5"], alpha=0.22,
-                                         extend="max", zorder=Z_FILL))
+        cs = c.data.contourf(c.ax, Z, levels=[0.0, top], colors=["0.5"], alpha=0.22, extend="max", zorder=Z_FILL)
+        c.regions.append(cs)
         if np.nanmin(Z) < 0:
-            c.data.contour(c.ax, Z, levels=[0.0], colors=["k"], linewidths=1.3, linestyles="-.", zorder=Z_EDGE)
+            c.data.contour(c.ax, Z, like=cs, levels=[0.0], colors=["k"], linewidths=1.3, linestyles="-.",
+                           zorder=Z_EDGE)
         label = (f"{_short(_mode(c.df, 'limit_name'))} excl. ($|\\mu| > {_sci(np.nanmin(lim))}\\,\\mu_B$)"
                  if _constant(lim) else "strongest bound incl. astrophysics, excl. ($M_N$-dependent)")
         c.handles.append(Patch(facecolor="0.5", alpha=0.22, edgecolor="k", ls="-.", label=label))
@@ -639,8 +730,8 @@ def _lhc(c: MapContext, col: str, label: str, color: str, hatch: str) -> None:
     Z = c.data.field(c.col(col))
     if np.nanmax(Z) > level:
         top = float(np.nanmax(Z)) * 2 + 1.0
-        c.data.contourf(c.ax, Z, levels=[level, top], colors=[color], alpha=0.12, extend="max", zorder=Z_FILL)
-        _hatched(c.data, c.ax, Z, level, color, hatch, c.regions)
+        cs = c.data.contourf(c.ax, Z, levels=[level, top], colors=[color], alpha=0.12, extend="max", zorder=Z_FILL)
+        _hatched(c.data, c.ax, Z, level, color, hatch, c.regions, like=cs)
         c.handles.append(Patch(facecolor=color, alpha=0.35, edgecolor=color, hatch=hatch, label=label + " excl."))
     elif col != "excluded_drell_yan":  # evaluated, excludes nothing in this plane: say so (the Drell-Yan
         # flag is all False also when those searches were not evaluated, so no claim there)
@@ -675,19 +766,19 @@ def _layer_mu_isolines(c: MapContext) -> None:
     levels = [lv for lv in levels if np.nanmin(lm) < lv < np.nanmax(lm)]
     if levels:
         cs = c.data.contour(c.ax, Z, levels=levels, colors="0.35", linewidths=0.7, linestyles="--", zorder=Z_ISO)
-        _label_lines(c.ax, cs, [rf"$10^{{{round(v)}}}\,\mu_B$" for v in levels], avoid=c.regions)
+        c.label_lines(cs, [rf"$10^{{{round(v)}}}\,\mu_B$" for v in levels])
         c.handles.append(Line2D([], [], color="0.35", lw=0.7, ls="--",
                                 label=rf"$|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|$ contours"))
 
 
 def _layer_tuning(c: MapContext) -> None:
     """Contours of the fine tuning Delta = |m_loop|/m_D^max at TUNING_LEVELS (docs/neutrino_mass.md)."""
-    c.handles += _tuning_contours(c.ax, c.data, c.df, "tuning", c.regions)
+    c.handles += _tuning_contours(c, "tuning")
 
 
 def _layer_tuning_s1(c: MapContext) -> None:
     """Delta of S1 alone at the same mu_nu, every decade (dashed)."""
-    c.handles += _tuning_contours(c.ax, c.data, c.df, "tuning_S1_same_mu", c.regions)
+    c.handles += _tuning_contours(c, "tuning_S1_same_mu")
 
 
 def _layer_viable(c: MapContext) -> None:
@@ -780,20 +871,20 @@ _TUNING_STYLE = {"tuning": ("solid", r"tuning $\Delta$ = 1, 10, $10^2$, $10^3$")
                  "tuning_S1_same_mu": ("dashed", r"$\Delta$ of $S_1$ alone, same $\mu_\nu$ (decades)")}
 
 
-def _tuning_contours(ax, data: MapData, df, col: str, avoid: Sequence[Any] = ()) -> list[Any]:
+def _tuning_contours(c: MapContext, col: str) -> list[Any]:
     """Contours of log10(Delta) of ``col``: the point's (``tuning``, solid, at TUNING_LEVELS) or S1 alone at
     the same mu_nu (``tuning_S1_same_mu``, dashed, every decade); Delta = 0 (exact SU(2)_H) is drawn as far
     below every level. Returns the legend handles."""
     from matplotlib.lines import Line2D
 
     ls, label = _TUNING_STYLE[col]
-    v = df[col].to_numpy(float)
+    v = c.col(col)
     with np.errstate(divide="ignore", invalid="ignore"):
         lt = np.log10(np.where(v > 0, v, 1e-30))
     lt = np.where(np.isfinite(v), lt, np.nan)
     if not np.isfinite(lt).any():
         return []
-    Z = data.field(lt)
+    Z = c.data.field(lt)
     lo, hi = np.nanmin(Z), np.nanmax(Z)
     if col == "tuning":
         levels = [math.log10(t) for t in TUNING_LEVELS if lo < math.log10(t) < hi]
@@ -803,11 +894,11 @@ def _tuning_contours(ax, data: MapData, df, col: str, avoid: Sequence[Any] = ())
         where = "below 1" if hi <= 0 else f"above {TUNING_LEVELS[-1]:g}" if lo >= 3 else "between levels"
         return [Line2D([], [], color=C_TUNE, lw=1.2, ls=ls, alpha=0.4,
                        label=label.split(" =")[0] + f" {where} everywhere here")]
-    cs = data.contour(ax, Z, levels=levels, colors=[C_TUNE], linewidths=1.3, linestyles=ls, zorder=Z_ISO)
+    cs = c.data.contour(c.ax, Z, levels=levels, colors=[C_TUNE], linewidths=1.3, linestyles=ls, zorder=Z_ISO)
     if ls == "solid":
-        _label_lines(ax, cs, [rf"$\Delta={round(10 ** lv)}$" for lv in levels], avoid=avoid)
+        c.label_lines(cs, [rf"$\Delta={round(10 ** lv)}$" for lv in levels])
     else:
-        _label_lines(ax, cs, [rf"$S_1$: $10^{{{round(lv)}}}$" for lv in levels], avoid=avoid)
+        c.label_lines(cs, [rf"$S_1$: $10^{{{round(lv)}}}$" for lv in levels])
     return [Line2D([], [], color=C_TUNE, lw=1.3, ls=ls, label=label)]
 
 
@@ -907,13 +998,18 @@ def _plain_log_ticks(axis) -> None:
     axis.set_minor_formatter(FuncFormatter(lambda v, p: ""))
 
 
-def _label_lines(ax, cs, texts: Sequence[str], avoid: Sequence[Any] = ()) -> None:
+def _label_lines(ax, cs, texts: Sequence[str], avoid: Sequence[Any] = (), layout: bool = True) -> None:
     """Label each contour level on its longest segment at the point nearest the centre of the axes,
     rotated along the line, on a white box (matplotlib's automatic placement tends to clip labels at
     the frame); lines that only clip a corner stay unlabelled. Points inside the filled regions of the
     ContourSets ``avoid`` (hatched exclusions) are not used while the line has a point outside them."""
     fig = ax.figure
-    fig.canvas.draw()  # final limits and transforms
+    # the axes' place in the figure as a draw would set it (the layout engine alone: the transforms are
+    # those of a full draw, without rendering every layer drawn so far)
+    # (``layout=False``: already laid out for this map; the layers in between add nothing outside the axes)
+    engine = fig.get_layout_engine()
+    if engine is not None and layout:
+        engine.execute(fig)
     # in display coordinates (contains_points applies only the affine part of a log transform)
     covered = [ax.transData.transform_path(p) for c in avoid for p in c.get_paths() if len(p.vertices) > 2]
     for path, text in zip(cs.get_paths(), texts, strict=True):  # one path per level
@@ -966,11 +1062,15 @@ def _constant(v) -> bool:
 
 
 def _mode(df, col: str) -> str:
-    """Most frequent non-empty value of a label column."""
+    """Most frequent non-empty value of a label column (ties: the smallest, as pandas' mode); counted per
+    distinct value, not per row, so a categorical column of 10^6 rows costs no string conversion."""
     if col not in df.columns:
         return "limit"
-    vals = df[col][df[col].astype(str) != ""]
-    return str(vals.mode().iloc[0]) if len(vals) else "limit"
+    counts = df[col].value_counts(sort=False, dropna=True)
+    counts = counts[counts > 0]
+    names = [str(v) for v in counts.index]
+    best = [(-int(c), n) for n, c in zip(names, counts.to_numpy(), strict=True) if n != ""]
+    return min(best)[1] if best else "limit"
 
 
 def _fmt(v) -> str:
@@ -1004,10 +1104,50 @@ def _used_column(name: str, grouped: bool) -> bool:
     return col.name in templates
 
 
-def _as_dataframe(table, keep: Sequence[str] = ()):
-    """The table as a DataFrame. A Parquet file or scan folder is read with only the columns the map uses
-    (the layers' columns of lqmodel.columns plus ``keep``): the plot's memory does not grow with the
-    columns it does not draw."""
+def _drawn_columns(names: Sequence[str], keep: Sequence[str], lepton: str | None,
+                   layers: Sequence[str] | None) -> list[str]:
+    """Of the table's columns ``names`` (those :func:`_used_column` keeps), the ones the drawn layers read:
+    ``keep``, the moment of ``lepton`` (every lepton's when None: the brightest is chosen from them) and
+    the required, optional and alternative columns of each layer :func:`active_layers` draws. All of
+    ``names`` when the layers cannot be decided from the names alone (the error is then raised by
+    :func:`plot_map` on the table read as before)."""
+    import pandas as pd
+
+    from lqmodel.columns import placeholder_values
+
+    cols = set(names)
+    frame = pd.DataFrame(columns=list(names))
+    leptons = (lepton,) if lepton is not None else tuple(
+        lep for lep in placeholder_values()["lepton"] if f"mu_{lep}_N1_muB" in cols) or (None,)
+    drawn: set[str] = set()
+    try:  # lepton None: plot_map picks the brightest from the data; the layers of each candidate
+        for lep in leptons:
+            drawn.update(active_layers(frame, lep, layers))
+    except InputError:
+        return list(names)
+    leptons = tuple(lep for lep in leptons if lep is not None)
+    groups = _present_groups(frame)
+    need = set(keep) | {f"mu_{lep}_N1_muB" for lep in leptons}
+    for name in drawn:
+        spec = MAP_LAYERS[name]
+        for t in (*spec.requires, *spec.optional, *spec.alternatives.values()):
+            filled = [t.replace("{lepton}", lep) for lep in leptons] if "{lepton}" in t else [t]
+            if "{group}" in t:
+                filled = [f.replace("{group}", g) for f in filled for g in groups]
+            if "{obs}" in t:  # the per-observable fallback: every dchi2 column that is not a group's
+                filled = [n for n in names if n.startswith("dchi2_") and not n.startswith(("dchi2_group_",
+                                                                                             "dchi2_total"))]
+            need.update(filled)
+        if name in ("lab_limit", "strongest_limit"):
+            need.update(("limit_name", "lab_limit_name"))  # the legend names the limit
+    return [n for n in names if n in need and n in cols]
+
+
+def _as_dataframe(table, keep: Sequence[str] = (), lepton: str | None = None,
+                  layers: Sequence[str] | None = None):
+    """The table as a DataFrame. A Parquet file or scan folder is read with only the columns the drawn
+    layers read (:func:`_drawn_columns`) plus ``keep``: the plot's memory and reading time do not grow
+    with the columns it does not draw; the limit names are read as categories (a few distinct strings)."""
     import pandas as pd
 
     if isinstance(table, pd.DataFrame):
@@ -1021,8 +1161,14 @@ def _as_dataframe(table, keep: Sequence[str] = ()):
         names = pq.read_schema(p).names
         grouped = any(n.startswith("dchi2_group_") for n in names)
         wanted = [n for n in names if n in keep or _used_column(n, grouped)]
-        labels = [n for n in wanted if n.endswith("_name")]  # a few distinct strings: read as categories
-        df = pq.read_table(p, columns=wanted, read_dictionary=labels).to_pandas()
+        wanted = _drawn_columns(wanted, keep, lepton, layers)
+        labels = [n for n in wanted if n.endswith("_name")]
+        # ParquetFile.read, not read_table: the same columns without the dataset layer's start-up (about a
+        # second in a fresh process); one block per column (no consolidation copy), the Arrow buffers
+        # released column by column
+        table = pq.ParquetFile(p, read_dictionary=labels).read(columns=wanted)
+        df = table.to_pandas(split_blocks=True, self_destruct=True)
+        del table
         df.attrs["all_columns"] = tuple(names)  # the group labels name the observables the table has
         return df
     if hasattr(table, "to_pandas"):
