@@ -19,6 +19,7 @@ Narrow width is assumed; where :math:`\Gamma/m > 0.1` :func:`lqmodel.collider.wi
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,7 +49,7 @@ class PairResult:
     channel: np.ndarray
     search: np.ndarray
     m_limit_GeV: np.ndarray
-    per_search: dict[str, tuple[np.ndarray, np.ndarray]]
+    per_search: Mapping[str, tuple[np.ndarray, np.ndarray]]
     limit_index: np.ndarray | None = None
 
 
@@ -87,13 +88,63 @@ def final_state_branching(
     return out
 
 
+class _PerSearch(Mapping):
+    """limit name -> (excluded, m_limit_GeV) of one component, each computed on first access with
+    :func:`observables.collider.pair.recast` (the verdict and the strongest limit do not need them all)."""
+
+    def __init__(self, limits, branching: dict[int, Mapping[str, np.ndarray]], m: np.ndarray,
+                 coupled: np.ndarray, shape: tuple[int, ...]) -> None:
+        self._limits = limits
+        self._index = {lim.name: i for i, lim in enumerate(limits)}  # a repeated name: the last one
+        self._branching, self._m, self._coupled, self._shape = branching, m, coupled, shape
+        self._done: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __getitem__(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        i = self._index[name]
+        if i not in self._done:
+            from observables.collider.pair import recast
+
+            if i not in self._branching:  # this final state is closed for the whole batch
+                self._done[i] = (np.zeros(self._shape, bool), np.zeros(self._shape))
+            else:
+                e, ml = recast(self._limits[i], self._m, self._branching[i])
+                self._done[i] = _masked(e, ml, self._coupled, self._shape)
+        return self._done[i]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+def _masked(e, ml, coupled: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """A limit's (excluded, m_limit) restricted to coupled points (NaN limits -> 0)."""
+    return (np.broadcast_to(e, shape) & coupled,
+            np.where(coupled, np.nan_to_num(np.broadcast_to(ml, shape), nan=0.0), 0.0))
+
+
 def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | None = None) -> dict[str, PairResult]:
     """Recast pair-production verdict of each component of ``point`` (see the module docstring).
 
     ``widths``: precomputed :func:`~lqmodel.collider.widths.decay_widths` of the same point (else computed);
     ``vintage``: limits data file (default :data:`observables.collider.pair.DEFAULT_VINTAGE`).
+
+    The strongest limit is found without recasting every limit: limits of the same final state (and
+    invisible-mass threshold) see the same :math:`B_{\\rm eff}`, so the one with the smallest
+    :math:`\\sigma_{\\rm UL}` has the highest recast mass limit and excludes wherever any of them does; the
+    others are recast only where the first-listed limit must win a tie (all at the table's highest mass).
+    ``per_search`` evaluates each limit when it is read.
     """
-    from observables.collider.pair import DEFAULT_VINTAGE, effective_branching, pair_limits, recast_many
+    from observables.collider.pair import (
+        DEFAULT_VINTAGE,
+        effective_branching,
+        mass_for_cross_section,
+        mass_range,
+        pair_limits,
+        recast_many,
+        sigma_upper_limit,
+    )
 
     limits = pair_limits(vintage or DEFAULT_VINTAGE)
     w = decay_widths(point) if widths is None else widths
@@ -103,11 +154,14 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
     out: dict[str, PairResult] = {}
     labels = np.array([lim.label for lim in limits] + [""], dtype=object)
     names = np.array([lim.name for lim in limits] + [""], dtype=object)
+    s_ul = [sigma_upper_limit(lim) if lim.curve is None else np.nan for lim in limits]
+    lo, hi = mass_range()
     for f in FIELDS:
         m = np.broadcast_to(w.mass[f], shape)
         coupled = w.total[f] > 0
-        open_: list[int] = []
-        brs = []
+        branching: dict[int, Mapping[str, np.ndarray]] = {}
+        groups: dict[tuple, list[int]] = {}  # flat-sigma_UL limits by (final state, threshold): same B_eff
+        singles: list[int] = []  # limits with a B-dependent curve: recast one by one
         for i, lim in enumerate(limits):
             thr = lim.max_invisible_mass_GeV if lim.max_invisible_mass_GeV is not None else _DEFAULT_MAX_INVISIBLE
             if thr not in by_threshold:
@@ -115,25 +169,48 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
             br = by_threshold[thr][f]
             # a final state closed for the whole batch has nothing to recast (a speed-up only)
             if lim.curve is not None or np.any(effective_branching(lim, br) > 0):
-                open_.append(i)
-                brs.append(br)
-        recast_of = dict(zip(open_, recast_many([limits[i] for i in open_], m, brs), strict=True))
+                branching[i] = br
+                if lim.curve is not None:
+                    singles.append(i)
+                else:
+                    groups.setdefault((lim.final_state, thr), []).append(i)
+        # the limit of each group with the smallest sigma_UL (the first listed among equal ones)
+        heads = {key: min(members, key=lambda i: (s_ul[i], i)) for key, members in groups.items()}
+        todo = singles + list(heads.values())
+        recast_of = dict(zip(todo, recast_many([limits[i] for i in todo], m, [branching[i] for i in todo]),
+                             strict=True))
         best_m = np.zeros(shape)
         best_i = np.full(shape, -1)
         excl = np.zeros(shape, bool)
-        per: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for i, lim in enumerate(limits):
-            if i not in recast_of:
-                per[lim.name] = (np.zeros(shape, bool), np.zeros(shape))
-                continue
-            e, ml = recast_of[i]
-            e = np.broadcast_to(e, shape) & coupled
-            ml = np.where(coupled, np.nan_to_num(np.broadcast_to(ml, shape), nan=0.0), 0.0)
-            per[lim.name] = (e, ml)
+        candidates: list[tuple[np.ndarray, np.ndarray | int]] = []
+        for i in singles:
+            e, ml = _masked(*recast_of[i], coupled, shape)
             excl |= e
-            better = ml > best_m
+            candidates.append((ml, i))
+        for key, head in heads.items():
+            e, ml = _masked(*recast_of[head], coupled, shape)
+            excl |= e  # sigma B_eff > min sigma_UL: excluded by some limit of the group
+            idx: np.ndarray | int = head
+            earlier = [i for i in groups[key] if i < head]
+            # a larger sigma_UL gives a lower recast limit, except at the ends of the table where the
+            # inversion is clipped: there an earlier-listed limit of the group may tie and then wins
+            at_end = (ml == hi) | (ml == lo)
+            if earlier and at_end.any():
+                where = np.flatnonzero(at_end)
+                beff = effective_branching(limits[head], branching[head])
+                beff = np.broadcast_to(beff, shape).ravel()[where]
+                value = ml.ravel()[where]
+                idx = np.full(shape, head)
+                flat_idx = idx.reshape(-1)
+                for i in sorted(earlier, reverse=True):  # the lowest index with the same value wins
+                    mi = mass_for_cross_section(s_ul[i] / beff)
+                    flat_idx[where[mi == value]] = i
+            candidates.append((ml, idx))
+        for ml, idx in candidates:
+            # the first-listed limit with the highest recast mass (strictly positive) is the strongest
+            better = (ml > best_m) | ((ml == best_m) & (ml > 0) & (idx < best_i))
             best_m = np.where(better, ml, best_m)
-            best_i = np.where(better, i, best_i)
+            best_i = np.where(better, idx, best_i)
         out[f] = PairResult(excluded=excl, channel=labels[best_i], search=names[best_i], m_limit_GeV=best_m,
-                            per_search=per, limit_index=best_i)
+                            per_search=_PerSearch(limits, branching, m, coupled, shape), limit_index=best_i)
     return out

@@ -165,9 +165,8 @@ class DrellYanSearch:
         power = self.power[terms]
         if np.any((power != 1) & (power != 2)):
             raise ValueError(f"{self.name}: kernel powers must be 1 or 2")
-        blocks_c: list[np.ndarray] = []
-        blocks_k: list[np.ndarray] = []
         nz = np.any(ct != 0, axis=1)  # terms with a coefficient somewhere in the batch
+        parts = []  # per mediator: rows of ct, x, interval j, weight w, nodes used
         for med in np.unique(labels[nz]):
             sel = np.flatnonzero((labels == med) & nz)
             if med not in masses:
@@ -180,21 +179,25 @@ class DrellYanSearch:
             for xk in xn[1:-1]:
                 j += x >= xk
             w = (x - xn[j]) / (xn[j + 1] - xn[j])
-            cx = ct[sel] * x  # c_t x^p_t, (terms, B)
+            present = np.bincount(j, minlength=len(xn) - 1) > 0
+            used = [k for k in range(len(xn)) if (k < len(xn) - 1 and present[k]) or (k > 0 and present[k - 1])]
+            parts.append((sel, x, j, w, used))
+        rows = sum(len(used) * sel.size for sel, _, _, _, used in parts)
+        ceff_t = np.empty((rows, nb))
+        keff = np.empty((rows, self.n_bins))
+        r0 = 0
+        for sel, x, j, w, used in parts:
+            contiguous = sel[-1] - sel[0] + 1 == sel.size
+            cx = ct[sel[0]:sel[-1] + 1] * x if contiguous else ct[sel] * x  # c_t x^p_t, (terms, B)
             quad = power[sel] == 2
             if quad.any():
                 cx[quad] *= x
-            used = [k for k in range(len(xn)) if np.any(j == k) or np.any(j + 1 == k)]
-            wn = np.empty((len(used), nb))
-            for row, k in enumerate(used):
-                wn[row] = np.where(j == k, 1 - w, 0.0) + np.where(j + 1 == k, w, 0.0)
-            blocks_c.append((wn[:, None, :] * cx[None, :, :]).reshape(len(used) * sel.size, nb))
-            blocks_k.append(kn[used][:, terms[sel]].reshape(len(used) * sel.size, self.n_bins))
-        if not blocks_c:
-            return np.zeros((0, nb)), np.zeros((0, self.n_bins))
-        if len(blocks_c) == 1:
-            return blocks_c[0], blocks_k[0]
-        return np.concatenate(blocks_c, axis=0), np.concatenate(blocks_k, axis=0)
+            for k in used:
+                wk = np.where(j == k, 1 - w, 0.0) + np.where(j + 1 == k, w, 0.0)
+                np.multiply(wk, cx, out=ceff_t[r0:r0 + sel.size])
+                keff[r0:r0 + sel.size] = kn[k][terms[sel]]
+                r0 += sel.size
+        return ceff_t, keff
 
     def yields(self, masses: Mapping[str, object], coefficients: np.ndarray,
                terms: Sequence[int] | None = None) -> np.ndarray:

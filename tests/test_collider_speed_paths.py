@@ -1,0 +1,201 @@
+"""The fast paths of the LHC columns (issue 10) against independent references.
+
+* the pair-limit mass (inverse of the pair cross section) against a bracketing root (scipy ``brentq``) of
+  the same spline, and the piecewise evaluation of the spline against scipy's own ``splev``;
+* the strongest pair limit (which skips recasting every limit of a final state) against a brute-force
+  loop over every limit's own :func:`observables.collider.pair.recast`;
+* the Drell-Yan Δχ² against an explicit per-point loop: mpmath sum over bins of the HighPT χ² of yields
+  built term by term from :meth:`DrellYanSearch.kernels_at` (kernels interpolated, not coefficients);
+* the widths entry by entry against :func:`two_body_width` (the general formula, checked against the
+  spinor sum in ``tests/test_collider_widths.py``);
+* every column of a batch equals the same column of each point evaluated alone (the batch-level skips of
+  vanishing couplings and closed final states are exact).
+"""
+from __future__ import annotations
+
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+
+from lqmodel.collider.drell_yan import MIN_MASS_GEV, drell_yan, drell_yan_coefficients
+from lqmodel.collider.pair import pair_production
+from lqmodel.collider.summary import collider_columns
+from lqmodel.collider.widths import (
+    CHARGED_LEPTONS,
+    DOWN_QUARKS,
+    UP_QUARKS,
+    decay_widths,
+    fermion_masses,
+    two_body_width,
+)
+from lqmodel.point import Point
+from observables.collider import pair as xs
+from observables.collider.drell_yan import SEARCHES, load_search
+from observables.collider.pair import mass_for_cross_section, pair_limits, recast
+
+
+def _random_points(n: int, seed: int) -> Point:
+    """General points: three independent masses 300-4000 GeV, complex couplings over three decades with
+    half of the entries zero, M_N = 0 or up to 300 GeV."""
+    rng = np.random.default_rng(seed)
+
+    def mat():
+        z = (rng.normal(size=(n, 3, 3)) + 1j * rng.normal(size=(n, 3, 3))) * 10 ** rng.uniform(-3, 0, (n, 3, 3))
+        z[rng.random((n, 3, 3)) < 0.5] = 0
+        return z
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # perturbativity warnings are not the point here
+        return Point(m_S1=rng.uniform(300, 4000, n), m_R2=rng.uniform(300, 4000, n),
+                     m_R2_23=rng.uniform(300, 4000, n), y_LL=mat(), y_RR=mat(), ybar_RR=mat(), yt_RL=mat(),
+                     yt_LR=mat(), M_N=np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0, 300, n)))
+
+
+@pytest.fixture(scope="module")
+def points() -> Point:
+    return _random_points(300, seed=11)
+
+
+def test_mass_for_cross_section_is_the_root_of_the_spline():
+    ls = xs._splines()[0]
+    lo, hi = xs.mass_range()
+    rng = np.random.default_rng(3)
+    m_true = np.concatenate([rng.uniform(lo, hi, 200), [lo + 1e-6, hi - 1e-6, 1000.0, 2500.0]])
+    sigma = np.exp(ls(m_true))
+    got = mass_for_cross_section(sigma)
+    ref = np.array([brentq(lambda m, t=t: float(ls(m)) - t, lo, hi, xtol=1e-12, rtol=1e-15)
+                    for t in np.log(sigma)])
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)
+
+
+def test_mass_for_cross_section_outside_the_table():
+    st = xs._table()[1]
+    got = mass_for_cross_section(np.array([0.0, 1e-30, 2 * st[0], np.inf, np.nan]))
+    assert got[0] == got[1] == xs.mass_range()[1]  # below the table's smallest sigma: its highest mass
+    assert np.all(np.isnan(got[2:]))  # above the table (mass below 100 GeV) and NaN input
+
+
+def test_piecewise_spline_equals_scipy():
+    ls = xs._splines()[0]
+    lo, hi = xs.mass_range()
+    x = xs._pieces()[0]
+    m = np.clip(np.concatenate([np.linspace(lo, hi, 100001), x, np.nextafter(x, 0.0), np.nextafter(x, 1e9)]), lo, hi)
+    np.testing.assert_allclose(xs._ln_sigma(m), ls(m), rtol=0, atol=1e-13)
+    val, der = xs._ln_sigma_and_slope(m)
+    np.testing.assert_array_equal(val, xs._ln_sigma(m))
+    np.testing.assert_allclose(der, ls.derivative()(m), rtol=1e-11, atol=1e-15)
+
+
+def test_strongest_pair_limit_is_the_brute_force_one(points):
+    """Every limit recast on its own (its own recast(), limit by limit, first listed wins a tie) gives the
+    same verdict, strongest channel and mass limit as the grouped search."""
+    pp = pair_production(points, widths=decay_widths(points, warn=False))
+    limits = pair_limits()
+    for r in pp.values():
+        best_m = np.zeros(points.batch_shape)
+        best_i = np.full(points.batch_shape, -1)
+        excl = np.zeros(points.batch_shape, bool)
+        for i, lim in enumerate(limits):
+            e, ml = r.per_search[lim.name]
+            excl |= e
+            better = ml > best_m
+            best_m = np.where(better, ml, best_m)
+            best_i = np.where(better, i, best_i)
+        np.testing.assert_array_equal(r.excluded, excl)
+        np.testing.assert_array_equal(r.m_limit_GeV, best_m)
+        np.testing.assert_array_equal(r.limit_index, best_i)
+        labels = np.array([lim.label for lim in limits] + [""], dtype=object)
+        np.testing.assert_array_equal(r.channel, labels[best_i])
+    # per_search itself is each limit's recast restricted to coupled points
+    w = decay_widths(points, warn=False)
+    from lqmodel.collider.pair import final_state_branching
+
+    br = final_state_branching(w, points.M_N)["S1"]
+    lim = next(lim for lim in limits if lim.final_state == ("t mu", "t mu"))
+    e, ml = recast(lim, w.mass["S1"], br)
+    coupled = w.total["S1"] > 0
+    np.testing.assert_array_equal(pp["S1"].per_search[lim.name][0], e & coupled)
+    np.testing.assert_array_equal(pp["S1"].per_search[lim.name][1], np.where(coupled, np.nan_to_num(ml), 0.0))
+    assert list(pp["S1"].per_search) == [lim.name for lim in limits]
+
+
+def test_drell_yan_chi2_against_an_explicit_loop(points):
+    """Δχ² of every search for 12 points: mpmath (30 digits) over bins and terms from kernels_at."""
+    mpmath.mp.dps = 30
+    dy = drell_yan(points)
+    rng = np.random.default_rng(0)
+    m = {"S1": np.asarray(points.m_S1), "R2t": np.asarray(points.m_R2_23_value)}
+    heavy = np.flatnonzero((m["S1"] >= MIN_MASS_GEV) & (m["R2t"] >= MIN_MASS_GEV))
+    for name in SEARCHES:
+        s = load_search(name)
+        masses, coeff = drell_yan_coefficients(points, name)
+        for p in rng.choice(heavy, 12, replace=False):
+            n_bins = [mpmath.mpf(0)] * s.n_bins
+            for t, term in enumerate(s.term_names):
+                if coeff[p, t] == 0:
+                    continue
+                k = s.kernels_at(masses[term.split("|")[0]][p])[t]
+                for j in range(s.n_bins):
+                    n_bins[j] += mpmath.mpf(coeff[p, t]) * mpmath.mpf(k[j])
+            parts = []
+            for j in range(s.n_bins):
+                d = mpmath.mpf(s.observed[j]) - mpmath.mpf(s.background[j])
+                sig = mpmath.mpf(s.sigma[j])
+                parts.append(((d - n_bins[j]) / sig) ** 2 - (d / sig) ** 2)
+            ref = float(mpmath.fsum(parts))
+            scale = float(mpmath.fsum(abs(x) for x in parts)) + 1e-300
+            got = float(dy[name]["chi2"][p])
+            # kernels_at interpolates kernels, the engine coefficients: the same to rounding of the parts
+            assert abs(got - ref) <= 1e-12 * scale, (name, p, got, ref)
+
+
+def test_drell_yan_light_rows_without_coupling_do_not_raise():
+    """A point below the kernels' 1 TeV without any coupling of a search next to one with: no error,
+    Δχ² = 0 for the uncoupled one, NaN for a coupled light one."""
+    y = np.zeros((3, 3, 3), complex)
+    y[0, 2, 1] = 1.0  # heavy, coupled
+    y[2, 2, 1] = 1.0  # light, coupled
+    p = Point(m_S1=np.array([2000.0, 600.0, 600.0]), m_R2=3000.0, y_LL=y, model="general")
+    dy = drell_yan(p)["di-muon_CMS_2103_02708"]
+    assert np.isfinite(dy["chi2"][0]) and dy["chi2"][0] != 0
+    assert dy["chi2"][1] == 0.0 and not dy["excluded"][1]
+    assert np.isnan(dy["chi2"][2]) and not dy["excluded"][2]
+
+
+def test_widths_entry_by_entry_equal_the_general_formula(points):
+    w = decay_widths(points, warn=False)
+    mb = points.mass_basis()
+    fm = fermion_masses()
+    m = np.asarray(points.m_S1)
+    for i, q in enumerate(UP_QUARKS):
+        for j, lep in enumerate(CHARGED_LEPTONS):
+            ref = two_body_width(m, fm[q], fm[lep], mb.s1_uc_eL[:, i, j], mb.s1_uc_eR[:, i, j])
+            np.testing.assert_allclose(w.partial["S1"][f"{q} {lep}"], ref, rtol=1e-12, atol=0)
+    m23 = np.asarray(points.m_R2_23_value)
+    for i, q in enumerate(UP_QUARKS):
+        for j in range(3):
+            ref = two_body_width(m23, fm[q], points.M_N, 0.0, mb.r2_u_NR[:, i, j])
+            np.testing.assert_allclose(w.partial["R2t(2/3)"][f"{q} N{j + 1}"], ref, rtol=1e-12, atol=0)
+    for i, q in enumerate(DOWN_QUARKS):
+        ref = sum(two_body_width(np.asarray(points.m_R2), fm[q], 0.0, mb.r2_d_nuL[:, i, j], 0.0) for j in range(3))
+        np.testing.assert_allclose(w.partial["R2t(-1/3)"][f"{q} nu"], ref, rtol=1e-12, atol=0)
+
+
+def test_batch_columns_equal_single_point_columns(points):
+    """The batch-level shortcuts (vanishing couplings, closed final states, grouped limits) change nothing:
+    each point alone gives the batch's numbers, strings and verdicts."""
+    cols = collider_columns(points)
+    for p in (0, 7, 123, 299):
+        one = collider_columns(points[p:p + 1])
+        for k, v in cols.items():
+            a, b = v[p], one[k][0]
+            if v.dtype.kind == "f":
+                if np.isnan(a):
+                    assert np.isnan(b), k
+                else:
+                    assert abs(a - b) <= 1e-12 * max(abs(a), 1.0), (k, a, b)
+            else:
+                assert a == b, (k, a, b)
