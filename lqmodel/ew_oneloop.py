@@ -204,20 +204,32 @@ def delta_g(point) -> dict[str, np.ndarray]:
     mR = np.broadcast_to(np.asarray(point.m_R2, dtype=float), shape)
     pref = NC / (16 * math.pi**2)
 
+    def per_mass(M, fn):
+        """fn(M) (shape M.shape + (3,)) computed on the distinct masses only (a grid holds few)."""
+        u, inv = np.unique(M.reshape(-1), return_inverse=True)
+        return fn(u)[inv.reshape(-1)].reshape(M.shape + (3,))
+
     def z_sum(lam, M, quarks, s):
-        xm, xz, mzq = _x_sets(quarks, M, mz)
-        f = s * (hard_z(xm) + soft_z(xz, mz, mzq))          # B + (3 quarks,)
         w = np.abs(np.asarray(lam)) ** 2                      # B + (3 quarks, 3 leptons)
-        return pref * np.einsum("...q,...ql->...l", f, w)
+        if not np.any(w):
+            return np.zeros(shape + (3,))
+
+        def f_of(u):
+            xm, xz, mzq = _x_sets(quarks, u, mz)
+            return s * (hard_z(xm) + soft_z(xz, mz, mzq))    # (distinct masses, 3 quarks)
+
+        return pref * np.einsum("...q,...ql->...l", per_mass(M, f_of), w)
 
     out = {
         "Z_eL": z_sum(mb.s1_uc_eL, mS, _UP, +0.5) + z_sum(mb.r2_d_eL, mR, _DOWN, -0.5),
         "Z_nu": z_sum(mb.s1_dc_nuL, mS, _DOWN, -0.5) + z_sum(mb.r2_d_nuL, mR, _DOWN, -0.5),
         "Z_eR": z_sum(mb.s1_uc_eR, mS, _UP, -0.5),
     }
-    xm, xz, mzq = _x_sets(_UP, mS, mz)
-    fw = hard_w(xm) + soft_w(xz, mz, mzq)
-    out["W"] = pref * np.einsum("...q,...ql->...l", fw, np.abs(np.asarray(mb.s1_uc_eL)) ** 2)
+    def fw_of(u):
+        xm, xz, mzq = _x_sets(_UP, u, mz)
+        return hard_w(xm) + soft_w(xz, mz, mzq)
+
+    out["W"] = pref * np.einsum("...q,...ql->...l", per_mass(mS, fw_of), np.abs(np.asarray(mb.s1_uc_eL)) ** 2)
     return out
 
 
