@@ -91,7 +91,7 @@ def main() -> None:
                 "fraction_excluded_pair": float(np.mean(cols["excluded_pair"])),
                 "fraction_broad_width": float(np.mean(cols["broad_width"])),
             })
-            print(f"{n} points, {kind} (random: m_LQ 0.5-5 TeV, y1, y2 in [1e-3, 3]), best of {args.repeat}:")
+            print(f"{n} points, {kind}, best of {args.repeat}:")
             for k, v in rows.items():
                 print(f"  {k:<32} {v:8.3f} s   {1e6 * v / n:8.2f} us/point")
             print(f"  excluded by pair production: {np.mean(cols['excluded_pair']):.3f}; "

@@ -144,7 +144,18 @@ class DecayWidths:
     mass: dict[str, np.ndarray]
 
     def branching_ratios(self) -> dict[str, dict[str, np.ndarray]]:
-        """field -> channel -> BR (dimensionless; all 0 where the field has no coupling)."""
+        """field -> channel -> BR (dimensionless; all 0 where the field has no coupling). Computed once per
+        instance (read-only arrays; each call returns fresh dicts)."""
+        cached = self.__dict__.get("_brs_cache")
+        if cached is None:
+            cached = self._branching_ratios()
+            for chans in cached.values():
+                for v in chans.values():
+                    v.setflags(write=False)
+            object.__setattr__(self, "_brs_cache", cached)
+        return {f: dict(chans) for f, chans in cached.items()}
+
+    def _branching_ratios(self) -> dict[str, dict[str, np.ndarray]]:
         out: dict[str, dict[str, np.ndarray]] = {}
         for f, chans in self.partial.items():
             tot = self.total[f]
@@ -192,20 +203,17 @@ def decay_widths(point, *, warn: bool = True) -> DecayWidths:
         # with a coupling somewhere in the batch; the others are exactly 0), with the couplings entering
         # as |l|^2 + |r|^2 and Re(l r*) only (no complex temporaries; an absent chirality is None)
         out = np.zeros((3, 3) + shape)
-        l2 = None
-        for x in (l, r):
-            if x is not None:
-                x = lay(x)
-                a2 = x.real * x.real + x.imag * x.imag
-                l2 = a2 if l2 is None else l2 + a2
-        if l2 is None:
+        xs = [lay(x) for x in (l, r) if x is not None]
+        if not xs:
             return out
-        nz = np.any(l2 != 0, axis=tuple(range(2, l2.ndim)))
+        nz = np.zeros((3, 3), bool)
+        for x in xs:
+            nz |= np.any(x != 0, axis=tuple(range(2, x.ndim)))
         if not nz.any():
             return out
-        both = l is not None and r is not None
+        both = len(xs) == 2
         if both:
-            lc, rc = lay(l), lay(r)
+            lc, rc = xs
         m2s = m * m
         m2s2 = m2s * m2s
         den = 16.0 * math.pi * m ** 3
@@ -215,7 +223,11 @@ def decay_widths(point, *, warn: bool = True) -> DecayWidths:
             lam = m2s2 + a * a + b * b - 2.0 * (m2s * a + m2s * b + a * b)
             open_ = m > m1 + m2
             sqrt_lam = np.sqrt(np.where(open_, np.maximum(lam, 0.0), 0.0))
-            msq = l2[i, j] * (m2s - a - b)
+            l2 = None
+            for x in xs:
+                a2 = x.real[i, j] * x.real[i, j] + x.imag[i, j] * x.imag[i, j]
+                l2 = a2 if l2 is None else l2 + a2
+            msq = l2 * (m2s - a - b)
             if both:
                 msq = msq - 4.0 * (lc.real[i, j] * rc.real[i, j] + lc.imag[i, j] * rc.imag[i, j]) * m1 * m2
             with np.errstate(divide="ignore", invalid="ignore"):

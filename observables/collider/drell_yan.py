@@ -150,23 +150,17 @@ class DrellYanSearch:
                 f"{self.masses_GeV.max():g} GeV); lighter mediators are not supported")
 
     # ---------------------------------------------------------------- yields and chi2
-    def _effective(self, masses: Mapping[str, object], c: np.ndarray,
-                   terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        r"""The yields as one product :math:`N = C_{\rm eff} K_{\rm eff}`: effective coefficients,
-        returned transposed (M, B), and stacked scaled kernels (M, bins), one row per (mediator, node, term
-        with a coefficient somewhere in the batch). :math:`C_{\rm eff}` holds :math:`c_t x^{p_t}` times the
-        node's weight of the linear interpolation in x (module docstring; two non-zero nodes per point and
-        mediator). ``c`` (B, k): the coefficients of the terms ``terms`` (k indices); the transposed layout
-        (every term's coefficients contiguous, e.g. ``np.stack(columns).T``) is the fast one."""
-        nb = c.shape[0]
-        ct = c.T  # (k, B)
-        xn, kn = self._nodes()
+    def _parts(self, masses: Mapping[str, object], ct: np.ndarray, terms: np.ndarray) -> list[tuple]:
+        """Per mediator with a coefficient somewhere in the batch: (rows of ``ct`` (terms, B) of its terms
+        with one, :math:`c_t x^{p_t}` of those rows, node interval j and weight w of every point)."""
+        nb = ct.shape[1]
+        xn = self._nodes()[0]
         labels = self._labels[terms]
         power = self.power[terms]
         if np.any((power != 1) & (power != 2)):
             raise ValueError(f"{self.name}: kernel powers must be 1 or 2")
         nz = np.any(ct != 0, axis=1)  # terms with a coefficient somewhere in the batch
-        parts = []  # per mediator: rows of ct, x, interval j, weight w, nodes used
+        parts = []
         for med in np.unique(labels[nz]):
             sel = np.flatnonzero((labels == med) & nz)
             if med not in masses:
@@ -179,19 +173,35 @@ class DrellYanSearch:
             for xk in xn[1:-1]:
                 j += x >= xk
             w = (x - xn[j]) / (xn[j + 1] - xn[j])
-            present = np.bincount(j, minlength=len(xn) - 1) > 0
-            used = [k for k in range(len(xn)) if (k < len(xn) - 1 and present[k]) or (k > 0 and present[k - 1])]
-            parts.append((sel, x, j, w, used))
-        rows = sum(len(used) * sel.size for sel, _, _, _, used in parts)
-        ceff_t = np.empty((rows, nb))
-        keff = np.empty((rows, self.n_bins))
-        r0 = 0
-        for sel, x, j, w, used in parts:
             contiguous = sel[-1] - sel[0] + 1 == sel.size
             cx = ct[sel[0]:sel[-1] + 1] * x if contiguous else ct[sel] * x  # c_t x^p_t, (terms, B)
             quad = power[sel] == 2
             if quad.any():
                 cx[quad] *= x
+            parts.append((sel, cx, j, w))
+        return parts
+
+    def _effective(self, masses: Mapping[str, object], c: np.ndarray,
+                   terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r"""The yields as one product :math:`N = C_{\rm eff} K_{\rm eff}`: effective coefficients,
+        returned transposed (M, B), and stacked scaled kernels (M, bins), one row per (mediator, node, term
+        with a coefficient somewhere in the batch). :math:`C_{\rm eff}` holds :math:`c_t x^{p_t}` times the
+        node's weight of the linear interpolation in x (module docstring; two non-zero nodes per point and
+        mediator). ``c`` (B, k): the coefficients of the terms ``terms`` (k indices); the transposed layout
+        (every term's coefficients contiguous, e.g. ``np.stack(columns).T``) is the fast one."""
+        nb = c.shape[0]
+        xn, kn = self._nodes()
+        parts = self._parts(masses, c.T, terms)
+        used_of = []
+        for _, _, j, _ in parts:
+            present = np.bincount(j, minlength=len(xn) - 1) > 0
+            used_of.append([k for k in range(len(xn))
+                            if (k < len(xn) - 1 and present[k]) or (k > 0 and present[k - 1])])
+        rows = sum(len(used) * sel.size for (sel, _, _, _), used in zip(parts, used_of, strict=True))
+        ceff_t = np.empty((rows, nb))
+        keff = np.empty((rows, self.n_bins))
+        r0 = 0
+        for (sel, cx, j, w), used in zip(parts, used_of, strict=True):
             for k in used:
                 wk = np.where(j == k, 1 - w, 0.0) + np.where(j + 1 == k, w, 0.0)
                 np.multiply(wk, cx, out=ceff_t[r0:r0 + sel.size])
