@@ -580,10 +580,10 @@ class PointEvaluator:
         chi = chi2({k: flat(v) for k, v in preds.items()}, self.vintage)
         chi_sm = chi2({k: np.asarray(v, dtype=float) for k, v in sm_preds.items()}, self.vintage)
         for k in names:
-            cols[k] = flat(preds[k]).astype(float)
+            cols[k] = flat(preds[k]).astype(float, copy=False)
         for k in [*names, "total"]:
             if k in chi:
-                cols[f"chi2_{k}"] = flat(chi[k]).astype(float)
+                cols[f"chi2_{k}"] = flat(chi[k]).astype(float, copy=False)
                 cols[f"dchi2_{k}"] = cols[f"chi2_{k}"] - float(np.asarray(chi_sm[k]).ravel()[0])
             else:
                 cols[f"chi2_{k}"] = np.full(n, np.nan)
@@ -596,7 +596,7 @@ class PointEvaluator:
         for g in _groups_of(names):
             slug, key = group_slug(g), GROUP_PREFIX + g
             if key in chi:
-                cols[f"chi2_group_{slug}"] = flat(chi[key]).astype(float)
+                cols[f"chi2_group_{slug}"] = flat(chi[key]).astype(float, copy=False)
                 cols[f"dchi2_group_{slug}"] = cols[f"chi2_group_{slug}"] - float(np.asarray(chi_sm[key]).ravel()[0])
             else:  # no measured observable of this group is evaluated
                 cols[f"chi2_group_{slug}"] = np.full(n, np.nan)

@@ -165,7 +165,11 @@ def test_a_map_does_not_depend_on_its_chunking_when_masses_are_interpolated(tmp_
     assert a.keys() == b.keys()
     for n in a:
         x, y = np.asarray(a[n]), np.asarray(b[n])
-        assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), n
+        if x.dtype.kind == "f":  # rounding only (a one-point chunk sums in another order): the two mass
+            # paths differ by the interpolation error, 1e-10 ... 1e-8 relative
+            np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12, err_msg=n)
+        else:
+            assert np.array_equal(x, y), n
     lhs = _scan({"m_LQ": {"min": 1000.0, "max": 5000.0, "scale": "log"}, "y1y2": {"min": 0.01, "max": 1.0}},
                 sampling="lhs", n_samples=4, seed=3, y1_over_y2=1.0)
     t = pq.read_table(run_scan(lhs, tmp_path / "lhs", ev, progress=False).table_path).to_pydict()
