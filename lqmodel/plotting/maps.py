@@ -216,8 +216,9 @@ class MapData:
             Z = Z[self._sy]
         if not isinstance(self._sx, slice):
             Z = Z[:, self._sx]
-        if self._fx is not None and self._fy is not None and not self.binned:
-            # both axes refined: exactly the former REFINE x interpolation (scipy)
+        if self._fx is not None and self._fy is not None:
+            # both axes refined: exactly the former REFINE x interpolation (scipy; _interp_axis twice agrees
+            # to rounding, which moves a few antialiased pixels)
             from scipy.interpolate import RegularGridInterpolator
 
             fine = np.stack(np.meshgrid(self._fy, self._fx, indexing="ij"), axis=-1)
@@ -484,9 +485,44 @@ def plot_map(
         stem = out.with_suffix("") if out.suffix in (".png", ".pdf") else out
         stem.parent.mkdir(parents=True, exist_ok=True)
         with matplotlib.rc_context(_STYLE):
-            fig.savefig(stem.with_suffix(".png"), dpi=200)
-            fig.savefig(stem.with_suffix(".pdf"))
+            _save(fig, stem)
     return fig
+
+
+#: resolution of the saved PNG
+PNG_DPI = 200
+
+
+def _save(fig, stem: Path) -> None:
+    """``stem``.png (PNG_DPI) and ``stem``.pdf, each with the layout savefig computes for it, without
+    savefig's pre-draw pass (with a layout engine, savefig draws every artist once with drawing disabled,
+    only to run the layout, then draws again). Here the layout engine runs on the renderer that savefig's
+    layout would use — the Agg canvas at PNG_DPI for the PNG, a PDF canvas (PDF font metrics) for the PDF
+    — and the file is saved with the engine switched off for that one draw: the same files, one full
+    draw each instead of two."""
+    from matplotlib.backends.backend_pdf import FigureCanvasPdf
+
+    engine = fig.get_layout_engine()
+    if engine is None:
+        fig.savefig(stem.with_suffix(".png"), dpi=PNG_DPI)
+        fig.savefig(stem.with_suffix(".pdf"))
+        return
+    canvas, dpi = fig.canvas, fig.dpi
+    try:
+        fig.dpi = PNG_DPI
+        engine.execute(fig)
+        fig.set_layout_engine("none")
+        fig.savefig(stem.with_suffix(".png"), dpi=PNG_DPI)
+        fig.set_layout_engine(engine)
+        fig.dpi = dpi
+        FigureCanvasPdf(fig)  # the figure's canvas while the PDF is laid out and saved
+        engine.execute(fig)
+        fig.set_layout_engine("none")
+        fig.savefig(stem.with_suffix(".pdf"))
+    finally:
+        fig.set_layout_engine(engine)
+        fig.set_canvas(canvas)
+        fig.dpi = dpi
 
 
 def _brightest_lepton(df) -> str | None:
