@@ -36,7 +36,7 @@ from .config import ScanConfig, parameter_unit, to_assignments
 from .executors import choose_executor, effective_workers, make_executor
 from .limits import check_resources
 from .samplers import Sampler
-from .storage import ChunkWritten, FolderLock, ScanStore, package_versions, write_chunk_temp
+from .storage import ChunkWritten, FolderLock, ScanStore, TableCombiner, package_versions, write_chunk_temp
 
 __all__ = ["run_scan", "ScanResult", "evaluator_spec", "evaluate_chunk", "compute_chunk"]
 
@@ -224,12 +224,17 @@ def _run_locked(config, store, evaluator, spec, fingerprint, executor, progress,
                                    sampler.indices(i), target)
         return evaluate_chunk, (evaluator, config.base, sampler.chunk(i), config.y1_over_y2)
 
+    # map.parquet is written while the chunks run: each committed chunk is verified and appended as soon as
+    # all chunks before it are in (TableCombiner), instead of re-reading every chunk after the last one
+    combiner = TableCombiner(store, sampler.n_chunks, expected)
+
     def finish(i: int, result: ChunkWritten | dict[str, np.ndarray]) -> None:
         if isinstance(result, ChunkWritten):
             store.commit_chunk(result)
         else:
             columns, units = _chunk_columns(sampler.indices(i), sampler.chunk(i), result, units_eval)
             store.write_chunk(i, columns, units, meta)
+        combiner.offer(i)
         if bar is not None:
             bar.update(1)
 
@@ -244,6 +249,8 @@ def _run_locked(config, store, evaluator, spec, fingerprint, executor, progress,
             store.update_run(run, dict(timing))
 
     try:
+        for i in sorted(done):  # chunks kept from an earlier run
+            combiner.offer(i)
         if todo:
             if isinstance(executor, Executor):
                 prepare(executor)
@@ -259,8 +266,9 @@ def _run_locked(config, store, evaluator, spec, fingerprint, executor, progress,
                     else:
                         _run_parallel(ex, todo, task, finish, max_in_flight or max(2 * workers, 2),
                                       _writes_locally(ex))
-        table_path = store.combine(sampler.n_chunks, expected)
+        table_path = combiner.close()
     except BaseException as exc:
+        combiner.abort()
         status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
         message = " ".join(str(exc).split())[:500] or type(exc).__name__
         try:

@@ -25,6 +25,7 @@ metadata key ``lqmodel`` holds a JSON object
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -494,37 +495,92 @@ class ScanStore:
         """Concatenate chunks 0..n_chunks-1 in order into ``map.parquet`` (streamed, atomic). With
         ``expected(i) -> (first, last, count)``, each chunk is verified against the manifest as it is read
         (a chunk that fails is deleted and the combine refused: rerunning recomputes it)."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
         missing = [i for i in range(n_chunks) if not self.chunk_path(i).exists()]
         if missing:
             raise ScanFolderError(f"cannot combine: chunk {missing[0]} of {n_chunks} is missing; rerun to compute it")
-        schema = None
-        with atomic_path(self.table_path) as tmp:
-            writer = None
-            try:
-                for i in range(n_chunks):
-                    data = self.chunk_path(i).read_bytes()
-                    if expected is not None:
-                        reason = self._check_chunk(i, data, expected(i))
-                        if reason is not None:
-                            self.chunk_path(i).unlink(missing_ok=True)
-                            raise ScanFolderError(f"chunk {i} changed on disk during the run ({reason}); it was "
-                                                  "removed: rerun the same command to recompute it")
-                    t = pq.read_table(pa.BufferReader(data))
-                    if expected is not None:
-                        first, last, count = expected(i)
-                        pts = t.column("point").to_numpy()
-                        if pts.size != count or (count and (pts[0] != first or pts[-1] != last)):
-                            raise ScanFolderError(f"chunk {i} holds the wrong points; rerun to recompute it")
-                    if writer is None:  # chunk 0 (schema and writer are set together)
-                        schema = t.schema
-                        writer = pq.ParquetWriter(tmp, schema, **parquet_options(schema, statistics=True))
-                    if not t.schema.equals(schema, check_metadata=True):
-                        raise ScanFolderError(f"chunk {i} has another schema than chunk 0: {t.schema} vs {schema}")
-                    writer.write_table(t)
-            finally:
-                if writer is not None:
-                    writer.close()
-        return self.table_path
+        combiner = TableCombiner(self, n_chunks, expected)
+        try:
+            for i in range(n_chunks):
+                combiner.offer(i)
+        except BaseException:
+            combiner.abort()
+            raise
+        return combiner.close()
+
+    def append_chunk(self, writer_state: dict, i: int, expected=None) -> None:
+        """Verify chunk ``i`` (manifest checksum and point range) and append it to the combined table being
+        written (``writer_state``: the :class:`TableCombiner`'s temporary file, writer and schema)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        data = self.chunk_path(i).read_bytes()
+        if expected is not None:
+            reason = self._check_chunk(i, data, expected(i))
+            if reason is not None:
+                self.chunk_path(i).unlink(missing_ok=True)
+                raise ScanFolderError(f"chunk {i} changed on disk during the run ({reason}); it was "
+                                      "removed: rerun the same command to recompute it")
+        t = pq.read_table(pa.BufferReader(data))
+        if expected is not None:
+            first, last, count = expected(i)
+            pts = t.column("point").to_numpy()
+            if pts.size != count or (count and (pts[0] != first or pts[-1] != last)):
+                raise ScanFolderError(f"chunk {i} holds the wrong points; rerun to recompute it")
+        if writer_state.get("writer") is None:  # chunk 0 (schema and writer are set together)
+            writer_state["schema"] = t.schema
+            writer_state["writer"] = pq.ParquetWriter(writer_state["tmp"], t.schema,
+                                                      **parquet_options(t.schema, statistics=True))
+        if not t.schema.equals(writer_state["schema"], check_metadata=True):
+            raise ScanFolderError(f"chunk {i} has another schema than chunk 0: {t.schema} vs {writer_state['schema']}")
+        writer_state["writer"].write_table(t)
+
+
+class TableCombiner:
+    """Builds ``map.parquet`` while a scan runs: :meth:`offer` chunk indices as their files are committed
+    (in any order); each chunk is verified (:meth:`ScanStore.append_chunk`) and appended as soon as every
+    chunk before it has been, so the combined table is written alongside the computation instead of after
+    it. :meth:`close` appends what is left, checks that all ``n_chunks`` are in and renames the temporary
+    file into place (atomic); :meth:`abort` removes it. The table is the one :meth:`ScanStore.combine`
+    writes (same order, same writer options)."""
+
+    def __init__(self, store: ScanStore, n_chunks: int, expected=None):
+        self._store, self._n, self._expected = store, int(n_chunks), expected
+        self._next = 0
+        self._ready: set[int] = set()
+        self._stack = contextlib.ExitStack()
+        self._state: dict[str, Any] = {"tmp": self._stack.enter_context(atomic_path(store.table_path)),
+                                       "writer": None, "schema": None}
+
+    def offer(self, i: int) -> None:
+        """Chunk ``i``'s file is committed; append it (and any waiting successors) if its turn has come."""
+        self._ready.add(int(i))
+        while self._next in self._ready:
+            self._ready.discard(self._next)
+            self._store.append_chunk(self._state, self._next, self._expected)
+            self._next += 1
+
+    def close(self) -> Path:
+        """Append the rest (each chunk must exist), close the writer, rename into place."""
+        try:
+            for i in range(self._next, self._n):
+                if not self._store.chunk_path(i).exists():
+                    raise ScanFolderError(f"cannot combine: chunk {i} of {self._n} is missing; rerun to compute it")
+                self.offer(i)
+            if self._state["writer"] is not None:
+                self._state["writer"].close()
+                self._state["writer"] = None
+        except BaseException:
+            self.abort()
+            raise
+        self._stack.close()
+        return self._store.table_path
+
+    def abort(self) -> None:
+        """Discard the partial table (its temporary file)."""
+        if self._state.get("writer") is not None:
+            with contextlib.suppress(Exception):
+                self._state["writer"].close()
+            self._state["writer"] = None
+        err = ScanFolderError("combine aborted")
+        with contextlib.suppress(ScanFolderError):
+            self._stack.__exit__(type(err), err, None)
