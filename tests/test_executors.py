@@ -191,3 +191,18 @@ def test_process_workers_run_one_blas_thread():
         # the worker's own libraries: this process may have loaded more (scipy's OpenBLAS, by earlier tests)
         counts = ex.submit(_blas_threads).result(timeout=120)
     assert counts and counts == [1] * len(counts)
+
+
+def test_blas_threads_sets_and_restores_the_openblas_thread_count():
+    """The serial scan path runs with one OpenBLAS thread and gives the process its count back."""
+    import numpy  # noqa: F401 - loads numpy's OpenBLAS
+
+    from lqmodel.scan.executors import _GETTERS, _openblas_libraries, blas_threads
+
+    getters = [g for lib in _openblas_libraries() for name in _GETTERS if (g := getattr(lib, name, None))]
+    if not getters:
+        pytest.skip("no OpenBLAS with a thread-count getter in this process")
+    before = [int(g()) for g in getters]
+    with blas_threads(1):
+        assert [int(g()) for g in getters] == [1] * len(getters)
+    assert [int(g()) for g in getters] == before
