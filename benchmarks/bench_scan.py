@@ -107,7 +107,9 @@ def main(argv=None) -> int:
     ap.add_argument("--sample", type=int, default=5, help="points evaluated directly with flavio (0: skip)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--chunk-size", type=int, default=50_000)
+    ap.add_argument("--json", type=Path, help="write the measured rows here (benchmarks/plot_scaling.py draws them)")
     args = ap.parse_args(argv)
+    record: dict = {"loadavg_start": os.getloadavg()[0], "in_memory": [], "scans": []}
 
 
     from lqmodel.evaluate import PointEvaluator, resolve_base
@@ -138,6 +140,8 @@ def main(argv=None) -> int:
         table = sum(v.nbytes for v in out.values())
         print(f"{n:>9} {len(out):>7} {dt / n * 1e9:>9,.0f} {peak / n:>9,.0f} {table / n:>10,.0f} "
               f"{(peak - table) / n:>16,.0f}")
+        record["in_memory"].append({"n": n, "columns": len(out), "ns_per_point": dt / n * 1e9,
+                                    "peak_bytes_per_point": peak / n, "table_bytes_per_point": table / n})
         del out, a
     print("(tracemalloc on during the timed call, inputs not counted; 'held on top' = peak minus the returned "
           "columns; the rows with fewer columns are columns: map)")
@@ -171,6 +175,9 @@ def main(argv=None) -> int:
                 rss[kind] = mem.peak
                 tables[kind] = res.table()
             same = tables_identical(tables["serial"], tables["process"])
+            record["scans"].append({"n": n, "serial_s": times["serial"], "process_s": times["process"],
+                                    "identical": bool(same), "serial_rss": rss["serial"],
+                                    "process_rss": rss["process"]})
             print(f"{n:>9} {times['serial']:>9.1f} {times['process']:>9.1f} "
                   f"{times['serial'] / times['process']:>8.2f} {rss['serial'] / n:>15,.0f} "
                   f"{rss['process'] / n:>16,.0f} {same}")
@@ -204,6 +211,11 @@ def main(argv=None) -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
+    if args.json:
+        import json
+
+        record["loadavg_end"] = os.getloadavg()[0]
+        args.json.write_text(json.dumps(record, indent=2), encoding="utf-8")
     return 0
 
 
