@@ -477,6 +477,7 @@ def plot_map(
             if name not in _FLAVOUR_LAYERS:
                 _flush_unconstraining(ctx)
             LAYER_FUNCTIONS[name](ctx)
+            _release_contour_generators(ctx.ax)
         _flush_unconstraining(ctx)
         _perturbativity_and_benchmark(ctx, benchmark)
         fig = _finish(ctx, chosen, title, subtitle)
@@ -523,6 +524,18 @@ def _save(fig, stem: Path) -> None:
         fig.set_layout_engine(engine)
         fig.set_canvas(canvas)
         fig.dpi = dpi
+
+
+def _release_contour_generators(ax) -> None:
+    """Drop the contour generators of the axes' ContourSets once a layer is drawn: each holds the field
+    and its mask (about 9 MB at 10^6 nodes) only for later queries (reuse by the same layer, nearest
+    contour), while drawing needs only the paths. Private matplotlib attribute, hence the guard: without
+    it (another matplotlib) nothing is released and nothing else changes."""
+    from matplotlib.contour import ContourSet
+
+    for artist in ax.collections:
+        if isinstance(artist, ContourSet) and getattr(artist, "_contour_generator", None) is not None:
+            artist._contour_generator = None
 
 
 def _brightest_lepton(df) -> str | None:
