@@ -535,7 +535,7 @@ def _release_contour_generators(ax) -> None:
 
     for artist in ax.collections:
         if isinstance(artist, ContourSet) and getattr(artist, "_contour_generator", None) is not None:
-            artist._contour_generator = None
+            setattr(artist, "_contour_generator", None)  # noqa: B010  (private, not in matplotlib's stubs)
 
 
 def _brightest_lepton(df) -> str | None:
