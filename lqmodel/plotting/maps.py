@@ -1180,6 +1180,8 @@ def _drawn_columns(names: Sequence[str], keep: Sequence[str], lepton: str | None
     for name in drawn:
         spec = MAP_LAYERS[name]
         for t in (*spec.requires, *spec.optional, *spec.alternatives.values()):
+            if t == "excluded_{group}":  # the flags: the layer draws the smooth dchi2_group field
+                continue
             filled = [t.replace("{lepton}", lep) for lep in leptons] if "{lepton}" in t else [t]
             if "{group}" in t:
                 filled = [f.replace("{group}", g) for f in filled for g in groups]
