@@ -259,13 +259,27 @@ def _map_points(n: int, n_masses: int):
     return base, {"m_LQ": m, "y1": np.sqrt(y), "y2": np.sqrt(y)}
 
 
+def _nonzero_real_columns(C: dict, wc_names, n: int):
+    """(indices into the Re/Im variables of ``wc_names``, their values (a, n)) of the real parts non-zero
+    somewhere in the batch."""
+    idx, rows = [], []
+    for k, nm in enumerate(wc_names):
+        if nm in C:
+            a = np.broadcast_to(np.asarray(C[nm]), (n,))
+            for j, v in ((2 * k, a.real), (2 * k + 1, a.imag)):
+                if np.any(v != 0):
+                    idx.append(j)
+                    rows.append(v)
+    return np.asarray(idx, dtype=int), np.array(rows, dtype=float).reshape(len(rows), n)
+
+
 def _floor_inputs(points, names: list[str], masses: str):
     """Per observable: (form, [(c, g, Q) per quadratic form], X) on the real non-zero variables (+ images)."""
     from lqmodel.flavour import _IMAGES, parity_images
     from lqmodel.matching import match
     from lqmodel.smeft_matching import match_smeft
     from observables.registry import get
-    from observables.surrogate import _real_columns, cached_surrogate
+    from observables.surrogate import cached_surrogate
 
     specs = [get(nm) for nm in names]
     wet = [s for s in specs if s.basis != "SMEFT"]
@@ -287,7 +301,7 @@ def _floor_inputs(points, names: list[str], masses: str):
             C = {k: np.asarray(v).reshape(-1) for k, v in vals.items() if k in s.wc_names and np.any(v != 0)}
             variables = [w for w in s.wc_names if w in C]
             sur = cached_surrogate(s.name, mu, variables)
-            cols, X = _real_columns(C, sur.wc_names, n)
+            cols, X = _nonzero_real_columns(C, sur.wc_names, n)
             forms = [sur.numerator] + ([sur.denominator] if sur.denominator is not None else [])
             coef = [(f.constant - (sur._offset if k == 0 else 0.0), np.ascontiguousarray(f.linear[cols]),
                      np.ascontiguousarray(f.quadratic[np.ix_(cols, cols)])) for k, f in enumerate(forms)]

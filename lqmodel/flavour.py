@@ -316,11 +316,16 @@ def _predict_smeft(specs: Sequence[ObservableSpec], c: SMEFTCoefficients, method
     distinct = np.unique(scales)
     _check_exact(distinct)
     for mu in distinct:
-        mask = scales == mu
-        C = {k: np.asarray(v)[mask] for k, v in c.values.items()}
+        if distinct.size == 1:  # one scale: every point, no masked copies
+            mask: Any = Ellipsis
+            C = {k: np.asarray(v) for k, v in c.values.items() if _any_nonzero(v)}
+        else:
+            mask = scales == mu
+            C = {k: np.asarray(v)[mask] for k, v in c.values.items()}
+        scratch = {}
         for spec in specs:
             allowed = set(spec.wc_names)
-            Cs = {k: v for k, v in C.items() if k in allowed and np.any(v != 0)}
+            Cs = {k: v for k, v in C.items() if k in allowed and (mask is Ellipsis or _any_nonzero(v))}
             if not Cs:  # no new physics in this group: flavio's SM value (a SMEFT object without coefficients),
                 # through the surrogate without variables (cached/shipped; equal to fb.np_prediction(name, {}, mu))
                 def sm(spec: ObservableSpec = spec, mu: float = float(mu)) -> float:
@@ -329,7 +334,7 @@ def _predict_smeft(specs: Sequence[ObservableSpec], c: SMEFTCoefficients, method
                 out[spec.name][mask] = _memoised(memo, (spec.name, float(mu), "SM"), sm)
                 continue
             variables = [n for n in spec.wc_names if n in Cs]
-            out[spec.name][mask] = surrogate(spec, mu, variables)(Cs)
+            out[spec.name][mask] = surrogate(spec, mu, variables)(Cs, scratch=scratch)
     return out
 
 
@@ -446,7 +451,18 @@ def _predict_surrogate(specs: Sequence[ObservableSpec], wc: WilsonCoefficients, 
             for spec in specs:
                 out[spec.name][...] = _eval_spec_surrogate(spec, float(mu), C, imgs, memo, None, nonzero, scratch)
             break
-        mask = scales == mu
+        mask: Any = scales == mu
+        flat_mask = mask.reshape(-1)
+        first, last = int(np.argmax(flat_mask)), flat_mask.size - int(np.argmax(flat_mask[::-1]))
+        if np.all(flat_mask[first:last]):  # one contiguous run of points (grid order): views, no copies
+            sl = slice(first, last)
+            C = {k: np.broadcast_to(np.asarray(v), shape).reshape(-1)[sl] for k, v in values.items()
+                 if k in nonzero}
+            imgs = [{k: np.broadcast_to(np.asarray(v), shape).reshape(-1)[sl] for k, v in img.items()}
+                    for img in images]
+            for spec in specs:
+                out[spec.name].reshape(-1)[sl] = _eval_spec_surrogate(spec, float(mu), C, imgs, memo)
+            continue
         C = {k: np.asarray(v)[mask] for k, v in values.items() if k in nonzero}
         imgs = [{k: np.asarray(v)[mask] for k, v in img.items()} for img in images]
         for spec in specs:

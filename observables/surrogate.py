@@ -48,6 +48,14 @@ scales (``observables/data/surrogates/``, cache entries of the same format writt
 ``tools/build_surrogates.py``, see :func:`shipped_term`) are used if their stored key is exactly the one
 looked up; otherwise the term is built from flavio.
 
+Evaluation (:meth:`Surrogate.values`): each form is evaluated on the monomials :math:`(1, x_i, x_ix_j)` of
+only those real variables that are non-zero somewhere in the batch (a real coupling's imaginary part is never
+formed), as one dot product with the form's coefficient vector (the SM offset of ``subtract_sm`` observables
+folded into the constant before the sum, which removes the cancellation of ``(c + g.x) - c``: Delta a_mu
+changes by its old rounding error, ~1e-8 relative at 1e-12); the variables and monomials are shared between
+the observables of one call (``scratch``). Measured against the numpy floor by
+``benchmarks/bench_flavour.py --floor``.
+
 Any input scale (random leptoquark masses): :class:`InterpolatedSurrogate` interpolates, cubically in
 :math:`\log\mu`, between surrogates on the fixed lattice :func:`node_scale` (eight nodes per factor 5 in
 scale, anchored at 1 TeV), point by point; exact in the couplings (a weighted sum of quadratic forms),
@@ -56,6 +64,7 @@ and why a single low-scale surrogate with the running matrix in front is not exa
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -696,6 +705,7 @@ def _variables_and_monomials(wc: Mapping[str, ArrayLike], wc_names: tuple[str, .
     else:
         shape = (n,)
     entry = None
+    monos: dict[bytes, np.ndarray] = {}
     if scratch is not None:
         key = (wc_names, n, tuple((k, id(v)) for k, v in wc.items()))
         entry = scratch.get(key)
@@ -748,10 +758,15 @@ class ScaleGroups:
         self.n = n
         if n == 0:
             self.first, self.weights = interpolation_stencil(m)
-            self.inverse, self.node_indices = np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64)
+            self.inverse: np.ndarray | None = np.zeros(0, dtype=np.intp)
+            self.node_indices = np.zeros(0, dtype=np.int64)
+            self.segments: list[tuple[int, int, int, int, int]] | None = []
+            self._rows, self._w = np.zeros((0, 4), dtype=np.intp), np.zeros((0, 4))
+            self._dense: np.ndarray | None = np.zeros((0, 1))
             return
         starts = np.flatnonzero(np.concatenate(([True], m[1:] != m[:-1])))
         inverse: np.ndarray | None
+        groups: np.ndarray
         if starts.size == 1:
             groups, inverse = m[:1], np.zeros(n, dtype=np.intp)
         elif starts.size * _GROUP_MIN <= n:  # contiguous runs of one scale (grid order)
@@ -767,7 +782,7 @@ class ScaleGroups:
         self.inverse = inverse
         #: contiguous runs of equal length, as (first point, end point, first group, end group, run length):
         #: each is evaluated as a (groups, length) block with one coefficient vector per row, no gather
-        self.segments: list[tuple[int, int, int, int, int]] | None = None
+        self.segments = None
         if inverse is None:
             self.segments = [(0, n, 0, n, 1)]
         elif starts.size == 1 or starts.size * _GROUP_MIN <= n:
@@ -776,7 +791,7 @@ class ScaleGroups:
             if cut.size <= 8:
                 ends = np.append(cut, lengths.size)
                 self.segments = [(int(starts[a]), int(starts[b]) if b < starts.size else n, int(a), int(b),
-                                  int(lengths[a])) for a, b in zip(ends[:-1], ends[1:], strict=True)]
+                                  int(lengths[a])) for a, b in itertools.pairwise(ends)]
         k = (self.first[:, None] + np.arange(4))[self.weights != 0]
         self.node_indices = np.unique(k)
         # row of each stencil entry in the table of node coefficients (the extra last row: zero, for the
@@ -786,7 +801,7 @@ class ScaleGroups:
         ok = (self.node_indices[pos] == idx) & (self.weights != 0)
         self._rows = np.where(ok, pos, self.node_indices.size)
         self._w = np.where(ok, self.weights, 0.0)
-        self._dense: np.ndarray | None = None
+        self._dense = None
         if self.first.size <= 4096:  # few groups: one (groups, nodes + 1) weight matrix, combined by one matmul
             self._dense = np.zeros((self.first.size, self.node_indices.size + 1))
             np.add.at(self._dense, (np.arange(self.first.size)[:, None], self._rows), self._w)
@@ -817,7 +832,8 @@ class ScaleGroups:
         if combined.shape[0] == 1:
             return _dot(combined.T, mono[:, None, :])[0]
         if self.segments is None:  # equal scales scattered over the batch: one gather
-            return _dot(np.take(combined.T, self.inverse, axis=1)[:, :, None], mono[:, :, None])[:, 0]
+            assert self.inverse is not None  # segments is None only for scattered repeats
+            return _dot(np.take(combined.T, self.inverse, axis=1), mono[:, :, None])[:, 0]
         out = np.empty(self.n)
         for a, b, ga, gb, length in self.segments:
             block = mono[:, a:b].reshape(M, gb - ga, length)
@@ -854,7 +870,10 @@ class InterpolatedSurrogate:
     ``scales``: 1-d array (GeV), one per point; the coefficients given to the methods are arrays of that
     length (or scalars, broadcast). ``factory(scale) -> Surrogate``: how a node's surrogate is obtained
     (default: :func:`get_surrogate` with ``wc_names``; the caller's memo otherwise); only nodes with a
-    non-zero weight are built. The methods mirror :class:`Surrogate`.
+    non-zero weight are built. ``groups``: the points' :class:`ScaleGroups` (one per call, shared by every
+    observable; default: built here). Points of one scale are evaluated with one weighted form
+    :math:`\sum_j w_j P_{k+j}` (the node coefficients combined with the scale's weights), not four node
+    evaluations. The methods mirror :class:`Surrogate`.
     """
 
     def __init__(self, name: str, scales: ArrayLike, wc_names: Sequence[str] | None = None,
