@@ -175,11 +175,11 @@ def test_missing_column_of_a_drawn_layer_is_an_error():
 
 
 def test_large_grid_is_drawn_on_the_pixel_grid():
-    """A grid finer than the figure is interpolated at most RASTER nodes per axis; a small grid keeps
-    REFINE x; both give the same region edges (bilinear interpolation of a linear field is exact)."""
+    """A small grid is refined REFINE x; a larger one is drawn on its own nodes (at most RASTER per
+    axis); both give the same region edges (bilinear interpolation of a linear field is exact)."""
     from lqmodel.plotting.maps import MapData
 
-    for n, fine in ((40, 39 * 4 + 1), (600, MapData.RASTER)):
+    for n, fine in ((40, 39 * 4 + 1), (600, 600)):
         y = np.linspace(0.0, 1.0, n)
         Y1, Y2 = (a.ravel() for a in np.meshgrid(y, y, indexing="ij"))
         d = MapData(pd.DataFrame({"a": Y1, "b": Y2}), "a", "b", False, False)
