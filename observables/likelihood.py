@@ -39,7 +39,6 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from observables import cache as _cache
 from observables.measurements import Constraint, MeasurementSet, load
@@ -343,6 +342,8 @@ def summary(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *,
     c2 = chi2(predictions, vintage, theory=theory)
     pl = pulls(predictions, vintage, theory=theory)
     ndof = len(pl)
+    from scipy import stats  # here: scipy.stats costs ~1 s to import, and only this summary needs it
+
     p = stats.chi2.sf(c2["total"], ndof) if ndof else np.ones_like(c2["total"])
     z = stats.norm.isf(np.clip(p, 1e-300, 1.0) / 2.0)
     lo, hi = VERDICT_THRESHOLDS
