@@ -36,7 +36,7 @@ are the built-in default map's (benchmark BP2, the Voloshin pair, y1 = y2, ``y1y
   parity images as further variables of the same form) as one ``(a, n)`` float array built beforehand, and
   each of its quadratic forms evaluated as ``c + g @ X + einsum("in,in->n", Q @ X, X)`` on those variables
   only (one matmul + one einsum per form; a form without variables is a constant), numerator / denominator
-  divided, sqrt forms rooted. The coefficients are those of the single-mass surrogate; the same floor is
+  divided, sqrt forms rooted. The coefficients are those of the 1 TeV lattice node's surrogate; the same floor is
   used for the interpolated masses (interpolating the forms is per-mass work, not per-point work: no
   any-mass evaluation can do less per point than one form evaluation), so the 100-mass ratio includes the
   cost of the interpolation. No matching, no chi^2 in the floor.
@@ -291,7 +291,7 @@ def _floor_inputs(points, names: list[str], masses: str):
         sm = match_smeft(p)
         imgs = parity_images(wc)
         n = int(np.prod(p.batch_shape))
-        mu = float(np.asarray(wc.scale).reshape(-1)[0])
+        mu = 1000.0  # a lattice node (cached): the floor's cost does not depend on the coefficients' values
         rows = []
         for s in specs:
             vals = dict(sm.values) if s.basis == "SMEFT" else dict(wc.values)
