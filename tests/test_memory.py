@@ -91,13 +91,15 @@ def test_a_split_call_is_the_single_call(monkeypatch):
     assert list(one) == list(split)
     for k in one:
         assert one[k].dtype == split[k].dtype, k
-        if one[k].dtype.kind == "f":
+        if k.startswith("dchi2_dy_"):
             # the same numbers up to rounding: the Drell-Yan products stack the kernel nodes a batch uses, so
             # a 7-point batch sums in another order than a 50-point one (1 ulp seen); a scan's chunks and
             # sub-batches are the same for every executor and on resume, so its tables stay identical
             x = one[k]
             scale = np.max(np.abs(x[np.isfinite(x)]), initial=0.0)
             np.testing.assert_allclose(split[k], x, rtol=1e-13, atol=1e-13 * scale, err_msg=k)
+        elif one[k].dtype.kind == "f":
+            assert np.array_equal(one[k], split[k], equal_nan=True), k
         else:
             assert np.array_equal(one[k], split[k]), k
 

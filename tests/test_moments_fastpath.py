@@ -176,7 +176,9 @@ def test_evaluator_sub_batches_give_the_same_table(monkeypatch):
     for k in one:
         assert one[k].shape == split[k].shape == (n,), k
         assert one[k].dtype == split[k].dtype, k
-        if one[k].dtype.kind == "f":
+        if k.startswith("dchi2_dy_"):  # the Drell-Yan products sum batch-dependent stacks: rounding only
+            np.testing.assert_allclose(split[k], one[k], rtol=1e-13, atol=1e-15, err_msg=k)
+        elif one[k].dtype.kind == "f":
             assert np.array_equal(one[k], split[k], equal_nan=True), k
         else:
             assert np.array_equal(one[k], split[k]), k
