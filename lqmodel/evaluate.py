@@ -374,11 +374,9 @@ class PointEvaluator:
         ``"auto"`` rule of :func:`lqmodel.flavour.predict` would depend on how many masses a chunk holds."""
         if self.masses != "auto" or self.observables is None or self.method != "surrogate":
             return self
-        lq = [r for r in config.parameters if r.name in _LQ_MASS_PARAMETERS]
-        if lq and config.sampling != "grid":
-            return replace(self, masses="interpolated")
-        distinct = int(np.prod([len(r.grid()) for r in lq])) if lq else 1
-        return replace(self, masses="exact" if distinct <= EXACT_SCAN_MASSES else "interpolated")
+        _, distinct = _scanned_masses(config)
+        exact = distinct is not None and distinct <= EXACT_SCAN_MASSES
+        return replace(self, masses="exact" if exact else "interpolated")
 
     def check_config(self, config: ScanConfig) -> None:
         """Refuse scan configurations this evaluator cannot run efficiently (one-line InputError): with
@@ -388,12 +386,11 @@ class PointEvaluator:
 
         if self.masses != "exact" or self.observables is None or self.method != "surrogate":
             return
-        lq = [r for r in config.parameters if r.name in _LQ_MASS_PARAMETERS]
-        if lq and config.sampling != "grid":
+        name, distinct = _scanned_masses(config)
+        if distinct is None:
             raise InputError(
-                f"{config.sampling} sampling of {lq[0].name} with evaluation.masses: exact would need one "
+                f"{config.sampling} sampling of {name} with evaluation.masses: exact would need one "
                 "surrogate per sampled mass: use masses: interpolated or auto (any masses), or a grid")
-        distinct = int(np.prod([len(r.grid()) for r in lq])) if lq else 1
         if distinct > MAX_SCALES:
             raise InputError(f"{distinct} grid leptoquark masses with evaluation.masses: exact (at most "
                              f"{MAX_SCALES}, one surrogate each): use masses: interpolated or auto")
@@ -662,6 +659,17 @@ class PointEvaluator:
         parts.append((ex_nt, "XENONnT"))
         parts.append((ex_lim, "published limits"))
         return in_band & ~ex_nt & ~ex_lim
+
+
+def _scanned_masses(config: ScanConfig) -> tuple[str | None, int | None]:
+    """(first scanned leptoquark-mass parameter or None, number of distinct grid masses of the scan: 1 when
+    none is scanned, None for random / Latin-hypercube masses)."""
+    lq = [r for r in config.parameters if r.name in _LQ_MASS_PARAMETERS]
+    if not lq:
+        return None, 1
+    if config.sampling != "grid":
+        return lq[0].name, None
+    return lq[0].name, int(np.prod([len(r.grid()) for r in lq]))
 
 
 #: verdict columns kept with ``columns: map`` besides the layers' own (what each constraint says per point)
