@@ -108,14 +108,20 @@ def theory_covariance(names: Sequence[str], *, N: int | None = None, seed: int =
         # number, so its theory uncertainty is fully correlated between the rows that measure it
         idx = [unique.index(o) for o in names]
         return theory_covariance(unique, N=N, seed=seed)[np.ix_(idx, idx)]
-    key = {"names": list(names), "N": int(N), "seed": int(seed), "flavio": fb.flavio_version(), "version": 1}
-    path = _cache_dir() / f"{_cache.digest(key)}.npz"
+    path = _cache_dir() / f"{_cache.digest(_covariance_key(names, N, seed))}.npz"
     try:
         st = path.stat()
         stamp: tuple[int, ...] | None = (st.st_mtime_ns, st.st_size, st.st_ino)
     except OSError:
         stamp = None
     return _theory_covariance_entry(str(path), stamp, names, int(N), int(seed), fb.wilson_version()).copy()
+
+
+def _covariance_key(names: Sequence[str], N: int, seed: int) -> dict:
+    """The on-disk cache key of the SM covariance of ``names`` (distinct) from ``N`` samples with ``seed``."""
+    from observables import flavio_backend as fb
+
+    return {"names": list(names), "N": int(N), "seed": int(seed), "flavio": fb.flavio_version(), "version": 1}
 
 
 @lru_cache(maxsize=256)
@@ -127,10 +133,8 @@ def _theory_covariance_entry(path_text: str, stamp: tuple[int, ...] | None, name
     (which encodes the cache folder and the full on-disk key), its stat stamp (a file rewritten or damaged
     since is read and verified anew) and the wilson version (the shipped entries depend on it). Callers get
     a copy (the memoised array is read-only)."""
-    from observables import flavio_backend as fb
-
     n = len(names)
-    key = {"names": list(names), "N": int(N), "seed": int(seed), "flavio": fb.flavio_version(), "version": 1}
+    key = _covariance_key(names, N, seed)
     path = Path(path_text)
     cov = _load_covariance(path, key, n)
     if cov is None:

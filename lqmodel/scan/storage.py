@@ -495,29 +495,45 @@ class ScanStore:
         """Concatenate chunks 0..n_chunks-1 in order into ``map.parquet`` (streamed, atomic). With
         ``expected(i) -> (first, last, count)``, each chunk is verified against the manifest as it is read
         (a chunk that fails is deleted and the combine refused: rerunning recomputes it)."""
-        missing = [i for i in range(n_chunks) if not self.chunk_path(i).exists()]
-        if missing:
-            raise ScanFolderError(f"cannot combine: chunk {missing[0]} of {n_chunks} is missing; rerun to compute it")
-        combiner = TableCombiner(self, n_chunks, expected)
-        try:
-            for i in range(n_chunks):
-                combiner.offer(i)
-        except BaseException:
-            combiner.abort()
-            raise
-        return combiner.close()
+        return TableCombiner(self, n_chunks, expected).close()
 
-    def append_chunk(self, writer_state: dict, i: int, expected=None) -> None:
-        """Verify chunk ``i`` (manifest checksum and point range) and append it to the combined table being
-        written (``writer_state``: the :class:`TableCombiner`'s temporary file, writer and schema)."""
+
+class TableCombiner:
+    """Builds ``map.parquet`` while a scan runs: :meth:`offer` chunk indices as their files are committed
+    (in any order); each chunk is verified (manifest checksum and point range) and appended as soon as every
+    chunk before it has been, so the combined table is written alongside the computation instead of after
+    it. :meth:`close` appends what is left, checks that all ``n_chunks`` are in and renames the temporary
+    file into place (atomic); :meth:`abort` removes it. :meth:`ScanStore.combine` is one combiner closed at
+    once."""
+
+    def __init__(self, store: ScanStore, n_chunks: int, expected=None):
+        self._store, self._n, self._expected = store, int(n_chunks), expected
+        self._next = 0
+        self._ready: set[int] = set()
+        self._stack = contextlib.ExitStack()
+        self._tmp = self._stack.enter_context(atomic_path(store.table_path))
+        self._writer: Any = None  # pyarrow ParquetWriter, opened with chunk 0's schema
+        self._schema: Any = None
+
+    def offer(self, i: int) -> None:
+        """Chunk ``i``'s file is committed; append it (and any waiting successors) if its turn has come."""
+        self._ready.add(int(i))
+        while self._next in self._ready:
+            self._ready.discard(self._next)
+            self._append(self._next)
+            self._next += 1
+
+    def _append(self, i: int) -> None:
+        """Verify chunk ``i`` against the manifest and append it (a chunk that fails is deleted)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        data = self.chunk_path(i).read_bytes()
+        store, expected = self._store, self._expected
+        data = store.chunk_path(i).read_bytes()
         if expected is not None:
-            reason = self._check_chunk(i, data, expected(i))
+            reason = store._check_chunk(i, data, expected(i))
             if reason is not None:
-                self.chunk_path(i).unlink(missing_ok=True)
+                store.chunk_path(i).unlink(missing_ok=True)
                 raise ScanFolderError(f"chunk {i} changed on disk during the run ({reason}); it was "
                                       "removed: rerun the same command to recompute it")
         t = pq.read_table(pa.BufferReader(data))
@@ -526,38 +542,12 @@ class ScanStore:
             pts = t.column("point").to_numpy()
             if pts.size != count or (count and (pts[0] != first or pts[-1] != last)):
                 raise ScanFolderError(f"chunk {i} holds the wrong points; rerun to recompute it")
-        if writer_state.get("writer") is None:  # chunk 0 (schema and writer are set together)
-            writer_state["schema"] = t.schema
-            writer_state["writer"] = pq.ParquetWriter(writer_state["tmp"], t.schema,
-                                                      **parquet_options(t.schema, statistics=True))
-        if not t.schema.equals(writer_state["schema"], check_metadata=True):
-            raise ScanFolderError(f"chunk {i} has another schema than chunk 0: {t.schema} vs {writer_state['schema']}")
-        writer_state["writer"].write_table(t)
-
-
-class TableCombiner:
-    """Builds ``map.parquet`` while a scan runs: :meth:`offer` chunk indices as their files are committed
-    (in any order); each chunk is verified (:meth:`ScanStore.append_chunk`) and appended as soon as every
-    chunk before it has been, so the combined table is written alongside the computation instead of after
-    it. :meth:`close` appends what is left, checks that all ``n_chunks`` are in and renames the temporary
-    file into place (atomic); :meth:`abort` removes it. The table is the one :meth:`ScanStore.combine`
-    writes (same order, same writer options)."""
-
-    def __init__(self, store: ScanStore, n_chunks: int, expected=None):
-        self._store, self._n, self._expected = store, int(n_chunks), expected
-        self._next = 0
-        self._ready: set[int] = set()
-        self._stack = contextlib.ExitStack()
-        self._state: dict[str, Any] = {"tmp": self._stack.enter_context(atomic_path(store.table_path)),
-                                       "writer": None, "schema": None}
-
-    def offer(self, i: int) -> None:
-        """Chunk ``i``'s file is committed; append it (and any waiting successors) if its turn has come."""
-        self._ready.add(int(i))
-        while self._next in self._ready:
-            self._ready.discard(self._next)
-            self._store.append_chunk(self._state, self._next, self._expected)
-            self._next += 1
+        if self._writer is None:  # chunk 0 (schema and writer are set together)
+            self._schema = t.schema
+            self._writer = pq.ParquetWriter(self._tmp, t.schema, **parquet_options(t.schema, statistics=True))
+        if not t.schema.equals(self._schema, check_metadata=True):
+            raise ScanFolderError(f"chunk {i} has another schema than chunk 0: {t.schema} vs {self._schema}")
+        self._writer.write_table(t)
 
     def close(self) -> Path:
         """Append the rest (each chunk must exist), close the writer, rename into place."""
@@ -566,9 +556,9 @@ class TableCombiner:
                 if not self._store.chunk_path(i).exists():
                     raise ScanFolderError(f"cannot combine: chunk {i} of {self._n} is missing; rerun to compute it")
                 self.offer(i)
-            if self._state["writer"] is not None:
-                self._state["writer"].close()
-                self._state["writer"] = None
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         except BaseException:
             self.abort()
             raise
@@ -577,10 +567,10 @@ class TableCombiner:
 
     def abort(self) -> None:
         """Discard the partial table (its temporary file)."""
-        if self._state.get("writer") is not None:
+        if self._writer is not None:
             with contextlib.suppress(Exception):
-                self._state["writer"].close()
-            self._state["writer"] = None
-        err = ScanFolderError("combine aborted")
+                self._writer.close()
+            self._writer = None
+        err = ScanFolderError("combine aborted")  # atomic_path removes its file when the block raises
         with contextlib.suppress(ScanFolderError):
             self._stack.__exit__(type(err), err, None)
