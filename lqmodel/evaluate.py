@@ -65,6 +65,8 @@ The evaluator is a frozen dataclass of a top-level class: picklable for spawned 
 """
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import time
 import warnings
@@ -483,7 +485,7 @@ class PointEvaluator:
             return cols if keep is None else {k: v for k, v in cols.items() if k in keep}
 
         if n <= SUB_BATCH or base.batch_shape != ():
-            return kept(self._evaluate_point(vary(base, assignments)))
+            return kept(self._evaluate_point(vary(base, assignments), keep))
         # large calls: evaluate SUB_BATCH points at a time (bounded temporaries: the batched Point's
         # (B, 3, 3) coupling arrays, moments, Wilson coefficients); every column is computed point by
         # point, so the concatenated table is the one of a single call
@@ -493,7 +495,7 @@ class PointEvaluator:
         # parts and no concatenated copy (which held the table twice at the end of a large call)
         out: dict[str, np.ndarray] = {}
         for i in range(0, n, SUB_BATCH):
-            cols = kept(self._evaluate_point(vary(base, {k: v[i:i + SUB_BATCH] for k, v in flat.items()})))
+            cols = kept(self._evaluate_point(vary(base, {k: v[i:i + SUB_BATCH] for k, v in flat.items()}), keep))
             if not out:
                 out = {k: np.empty(n, dtype=v.dtype) for k, v in cols.items()}
             for k, v in cols.items():
@@ -503,7 +505,9 @@ class PointEvaluator:
             del cols
         return out
 
-    def _evaluate_point(self, point: Point) -> dict[str, np.ndarray]:
+    def _evaluate_point(self, point: Point, keep: frozenset[str] | None = None) -> dict[str, np.ndarray]:
+        """Every column of ``point`` (a batch); with ``keep``, columns outside it that cost a pass of their
+        own (the per-observable Delta chi2) may be left out — the caller filters the rest."""
         from lqmodel.moments import compute_moments
 
         shape = point.batch_shape
@@ -519,7 +523,7 @@ class PointEvaluator:
                                                              mom.m_nuN_GeV[..., a, 0]))).astype(float)
         flavour_ok = np.ones(n, dtype=bool)
         if self.observables is not None:
-            flavour_ok = self._flavour(point, cols, flat, n)
+            flavour_ok = self._flavour(point, cols, flat, n, keep)
         verdict_parts: list[tuple[np.ndarray, str]] = []
         ok = flavour_ok.copy()
         if self.neutrino:
@@ -567,21 +571,21 @@ class PointEvaluator:
         parts.append((cols["excluded_drell_yan"], "LHC Drell-Yan"))
         return ~cols["excluded_collider"]
 
-    def _flavour(self, point: Point, cols: dict[str, np.ndarray], flat: _Flat, n: int) -> np.ndarray:
+    def _flavour(self, point: Point, cols: dict[str, np.ndarray], flat: _Flat, n: int,
+                 keep: frozenset[str] | None = None) -> np.ndarray:
         from lqmodel.flavour import chi2
 
         names = self.observable_names()
         preds = _predict_with_fallback(point, names, self.method, self.masses)
-        sm_point = _sm_point(point)
-        sm_preds = _predict_with_fallback(sm_point, names, self.method, self.masses)
         chi = chi2({k: flat(v) for k, v in preds.items()}, self.vintage)
-        chi_sm = chi2({k: np.asarray(v, dtype=float) for k, v in sm_preds.items()}, self.vintage)
+        chi_sm = _sm_chi2(_Keyed(_sm_point(point)), tuple(names), self.method, self.masses, self.vintage)
         for k in names:
             cols[k] = flat(preds[k]).astype(float, copy=False)
         for k in [*names, "total"]:
             if k in chi:
                 cols[f"chi2_{k}"] = flat(chi[k]).astype(float, copy=False)
-                cols[f"dchi2_{k}"] = cols[f"chi2_{k}"] - float(np.asarray(chi_sm[k]).ravel()[0])
+                if keep is None or k == "total" or f"dchi2_{k}" in keep:  # a new array each: only if kept
+                    cols[f"dchi2_{k}"] = cols[f"chi2_{k}"] - chi_sm[k]
             else:
                 cols[f"chi2_{k}"] = np.full(n, np.nan)
                 cols[f"dchi2_{k}"] = np.full(n, np.nan)
@@ -594,7 +598,7 @@ class PointEvaluator:
             slug, key = group_slug(g), GROUP_PREFIX + g
             if key in chi:
                 cols[f"chi2_group_{slug}"] = flat(chi[key]).astype(float, copy=False)
-                cols[f"dchi2_group_{slug}"] = cols[f"chi2_group_{slug}"] - float(np.asarray(chi_sm[key]).ravel()[0])
+                cols[f"dchi2_group_{slug}"] = cols[f"chi2_group_{slug}"] - chi_sm[key]
             else:  # no measured observable of this group is evaluated
                 cols[f"chi2_group_{slug}"] = np.full(n, np.nan)
                 cols[f"dchi2_group_{slug}"] = np.full(n, np.nan)
@@ -651,7 +655,7 @@ class PointEvaluator:
                     val[better], name[better] = float(lim.upper_muB), str(lim.name)
         for kind, (val, name) in strongest.items():
             cols[f"{kind}_muB"] = val
-            cols[f"{kind}_name"] = name.astype(str)
+            cols[f"{kind}_name"] = name  # shared str objects (one per limit), as _shared_strings makes them
         cols["excluded_by_limit"] = ex_lim
         parts.append((~in_band & (mu < low), "below XENON1T band"))
         parts.append((~in_band & (mu > high), "above XENON1T band"))
@@ -752,7 +756,12 @@ def _shared_strings(a: np.ndarray) -> np.ndarray:
     >>> _shared_strings(np.array(["b MET", "t mu", "b MET"])).tolist()
     ['b MET', 't mu', 'b MET']
     """
-    uniq, inv = np.unique(np.asarray(a), return_inverse=True)
+    a = np.asarray(a)
+    if a.size and (a == a.flat[0]).all():  # one value (the common case: a limit or channel per map region)
+        out = np.empty(a.size, dtype=object)
+        out.fill(str(a.flat[0]))
+        return out
+    uniq, inv = np.unique(a, return_inverse=True)
     labels = np.empty(len(uniq), dtype=object)
     labels[:] = [str(u) for u in uniq]
     return labels[inv.reshape(-1)]
@@ -789,6 +798,37 @@ def _sm_point(point: Point) -> Point:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return first.replace(model="general", m_S1=m, m_R2=m, m_R2_23=m, **zeros)
+
+
+class _Keyed:
+    """A scalar :class:`~lqmodel.point.Point` hashable by its content (the JSON of ``to_dict``), for
+    :func:`_sm_chi2`'s memo."""
+
+    __slots__ = ("key", "point")
+
+    def __init__(self, point: Point):
+        self.point = point
+        self.key = json.dumps(point.to_dict(), sort_keys=True, default=float)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Keyed) and other.key == self.key
+
+
+@functools.lru_cache(maxsize=16)
+def _sm_chi2(sm: _Keyed, names: tuple[str, ...], method: str, masses: str, vintage: Any) -> Mapping[str, float]:
+    """chi2 (:func:`lqmodel.flavour.chi2`: per observable, per group, ``total``) of the SM reference point
+    ``sm`` (:func:`_sm_point`): the same for every sub-batch of a map, so computed once per process and
+    reference (a deterministic function of its arguments; read-only mapping)."""
+    from types import MappingProxyType
+
+    from lqmodel.flavour import chi2
+
+    preds = _predict_with_fallback(sm.point, names, method, masses)
+    chi = chi2({k: np.asarray(v, dtype=float) for k, v in preds.items()}, vintage)
+    return MappingProxyType({k: float(np.asarray(v).ravel()[0]) for k, v in chi.items()})
 
 
 def _predict_with_fallback(point: Point, names: Sequence[str], method: str,
