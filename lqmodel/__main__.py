@@ -1,5 +1,5 @@
 import sys
 
-from lqmodel.cli import main
+from lqmodel.cli import console_main
 
-sys.exit(main())
+sys.exit(console_main())

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from lqmodel.errors import InputError, LqmodelError, WorkerError
 
-__all__ = ["main", "CLIError", "COMMANDS"]
+__all__ = ["main", "console_main", "CLIError", "COMMANDS"]
 
 #: sub-command name -> module implementing it (``register`` + ``run``)
 COMMANDS: dict[str, str] = {
@@ -99,6 +99,16 @@ def _sigterm_as_interrupt():
         yield
     finally:
         signal.signal(signal.SIGTERM, old)
+
+
+def console_main() -> int:
+    """The ``lqmodel`` script and ``python -m lqmodel``: :func:`main` in a process of its own, with the
+    allocator kept warm between sub-batches (:func:`lqmodel.scan.executors.tune_allocator`; process-wide,
+    hence not done by :func:`main`, which tests and scripts also call in their own processes)."""
+    from lqmodel.scan.executors import tune_allocator
+
+    tune_allocator()
+    return main()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
