@@ -56,7 +56,8 @@ tuning; Δ ≫ 1: the tree-level y_ν must cancel the loop to 1/Δ. Exact Volosh
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -91,11 +92,68 @@ def dirac_masses_GeV(point: Point, *, mu_GeV: ArrayLike | None = None, _moments:
     from lqmodel.moments import compute_moments
 
     mom = compute_moments(point, uv="msbar", mu_GeV=mu_GeV) if _moments is None else _moments
-    tree = np.asarray(point.y_nu)[..., :, 0] * (_vev() / math.sqrt(2.0))
+    tree = _tree_column(np.asarray(point.y_nu)) * (_vev() / math.sqrt(2.0))
     loop = mom.m_nuN_GeV[..., :, 0]
     div = mom.uv_divergent[..., :, 0]
     shape = np.broadcast_shapes(tree.shape, loop.shape)
     return np.broadcast_to(tree, shape), np.broadcast_to(loop, shape), np.broadcast_to(div, shape)
+
+
+def _tree_column(y_nu: np.ndarray) -> np.ndarray:
+    """The N_1 column ``y_nu[..., :, 0]``, as one row ``(3,)`` where it vanishes in the whole batch (the
+    product with v/sqrt2 is then a 3-vector of zeros, broadcast; the zeros are the same up to their sign)."""
+    from lqmodel.point import _compact
+
+    col = y_nu[..., :, 0]
+    if not np.any(_compact(col)):
+        return np.zeros(3, dtype=complex)
+    return col
+
+
+def _total(tree: np.ndarray, loop: np.ndarray) -> np.ndarray:
+    """tree + loop (complex); where the tree part is zero in the whole batch, the loop itself (x + 0 = x:
+    the same numbers, a zero may keep its sign)."""
+    from lqmodel.point import _compact
+
+    if not np.any(_compact(tree)):
+        return loop
+    return tree + loop
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(distinct values (1-d), inverse)`` of an array: ``inverse`` gives, per element, the position of
+    its value (``None`` when every element has the first value). Lets a function of ``values`` alone be
+    evaluated once per distinct value (the same numbers, gathered back with :func:`_gather`)."""
+    flat = np.ravel(values)
+    if flat.size == 0 or bool(np.all(flat == flat[0])):
+        return flat[:1].copy(), None
+    uniq, inv = np.unique(flat, return_inverse=True)
+    return uniq, inv.reshape(np.shape(values))
+
+
+def _gather(per_value: np.ndarray, inverse: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    """Per element of the array :func:`_distinct` was given (shape ``shape``): ``per_value[inverse]``."""
+    if inverse is None:
+        return np.full(shape, per_value[0], dtype=per_value.dtype) if per_value.size else np.empty(shape)
+    return per_value[inverse]
+
+
+@lru_cache(maxsize=64, typed=True)
+def _cached_light_bound(bound: Any, ordering: str) -> tuple[Any, float]:
+    from observables.neutrino import mass_bounds as mbd
+
+    b = mbd.light_mass_bound(bound)
+    return b, mbd.max_single_light_mass_eV(b, ordering)
+
+
+def _light_bound(bound: Any, ordering: str) -> tuple[Any, float]:
+    """``(LightMassBound, largest single light mass in eV)`` of ``bound`` and ``ordering`` (a pure function
+    of its arguments and the shipped data: cached for hashable arguments)."""
+    try:
+        hash(bound)
+    except TypeError:
+        return _cached_light_bound.__wrapped__(bound, ordering)
+    return _cached_light_bound(bound, ordering)
 
 
 def neutral_mass_matrix(m_D: ArrayLike, M_N: ArrayLike) -> np.ndarray:
@@ -115,6 +173,8 @@ def _direction(m_D: np.ndarray, fallback: np.ndarray | None = None) -> tuple[np.
     """(a = |m_D|, unit vector n); where a == 0, n = ``fallback`` (unit, (*B, 3)) or e_1."""
     a = np.sqrt(np.sum(np.abs(m_D) ** 2, axis=-1))
     zero = a == 0.0
+    if not zero.any():  # no fallback needed (the common case): the same division, no masks
+        return a, m_D / a[..., None]
     with np.errstate(invalid="ignore", divide="ignore"):
         n = m_D / np.where(zero, 1.0, a)[..., None]
     if fallback is None:
@@ -263,16 +323,25 @@ class NeutrinoMass:
     m_nu_max_eV: float          #: the bound's largest single light mass
     m_D_max_eV: np.ndarray      #: largest |m_D| the bound (and applicable mixing limits) allow
     tuning: np.ndarray          #: Delta = |m_loop| / m_D_max
-    binding: np.ndarray         #: str: "light mass" or the mixing limit that sets m_D_max
+    binding_code: np.ndarray    #: int: index into ``binding_labels`` of what sets m_D_max (see ``binding``)
+    binding_labels: tuple[str, ...]  #: "light mass" first, then the mixing limits that may bind
     bound: str                  #: description of the light-mass bound
     N_type: str
     scheme: str                 #: "finite" or SCHEME_MSBAR (if any point of the batch is UV-divergent)
     mu_N1_muB: np.ndarray       #: ||mu_alpha N1|| (norm over flavours), Bohr magnetons
     allowed: np.ndarray         #: bool: the spectrum of the TOTAL m_D satisfies the bound and the |U|^2 limits
+    m_loop: np.ndarray | None = field(default=None, repr=False)  #: |m_loop| in eV if computed (m_loop_eV)
+
+    @property
+    def binding(self) -> np.ndarray:
+        """str: "light mass" or the name of the mixing limit that sets m_D_max (built when read)."""
+        return np.asarray(np.array(self.binding_labels, dtype=str)[self.binding_code])
 
     @property
     def m_loop_eV(self) -> np.ndarray:
         """|m_loop| (eV), norm over the lepton flavours."""
+        if self.m_loop is not None:
+            return self.m_loop
         return np.linalg.norm(self.m_D_loop_GeV, axis=-1) * EV_PER_GEV
 
 
@@ -285,52 +354,74 @@ def neutrino_mass(point: Point, *, bound: Any = None, ordering: str = "NO", mixi
     mass, eV). ``ordering``: NO | IO (splittings of a Σ bound). ``mixing``: lower m_D^max where a tabulated
     |U|² limit applies (flavour direction: that of the loop mass, else of the total, else the point's lepton).
     ``mu_GeV``: MSbar scale of a UV-divergent loop (default m_S1). ``moments``: the point's
-    :func:`~lqmodel.moments.compute_moments` result with ``uv="msbar"`` at that scale, if already computed."""
+    :func:`~lqmodel.moments.compute_moments` result with ``uv="msbar"`` at that scale, if already computed.
+
+    What depends on M_N alone (the |U|² limits at M_N, the m_D^max of the light-mass bound) is evaluated
+    once per distinct M_N of the batch; the mixing directions only where some limit applies at the
+    batch's M_N (elsewhere every limit is infinite and cannot bind). The same numbers as point by point.
+    """
     from lqmodel.moments import compute_moments
     from observables.neutrino import mass_bounds as mbd
 
-    b = mbd.light_mass_bound(bound)
-    m_nu_max = mbd.max_single_light_mass_eV(b, ordering)
+    b, m_nu_max = _light_bound(bound, ordering)
     mom = compute_moments(point, uv="msbar", mu_GeV=mu_GeV) if moments is None else moments
     tree, loop, div = dirac_masses_GeV(point, _moments=mom)
-    total = tree + loop
+    total = _total(tree, loop)
     m_D_eV = total * EV_PER_GEV
-    M_eV = np.broadcast_to(np.asarray(point.M_N, dtype=float) * EV_PER_GEV, total.shape[:-1])
+    shape = total.shape[:-1]
+    M_eV = np.broadcast_to(np.asarray(point.M_N, dtype=float) * EV_PER_GEV, shape)
+    M_vals, M_inv = _distinct(M_eV)
     if point.N_type == "majorana":
         light, heavy, U2 = majorana_spectrum(m_D_eV, M_eV)
     else:
         light, heavy, U2 = dirac_spectrum(m_D_eV, M_eV)
-    s2_max = np.full(total.shape[:-1], np.inf)
-    binding = np.full(total.shape[:-1], "light mass", dtype=object)
+    labels: list[str] = ["light mass"]
+    code = np.zeros(shape, dtype=np.intp)
+    s2_max: np.ndarray | None = None  # None: no limit applies anywhere (infinite)
     allowed = light[..., 2] <= m_nu_max * (1 + 1e-12)
     if mixing:
         from lqmodel.point import LEPTONS
 
-        fb = np.zeros(3, dtype=complex)
-        fb[point.lepton_index if point.lepton is not None else 0] = 1.0
-        _, n_tot = _direction(total, np.broadcast_to(fb, total.shape))
-        _, n = _direction(loop, n_tot)
-        for i, l in enumerate(LEPTONS):
-            u2, name = mbd.mixing_upper_bound(l, M_eV)
+        limits = [mbd.mixing_upper_bound(l, M_vals) for l in LEPTONS]
+        n: np.ndarray | None = None
+        g = np.zeros(shape, dtype=np.intp) if M_inv is None else M_inv
+        for i, (u2_vals, names) in enumerate(limits):
+            if not np.any(u2_vals < np.inf):  # no limit at any M_N of the batch: cand = inf never binds
+                allowed &= U2[..., i] <= np.inf
+                continue
+            if n is None:
+                fb = np.zeros(3, dtype=complex)
+                fb[point.lepton_index if point.lepton is not None else 0] = 1.0
+                _, n_tot = _direction(total, np.broadcast_to(fb, total.shape))
+                _, n = _direction(loop, n_tot)
+            u2 = _gather(u2_vals, M_inv, shape)
             w = np.abs(n[..., i]) ** 2
             with np.errstate(divide="ignore", invalid="ignore"):
                 cand = np.where(w > 0, u2 / np.where(w > 0, w, 1.0), np.inf)
             allowed &= U2[..., i] <= u2 * (1 + 1e-12)
+            if s2_max is None:
+                s2_max = np.full(shape, np.inf)
             better = cand < s2_max
             s2_max = np.where(better, cand, s2_max)
-            binding = np.where(better, name, binding)
-    a_light = max_dirac_mass_eV(M_eV, m_nu_max, point.N_type)
-    m_D_max = max_dirac_mass_eV(M_eV, m_nu_max, point.N_type, s2_max)
-    binding = np.where(m_D_max < a_light, binding, "light mass").astype(str)
+            code = np.where(better, len(labels) + g, code)
+            labels += [str(x) for x in names]
+    a_light = _gather(max_dirac_mass_eV(M_vals, m_nu_max, point.N_type), M_inv, shape)
+    if s2_max is None:
+        m_D_max = _gather(max_dirac_mass_eV(M_vals, m_nu_max, point.N_type, np.inf), M_inv, shape)
+    else:
+        m_D_max = max_dirac_mass_eV(M_eV, m_nu_max, point.N_type, s2_max)
+    if len(labels) > 1:
+        code = np.where(m_D_max < a_light, code, 0)
     m_loop = np.linalg.norm(loop, axis=-1) * EV_PER_GEV
     tuning = m_loop / m_D_max
     any_div = np.any(div, axis=-1)
     return NeutrinoMass(
         m_D_tree_GeV=tree, m_D_loop_GeV=loop, m_D_GeV=total, uv_divergent_loop=any_div,
         m_light_eV=light, M_heavy_eV=heavy, U2=U2, m_nu_max_eV=m_nu_max, m_D_max_eV=m_D_max, tuning=tuning,
-        binding=binding, bound=b.describe() + (f", {ordering} splittings (NuFIT 6.0)" if b.kind == "sum" else ""),
+        binding_code=code, binding_labels=tuple(labels),
+        bound=b.describe() + (f", {ordering} splittings (NuFIT 6.0)" if b.kind == "sum" else ""),
         N_type=point.N_type, scheme=SCHEME_MSBAR if bool(np.any(any_div)) else "finite",
-        mu_N1_muB=np.linalg.norm(mom.mu_muB[..., :, 0], axis=-1), allowed=allowed,
+        mu_N1_muB=np.linalg.norm(mom.mu_muB[..., :, 0], axis=-1), allowed=allowed, m_loop=m_loop,
     )
 
 
