@@ -109,6 +109,36 @@ def test_parquet_reads_only_the_drawn_layers_columns(tmp_path):
     assert any("XENONnT" in t.get_text() for t in fig.legends[0].get_texts())
 
 
+@pytest.mark.parametrize("row_group_size", [1, 2, 3, 5])
+def test_parquet_columns_read_as_pyarrow_converts_them(tmp_path, row_group_size):
+    """The plot's Parquet reader (row group by row group, constant columns as one broadcast value) gives
+    the values, bits and dtypes of pyarrow's own Table.to_pandas: nulls, NaN, signed zeros, a column
+    constant except in its last row group, float32, flags and names."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = pa.table({"x": pa.array([1.0, None, 3.0, 4.0, 5.0]), "k": [-0.0, -0.0, 0.0, 0.0, 0.0],
+                  "nan": [math.nan] * 5, "null": pa.array([None] * 5, pa.float64()), "c": [NT] * 5,
+                  "late": [2.0, 2.0, 2.0, 2.0, 7.0], "f32": pa.array([1, 2, None, 3, 1], pa.float32()),
+                  "flag": [True, False, False, True, True], "i": pa.array([1, None, 2, 3, 4]),
+                  "limit_name": ["a", "b", "a", "a", "a"]})
+    pq.write_table(t, tmp_path / "t.parquet", row_group_size=row_group_size)
+    names = ["late", "x", "k", "nan", "null", "c", "f32", "flag", "i", "limit_name"]
+    read = maps._read_parquet(tmp_path / "t.parquet", names)
+    ref = pq.ParquetFile(tmp_path / "t.parquet", read_dictionary=["limit_name"]).read(columns=names).to_pandas()
+    pd.testing.assert_frame_equal(read, ref, check_exact=True)
+    for name in names:
+        if ref[name].dtype.kind == "f":
+            a, b = read[name].to_numpy(), ref[name].to_numpy()
+            assert np.array_equal(a.view(f"i{a.itemsize}"), b.view(f"i{b.itemsize}")), name  # bit for bit
+    assert read["c"].to_numpy().strides == (0,)  # a constant column holds no memory per row
+    empty = tmp_path / "e.parquet"
+    pq.write_table(t.slice(0, 0), empty)
+    pd.testing.assert_frame_equal(maps._read_parquet(empty, names),
+                                  pq.ParquetFile(empty, read_dictionary=["limit_name"]).read(columns=names)
+                                  .to_pandas(), check_exact=True)
+
+
 def test_label_of_the_most_frequent_limit_from_categories():
     s = pd.Categorical(["", "", "", "B limit", "A limit", "B limit", "A limit"])
     assert maps._mode(pd.DataFrame({"n": s}), "n") == "A limit"  # tie: the smallest, as pandas' mode

@@ -1194,6 +1194,61 @@ def _drawn_columns(names: Sequence[str], keep: Sequence[str], lepton: str | None
     return [n for n in names if n in need and n in cols]
 
 
+def _read_parquet(path: Path, columns: Sequence[str]):
+    """The ``columns`` of a Parquet file as a DataFrame. Each floating-point column is decoded row group by
+    row group straight into its one numpy array (its values are copied once, and a row group's Arrow buffers
+    are released before the next is read: the memory touched is the DataFrame's plus about one row group,
+    not also an Arrow table of the same size); a column whose values are all the same bits (a limit at fixed
+    M_N, a constraint that does not depend on the plane) is held as that one value broadcast to the table's
+    length (a read-only view, as pandas' copy-on-write columns are), without memory per row. The other
+    columns (flags, the limit names as categories) as ``pyarrow.Table.to_pandas`` gives them. The values and
+    dtypes are those of ``to_pandas`` of the whole table (nulls of a floating column are NaN)."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    labels = [n for n in columns if n.endswith("_name")]
+    # ParquetFile, not read_table: the same columns without the dataset layer's start-up (about a second in
+    # a fresh process)
+    f = pq.ParquetFile(path, read_dictionary=labels)
+    schema = f.schema_arrow
+    floats = [n for n in columns if pa.types.is_floating(schema.field(n).type)]
+    n_rows = f.metadata.num_rows
+    out: dict[str, Any] = {}
+    first: dict[str, np.ndarray] = {}  # the value of a column constant so far (a 1-element array)
+    pos = 0
+    for i in range(f.num_row_groups if floats else 0):
+        group = f.read_row_group(i, columns=floats)
+        for name, column in zip(floats, group.columns, strict=True):
+            start = pos
+            for chunk in column.chunks:
+                v = chunk.to_numpy(zero_copy_only=False)
+                if not len(v):
+                    continue
+                if name not in out:
+                    c = first.setdefault(name, v[:1].copy())
+                    bits = c.view(f"i{c.itemsize}")
+                    if np.array_equal(v.view(bits.dtype), np.broadcast_to(bits, v.shape)):
+                        start += len(v)
+                        continue
+                    out[name] = np.empty(n_rows, dtype=v.dtype)  # not constant: the rows so far are c
+                    out[name][:start] = c
+                out[name][start:start + len(v)] = v
+                start += len(v)
+        pos += group.num_rows
+        del group
+    for name in floats:
+        if name in first and name not in out:  # constant: one value for every row
+            out[name] = np.broadcast_to(first[name][0], (n_rows,))
+        elif name not in out:  # no rows
+            out[name] = np.empty(0, dtype=schema.field(name).type.to_pandas_dtype())
+    others = [n for n in columns if n not in out]
+    if others:
+        rest = f.read(columns=others).to_pandas(split_blocks=True, self_destruct=True)
+        out.update({n: rest[n] for n in others})
+    return pd.DataFrame({n: out[n] for n in columns}, copy=False)
+
+
 def _as_dataframe(table, keep: Sequence[str] = (), lepton: str | None = None,
                   layers: Sequence[str] | None = None):
     """The table as a DataFrame. A Parquet file or scan folder is read with only the columns the drawn
@@ -1213,13 +1268,7 @@ def _as_dataframe(table, keep: Sequence[str] = (), lepton: str | None = None,
         grouped = any(n.startswith("dchi2_group_") for n in names)
         wanted = [n for n in names if n in keep or _used_column(n, grouped)]
         wanted = _drawn_columns(wanted, keep, lepton, layers)
-        labels = [n for n in wanted if n.endswith("_name")]
-        # ParquetFile.read, not read_table: the same columns without the dataset layer's start-up (about a
-        # second in a fresh process); one block per column (no consolidation copy), the Arrow buffers
-        # released column by column
-        table = pq.ParquetFile(p, read_dictionary=labels).read(columns=wanted)
-        df = table.to_pandas(split_blocks=True, self_destruct=True)
-        del table
+        df = _read_parquet(p, wanted)
         df.attrs["all_columns"] = tuple(names)  # the group labels name the observables the table has
         return df
     if hasattr(table, "to_pandas"):
