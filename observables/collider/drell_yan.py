@@ -141,6 +141,55 @@ class DrellYanSearch:
         khat = (1 - w)[..., None, None] * kn[j] + w[..., None, None] * kn[j + 1]
         return khat * x[..., None, None] ** self.power[:, None]
 
+    def quadratic_form(self, masses: Mapping[str, object],
+                       groups: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+        r"""Δχ² as a quadratic form for G mass points: ``(Q (G, k, k), L (G, k))`` with
+        :math:`\Delta\chi^2 = c^TQc - 2L\cdot c` for coefficients :math:`c` (k) of which :math:`c_i` multiplies
+        every term of ``groups[i]`` (terms of one group share mediator and power).
+
+        :math:`Q = \hat K\hat K^T`, :math:`L = \hat K d` with :math:`\hat K_i = \sum_{t\in{\rm groups}[i]}
+        K_t(M)/\sigma` (kernels interpolated as :meth:`kernels_at`, linear in the kernels, so summing the
+        interpolated kernels of a group is interpolating their sum) and :math:`d = (N^{\rm obs} - N^{\rm SM})/
+        \sigma`: the expansion of :meth:`delta_chi2`'s :math:`\sum_j n_j(n_j - 2d_j)`, :math:`n = c\hat K`.
+        ``masses``: mediator label -> masses, shape (G,) (every mediator of the groups' terms). What
+        depends on the masses only is computed once per mass point; a batch of points sharing few mass
+        points then costs :math:`O(k^2)` per point (:func:`lqmodel.collider.drell_yan.drell_yan`).
+        """
+        xn, kn = self._nodes()
+        nb = self.n_bins
+        g_count = None
+        khat = None
+        for i, grp in enumerate(groups):
+            t = np.asarray(grp, dtype=np.intp).reshape(-1)
+            if t.size == 0 or np.any(t < 0) or np.any(t >= len(self.term_names)):
+                raise ValueError(f"{self.name}: a group must hold term indices below {len(self.term_names)}")
+            meds = set(self._labels[t].tolist())
+            powers = set(self.power[t].tolist())
+            if len(meds) != 1 or len(powers) != 1:
+                raise ValueError(f"{self.name}: the terms of a group must share mediator and power; got "
+                                 f"{[self.term_names[k] for k in t]}")
+            med = meds.pop()
+            if med not in masses:
+                raise KeyError(f"{self.name}: no mass given for mediator {med!r} (masses given: {sorted(masses)})")
+            m = np.asarray(masses[med], dtype=float).reshape(-1)
+            self._check_mass(m)
+            if khat is None:
+                g_count = m.size
+                khat = np.empty((g_count, len(groups), nb))
+            elif m.size != g_count:
+                raise ValueError(f"{self.name}: every mediator needs the same number of mass points")
+            x = (1000.0 / m) ** 2
+            j = np.clip(np.searchsorted(xn, x, side="right") - 1, 0, len(xn) - 2)
+            w = (x - xn[j]) / (xn[j + 1] - xn[j])
+            lo = kn[j][:, t].sum(axis=1)      # (G, bins): the group's kernels at the two nodes
+            hi = kn[j + 1][:, t].sum(axis=1)
+            khat[:, i] = ((1 - w)[:, None] * lo + w[:, None] * hi) * (x ** powers.pop())[:, None]
+        if khat is None:
+            return np.zeros((0, 0, 0)), np.zeros((0, 0))
+        khat /= self.sigma
+        d = (self.observed - self.background) / self.sigma
+        return khat @ np.swapaxes(khat, 1, 2), khat @ d
+
     def _check_mass(self, m: np.ndarray) -> None:
         if not np.all(np.isfinite(m)) or np.any(m < self.masses_GeV.min() * (1 - 1e-12)):
             bad = m[~(np.isfinite(m) & (m >= self.masses_GeV.min() * (1 - 1e-12)))].ravel()[0]
