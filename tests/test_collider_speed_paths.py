@@ -266,3 +266,152 @@ def test_drell_yan_quadratic_form_groups_are_checked():
                          [[s.term_index("S1|V|bu"), s.term_index("S1|W|bu")]])
     with pytest.raises(ValueError, match="outside the range"):
         s.quadratic_form({"S1": [500.0]}, [[s.term_index("S1|V|bu")]])
+
+
+def _reference_widths(point):
+    """The widths as computed before the per-mass factors and shared zero channels (the general path:
+    every channel formed as a (3, 3, *batch) block entry, totals summed over every channel)."""
+    import math
+
+    from lqmodel.collider.widths import FIELDS, N_NAMES, _lq_masses
+
+    mb = point.mass_basis()
+    fm = fermion_masses()
+    shape = point.batch_shape
+    masses = {f: np.broadcast_to(m, shape) for f, m in _lq_masses(point).items()}
+    M_N = np.broadcast_to(np.asarray(point.M_N, dtype=float), shape)
+    # arrays are laid out (3, 3, *batch) (quark, lepton first: the batch axis contiguous, as the mass-basis
+    # couplings are stored); every channel is then a contiguous array of the batch shape
+
+    def lay(x):
+        return np.moveaxis(np.broadcast_to(np.asarray(x, dtype=complex), shape + (3, 3)), (-2, -1), (0, 1))
+
+    def block(m, quarks, l, r, lepton_masses):
+        # (3, 3, ...) widths for quark i, lepton j: two_body_width's formula, entry by entry (only entries
+        # with a coupling somewhere in the batch; the others are exactly 0), with the couplings entering
+        # as |l|^2 + |r|^2 and Re(l r*) only (no complex temporaries; an absent chirality is None)
+        out = np.zeros((3, 3) + shape)
+        xs = [lay(x) for x in (l, r) if x is not None]
+        if not xs:
+            return out
+        nz = np.zeros((3, 3), bool)
+        for x in xs:
+            nz |= np.any(x != 0, axis=tuple(range(2, x.ndim)))
+        if not nz.any():
+            return out
+        both = len(xs) == 2
+        if both:
+            lc, rc = xs
+        m2s = m * m
+        m2s2 = m2s * m2s
+        den = 16.0 * math.pi * m ** 3
+        for i, j in zip(*np.nonzero(nz), strict=True):
+            m1, m2 = fm[quarks[i]], lepton_masses[j]
+            a, b = m1 * m1, m2 * m2
+            lam = m2s2 + a * a + b * b - 2.0 * (m2s * a + m2s * b + a * b)
+            open_ = m > m1 + m2
+            sqrt_lam = np.sqrt(np.where(open_, np.maximum(lam, 0.0), 0.0))
+            l2 = None
+            for x in xs:
+                a2 = x.real[i, j] * x.real[i, j] + x.imag[i, j] * x.imag[i, j]
+                l2 = a2 if l2 is None else l2 + a2
+            msq = l2 * (m2s - a - b)
+            if both:
+                msq = msq - 4.0 * (lc.real[i, j] * rc.real[i, j] + lc.imag[i, j] * rc.imag[i, j]) * m1 * m2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                g = np.where(open_, sqrt_lam / den * msq, 0.0)
+            out[i, j] = np.maximum(g, 0.0)  # msq >= 0 analytically; clip rounding below zero
+        return out
+
+    ml_charged = [fm[x] for x in CHARGED_LEPTONS]
+    ml_nu = [0.0, 0.0, 0.0]
+    ml_N = [M_N, M_N, M_N]
+
+    partial: dict[str, dict[str, np.ndarray]] = {f: {} for f in FIELDS}
+
+    def add_leptons(field, quarks, w):
+        for i, q in enumerate(quarks):
+            for j, lep in enumerate(CHARGED_LEPTONS):
+                partial[field][f"{q} {lep}"] = w[i, j, ...]
+
+    def add_nu(field, quarks, w):
+        for i, q in enumerate(quarks):
+            partial[field][f"{q} nu"] = w[i, 0, ...] + w[i, 1, ...] + w[i, 2, ...]
+
+    def add_N(field, quarks, w):
+        for i, q in enumerate(quarks):
+            for j, n in enumerate(N_NAMES):
+                partial[field][f"{q} {n}"] = w[i, j, ...]
+
+    m = masses["S1"]
+    add_leptons("S1", UP_QUARKS, block(m, UP_QUARKS, mb.s1_uc_eL, mb.s1_uc_eR, ml_charged))
+    add_nu("S1", DOWN_QUARKS, block(m, DOWN_QUARKS, mb.s1_dc_nuL, None, ml_nu))
+    add_N("S1", DOWN_QUARKS, block(m, DOWN_QUARKS, None, mb.s1_dc_NR, ml_N))
+    m = masses["R2t(2/3)"]
+    add_leptons("R2t(2/3)", DOWN_QUARKS, block(m, DOWN_QUARKS, mb.r2_d_eL, None, ml_charged))
+    add_N("R2t(2/3)", UP_QUARKS, block(m, UP_QUARKS, None, mb.r2_u_NR, ml_N))
+    m = masses["R2t(-1/3)"]
+    add_nu("R2t(-1/3)", DOWN_QUARKS, block(m, DOWN_QUARKS, mb.r2_d_nuL, None, ml_nu))
+    add_N("R2t(-1/3)", DOWN_QUARKS, block(m, DOWN_QUARKS, None, mb.r2_d_NR, ml_N))
+
+    total = {f: np.sum(list(chans.values()), axis=0) for f, chans in partial.items()}
+    return partial, total
+
+def _reference_final_states(brs, M_N, max_invisible):
+    """final_state_branching as before the shared zero channels (every channel added, from 0.0)."""
+    from lqmodel.collider.pair import channel_class
+
+    out = {}
+    for f, chans in brs.items():
+        acc = {}
+        for ch, br in chans.items():
+            cls, mask = channel_class(ch, M_N, max_invisible)
+            if mask is None or mask.all():
+                val = br
+            else:
+                val = np.zeros_like(br) if not mask.any() else np.where(mask, br, 0.0)
+            acc[cls] = acc.get(cls, 0.0) + val
+        out[f] = acc
+    return out
+
+
+def _widths_batches():
+    grid = _grid_points(300, 3, seed=8)
+    rng = np.random.default_rng(9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        varying_N = grid.replace(M_N=rng.choice([0.0, 50.0, 150.0, 5000.0], 300))
+        heavy_N = grid.replace(M_N=1500.0)
+    return {"random": _random_points(300, seed=11), "grid": grid, "grid, varying M_N": varying_N,
+            "grid, heavy N (closed channels)": heavy_N}
+
+
+@pytest.mark.parametrize("case", ["random", "grid", "grid, varying M_N", "grid, heavy N (closed channels)"])
+def test_widths_brs_and_final_states_bit_for_bit_against_the_general_path(case):
+    """Per-mass kinematic factors and shared zero channels change no bit: partial and total widths, BRs
+    and the final-state BR sums of the pair recast against the general path written out above."""
+    from lqmodel.collider.pair import final_state_branching
+
+    points = _widths_batches()[case]
+    w = decay_widths(points, warn=False)
+    ref_partial, ref_total = _reference_widths(points)
+    for f in ref_partial:
+        assert list(w.partial[f]) == list(ref_partial[f])
+        for ch, v in ref_partial[f].items():
+            np.testing.assert_array_equal(w.partial[f][ch], v, err_msg=f"{case}: {f} {ch}")
+        np.testing.assert_array_equal(w.total[f], ref_total[f], err_msg=f"{case}: {f}")
+    brs = w.branching_ratios()
+    for f in ref_partial:
+        tot = ref_total[f]
+        pos = tot > 0
+        for ch, g in ref_partial[f].items():
+            ref = np.where(pos, g / np.where(pos, tot, 1.0), 0.0)
+            np.testing.assert_array_equal(brs[f][ch], ref, err_msg=f"{case}: BR {f} {ch}")
+    for thr in (100.0, 1e4):
+        got = final_state_branching(w, points.M_N, thr)
+        ref = _reference_final_states(brs, points.M_N, thr)
+        for f in ref:
+            assert set(got[f]) == set(ref[f])
+            for cls, v in ref[f].items():
+                np.testing.assert_array_equal(np.broadcast_to(got[f][cls], np.shape(v)), v,
+                                              err_msg=f"{case}: {f} {cls}")

@@ -72,18 +72,19 @@ def final_state_branching(
 ) -> dict[str, dict[str, np.ndarray]]:
     """field -> final-state class -> summed branching ratio (dimensionless)."""
     brs = widths.branching_ratios()
+    zero = widths.__dict__.get("_zero")  # the shared BR array of channels that vanish in the whole batch
     out: dict[str, dict[str, np.ndarray]] = {}
     for f in FIELDS:
         acc: dict[str, np.ndarray] = {}
         for ch, br in brs[f].items():
             cls, mask = channel_class(ch, M_N, max_invisible)
-            if mask is None or mask.all():
-                val = br
-            elif not mask.any():
-                val = np.zeros_like(br)
-            else:
-                val = np.where(mask, br, 0.0)
-            acc[cls] = acc.get(cls, 0.0) + val
+            if br is zero or (mask is not None and not mask.any()):
+                acc.setdefault(cls, zero if zero is not None else np.zeros_like(br))  # adds exactly 0
+                continue
+            val = br if mask is None or mask.all() else np.where(mask, br, 0.0)
+            prev = acc.get(cls)
+            # 0 + x = x: a class's first non-vanishing channel is its sum so far (no copy)
+            acc[cls] = val if prev is None or prev is zero else prev + val
         out[f] = acc
     return out
 
@@ -156,6 +157,7 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
     names = np.array([lim.name for lim in limits] + [""], dtype=object)
     s_ul = [sigma_upper_limit(lim) if lim.curve is None else np.nan for lim in limits]
     lo, hi = mass_range()
+    zero = w.__dict__.get("_zero")  # final states of channels that vanish in the whole batch
     for f in FIELDS:
         m = np.broadcast_to(w.mass[f], shape)
         coupled = w.total[f] > 0
@@ -168,6 +170,8 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
                 by_threshold[thr] = final_state_branching(w, M_N, thr)
             br = by_threshold[thr][f]
             # a final state closed for the whole batch has nothing to recast (a speed-up only)
+            if lim.curve is None and any(br.get(c) is None or br.get(c) is zero for c in lim.final_state):
+                continue
             if lim.curve is not None or np.any(effective_branching(lim, br) > 0):
                 branching[i] = br
                 if lim.curve is not None:

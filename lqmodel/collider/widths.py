@@ -157,14 +157,15 @@ class DecayWidths:
 
     def _branching_ratios(self) -> dict[str, dict[str, np.ndarray]]:
         out: dict[str, dict[str, np.ndarray]] = {}
+        zero = self.__dict__.get("_zero")  # the shared array of the vanishing channels: BR exactly 0
         for f, chans in self.partial.items():
             tot = self.total[f]
             pos = tot > 0
             if np.all(pos):  # every point coupled: plain ratios
-                out[f] = {c: g / tot for c, g in chans.items()}
+                out[f] = {c: g if g is zero else g / tot for c, g in chans.items()}
                 continue
             safe = np.where(pos, tot, 1.0)
-            out[f] = {c: np.where(pos, g / safe, 0.0) for c, g in chans.items()}
+            out[f] = {c: g if g is zero else np.where(pos, g / safe, 0.0) for c, g in chans.items()}
         return out
 
     def gamma_over_m(self) -> dict[str, np.ndarray]:
@@ -180,59 +181,116 @@ def _lq_masses(point) -> dict[str, np.ndarray]:
     }
 
 
+def nonzero_entries(a: np.ndarray) -> np.ndarray:
+    """(3, 3) bool of a (3, 3, ...) coupling layout: entries non-zero somewhere in the batch (the same as
+    ``np.any(a != 0, axis=(2, ...))``, -0.0 counts as zero; for the contiguous layout of the mass-basis
+    couplings an OR of the bit patterns, without a boolean temporary)."""
+    if a.ndim > 2 and a.flags.c_contiguous and a.dtype == complex:
+        bits = np.bitwise_or.reduce(a.reshape(9, -1).view(np.int64), axis=1)
+        return ((bits & np.int64(0x7FFFFFFFFFFFFFFF)) != 0).reshape(3, 3)
+    return np.any(a != 0, axis=tuple(range(2, a.ndim)))
+
+
+#: a mass that takes at most this fraction of distinct values in a batch has its kinematic factors
+#: computed once per distinct value (a grid map); else point by point (the same numbers either way)
+_MAX_DISTINCT_FRACTION = 1 / 4
+
+
+def _per_mass(m: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(values, inverse)``: the distinct values of ``m`` and the position of each element's value, or
+    ``(m, None)`` when most values are distinct (then nothing is gained)."""
+    flat = np.ravel(m)
+    if flat.size < 16:
+        return m, None
+    if flat[0] == flat[-1] and bool(np.all(flat == flat[0])):
+        return flat[:1].copy(), np.zeros(m.shape, dtype=np.intp)
+    uniq, inv = np.unique(flat, return_inverse=True)
+    if uniq.size > flat.size * _MAX_DISTINCT_FRACTION:
+        return m, None
+    return uniq, inv.reshape(m.shape)
+
+
 def decay_widths(point, *, warn: bool = True) -> DecayWidths:
     r"""Tree-level partial and total widths of S1, :math:`\tilde R_2^{2/3}`, :math:`\tilde R_2^{-1/3}`.
 
     ``point``: a (batched) :class:`~lqmodel.point.Point`. Returns :class:`DecayWidths` (GeV). With
     ``warn`` a :class:`BroadWidthWarning` is issued (once per call) when any :math:`\Gamma/m` exceeds
     :data:`BROAD_WIDTH_THRESHOLD`.
+
+    Channels whose couplings vanish in the whole batch are exactly 0 and share one read-only zero array;
+    the kinematic factors (phase space, :math:`1/16\pi m^3`, :math:`m^2 - m_1^2 - m_2^2`), which depend on
+    the masses alone, are computed once per distinct leptoquark mass when a batch has few (a grid map).
+    The same numbers as :func:`two_body_width` term by term (tests/test_collider_speed_paths.py).
     """
     mb = point.mass_basis()
     fm = fermion_masses()
     shape = point.batch_shape
     masses = {f: np.broadcast_to(m, shape) for f, m in _lq_masses(point).items()}
     M_N = np.broadcast_to(np.asarray(point.M_N, dtype=float), shape)
+    M_N_one = M_N.size == 0 or bool(np.all(M_N.flat[0] == M_N))
+    zero = np.zeros(shape)
+    zero.setflags(write=False)
     # arrays are laid out (3, 3, *batch) (quark, lepton first: the batch axis contiguous, as the mass-basis
     # couplings are stored); every channel is then a contiguous array of the batch shape
 
     def lay(x):
         return np.moveaxis(np.broadcast_to(np.asarray(x, dtype=complex), shape + (3, 3)), (-2, -1), (0, 1))
 
-    def block(m, quarks, l, r, lepton_masses):
-        # (3, 3, ...) widths for quark i, lepton j: two_body_width's formula, entry by entry (only entries
+    per_mass = {f: _per_mass(m) for f, m in masses.items()}
+
+    def block(field, quarks, l, r, lepton_masses):
+        # {(i, j): width} for quark i, lepton j: two_body_width's formula, entry by entry (only entries
         # with a coupling somewhere in the batch; the others are exactly 0), with the couplings entering
-        # as |l|^2 + |r|^2 and Re(l r*) only (no complex temporaries; an absent chirality is None)
-        out = np.zeros((3, 3) + shape)
+        # as |l|^2 + |r|^2 and Re(l r*) only (no complex temporaries; an absent chirality is None); the
+        # factors of the masses alone once per distinct mass (when the lepton mass is one number)
+        out: dict[tuple[int, int], np.ndarray] = {}
         xs = [lay(x) for x in (l, r) if x is not None]
         if not xs:
             return out
         nz = np.zeros((3, 3), bool)
         for x in xs:
-            nz |= np.any(x != 0, axis=tuple(range(2, x.ndim)))
+            nz |= nonzero_entries(x)
         if not nz.any():
             return out
         both = len(xs) == 2
         if both:
             lc, rc = xs
-        m2s = m * m
-        m2s2 = m2s * m2s
-        den = 16.0 * math.pi * m ** 3
+        m_all = masses[field]
         for i, j in zip(*np.nonzero(nz), strict=True):
             m1, m2 = fm[quarks[i]], lepton_masses[j]
-            a, b = m1 * m1, m2 * m2
-            lam = m2s2 + a * a + b * b - 2.0 * (m2s * a + m2s * b + a * b)
-            open_ = m > m1 + m2
+            if isinstance(m2, np.ndarray):  # N: M_N of the point
+                if not M_N_one:
+                    m_vals, inv = m_all, None
+                    m2v = m2
+                else:
+                    m_vals, inv = per_mass[field]
+                    m2v = float(m2.flat[0]) if m2.size else 0.0
+                    m2 = m2v
+            else:
+                m_vals, inv = per_mass[field]
+                m2v = m2
+            m2s = m_vals * m_vals
+            a, b = m1 * m1, m2v * m2v
+            lam = m2s * m2s + a * a + b * b - 2.0 * (m2s * a + m2s * b + a * b)
+            open_ = m_vals > m1 + m2v
             sqrt_lam = np.sqrt(np.where(open_, np.maximum(lam, 0.0), 0.0))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                kin = sqrt_lam / (16.0 * math.pi * m_vals ** 3)
+            mm = m2s - a - b
+            if inv is not None:
+                kin, mm, open_ = kin[inv], mm[inv], open_[inv]
             l2 = None
             for x in xs:
                 a2 = x.real[i, j] * x.real[i, j] + x.imag[i, j] * x.imag[i, j]
                 l2 = a2 if l2 is None else l2 + a2
-            msq = l2 * (m2s - a - b)
+            msq = l2 * mm
             if both:
                 msq = msq - 4.0 * (lc.real[i, j] * rc.real[i, j] + lc.imag[i, j] * rc.imag[i, j]) * m1 * m2
-            with np.errstate(divide="ignore", invalid="ignore"):
-                g = np.where(open_, sqrt_lam / den * msq, 0.0)
-            out[i, j] = np.maximum(g, 0.0)  # msq >= 0 analytically; clip rounding below zero
+            with np.errstate(invalid="ignore"):
+                g = np.asarray(kin * msq)
+            if not np.all(open_):
+                g = np.asarray(np.where(open_, g, 0.0))
+            out[(int(i), int(j))] = np.maximum(g, 0.0, out=g)  # msq >= 0 analytically; clip rounding below zero
         return out
 
     ml_charged = [fm[x] for x in CHARGED_LEPTONS]
@@ -244,30 +302,38 @@ def decay_widths(point, *, warn: bool = True) -> DecayWidths:
     def add_leptons(field, quarks, w):
         for i, q in enumerate(quarks):
             for j, lep in enumerate(CHARGED_LEPTONS):
-                partial[field][f"{q} {lep}"] = w[i, j, ...]
+                partial[field][f"{q} {lep}"] = w.get((i, j), zero)
 
     def add_nu(field, quarks, w):
         for i, q in enumerate(quarks):
-            partial[field][f"{q} nu"] = w[i, 0, ...] + w[i, 1, ...] + w[i, 2, ...]
+            parts = [w[(i, j)] for j in range(3) if (i, j) in w]
+            acc = parts[0] if parts else zero
+            for x in parts[1:]:  # the sum over the neutrino flavours (vanishing ones add exactly 0)
+                acc = acc + x
+            partial[field][f"{q} nu"] = acc
 
     def add_N(field, quarks, w):
         for i, q in enumerate(quarks):
             for j, n in enumerate(N_NAMES):
-                partial[field][f"{q} {n}"] = w[i, j, ...]
+                partial[field][f"{q} {n}"] = w.get((i, j), zero)
 
-    m = masses["S1"]
-    add_leptons("S1", UP_QUARKS, block(m, UP_QUARKS, mb.s1_uc_eL, mb.s1_uc_eR, ml_charged))
-    add_nu("S1", DOWN_QUARKS, block(m, DOWN_QUARKS, mb.s1_dc_nuL, None, ml_nu))
-    add_N("S1", DOWN_QUARKS, block(m, DOWN_QUARKS, None, mb.s1_dc_NR, ml_N))
-    m = masses["R2t(2/3)"]
-    add_leptons("R2t(2/3)", DOWN_QUARKS, block(m, DOWN_QUARKS, mb.r2_d_eL, None, ml_charged))
-    add_N("R2t(2/3)", UP_QUARKS, block(m, UP_QUARKS, None, mb.r2_u_NR, ml_N))
-    m = masses["R2t(-1/3)"]
-    add_nu("R2t(-1/3)", DOWN_QUARKS, block(m, DOWN_QUARKS, mb.r2_d_nuL, None, ml_nu))
-    add_N("R2t(-1/3)", DOWN_QUARKS, block(m, DOWN_QUARKS, None, mb.r2_d_NR, ml_N))
+    add_leptons("S1", UP_QUARKS, block("S1", UP_QUARKS, mb.s1_uc_eL, mb.s1_uc_eR, ml_charged))
+    add_nu("S1", DOWN_QUARKS, block("S1", DOWN_QUARKS, mb.s1_dc_nuL, None, ml_nu))
+    add_N("S1", DOWN_QUARKS, block("S1", DOWN_QUARKS, None, mb.s1_dc_NR, ml_N))
+    add_leptons("R2t(2/3)", DOWN_QUARKS, block("R2t(2/3)", DOWN_QUARKS, mb.r2_d_eL, None, ml_charged))
+    add_N("R2t(2/3)", UP_QUARKS, block("R2t(2/3)", UP_QUARKS, None, mb.r2_u_NR, ml_N))
+    add_nu("R2t(-1/3)", DOWN_QUARKS, block("R2t(-1/3)", DOWN_QUARKS, mb.r2_d_nuL, None, ml_nu))
+    add_N("R2t(-1/3)", DOWN_QUARKS, block("R2t(-1/3)", DOWN_QUARKS, None, mb.r2_d_NR, ml_N))
 
-    total = {f: np.sum(list(chans.values()), axis=0) for f, chans in partial.items()}
+    total = {}
+    for f, chans in partial.items():  # the channels in order; the vanishing ones add exactly 0
+        live = [g for g in chans.values() if g is not zero]
+        acc = live[0] + 0.0 if live else np.zeros(shape)
+        for g in live[1:]:
+            acc += g
+        total[f] = acc
     out = DecayWidths(partial=partial, total=total, mass={f: np.asarray(v) for f, v in masses.items()})
+    object.__setattr__(out, "_zero", zero)
     if warn:
         for f, r in out.gamma_over_m().items():
             rmax = float(np.max(r, initial=0.0))
