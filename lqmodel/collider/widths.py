@@ -258,17 +258,13 @@ def decay_widths(point, *, warn: bool = True) -> DecayWidths:
         m_all = masses[field]
         for i, j in zip(*np.nonzero(nz), strict=True):
             m1, m2 = fm[quarks[i]], lepton_masses[j]
+            m2v: float | np.ndarray = m2
+            m_vals, inv = per_mass[field]
             if isinstance(m2, np.ndarray):  # N: M_N of the point
                 if not M_N_one:
                     m_vals, inv = m_all, None
-                    m2v = m2
                 else:
-                    m_vals, inv = per_mass[field]
                     m2v = float(m2.flat[0]) if m2.size else 0.0
-                    m2 = m2v
-            else:
-                m_vals, inv = per_mass[field]
-                m2v = m2
             m2s = m_vals * m_vals
             a, b = m1 * m1, m2v * m2v
             lam = m2s * m2s + a * a + b * b - 2.0 * (m2s * a + m2s * b + a * b)
@@ -285,7 +281,7 @@ def decay_widths(point, *, warn: bool = True) -> DecayWidths:
                 l2 = a2 if l2 is None else l2 + a2
             msq = l2 * mm
             if both:
-                msq = msq - 4.0 * (lc.real[i, j] * rc.real[i, j] + lc.imag[i, j] * rc.imag[i, j]) * m1 * m2
+                msq = msq - 4.0 * (lc.real[i, j] * rc.real[i, j] + lc.imag[i, j] * rc.imag[i, j]) * m1 * m2v
             with np.errstate(invalid="ignore"):
                 g = np.asarray(kin * msq)
             if not np.all(open_):
