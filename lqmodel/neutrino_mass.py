@@ -430,13 +430,32 @@ def tuning_s1_same_mu(point: Point, *, bound: Any = None, ordering: str = "NO", 
     r"""Δ of S1 ALONE giving the same :math:`\|\mu_{\alpha N_1}\|` as ``point`` (the comparison the Voloshin
     argument rests on): the point with its R̃2 couplings removed, its S1 couplings scaled by
     :math:`\|\mu\|/\|\mu_{S_1}\|` (μ and m are both linear in :math:`c_S`), loop mass MSbar at μ = m_S1, and the same
-    M_N and bound (m_D^max of ``nm`` when given). NaN where the S1 loop gives no moment."""
+    M_N and bound (m_D^max of ``nm`` when given). NaN where the S1 loop gives no moment.
+
+    When one down quark k carries every S1 coupling to N_1 in the batch (down-aligned couplings; e.g. the
+    Voloshin and S1 benchmarks, b only), :math:`\mu_{S_1} = c\,W_k` and :math:`m_{S_1} = c\,M_k` share the
+    coupling vector c, so :math:`\|m_{S_1}\|/\|\mu_{S_1}\| = |M_k|/|W_k|` depends on the masses alone: it is
+    taken from :func:`lqmodel.moments.compute_moments` once per distinct (m_S1, m_R2, kappa, m_b) with a unit
+    coupling, and Δ = :math:`\|\mu\|\,|M_k|/|W_k|/m_D^{\max}` (the same number as the general route to
+    rounding, tests/test_neutrino_mass_speed_paths.py; NaN where the point's S1 couplings to N_1 vanish).
+    Otherwise the S1-only point's moments are computed point by point."""
+    if nm is None:
+        nm = neutrino_mass(point, bound=bound, ordering=ordering, mixing=mixing)
+    fast = _s1_mass_over_moment(point)
+    if fast is None:
+        return _tuning_s1_general(point, nm)
+    ratio, has_moment = fast
+    with np.errstate(invalid="ignore"):
+        m_loop = nm.mu_N1_muB * ratio * EV_PER_GEV
+    return np.where(has_moment, m_loop / nm.m_D_max_eV, np.nan)
+
+
+def _tuning_s1_general(point: Point, nm: NeutrinoMass) -> np.ndarray:
+    """:func:`tuning_s1_same_mu` from the S1-only point's own moments, point by point."""
     import warnings
 
     from lqmodel.moments import compute_moments
 
-    if nm is None:
-        nm = neutrino_mass(point, bound=bound, ordering=ordering, mixing=mixing)
     z = np.zeros((3, 3), dtype=complex)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -448,6 +467,54 @@ def tuning_s1_same_mu(point: Point, *, bound: Any = None, ordering: str = "NO", 
         scale = np.where(mu_s1 > 0, mu_pt / np.where(mu_s1 > 0, mu_s1, 1.0), np.nan)
     m_loop = np.linalg.norm(m_s1.m_nuN_GeV[..., :, 0], axis=-1) * EV_PER_GEV * scale
     return m_loop / nm.m_D_max_eV
+
+
+def _s1_mass_over_moment(point: Point) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(|M_k|/|W_k| per point (GeV per mu_B), S1 couplings to N_1 non-zero at the point)`` for
+    :func:`tuning_s1_same_mu`, or None where its conditions do not hold (several quarks, up-aligned
+    couplings, many distinct masses): then the general route."""
+    import warnings
+
+    from lqmodel.moments import compute_moments
+    from lqmodel.point import Point as _Point
+    from lqmodel.point import _compact
+
+    if point.quark_basis != "down":
+        return None
+    shape = tuple(point.batch_shape)
+    sL, sN = np.asarray(point.y_LL), np.asarray(point.ybar_RR)   # c_S^* = ybar_RR[k, j] (-y_LL[k, a])^*
+    batch_axes = tuple(range(sL.ndim - 2))
+    nzL = np.any(_compact(sL) != 0, axis=batch_axes)             # (3 quarks, 3 leptons)
+    nzN = np.any(_compact(sN)[..., :, 0] != 0, axis=tuple(range(sN.ndim - 2)))  # (3 quarks,)
+    ks = [k for k in range(3) if nzN[k] and nzL[k].any()]
+    if len(ks) != 1:
+        return None
+    k = ks[0]
+    a0 = int(np.flatnonzero(nzL[k])[0])
+    n = int(np.prod(shape)) if shape else 1
+    keys = [np.broadcast_to(np.asarray(v, dtype=float), shape).reshape(n)
+            for v in (point.m_S1, point.m_R2, point.kappa, point.m_b)]
+    code = np.zeros(n, dtype=np.int64)
+    for key in keys:
+        vals, inv = _distinct(key)
+        if inv is not None:
+            code = code * vals.size + inv.reshape(n)
+    groups, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    if n >= 16 and groups.size > n // 4:
+        return None
+    unit_L = np.zeros((3, 3), dtype=complex)
+    unit_L[k, a0] = 1.0
+    unit_N = np.zeros((3, 3), dtype=complex)
+    unit_N[k, 0] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rep = _Point(m_S1=keys[0][first], m_R2=keys[1][first], kappa=keys[2][first], m_b=keys[3][first],
+                     m_b_scheme=point.m_b_scheme, y_LL=unit_L, ybar_RR=unit_N, quark_basis="down", model="general")
+        mom = compute_moments(rep, uv="msbar")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.abs(mom.m_nuN_GeV[..., a0, 0]) / np.abs(mom.mu_muB[..., a0, 0])
+    has = (sN[..., k, 0] != 0) & np.any(sL[..., k, :] != 0, axis=-1)
+    return ratio[inverse.reshape(n)].reshape(shape), np.broadcast_to(has, shape)
 
 
 def summary(point: Point, *, bound: Any = None, ordering: str = "NO") -> dict[str, Any]:

@@ -128,3 +128,52 @@ def test_voloshin_map_batch_skips_the_tree_and_the_directions():
     ref = _reference(p)
     for k, v in ref.items():
         np.testing.assert_array_equal(getattr(got, k), v, err_msg=k)
+
+
+def _s1_batches():
+    rng = np.random.default_rng(12)
+    n = 64
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        grid = vary(voloshin(1000.0, 0.05, 1.0, "mu"),
+                    {"m_LQ": np.repeat(np.geomspace(1000.0, 5000.0, 4), n // 4),
+                     "y1": 10 ** rng.uniform(-3, 0, n), "y2": 10 ** rng.uniform(-3, 0, n)})
+        split = vary(voloshin_split(1000.0, 1100.0, 0.05, 1.0, "e", N_type="majorana", M_N=1e-4),
+                     {"delta_m2": np.repeat([1e-4, 1e-2], n // 2), "y1": 10 ** rng.uniform(-3, 0, n),
+                      "m_b": np.tile([4.18, 4.3], n // 2)})
+        kappa = vary(voloshin(1500.0, 0.1, 0.5, "tau"),
+                     {"kappa": np.tile([0.0, 20.0, -50.0], 22)[:n], "y2": 10 ** rng.uniform(-3, 0, n)})
+        some_zero = vary(voloshin(2000.0, 0.05, 1.0, "mu"), {"y1": np.where(rng.random(n) < 0.3, 0.0, 0.1)})
+        distinct = vary(voloshin(1000.0, 0.05, 1.0, "mu"), {"m_LQ": rng.uniform(1000.0, 4000.0, n)})
+    return {"grid": grid, "split, m_b": split, "kappa": kappa, "zero S1 coupling": some_zero,
+            "distinct masses (general route)": distinct}
+
+
+@pytest.mark.filterwarnings("ignore::lqmodel.moments.KappaNotIncludedWarning")
+@pytest.mark.parametrize("case", list(_s1_batches()))
+def test_tuning_s1_same_mu_fast_route_equals_the_general_route(case):
+    """|M_k|/|W_k| per distinct mass (one quark carries S1's coupling to N_1) against the S1-only point's
+    own moments point by point: equal to 1e-13 (rounding), NaN at the same points."""
+    p = _s1_batches()[case]
+    nm = nmod.neutrino_mass(p)
+    got = nmod.tuning_s1_same_mu(p, nm=nm)
+    ref = nmod._tuning_s1_general(p, nm)
+    assert (nmod._s1_mass_over_moment(p) is None) == (case == "distinct masses (general route)")
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))
+    ok = ~np.isnan(ref)
+    assert ok.any()
+    np.testing.assert_allclose(got[ok], ref[ok], rtol=1e-13, atol=0)
+    if case == "zero S1 coupling":
+        assert np.isnan(ref).any()
+
+
+def test_tuning_s1_same_mu_takes_the_general_route_for_two_quarks():
+    y = np.zeros((3, 3), complex)
+    y[1, 1], y[2, 1] = 0.3, 0.5
+    yb = np.zeros((3, 3), complex)
+    yb[1, 0], yb[2, 0] = 0.2, 0.1
+    p = vary(voloshin(1000.0, 0.05, 1.0, "mu"), {"y1": np.geomspace(1e-3, 1, 20)}).replace(
+        y_LL=np.broadcast_to(y, (20, 3, 3)), ybar_RR=yb, model="general")
+    assert nmod._s1_mass_over_moment(p) is None
+    nm = nmod.neutrino_mass(p)
+    np.testing.assert_array_equal(nmod.tuning_s1_same_mu(p, nm=nm), nmod._tuning_s1_general(p, nm))

@@ -63,6 +63,7 @@ from functools import cache
 
 import numpy as np
 
+from lqmodel.collider.widths import nonzero_entries
 from observables.collider.drell_yan import DCHI2_95CL, SEARCHES, load_search
 
 __all__ = ["drell_yan", "drell_yan_coefficients", "SEARCH_LEPTONS", "MIN_MASS_GEV"]
@@ -106,7 +107,7 @@ class _Couplings:
             return np.moveaxis(full, (-2, -1), (0, 1)).reshape(3, 3, n)
 
         self.raw = {k: mat(getattr(mb, k)) for k in _KEYS}
-        self.nz = {k: np.any(v != 0, axis=2) for k, v in self.raw.items()}
+        self.nz = {k: nonzero_entries(v) for k, v in self.raw.items()}
         self._abs2: dict[tuple[str, int, int], np.ndarray] = {}
         self._sum2: dict[tuple[str, int], np.ndarray] = {}
 
