@@ -177,6 +177,30 @@ def test_contour_labels_are_not_on_hatching():
             assert t.get_position()[0] < 0.02 * 1.1
 
 
+def test_contour_labels_follow_the_lines_as_saved(tmp_path):
+    """Each mu label is rotated along its line as the saved figure draws it (legend and final size included):
+    mu is proportional to y1 y2, so the iso-lines are straight with slope -1 in log-log, at the display
+    angle atan(-(height per decade of y2) / (width per decade of y1)) of the saved axes."""
+    df = _table()[["y1", "y2", "mu_mu_N1_muB"]]
+    fig = plot_map(df, "y1", "y2", lepton="mu", out=tmp_path / "m")
+    ax = fig.axes[0]
+    w, h = fig.get_size_inches()
+    pos = ax.get_position()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    expect = math.degrees(math.atan2(-pos.height * h / math.log10(y1 / y0), pos.width * w / math.log10(x1 / x0)))
+    angles = [(t.get_rotation() + 180) % 360 - 180 for t in ax.texts if "mu_B" in t.get_text()]
+    assert len(angles) >= 3
+    assert np.allclose(angles, expect, atol=1.0), (angles, expect)
+    # the labels (clipped to the axes) change no layout: the layout they were placed with is the PNG's
+    engine = fig.get_layout_engine()
+    engine.execute(fig)
+    with_labels = ax.get_position().bounds
+    for t in [t for t in ax.texts if "mu_B" in t.get_text()]:
+        t.remove()
+    engine.execute(fig)
+    assert ax.get_position().bounds == with_labels
+
+
 def test_base_coordinates_of_a_point():
     from lqmodel.models import voloshin
 
