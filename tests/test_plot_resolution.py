@@ -50,6 +50,29 @@ def test_small_grids_are_refined_large_ones_drawn_on_their_nodes(n, shape):
         assert np.array_equal(Z, 2 * d.X + 3 * d.Y)
 
 
+def test_refinement_is_scipys_bilinear_interpolation_bit_for_bit():
+    """The REFINE x refinement of small grids (maps._bilinear, no scipy import) against scipy's
+    RegularGridInterpolator, on uneven and log-spaced nodes with NaN and inf corners."""
+    from scipy.interpolate import RegularGridInterpolator
+
+    rng = np.random.default_rng(11)
+    for trial in range(40):
+        n0, n1 = (int(k) for k in rng.integers(2, 40, 2))
+        t0 = np.log10(np.geomspace(1e3, 5e3, n0)) if trial % 2 else np.cumsum(rng.uniform(0.1, 1.0, n0))
+        t1 = np.linspace(-3.0, math.log10(3.0), n1) if trial % 3 else np.cumsum(rng.uniform(0.1, 1.0, n1))
+        Z = rng.normal(size=(n0, n1)) * 10 ** rng.uniform(-12, 5)
+        Z[rng.random(Z.shape) < (0.1 if trial % 4 == 0 else 0.0)] = np.nan
+        Z[rng.random(Z.shape) < (0.05 if trial % 5 == 0 else 0.0)] = np.inf
+        f0, f1 = (np.linspace(t[0], t[-1], (len(t) - 1) * MapData.REFINE + 1) for t in (t0, t1))
+        fine = np.stack(np.meshgrid(f0, f1, indexing="ij"), axis=-1)
+        with np.errstate(invalid="ignore"):
+            ref = RegularGridInterpolator((t0, t1), Z.copy(), method="linear")(fine)
+        got = maps._bilinear(t0, t1, Z, f0, f1, rows=5)
+        nan = np.isnan(ref)
+        assert np.array_equal(np.isnan(got), nan), trial  # the same NaN cells (payloads may differ)
+        assert np.array_equal(got[~nan].view(np.int64), ref[~nan].view(np.int64)), trial  # the same bits
+
+
 def test_grids_above_the_pixel_grid_use_every_kth_node_and_the_last():
     n = 2 * MapData.RASTER + 7
     A, B = _grid(n, 30)  # one axis above RASTER, the other refined
