@@ -139,11 +139,11 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
     """
     from observables.collider.pair import (
         DEFAULT_VINTAGE,
+        check_recast_masses,
         effective_branching,
-        mass_for_cross_section,
+        in_table_cross_section,
         mass_range,
         pair_limits,
-        recast_many,
         sigma_upper_limit,
     )
 
@@ -157,6 +157,13 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
     names = np.array([lim.name for lim in limits] + [""], dtype=object)
     s_ul = [sigma_upper_limit(lim) if lim.curve is None else np.nan for lim in limits]
     lo, hi = mass_range()
+    # sigma(min(m, hi)) of each field, once per distinct mass where decay_widths found few (recast_many's
+    # numbers: the same spline, elementwise)
+    sigma_of = {}
+    for f, (vals, inv) in w.__dict__.get("_per_mass", {}).items():
+        if inv is not None:
+            check_recast_masses(vals)
+            sigma_of[f] = in_table_cross_section(vals)[inv]
     zero = w.__dict__.get("_zero")  # final states of channels that vanish in the whole batch
     for f in FIELDS:
         m = np.broadcast_to(w.mass[f], shape)
@@ -180,9 +187,48 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
                     groups.setdefault((lim.final_state, thr), []).append(i)
         # the limit of each group with the smallest sigma_UL (the first listed among equal ones)
         heads = {key: min(members, key=lambda i: (s_ul[i], i)) for key, members in groups.items()}
+        sel = _Selection(limits, groups, heads, singles, branching, s_ul, lo, hi)
+        if singles or m.ndim != 1 or m.size < 16:
+            excl, best_m, best_i = sel.strongest(m, coupled, None)
+        else:
+            excl, best_m, best_i = sel.strongest_by_smallest_needed(m, coupled, sigma_of.get(f))
+        out[f] = PairResult(excluded=excl, channel=labels[best_i], search=names[best_i], m_limit_GeV=best_m,
+                            per_search=_PerSearch(limits, branching, m, coupled, shape), limit_index=best_i)
+    return out
+
+
+class _Selection:
+    """The strongest pair limit of one component: ``strongest`` recasts every group's head (and every
+    curve limit) and keeps the highest recast mass, the first listed on a tie (module docstring of
+    :func:`pair_production`); ``strongest_by_smallest_needed`` gives the same result inverting σ(m) once:
+    the recast mass falls with the needed cross section σ_UL/B_eff, so the head with the smallest one
+    has the highest limit; points where that order is not strict (a relative gap below 1e-9, or a limit
+    clipped at the table's ends) are passed to ``strongest``."""
+
+    def __init__(self, limits, groups, heads, singles, branching, s_ul, lo, hi) -> None:
+        self.limits, self.groups, self.heads, self.singles = limits, groups, heads, singles
+        self.branching, self.s_ul, self.lo, self.hi = branching, s_ul, lo, hi
+
+    def _branching_at(self, i: int, where: np.ndarray | None) -> Mapping[str, np.ndarray]:
+        br = self.branching[i]
+        if where is None:
+            return br
+        return {k: (v if np.ndim(v) == 0 else np.asarray(v)[where]) for k, v in br.items()}
+
+    def strongest(self, m: np.ndarray, coupled: np.ndarray, where: np.ndarray | None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(excluded, best mass limit, its limit index) by recasting every head (at ``where`` only)."""
+        from observables.collider.pair import effective_branching, mass_for_cross_section, recast_many
+
+        limits, groups, heads, singles, s_ul, lo, hi = (self.limits, self.groups, self.heads, self.singles,
+                                                        self.s_ul, self.lo, self.hi)
+        if where is not None:
+            m, coupled = m[where], coupled[where]
+        shape = m.shape
         todo = singles + list(heads.values())
-        recast_of = dict(zip(todo, recast_many([limits[i] for i in todo], m, [branching[i] for i in todo]),
-                             strict=True))
+        recast_of: dict[int, tuple[np.ndarray, np.ndarray]] = dict(zip(
+            todo, recast_many([limits[i] for i in todo], m, [self._branching_at(i, where) for i in todo]),
+            strict=True))
         best_m = np.zeros(shape)
         best_i = np.full(shape, -1)
         excl = np.zeros(shape, bool)
@@ -200,21 +246,65 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
             # inversion is clipped: there an earlier-listed limit of the group may tie and then wins
             at_end = (ml == hi) | (ml == lo)
             if earlier and at_end.any():
-                where = np.flatnonzero(at_end)
-                beff = effective_branching(limits[head], branching[head])
-                beff = np.broadcast_to(beff, shape).ravel()[where]
-                value = ml.ravel()[where]
+                pts = np.flatnonzero(at_end)
+                beff = effective_branching(limits[head], self._branching_at(head, where))
+                beff = np.broadcast_to(beff, shape).ravel()[pts]
+                value = ml.ravel()[pts]
                 idx = np.full(shape, head)
                 flat_idx = idx.reshape(-1)
                 for i in sorted(earlier, reverse=True):  # the lowest index with the same value wins
                     mi = mass_for_cross_section(s_ul[i] / beff)
-                    flat_idx[where[mi == value]] = i
+                    flat_idx[pts[mi == value]] = i
             candidates.append((ml, idx))
         for ml, idx in candidates:
             # the first-listed limit with the highest recast mass (strictly positive) is the strongest
             better = (ml > best_m) | ((ml == best_m) & (ml > 0) & (idx < best_i))
             best_m = np.where(better, ml, best_m)
             best_i = np.where(better, idx, best_i)
-        out[f] = PairResult(excluded=excl, channel=labels[best_i], search=names[best_i], m_limit_GeV=best_m,
-                            per_search=_PerSearch(limits, branching, m, coupled, shape), limit_index=best_i)
-    return out
+        return excl, best_m, best_i
+
+    def strongest_by_smallest_needed(self, m: np.ndarray, coupled: np.ndarray, sigma: np.ndarray | None
+                                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`strongest` of flat-σ_UL heads (no curve limits) with one inversion of σ(m) (class
+        docstring). ``sigma``: σ(min(m, hi)) per point if already known. The same numbers."""
+        from observables.collider.pair import (
+            check_recast_masses,
+            effective_branching,
+            in_table_cross_section,
+            mass_for_cross_section,
+        )
+
+        shape = m.shape
+        check_recast_masses(m)
+        sig = in_table_cross_section(m) if sigma is None else sigma
+        in_table = m <= self.hi
+        excl = np.zeros(shape, bool)
+        needs: list[tuple[int, np.ndarray]] = []
+        for head in self.heads.values():
+            beff = np.broadcast_to(effective_branching(self.limits[head], self.branching[head]), shape)
+            excl |= in_table & (sig * beff > self.s_ul[head])  # recast_many's verdict of this head
+            pos = beff > 0
+            with np.errstate(divide="ignore"):
+                needs.append((head, np.where(pos, self.s_ul[head] / np.where(pos, beff, 1.0), np.inf)))
+        excl &= coupled
+        if not needs:
+            return excl, np.zeros(shape), np.full(shape, -1)
+        head0, n_min = needs[0]
+        i_min = np.full(shape, head0)
+        for head, need in needs[1:]:
+            better = (need < n_min) | ((need == n_min) & (head < i_min))
+            n_min = np.where(better, need, n_min)
+            i_min = np.where(better, head, i_min)
+        with np.errstate(invalid="ignore"):
+            ml = mass_for_cross_section(n_min)
+        best_m = np.where(coupled, np.nan_to_num(ml, nan=0.0), 0.0)
+        best_i = np.where(best_m > 0, i_min, -1)
+        # not strictly ordered: a clipped limit, or a second head within a relative 1e-9 of the smallest
+        unsure = (best_m == self.hi) | (best_m == self.lo)
+        for head, need in needs:
+            unsure |= (head != i_min) & (need <= n_min * (1.0 + 1e-9)) & (best_m > 0)
+        if unsure.any():
+            pts = np.flatnonzero(unsure)
+            _, bm, bi = self.strongest(m, coupled, pts)
+            best_m[pts], best_i[pts] = bm, bi
+        return excl, best_m, best_i

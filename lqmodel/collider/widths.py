@@ -330,6 +330,7 @@ def decay_widths(point, *, warn: bool = True) -> DecayWidths:
         total[f] = acc
     out = DecayWidths(partial=partial, total=total, mass={f: np.asarray(v) for f, v in masses.items()})
     object.__setattr__(out, "_zero", zero)
+    object.__setattr__(out, "_per_mass", per_mass)  # (distinct masses, inverse) per field, for the pair recast
     if warn:
         for f, r in out.gamma_over_m().items():
             rmax = float(np.max(r, initial=0.0))

@@ -57,6 +57,7 @@ from numpy.typing import ArrayLike
 __all__ = [
     "DEFAULT_VINTAGE", "XSEC_FILE", "MassOutsideTableError", "PairLimit", "pair_cross_section", "mass_range",
     "pair_limits", "sigma_upper_limit", "effective_branching", "recast", "recast_many", "mass_for_cross_section",
+    "check_recast_masses", "in_table_cross_section",
 ]
 
 DEFAULT_VINTAGE = "2026-12"
@@ -329,6 +330,25 @@ def recast(limit: PairLimit, m: ArrayLike, branching: Mapping[str, ArrayLike]) -
     return recast_many([limit], m, [branching])[0]
 
 
+def check_recast_masses(m: ArrayLike) -> None:
+    """:class:`MassOutsideTableError` unless every leptoquark mass (GeV) is finite and not below the pair
+    cross-section table (what :func:`recast` accepts; masses above it are never excluded)."""
+    m = np.asarray(m, dtype=float)
+    lo, _ = mass_range()
+    if np.any(m < lo):
+        raise MassOutsideTableError(
+            f"leptoquark mass below the pair cross-section table ({lo:g} GeV): {float(m.min())!r} GeV")
+    if not np.all(np.isfinite(m)):
+        raise MassOutsideTableError(f"leptoquark mass not finite: {m[~np.isfinite(m)].flat[0]!r} GeV")
+
+
+def in_table_cross_section(m: ArrayLike) -> np.ndarray:
+    """σ(min(m, 3000 GeV)) in pb for masses m >= 100 GeV (:func:`pair_cross_section` of the mass clipped to
+    the table: the same spline, evaluated piecewise), the cross section :func:`recast` compares with."""
+    lo, hi = mass_range()
+    return np.exp(_ln_sigma(np.clip(np.asarray(m, dtype=float), lo, hi)))
+
+
 def recast_many(limits: Sequence[PairLimit], m: ArrayLike,
                 branchings: Sequence[Mapping[str, ArrayLike]]) -> list[tuple[np.ndarray, np.ndarray]]:
     """:func:`recast` of every limit in ``limits`` (with the branching ratios ``branchings[i]`` for
@@ -336,12 +356,8 @@ def recast_many(limits: Sequence[PairLimit], m: ArrayLike,
     if len(limits) != len(branchings):
         raise ValueError(f"recast_many: {len(limits)} limits but {len(branchings)} branching-ratio maps")
     m = np.asarray(m, dtype=float)
-    lo, hi = mass_range()
-    if np.any(m < lo):
-        raise MassOutsideTableError(
-            f"leptoquark mass below the pair cross-section table ({lo:g} GeV): {float(m.min())!r} GeV")
-    if not np.all(np.isfinite(m)):
-        raise MassOutsideTableError(f"leptoquark mass not finite: {m[~np.isfinite(m)].flat[0]!r} GeV")
+    hi = mass_range()[1]
+    check_recast_masses(m)
     sig: np.ndarray | None = None
     out: list[tuple[np.ndarray, np.ndarray]] = []
     for limit, branching in zip(limits, branchings, strict=True):
@@ -359,8 +375,7 @@ def recast_many(limits: Sequence[PairLimit], m: ArrayLike,
             needed = np.where(beff > 0, s_ul / np.where(beff > 0, beff, 1.0), np.inf)
         mlim = np.where(beff > 0, mass_for_cross_section(needed), 0.0)
         if sig is None:
-            # = pair_cross_section(min(m, hi)) for m >= lo: the same spline, evaluated piecewise
-            sig = np.exp(_ln_sigma(np.clip(m, lo, hi)))
+            sig = in_table_cross_section(m)
         excluded = (m <= hi) & (sig * beff > s_ul)
         out.append((excluded, mlim))
     return out
