@@ -63,7 +63,7 @@ from functools import cache
 
 import numpy as np
 
-from lqmodel.collider.widths import nonzero_entries
+from lqmodel.collider.widths import coupling_nonzero
 from observables.collider.drell_yan import DCHI2_95CL, SEARCHES, load_search
 
 __all__ = ["drell_yan", "drell_yan_coefficients", "SEARCH_LEPTONS", "MIN_MASS_GEV"]
@@ -97,7 +97,7 @@ class _Couplings:
     contiguous row, as the mass-basis couplings are stored); ``abs2``/``sum2`` entries computed when first
     used (only the entries a search needs), ``nz[key]`` (3, 3): entry non-zero somewhere in the batch."""
 
-    def __init__(self, point) -> None:
+    def __init__(self, point, nonzero: dict[str, np.ndarray] | None = None) -> None:
         mb = point.mass_basis()
         shape = point.batch_shape
         self.n = n = int(np.prod(shape)) if shape else 1
@@ -107,7 +107,8 @@ class _Couplings:
             return np.moveaxis(full, (-2, -1), (0, 1)).reshape(3, 3, n)
 
         self.raw = {k: mat(getattr(mb, k)) for k in _KEYS}
-        self.nz = {k: nonzero_entries(v) for k, v in self.raw.items()}
+        nz = coupling_nonzero(point) if nonzero is None else nonzero
+        self.nz = {k: nz[k] for k in _KEYS}
         self._abs2: dict[tuple[str, int, int], np.ndarray] = {}
         self._sum2: dict[tuple[str, int], np.ndarray] = {}
 
@@ -127,9 +128,9 @@ class _Couplings:
         return a
 
 
-def _flat(point):
+def _flat(point, nonzero: dict[str, np.ndarray] | None = None):
     """:class:`_Couplings` and masses (N,) of a (batched) point."""
-    c = _Couplings(point)
+    c = _Couplings(point, nonzero)
     shape = point.batch_shape
     n = c.n
     masses = {
@@ -336,11 +337,12 @@ def _quadratic(cols: list[np.ndarray], Q: np.ndarray, L: np.ndarray, inv: np.nda
     return out
 
 
-def drell_yan(point) -> dict[str, dict[str, np.ndarray | bool]]:
+def drell_yan(point, *, nonzero: dict[str, np.ndarray] | None = None) -> dict[str, dict[str, np.ndarray | bool]]:
     r"""Per search: ``{"chi2": Δχ² vs SM, "excluded": Δχ² > 3.84}``, arrays of the point's batch shape.
 
     Vectorised over a batched :class:`~lqmodel.point.Point`; see the module docstring for the physics,
-    the coupling map and the treatment of N_R and of masses below 1 TeV.
+    the coupling map and the treatment of N_R and of masses below 1 TeV. ``nonzero``:
+    :func:`lqmodel.collider.widths.coupling_nonzero` of the point, if already known.
 
     A batch with few distinct (m_S1, m_R2t) pairs (at most 1/16 of its points, all above 1 TeV: a grid map)
     takes :meth:`~observables.collider.drell_yan.DrellYanSearch.quadratic_form` once per pair, with the terms
@@ -350,7 +352,7 @@ def drell_yan(point) -> dict[str, dict[str, np.ndarray | bool]]:
     from observables.parameters import ckm_matrix
 
     out: dict[str, dict[str, np.ndarray | bool]] = {}
-    c, m, shape, n = _flat(point)
+    c, m, shape, n = _flat(point, nonzero)
     V = ckm_matrix()
     low = {med: ~(mm >= MIN_MASS_GEV) for med, mm in m.items()}
     placeholder = {med: np.where(low[med], MIN_MASS_GEV, mm) if low[med].any() else mm for med, mm in m.items()}

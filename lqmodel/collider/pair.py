@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -125,6 +126,14 @@ def _masked(e, ml, coupled: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndar
             np.where(coupled, np.nan_to_num(np.broadcast_to(ml, shape), nan=0.0), 0.0))
 
 
+@lru_cache(maxsize=8)
+def _sigma_upper_limits(vintage: str) -> tuple[float, ...]:
+    """sigma_UL of every limit of a vintage (NaN for curve limits): a pure function of the shipped data."""
+    from observables.collider.pair import pair_limits, sigma_upper_limit
+
+    return tuple(sigma_upper_limit(lim) if lim.curve is None else np.nan for lim in pair_limits(vintage))
+
+
 def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | None = None) -> dict[str, PairResult]:
     """Recast pair-production verdict of each component of ``point`` (see the module docstring).
 
@@ -144,7 +153,6 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
         in_table_cross_section,
         mass_range,
         pair_limits,
-        sigma_upper_limit,
     )
 
     limits = pair_limits(vintage or DEFAULT_VINTAGE)
@@ -155,7 +163,7 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
     out: dict[str, PairResult] = {}
     labels = np.array([lim.label for lim in limits] + [""], dtype=object)
     names = np.array([lim.name for lim in limits] + [""], dtype=object)
-    s_ul = [sigma_upper_limit(lim) if lim.curve is None else np.nan for lim in limits]
+    s_ul = _sigma_upper_limits(vintage or DEFAULT_VINTAGE)
     lo, hi = mass_range()
     # sigma(min(m, hi)) of each field, once per distinct mass where decay_widths found few (recast_many's
     # numbers: the same spline, elementwise)

@@ -41,10 +41,10 @@ BR_COLUMN_CHANNELS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _drell_yan(point) -> dict[str, dict[str, np.ndarray | bool]]:
+def _drell_yan(point, nonzero=None) -> dict[str, dict[str, np.ndarray | bool]]:
     from lqmodel.collider.drell_yan import drell_yan
 
-    return drell_yan(point)
+    return drell_yan(point, nonzero=nonzero)
 
 
 def collider_summary(point, *, vintage: str | None = None, drell_yan: bool = True) -> dict[str, Any]:
@@ -130,14 +130,12 @@ def column_units() -> dict[str, str]:
 
 
 def _channel_column(r, labels: np.ndarray, flat) -> np.ndarray:
-    """``flat(r.channel).astype(str)`` (the same strings and dtype) from the strongest limit's index: a
-    gather from the limits' labels instead of a conversion of one Python string per point."""
+    """The strings of ``flat(r.channel)`` as an object array in which equal labels are one shared ``str``
+    (8 bytes per point; the form of the evaluator's string columns), gathered from the limits' labels by the
+    strongest limit's index (``labels``: object array of the distinct-object labels, "" last)."""
     if r.limit_index is None:
-        return flat(r.channel).astype(str)
-    idx = flat(r.limit_index)
-    present = np.bincount(idx + 1, minlength=labels.size) > 0  # index -1 (no limit) -> label ""
-    width = max(1, max(len(str(lab)) for lab in np.roll(labels, 1)[present]))
-    return labels[idx].astype(f"<U{width}")
+        return flat(r.channel).astype(str).astype(object)
+    return labels[flat(r.limit_index)]
 
 
 def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = True) -> dict[str, np.ndarray]:
@@ -152,10 +150,14 @@ def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = Tru
         warnings.simplefilter("ignore", BroadWidthWarning)
         w = decay_widths(point, warn=False)
     brs = w.branching_ratios()
+    zero = w.__dict__.get("_zero")
+    n = int(np.prod(point.batch_shape)) if point.batch_shape else 1
     pp = pair_production(point, widths=w, vintage=vintage)
     from observables.collider.pair import DEFAULT_VINTAGE, pair_limits
 
-    labels = np.array([lim.label for lim in pair_limits(vintage or DEFAULT_VINTAGE)] + [""])
+    shared: dict[str, str] = {}
+    labels = np.array([shared.setdefault(lab, lab) for lab in
+                       [lim.label for lim in pair_limits(vintage or DEFAULT_VINTAGE)] + [""]], dtype=object)
     shape = point.batch_shape
     flat = lambda a: np.ravel(np.broadcast_to(np.asarray(a), shape))  # noqa: E731
     cols: dict[str, np.ndarray] = {}
@@ -166,7 +168,9 @@ def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = Tru
         cols[f"Gamma_over_m_{k}"] = flat(gm[f])
         broad |= np.broadcast_to(gm[f], shape) > BROAD_WIDTH_THRESHOLD
         for c in BR_COLUMN_CHANNELS[f]:
-            cols[f"BR_{k}_{c.replace(' ', '_')}"] = flat(brs[f][c])
+            br = brs[f][c]
+            # a channel without coupling shares one read-only zero array: its column gets its own zeros
+            cols[f"BR_{k}_{c.replace(' ', '_')}"] = np.zeros(n) if br is zero else flat(br)
         cols[f"m_limit_pair_{k}_GeV"] = flat(pp[f].m_limit_GeV)
         cols[f"pair_channel_{k}"] = _channel_column(pp[f], labels, flat)
         cols[f"excluded_pair_{k}"] = flat(pp[f].excluded).astype(bool)
@@ -182,7 +186,7 @@ def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = Tru
     cols["excluded_pair"] = np.logical_or.reduce([cols[f"excluded_pair_{k}"] for k in FIELD_KEYS.values()])
     dy_ex = np.zeros(cols["excluded_pair"].shape, bool)
     if drell_yan:
-        for name, d in _drell_yan(point).items():
+        for name, d in _drell_yan(point, w.__dict__.get("_nonzero")).items():
             dy_ex |= flat(d["excluded"]).astype(bool)
             cols[f"dchi2_dy_{name}"] = flat(d["chi2"]).astype(float)  # Delta chi2 vs SM of that search
     cols["excluded_drell_yan"] = dy_ex

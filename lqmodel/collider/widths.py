@@ -80,7 +80,8 @@ from numpy.typing import ArrayLike
 
 __all__ = [
     "FIELDS", "UP_QUARKS", "DOWN_QUARKS", "CHARGED_LEPTONS", "N_NAMES", "BROAD_WIDTH_THRESHOLD",
-    "BroadWidthWarning", "DecayWidths", "two_body_width", "decay_widths", "fermion_masses",
+    "BroadWidthWarning", "DecayWidths", "two_body_width", "decay_widths", "fermion_masses", "coupling_nonzero",
+    "nonzero_entries",
 ]
 
 #: leptoquark fields (names of the collider output)
@@ -185,10 +186,30 @@ def nonzero_entries(a: np.ndarray) -> np.ndarray:
     """(3, 3) bool of a (3, 3, ...) coupling layout: entries non-zero somewhere in the batch (the same as
     ``np.any(a != 0, axis=(2, ...))``, -0.0 counts as zero; for the contiguous layout of the mass-basis
     couplings an OR of the bit patterns, without a boolean temporary)."""
+    if a.ndim > 2 and any(st == 0 and n > 1 for st, n in zip(a.strides[2:], a.shape[2:], strict=True)):
+        # broadcast batch axes: look at one element along each
+        a = a[(slice(None), slice(None)) + tuple(slice(0, 1) if st == 0 else slice(None)
+                                                 for st in a.strides[2:])]
     if a.ndim > 2 and a.flags.c_contiguous and a.dtype == complex:
         bits = np.bitwise_or.reduce(a.reshape(9, -1).view(np.int64), axis=1)
         return ((bits & np.int64(0x7FFFFFFFFFFFFFFF)) != 0).reshape(3, 3)
     return np.any(a != 0, axis=tuple(range(2, a.ndim)))
+
+
+def coupling_nonzero(point) -> dict[str, np.ndarray]:
+    """Mass-basis coupling name -> (3, 3) bool: entry non-zero somewhere in the batch (:func:`nonzero_entries`
+    of each :class:`~lqmodel.point.MassBasisCouplings` array); one scan of the couplings that
+    :func:`decay_widths` and :func:`lqmodel.collider.drell_yan.drell_yan` can share."""
+    mb = point.mass_basis()
+    shape = point.batch_shape
+    out = {}
+    for key in _COUPLINGS:
+        x = np.broadcast_to(np.asarray(getattr(mb, key), dtype=complex), shape + (3, 3))
+        out[key] = nonzero_entries(np.moveaxis(x, (-2, -1), (0, 1)))
+    return out
+
+
+_COUPLINGS = ("s1_uc_eL", "s1_uc_eR", "s1_dc_nuL", "s1_dc_NR", "r2_d_eL", "r2_u_NR", "r2_d_nuL", "r2_d_NR")
 
 
 #: a mass that takes at most this fraction of distinct values in a batch has its kinematic factors
@@ -202,7 +223,7 @@ def _per_mass(m: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     flat = np.ravel(m)
     if flat.size < 16:
         return m, None
-    if flat[0] == flat[-1] and bool(np.all(flat == flat[0])):
+    if flat[0] == flat[-1] and bool(np.all(flat[0] == flat)):
         return flat[:1].copy(), np.zeros(m.shape, dtype=np.intp)
     uniq, inv = np.unique(flat, return_inverse=True)
     if uniq.size > flat.size * _MAX_DISTINCT_FRACTION:
@@ -210,12 +231,12 @@ def _per_mass(m: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return uniq, inv.reshape(m.shape)
 
 
-def decay_widths(point, *, warn: bool = True) -> DecayWidths:
+def decay_widths(point, *, warn: bool = True, nonzero: dict[str, np.ndarray] | None = None) -> DecayWidths:
     r"""Tree-level partial and total widths of S1, :math:`\tilde R_2^{2/3}`, :math:`\tilde R_2^{-1/3}`.
 
     ``point``: a (batched) :class:`~lqmodel.point.Point`. Returns :class:`DecayWidths` (GeV). With
     ``warn`` a :class:`BroadWidthWarning` is issued (once per call) when any :math:`\Gamma/m` exceeds
-    :data:`BROAD_WIDTH_THRESHOLD`.
+    :data:`BROAD_WIDTH_THRESHOLD`. ``nonzero``: :func:`coupling_nonzero` of the point, if already known.
 
     Channels whose couplings vanish in the whole batch are exactly 0 and share one read-only zero array;
     the kinematic factors (phase space, :math:`1/16\pi m^3`, :math:`m^2 - m_1^2 - m_2^2`), which depend on
@@ -236,7 +257,11 @@ def decay_widths(point, *, warn: bool = True) -> DecayWidths:
     def lay(x):
         return np.moveaxis(np.broadcast_to(np.asarray(x, dtype=complex), shape + (3, 3)), (-2, -1), (0, 1))
 
-    per_mass = {f: _per_mass(m) for f, m in masses.items()}
+    per_mass: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+    for f, m in masses.items():  # the same mass array (degenerate components): the same distinct values
+        same = next((g for g in per_mass if masses[g] is m or np.array_equal(masses[g], m)), None)
+        per_mass[f] = per_mass[same] if same is not None else _per_mass(m)
+    nz_of = coupling_nonzero(point) if nonzero is None else nonzero
 
     def block(field, quarks, l, r, lepton_masses):
         # {(i, j): width} for quark i, lepton j: two_body_width's formula, entry by entry (only entries
@@ -244,14 +269,15 @@ def decay_widths(point, *, warn: bool = True) -> DecayWidths:
         # as |l|^2 + |r|^2 and Re(l r*) only (no complex temporaries; an absent chirality is None); the
         # factors of the masses alone once per distinct mass (when the lepton mass is one number)
         out: dict[tuple[int, int], np.ndarray] = {}
-        xs = [lay(x) for x in (l, r) if x is not None]
-        if not xs:
+        keys = [k for k in (l, r) if k is not None]
+        if not keys:
             return out
         nz = np.zeros((3, 3), bool)
-        for x in xs:
-            nz |= nonzero_entries(x)
+        for k in keys:
+            nz |= nz_of[k]
         if not nz.any():
             return out
+        xs = [lay(getattr(mb, k)) for k in keys]
         both = len(xs) == 2
         if both:
             lc, rc = xs
@@ -313,13 +339,13 @@ def decay_widths(point, *, warn: bool = True) -> DecayWidths:
             for j, n in enumerate(N_NAMES):
                 partial[field][f"{q} {n}"] = w.get((i, j), zero)
 
-    add_leptons("S1", UP_QUARKS, block("S1", UP_QUARKS, mb.s1_uc_eL, mb.s1_uc_eR, ml_charged))
-    add_nu("S1", DOWN_QUARKS, block("S1", DOWN_QUARKS, mb.s1_dc_nuL, None, ml_nu))
-    add_N("S1", DOWN_QUARKS, block("S1", DOWN_QUARKS, None, mb.s1_dc_NR, ml_N))
-    add_leptons("R2t(2/3)", DOWN_QUARKS, block("R2t(2/3)", DOWN_QUARKS, mb.r2_d_eL, None, ml_charged))
-    add_N("R2t(2/3)", UP_QUARKS, block("R2t(2/3)", UP_QUARKS, None, mb.r2_u_NR, ml_N))
-    add_nu("R2t(-1/3)", DOWN_QUARKS, block("R2t(-1/3)", DOWN_QUARKS, mb.r2_d_nuL, None, ml_nu))
-    add_N("R2t(-1/3)", DOWN_QUARKS, block("R2t(-1/3)", DOWN_QUARKS, None, mb.r2_d_NR, ml_N))
+    add_leptons("S1", UP_QUARKS, block("S1", UP_QUARKS, "s1_uc_eL", "s1_uc_eR", ml_charged))
+    add_nu("S1", DOWN_QUARKS, block("S1", DOWN_QUARKS, "s1_dc_nuL", None, ml_nu))
+    add_N("S1", DOWN_QUARKS, block("S1", DOWN_QUARKS, None, "s1_dc_NR", ml_N))
+    add_leptons("R2t(2/3)", DOWN_QUARKS, block("R2t(2/3)", DOWN_QUARKS, "r2_d_eL", None, ml_charged))
+    add_N("R2t(2/3)", UP_QUARKS, block("R2t(2/3)", UP_QUARKS, None, "r2_u_NR", ml_N))
+    add_nu("R2t(-1/3)", DOWN_QUARKS, block("R2t(-1/3)", DOWN_QUARKS, "r2_d_nuL", None, ml_nu))
+    add_N("R2t(-1/3)", DOWN_QUARKS, block("R2t(-1/3)", DOWN_QUARKS, None, "r2_d_NR", ml_N))
 
     total = {}
     for f, chans in partial.items():  # the channels in order; the vanishing ones add exactly 0
@@ -331,6 +357,7 @@ def decay_widths(point, *, warn: bool = True) -> DecayWidths:
     out = DecayWidths(partial=partial, total=total, mass={f: np.asarray(v) for f, v in masses.items()})
     object.__setattr__(out, "_zero", zero)
     object.__setattr__(out, "_per_mass", per_mass)  # (distinct masses, inverse) per field, for the pair recast
+    object.__setattr__(out, "_nonzero", nz_of)  # coupling_nonzero of the point, for the Drell-Yan terms
     if warn:
         for f, r in out.gamma_over_m().items():
             rmax = float(np.max(r, initial=0.0))
