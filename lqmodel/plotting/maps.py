@@ -1162,10 +1162,15 @@ def _mode(df, col: str) -> str:
     distinct value, not per row, so a categorical column of 10^6 rows costs no string conversion."""
     if col not in df.columns:
         return "limit"
-    counts = df[col].value_counts(sort=False, dropna=True)
-    counts = counts[counts > 0]
-    names = [str(v) for v in counts.index]
-    best = [(-int(c), n) for n, c in zip(names, counts.to_numpy(), strict=True) if n != ""]
+    column = df[col]
+    if isinstance(column, _Labels):
+        counts = column.counts()
+    else:
+        vc = column.value_counts(sort=False, dropna=True)
+        counts = {}
+        for v, k in zip(vc.index, vc.to_numpy(), strict=True):
+            counts[str(v)] = counts.get(str(v), 0) + int(k)
+    best = [(-k, n) for n, k in counts.items() if k > 0 and n != ""]
     return min(best)[1] if best else "limit"
 
 
@@ -1207,12 +1212,10 @@ def _drawn_columns(names: Sequence[str], keep: Sequence[str], lepton: str | None
     the required, optional and alternative columns of each layer :func:`active_layers` draws. All of
     ``names`` when the layers cannot be decided from the names alone (the error is then raised by
     :func:`plot_map` on the table read as before)."""
-    import pandas as pd
-
     from lqmodel.columns import placeholder_values
 
     cols = set(names)
-    frame = pd.DataFrame(columns=list(names))
+    frame = _ColumnTable(dict.fromkeys(names), 0)  # the column names alone
     leptons = (lepton,) if lepton is not None else tuple(
         lep for lep in placeholder_values()["lepton"] if f"mu_{lep}_N1_muB" in cols) or (None,)
     drawn: set[str] = set()
@@ -1241,16 +1244,115 @@ def _drawn_columns(names: Sequence[str], keep: Sequence[str], lepton: str | None
     return [n for n in names if n in need and n in cols]
 
 
-def _read_parquet(path: Path, columns: Sequence[str]):
-    """The ``columns`` of a Parquet file as a DataFrame. Each floating-point column is decoded row group by
-    row group straight into its one numpy array (its values are copied once, and a row group's Arrow buffers
-    are released before the next is read: the memory touched is the DataFrame's plus about one row group,
-    not also an Arrow table of the same size); a column whose values are all the same bits (a limit at fixed
-    M_N, a constraint that does not depend on the plane) is held as that one value broadcast to the table's
-    length (a read-only view, as pandas' copy-on-write columns are), without memory per row. The other
-    columns (flags, the limit names as categories) as ``pyarrow.Table.to_pandas`` gives them. The values and
-    dtypes are those of ``to_pandas`` of the whole table (nulls of a floating column are NaN)."""
-    import pandas as pd
+class _Column:
+    """One column of a :class:`_ColumnTable`: ``to_numpy`` as for a pandas Series."""
+
+    def __init__(self, values: Any):
+        self.values = values
+
+    def to_numpy(self, dtype: Any = None) -> np.ndarray:
+        return np.asarray(self.values, dtype=dtype)
+
+
+class _Labels:
+    """A label column (limit names) as dictionary codes: ``names`` and per row the index into it (-1: none);
+    the counts per name cost no string per row."""
+
+    def __init__(self, codes: np.ndarray, names: Sequence[str]):
+        self.codes, self.names = codes, list(names)
+
+    def counts(self) -> dict[str, int]:
+        c = np.bincount(self.codes[self.codes >= 0], minlength=len(self.names))
+        out: dict[str, int] = {}
+        for name, k in zip(self.names, c.tolist(), strict=True):
+            out[name] = out.get(name, 0) + k
+        return out
+
+    def to_numpy(self, dtype: Any = None) -> np.ndarray:
+        names = np.array([*self.names, None], dtype=object)
+        return np.asarray(names[self.codes], dtype=dtype)  # -1: the None after the names
+
+
+class _ColumnTable:
+    """The columns of a Parquet table the map draws, without pandas (whose import costs about half a second
+    in a fresh process): ``columns``, ``len``, ``table[name].to_numpy(dtype)``, ``table[mask]`` (the rows
+    of a boolean mask), ``reset_index`` and ``attrs`` — the part of the DataFrame interface the layers use."""
+
+    def __init__(self, data: Mapping[str, Any], n_rows: int):
+        self._data = dict(data)
+        self._n = n_rows
+        self.attrs: dict[str, Any] = {}
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._data)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            v = self._data[key]
+            return v if isinstance(v, _Labels) else _Column(v)
+        mask = np.asarray(key, dtype=bool)
+        rows = {n: (_Labels(v.codes[mask], v.names) if isinstance(v, _Labels) else np.asarray(v)[mask])
+                for n, v in self._data.items()}
+        out = _ColumnTable(rows, int(mask.sum()))
+        out.attrs = dict(self.attrs)
+        return out
+
+    def reset_index(self, drop: bool = True) -> _ColumnTable:
+        return self
+
+
+def _arrow_values(chunk) -> tuple[np.ndarray, np.ndarray | None]:
+    """The values of a pyarrow array of fixed width (floats, integers, booleans) as a numpy view of its data
+    buffer, and its validity (None: no nulls) — read from the buffers, since pyarrow's ``to_numpy`` imports
+    pandas (about half a second in a fresh process)."""
+    import pyarrow as pa
+
+    n, off = len(chunk), chunk.offset
+    buffers = chunk.buffers()
+
+    def bits(buf) -> np.ndarray:
+        return np.unpackbits(np.frombuffer(buf, np.uint8), bitorder="little")[off:off + n].astype(bool)
+
+    valid = bits(buffers[0]) if chunk.null_count and buffers[0] is not None else None
+    if pa.types.is_boolean(chunk.type):
+        return bits(buffers[1]), valid
+    dtype = np.dtype(chunk.type.to_pandas_dtype())
+    return np.frombuffer(buffers[1], dtype=dtype, count=n, offset=off * dtype.itemsize), valid
+
+
+def _arrow_to_numpy(chunk) -> np.ndarray:
+    """A pyarrow array as numpy, as ``to_pandas`` converts it: floats with NaN for nulls, integers with
+    nulls as float64 with NaN, booleans with nulls as objects with None; other types through pyarrow."""
+    import pyarrow as pa
+
+    t = chunk.type
+    if not (pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_boolean(t)):
+        return chunk.to_numpy(zero_copy_only=False)
+    v, valid = _arrow_values(chunk)
+    if valid is None:
+        return v
+    if pa.types.is_boolean(t):
+        out = v.astype(object)
+        out[~valid] = None
+        return out
+    out = v.astype(np.float64 if pa.types.is_integer(t) else v.dtype)
+    out[~valid] = np.nan
+    return out
+
+
+def _read_parquet(path: Path, columns: Sequence[str]) -> _ColumnTable:
+    """The ``columns`` of a Parquet file as a :class:`_ColumnTable`. Each floating-point column is decoded
+    row group by row group straight into its one numpy array (its values are copied once, and a row
+    group's Arrow buffers are released before the next is read: the memory touched is the table's plus
+    about one row group, not also an Arrow table of the same size); a column whose values are all the same
+    bits (a limit at fixed M_N, a constraint that does not depend on the plane) is held as that one value
+    broadcast to the table's length (a read-only view), without memory per row. The limit names are
+    dictionary codes (:class:`_Labels`); other columns (flags) as ``pyarrow`` converts them to numpy.
+    The values are those of ``pyarrow.Table.to_pandas`` (nulls of a floating column are NaN)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -1269,7 +1371,7 @@ def _read_parquet(path: Path, columns: Sequence[str]):
         for name, column in zip(floats, group.columns, strict=True):
             start = pos
             for chunk in column.chunks:
-                v = chunk.to_numpy(zero_copy_only=False)
+                v = _arrow_to_numpy(chunk)
                 if not len(v):
                     continue
                 if name not in out:
@@ -1291,19 +1393,38 @@ def _read_parquet(path: Path, columns: Sequence[str]):
             out[name] = np.empty(0, dtype=schema.field(name).type.to_pandas_dtype())
     others = [n for n in columns if n not in out]
     if others:
-        rest = f.read(columns=others).to_pandas(split_blocks=True, self_destruct=True)
-        out.update({n: rest[n] for n in others})
-    return pd.DataFrame({n: out[n] for n in columns}, copy=False)
+        rest = f.read(columns=others)
+        for name in others:
+            column = rest.column(name)
+            if pa.types.is_dictionary(column.type):
+                codes: list[np.ndarray] = []
+                names: list[str] = []
+                for chunk in column.chunks:  # each chunk has its own dictionary
+                    idx, valid = _arrow_values(chunk.indices)  # the indices carry the nulls
+                    idx = idx.astype(np.intp) + len(names)
+                    if valid is not None:
+                        idx[~valid] = -1
+                    codes.append(idx)
+                    names += [str(v) for v in chunk.dictionary.to_pylist()]
+                out[name] = _Labels(np.concatenate(codes) if codes else np.empty(0, np.intp), names)
+            else:
+                parts = [_arrow_to_numpy(chunk) for chunk in column.chunks]
+                out[name] = (parts[0] if len(parts) == 1 else np.concatenate(parts) if parts
+                             else np.empty(0, dtype=np.dtype(column.type.to_pandas_dtype())))
+        del rest
+    return _ColumnTable({n: out[n] for n in columns}, n_rows)
 
 
 def _as_dataframe(table, keep: Sequence[str] = (), lepton: str | None = None,
                   layers: Sequence[str] | None = None):
-    """The table as a DataFrame. A Parquet file or scan folder is read with only the columns the drawn
-    layers read (:func:`_drawn_columns`) plus ``keep``: the plot's memory and reading time do not grow
-    with the columns it does not draw; the limit names are read as categories (a few distinct strings)."""
-    import pandas as pd
+    """The table as a DataFrame, or for a Parquet file or scan folder as a :class:`_ColumnTable` (no
+    pandas) with only the columns the drawn layers read (:func:`_drawn_columns`) plus ``keep``: the plot's
+    memory and reading time do not grow with the columns it does not draw; the limit names are read as
+    dictionary codes (a few distinct strings)."""
+    import sys
 
-    if isinstance(table, pd.DataFrame):
+    pandas = sys.modules.get("pandas")  # a DataFrame can only be one if pandas is imported
+    if pandas is not None and isinstance(table, pandas.DataFrame):
         return table
     if isinstance(table, (str, Path)):
         import pyarrow.parquet as pq
@@ -1320,4 +1441,6 @@ def _as_dataframe(table, keep: Sequence[str] = (), lepton: str | None = None,
         return df
     if hasattr(table, "to_pandas"):
         return table.to_pandas()
+    import pandas as pd
+
     return pd.DataFrame(table)
