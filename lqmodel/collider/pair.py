@@ -20,7 +20,7 @@ Narrow width is assumed; where :math:`\Gamma/m > 0.1` :func:`lqmodel.collider.wi
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -43,15 +43,34 @@ class PairResult:
     ``search``: the name of that limit in the data file; ``m_limit_GeV``: its recast mass limit (GeV; 0 where
     nothing is excluded at any mass); ``per_search``: limit name -> (excluded, m_limit_GeV);
     ``limit_index``: position of that limit in the vintage's :func:`~observables.collider.pair.pair_limits`
-    (-1 where none; ``channel`` and ``search`` are the label and name at this index).
+    (-1 where none; ``channel`` and ``search`` are the label and name at this index, gathered when first
+    read from ``labels`` and ``names``, the limits' labels and names with "" last).
     """
 
     excluded: np.ndarray
-    channel: np.ndarray
-    search: np.ndarray
     m_limit_GeV: np.ndarray
     per_search: Mapping[str, tuple[np.ndarray, np.ndarray]]
-    limit_index: np.ndarray | None = None
+    limit_index: np.ndarray
+    labels: np.ndarray = field(repr=False)
+    names: np.ndarray = field(repr=False)
+
+    @property
+    def channel(self) -> np.ndarray:
+        """Final-state label of the strongest limit (object array of str; "" where none)."""
+        return self._gathered("labels")
+
+    @property
+    def search(self) -> np.ndarray:
+        """Name of the strongest limit in the data file (object array of str; "" where none)."""
+        return self._gathered("names")
+
+    def _gathered(self, which: str) -> np.ndarray:
+        key = f"_{which}_at"
+        cached = self.__dict__.get(key)
+        if cached is None:
+            cached = getattr(self, which)[self.limit_index]
+            object.__setattr__(self, key, cached)
+        return cached
 
 
 def channel_class(channel: str, M_N: np.ndarray, max_invisible: float) -> tuple[str, np.ndarray | None]:
@@ -200,8 +219,9 @@ def pair_production(point, *, widths: DecayWidths | None = None, vintage: str | 
             excl, best_m, best_i = sel.strongest(m, coupled, None)
         else:
             excl, best_m, best_i = sel.strongest_by_smallest_needed(m, coupled, sigma_of.get(f))
-        out[f] = PairResult(excluded=excl, channel=labels[best_i], search=names[best_i], m_limit_GeV=best_m,
-                            per_search=_PerSearch(limits, branching, m, coupled, shape), limit_index=best_i)
+        out[f] = PairResult(excluded=excl, m_limit_GeV=best_m, per_search=_PerSearch(limits, branching, m, coupled,
+                                                                                     shape),
+                            limit_index=best_i, labels=labels, names=names)
     return out
 
 

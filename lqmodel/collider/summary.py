@@ -133,8 +133,6 @@ def _channel_column(r, labels: np.ndarray, flat) -> np.ndarray:
     """The strings of ``flat(r.channel)`` as an object array in which equal labels are one shared ``str``
     (8 bytes per point; the form of the evaluator's string columns), gathered from the limits' labels by the
     strongest limit's index (``labels``: object array of the distinct-object labels, "" last)."""
-    if r.limit_index is None:
-        return flat(r.channel).astype(str).astype(object)
     return labels[flat(r.limit_index)]
 
 
@@ -173,22 +171,23 @@ def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = Tru
             cols[f"BR_{k}_{c.replace(' ', '_')}"] = np.zeros(n) if br is zero else flat(br)
         cols[f"m_limit_pair_{k}_GeV"] = flat(pp[f].m_limit_GeV)
         cols[f"pair_channel_{k}"] = _channel_column(pp[f], labels, flat)
-        cols[f"excluded_pair_{k}"] = flat(pp[f].excluded).astype(bool)
+        cols[f"excluded_pair_{k}"] = flat(pp[f].excluded).astype(bool, copy=False)
     cols["broad_width"] = np.ravel(broad)
     # smooth exclusion field for maps: max over fields of log10(m_limit / m) (> 0 excluded; -10: no limit)
-    margins = []
+    margin = None
     for f in FIELD_KEYS:
         ml = np.broadcast_to(pp[f].m_limit_GeV, shape)
         m = np.broadcast_to(w.mass[f], shape)
         with np.errstate(divide="ignore"):
-            margins.append(np.where(ml > 0, np.log10(np.where(ml > 0, ml, 1.0) / m), -10.0))
-    cols["pair_margin"] = np.ravel(np.max(margins, axis=0))
+            mf = np.where(ml > 0, np.log10(np.where(ml > 0, ml, 1.0) / m), -10.0)
+        margin = mf if margin is None else np.maximum(margin, mf)  # the max over fields (NaN propagates)
+    cols["pair_margin"] = np.ravel(margin)
     cols["excluded_pair"] = np.logical_or.reduce([cols[f"excluded_pair_{k}"] for k in FIELD_KEYS.values()])
     dy_ex = np.zeros(cols["excluded_pair"].shape, bool)
     if drell_yan:
         for name, d in _drell_yan(point, w.__dict__.get("_nonzero")).items():
-            dy_ex |= flat(d["excluded"]).astype(bool)
-            cols[f"dchi2_dy_{name}"] = flat(d["chi2"]).astype(float)  # Delta chi2 vs SM of that search
+            dy_ex |= flat(d["excluded"])
+            cols[f"dchi2_dy_{name}"] = flat(d["chi2"]).astype(float, copy=False)  # Delta chi2 vs SM of that search
     cols["excluded_drell_yan"] = dy_ex
     cols["excluded_collider"] = cols["excluded_pair"] | dy_ex
     return cols

@@ -299,18 +299,26 @@ def decay_widths(point, *, warn: bool = True, nonzero: dict[str, np.ndarray] | N
             with np.errstate(divide="ignore", invalid="ignore"):
                 kin = sqrt_lam / (16.0 * math.pi * m_vals ** 3)
             mm = m2s - a - b
-            if inv is not None:
-                kin, mm, open_ = kin[inv], mm[inv], open_[inv]
-            l2 = None
-            for x in xs:
-                a2 = x.real[i, j] * x.real[i, j] + x.imag[i, j] * x.imag[i, j]
-                l2 = a2 if l2 is None else l2 + a2
-            msq = l2 * mm
+            all_open = bool(np.all(open_))
+            if inv is not None:  # back to the points (the same numbers, gathered)
+                kin, mm = kin[inv], mm[inv]
+                open_ = open_ if all_open else open_[inv]
+            # |l|^2 + |r|^2, then (|l|^2 + |r|^2)(m^2 - m1^2 - m2^2) [- 4 Re(l r*) m1 m2], then times the
+            # kinematic factor: the operations of two_body_width in its order, in place on one array
+            g = np.asarray(np.multiply(xs[0].real[i, j], xs[0].real[i, j]))
+            t = np.asarray(np.multiply(xs[0].imag[i, j], xs[0].imag[i, j]))
+            g += t
             if both:
-                msq = msq - 4.0 * (lc.real[i, j] * rc.real[i, j] + lc.imag[i, j] * rc.imag[i, j]) * m1 * m2v
+                np.multiply(rc.real[i, j], rc.real[i, j], out=t)
+                a2 = np.asarray(np.multiply(rc.imag[i, j], rc.imag[i, j]))
+                a2 += t
+                g += a2
+            g *= mm
+            if both:
+                g -= 4.0 * (lc.real[i, j] * rc.real[i, j] + lc.imag[i, j] * rc.imag[i, j]) * m1 * m2v
             with np.errstate(invalid="ignore"):
-                g = np.asarray(kin * msq)
-            if not np.all(open_):
+                np.multiply(kin, g, out=g)
+            if not all_open:
                 g = np.asarray(np.where(open_, g, 0.0))
             out[(int(i), int(j))] = np.maximum(g, 0.0, out=g)  # msq >= 0 analytically; clip rounding below zero
         return out
