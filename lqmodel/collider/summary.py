@@ -174,13 +174,14 @@ def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = Tru
         cols[f"excluded_pair_{k}"] = flat(pp[f].excluded).astype(bool, copy=False)
     cols["broad_width"] = np.ravel(broad)
     # smooth exclusion field for maps: max over fields of log10(m_limit / m) (> 0 excluded; -10: no limit)
-    margin = None
+    margin: np.ndarray | None = None
     for f in FIELD_KEYS:
         ml = np.broadcast_to(pp[f].m_limit_GeV, shape)
         m = np.broadcast_to(w.mass[f], shape)
         with np.errstate(divide="ignore"):
             mf = np.where(ml > 0, np.log10(np.where(ml > 0, ml, 1.0) / m), -10.0)
         margin = mf if margin is None else np.maximum(margin, mf)  # the max over fields (NaN propagates)
+    assert margin is not None
     cols["pair_margin"] = np.ravel(margin)
     cols["excluded_pair"] = np.logical_or.reduce([cols[f"excluded_pair_{k}"] for k in FIELD_KEYS.values()])
     dy_ex = np.zeros(cols["excluded_pair"].shape, bool)
