@@ -121,10 +121,15 @@ class _Couplings:
         return a
 
     def sum2(self, key: str, q: int) -> np.ndarray:
-        """sum_l |X_ql|^2 (N,) (the lepton / N index summed)."""
+        """sum_l |X_ql|^2 (N,) (the lepton / N index summed; entries zero in the whole batch add exactly 0
+        and are left out)."""
         a = self._sum2.get((key, q))
         if a is None:
-            a = self._sum2[(key, q)] = self.abs2(key, q, 0) + self.abs2(key, q, 1) + self.abs2(key, q, 2)
+            live = [l for l in range(3) if self.nz[key][q, l]] or [0]
+            a = self.abs2(key, q, live[0])
+            for l in live[1:]:
+                a = a + self.abs2(key, q, l)
+            self._sum2[(key, q)] = a
         return a
 
 
@@ -207,9 +212,17 @@ def _factor(c: _Couplings, f: tuple, V: np.ndarray) -> np.ndarray:
         return c.abs2(f[1], f[2], f[3])
     if f[0] == "s":
         return c.sum2(f[1], f[2])
+    # Re[V*_ud (-1/2 A*_ul B_dl)] in real arithmetic: A* B = (ar br + ai bi) + i (ar bi - ai br)
     _, u, d, l = f
-    cc = -0.5 * np.conj(c.raw["s1_uc_eL"][u, l]) * c.raw["s1_dc_nuL"][d, l]
-    return np.real(np.conj(V[u, d]) * cc)
+    A, B = c.raw["s1_uc_eL"][u, l], c.raw["s1_dc_nuL"][d, l]
+    re = A.real * B.real
+    re += A.imag * B.imag
+    im = A.real * B.imag
+    im -= A.imag * B.real
+    re *= -0.5 * V[u, d].real
+    im *= -0.5 * V[u, d].imag
+    re += im
+    return re
 
 
 def drell_yan_coefficients(point, search: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
