@@ -128,15 +128,21 @@ class MapData:
     def __init__(self, df, x: str, y: str, log_x: bool, log_y: bool):
         self.x, self.y = x, y
         xv, yv = df[x].to_numpy(float), df[y].to_numpy(float)
-        ux, uy = np.unique(xv), np.unique(yv)
-        self.grid = len(ux) * len(uy) == len(df) and len(ux) > 1 and len(uy) > 1
         self.binned = False
         self.log_x, self.log_y = log_x, log_y
         self._order: np.ndarray | None = None  # table row of each grid node (C order), None: the identity
         self._transposed = False  # the table runs over y fastest: a node grid is values.reshape(nx, ny).T
-        if self.grid:
+        ordered = _ordered_grid(yv, xv)  # a scan's order: the first parameter (x) slowest
+        if ordered is not None:
+            uy, ux = ordered
+            self._transposed = True
+        elif (ordered := _ordered_grid(xv, yv)) is not None:
+            ux, uy = ordered
+        else:
+            ux, uy = np.unique(xv), np.unique(yv)
+        self.grid = len(ux) * len(uy) == len(df) and len(ux) > 1 and len(uy) > 1
+        if self.grid and ordered is None:
             nx, ny = len(ux), len(uy)
-            self._shape = (ny, nx)
             flat = np.searchsorted(uy, yv) * nx + np.searchsorted(ux, xv)
             if np.array_equal(flat, np.arange(len(flat))):
                 pass
@@ -145,6 +151,8 @@ class MapData:
             else:
                 self._order = np.empty(len(flat), dtype=np.intp)
                 self._order[flat] = np.arange(len(flat))
+        if self.grid:
+            self._shape = (len(uy), len(ux))
             self._tx = np.log10(ux) if log_x else ux
             self._ty = np.log10(uy) if log_y else uy
         elif len(df) > self.MAX_TRIANGULATED:
@@ -282,6 +290,25 @@ def _bilinear(t0: np.ndarray, t1: np.ndarray, Z: np.ndarray, f0: np.ndarray, f1:
             out[r] = (lo[:, i1] * a0[r] * a1 + lo[:, i1 + 1] * a0[r] * b1 + hi[:, i1] * b0[r] * a1
                       + hi[:, i1 + 1] * b0[r] * b1)
     return out
+
+
+def _ordered_grid(fast: np.ndarray, slow: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(fast nodes, slow nodes) when the rows are a full grid with ``fast`` running fastest, both in
+    increasing order (as a scan writes its grid), else None: then the nodes are ``np.unique`` of each
+    column, found without sorting the table (every row is checked against its node)."""
+    n = len(fast)
+    if n < 4 or not (fast[1] > fast[0]):
+        return None
+    k = int(np.argmax(fast[1:] <= fast[:-1])) + 1 if np.any(fast[1:] <= fast[:-1]) else n
+    if k < 2 or n % k or n // k < 2:
+        return None
+    f_nodes, s_nodes = fast[:k], slow[::k]
+    if not (np.all(np.diff(f_nodes) > 0) and np.all(np.diff(s_nodes) > 0)):
+        return None
+    if not (np.array_equal(fast.reshape(-1, k), np.broadcast_to(f_nodes, (n // k, k)))
+            and np.array_equal(slow.reshape(-1, k), np.broadcast_to(s_nodes[:, None], (n // k, k)))):
+        return None
+    return f_nodes.copy(), s_nodes.copy()
 
 
 def _interp_axis(t, Z, f, axis: int) -> np.ndarray:
@@ -1152,9 +1179,14 @@ def _short(name: str) -> str:
 
 
 def _constant(v) -> bool:
+    """Whether the finite values of ``v`` are all equal (and there is one)."""
     v = np.asarray(v, dtype=float)
-    v = v[np.isfinite(v)]
-    return v.size > 0 and bool(np.all(v == v[0]))
+    if v.ndim == 1 and v.strides == (0,):  # one value broadcast (a constant Parquet column)
+        return v.size > 0 and bool(np.isfinite(v[0]))
+    finite = np.isfinite(v)
+    if not finite.any():
+        return False
+    return bool(np.min(v, where=finite, initial=np.inf) == np.max(v, where=finite, initial=-np.inf))
 
 
 def _mode(df, col: str) -> str:
