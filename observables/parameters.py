@@ -18,7 +18,8 @@ from functools import lru_cache
 from importlib import resources
 
 import numpy as np
-import yaml
+
+from observables.package_yaml import load_yaml
 
 __all__ = ["Parameter", "parameters", "value", "bohr_magneton", "ckm_matrix", "schema_version"]
 
@@ -37,7 +38,7 @@ class Parameter:
 @lru_cache(maxsize=1)
 def _load() -> tuple[int, dict[str, Parameter]]:
     text = resources.files("observables").joinpath("data/parameters.yaml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_yaml(text)
     out = {
         name: Parameter(name, float(d["value"]), float(d.get("uncertainty", 0.0)), str(d["unit"]), str(d["source"]))
         for name, d in raw["parameters"].items()

@@ -141,3 +141,16 @@ def test_individual_rd_theory_covariance_is_shared_between_rows():
     with_th = float(chi2(preds, "2026-12:RD=individual")["total"])
     without = float(chi2(preds, "2026-12:RD=individual", theory=False)["total"])
     assert 0 < with_th < without
+
+
+def test_two_sided_z_against_scipy():
+    """The upper limits' Gaussian quantile (stdlib AS 241) against scipy.stats.norm.ppf."""
+    from scipy.stats import norm
+
+    from observables.measurements import _two_sided_z
+
+    for cl in (0.5, 0.68, 0.9, 0.95, 0.99, 0.9973):
+        assert _two_sided_z(cl) == pytest.approx(norm.ppf(0.5 * (1 + cl)), rel=1e-15)
+    assert _two_sided_z(0.9) == pytest.approx(1.6448536269514722, rel=1e-15)  # textbook 90% CL two-sided z
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        _two_sided_z(1.0)

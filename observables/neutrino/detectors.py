@@ -38,8 +38,9 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 
 import numpy as np
-import yaml
 from numpy.typing import ArrayLike, NDArray
+
+from observables.package_yaml import load_yaml
 
 __all__ = [
     "EXPERIMENTS",
@@ -66,7 +67,7 @@ def _files() -> Traversable:
 
 @lru_cache(maxsize=1)
 def _meta() -> dict:
-    return yaml.safe_load(_files().joinpath("detectors.yaml").read_text(encoding="utf-8"))
+    return load_yaml(_files().joinpath("detectors.yaml").read_text(encoding="utf-8"))
 
 
 def data_version() -> str:

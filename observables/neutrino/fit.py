@@ -40,7 +40,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import brentq
 
 from observables import cache as _cache
 from observables.neutrino.detectors import EXPERIMENTS, data_version, default_true_grid, get_detector
@@ -291,7 +290,9 @@ def fit_template(
     det = get_detector(exp)
     S = np.asarray(template_counts, dtype=float)
     lik = make_likelihood(det, S, tritium=tritium)
-    from scipy.stats import chi2  # here: scipy.stats costs ~1 s to import, and fits are usually cached
+    # here: scipy.stats and scipy.optimize cost ~1 s each to import, and fits are usually cached
+    from scipy.optimize import brentq
+    from scipy.stats import chi2
 
     thr = float(chi2.ppf(cl, 1))
     total = float(S.sum())

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize_scalar
 
 from observables.neutrino.detectors import Detector
 
@@ -177,6 +176,8 @@ class BinnedPoissonLikelihood:
         hi_b = grid[min(k + 1, len(grid) - 1)]
         if hi_b <= lo_b:
             return float(grid[k]), float(vals[k])
+        from scipy.optimize import minimize_scalar  # here: ~1 s to import, and fits are usually cached
+
         res = minimize_scalar(lambda s: self.profile(s)[0], bounds=(lo_b, hi_b), method="bounded",
                               options={"xatol": 1e-7 * max(hi_b, 1e-12)})
         if res.fun < vals[k]:

@@ -21,9 +21,9 @@ from functools import cache, lru_cache, partial
 from importlib import resources
 
 import numpy as np
-import yaml
 from numpy.typing import NDArray
 
+from observables.package_yaml import load_yaml
 from observables.parameters import bohr_magneton
 
 __all__ = ["Limit", "limits", "curve", "d_to_mu_muB", "LIMIT_LEPTONS", "LIMIT_KINDS", "COMBINATIONS"]
@@ -81,7 +81,7 @@ class Limit:
 @lru_cache(maxsize=1)
 def _data() -> dict:
     root = resources.files("observables").joinpath("data/limits")
-    return yaml.safe_load(root.joinpath("limits.yaml").read_text(encoding="utf-8"))
+    return load_yaml(root.joinpath("limits.yaml").read_text(encoding="utf-8"))
 
 
 @cache

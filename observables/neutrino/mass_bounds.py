@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from observables.package_yaml import load_yaml
+
 __all__ = [
     "LightMassBound", "MixingBound", "light_mass_bounds", "light_mass_bound", "DEFAULT_LIGHT_MASS_BOUND",
     "minimal_sum_eV", "max_single_light_mass_eV", "mixing_bounds", "mixing_upper_bound", "ORDERINGS",
@@ -87,10 +89,9 @@ class MixingBound:
 
 @functools.lru_cache(maxsize=1)
 def _raw() -> dict[str, Any]:
-    import yaml
 
     text = resources.files("observables").joinpath("data/neutrino_mass/bounds.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 def light_mass_bounds() -> dict[str, LightMassBound]:

@@ -46,10 +46,10 @@ from functools import cache
 from importlib import resources
 
 import numpy as np
-import yaml
 from numpy.typing import ArrayLike
 
 from observables.neutrino import solar
+from observables.package_yaml import load_yaml
 from observables.parameters import value
 
 __all__ = ["OscillationParameters", "oscillation_parameters", "pmns_matrix", "matter_potential_eV",
@@ -75,7 +75,7 @@ def oscillation_parameters(fit: str = "NuFIT-6.0", ordering: str = "NO") -> Osci
     if fit != "NuFIT-6.0":
         raise ValueError(f"unknown oscillation fit {fit!r}; allowed: NuFIT-6.0")
     text = resources.files("observables").joinpath("data/oscillations/nufit60.yaml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_yaml(text)
     if ordering not in raw["orderings"]:
         raise ValueError(f"unknown mass ordering {ordering!r}; allowed: NO, IO")
     p = raw["orderings"][ordering]

@@ -27,7 +27,8 @@ from functools import cache, lru_cache
 from importlib import resources
 
 import numpy as np
-import yaml
+
+from observables.package_yaml import load_yaml
 
 __all__ = ["SSMS", "COMPONENTS", "REACTIONS", "Component", "component", "flux", "flux_uncertainty",
            "spectrum", "production_profile", "solar_profile"]
@@ -38,7 +39,7 @@ _DATA = "data/solar"
 
 @lru_cache(maxsize=1)
 def _config() -> dict:
-    return yaml.safe_load(resources.files("observables").joinpath(f"{_DATA}/sources.yaml").read_text(encoding="utf-8"))
+    return load_yaml(resources.files("observables").joinpath(f"{_DATA}/sources.yaml").read_text(encoding="utf-8"))
 
 
 COMPONENTS: tuple[str, ...] = tuple(_config()["components"])

@@ -41,9 +41,9 @@ from functools import lru_cache
 from importlib import resources
 
 import numpy as np
-import yaml
 from numpy.typing import ArrayLike
 
+from observables.package_yaml import load_yaml
 from observables.parameters import value
 
 __all__ = ["binding_energies_keV", "effective_electrons", "atoms_per_tonne", "electrons_per_tonne", "molar_mass"]
@@ -54,7 +54,7 @@ _DATA = "data/xenon_binding"
 @lru_cache(maxsize=1)
 def _meta() -> dict:
     text = resources.files("observables").joinpath(f"{_DATA}/xenon.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 @lru_cache(maxsize=1)
