@@ -142,7 +142,8 @@ def collider_columns(point, *, vintage: str | None = None, drell_yan: bool = Tru
     ``pair_margin``: max over fields of :math:`\log_{10}(m_{\rm limit}/m)` (> 0 where excluded, -10 where
     no limit applies; a smooth field for map contours). ``broad_width``: any field with
     :math:`\Gamma/m >` 0.1 (no warning is issued per chunk; the column
-    records it). ``excluded_drell_yan``: any Drell-Yan search excludes.
+    records it). ``excluded_drell_yan``: any Drell-Yan search excludes. ``pair_channel_<field>``: object
+    arrays in which equal labels are one shared ``str`` (as the evaluator stores string columns).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BroadWidthWarning)
