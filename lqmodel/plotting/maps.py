@@ -1308,27 +1308,47 @@ class _Labels:
 class _ColumnTable:
     """The columns of a Parquet table the map draws, without pandas (whose import costs about half a second
     in a fresh process): ``columns``, ``len``, ``table[name].to_numpy(dtype)``, ``table[mask]`` (the rows
-    of a boolean mask), ``reset_index`` and ``attrs`` — the part of the DataFrame interface the layers use."""
+    of a boolean mask), ``reset_index`` and ``attrs`` — the part of the DataFrame interface the layers use.
 
-    def __init__(self, data: Mapping[str, Any], n_rows: int):
+    ``load``: reads a column not in ``data`` when it is first asked for; it is kept when it costs no
+    memory per row (a constant) or is in ``keep`` (the plotted axes, the moments: read by several
+    layers), else read again when asked for again — a layer's column is freed once the layer is drawn, so
+    the plot's memory holds a few columns at a time, not the whole table."""
+
+    def __init__(self, data: Mapping[str, Any], n_rows: int, names: Sequence[str] | None = None,
+                 load: Callable[[str], Any] | None = None, keep: Sequence[str] = ()):
         self._data = dict(data)
+        self._names = list(self._data) if names is None else list(names)
         self._n = n_rows
+        self._load, self._keep = load, set(keep)
         self.attrs: dict[str, Any] = {}
 
     @property
     def columns(self) -> list[str]:
-        return list(self._data)
+        return list(self._names)
 
     def __len__(self) -> int:
         return self._n
 
+    def _values(self, name: str) -> Any:
+        if name in self._data:
+            return self._data[name]
+        if name not in self._names or self._load is None:
+            raise KeyError(name)
+        v = self._load(name)
+        if name in self._keep or isinstance(v, _Labels) or (isinstance(v, np.ndarray) and v.strides == (0,)):
+            self._data[name] = v
+        return v
+
     def __getitem__(self, key):
         if isinstance(key, str):
-            v = self._data[key]
+            v = self._values(key)
             return v if isinstance(v, _Labels) else _Column(v)
         mask = np.asarray(key, dtype=bool)
-        rows = {n: (_Labels(v.codes[mask], v.names) if isinstance(v, _Labels) else np.asarray(v)[mask])
-                for n, v in self._data.items()}
+        rows = {}
+        for n in self._names:
+            v = self._values(n)
+            rows[n] = _Labels(v.codes[mask], v.names) if isinstance(v, _Labels) else np.asarray(v)[mask]
         out = _ColumnTable(rows, int(mask.sum()))
         out.attrs = dict(self.attrs)
         return out
@@ -1376,14 +1396,14 @@ def _arrow_to_numpy(chunk) -> np.ndarray:
     return out
 
 
-def _read_parquet(path: Path, columns: Sequence[str]) -> _ColumnTable:
-    """The ``columns`` of a Parquet file as a :class:`_ColumnTable`. Each floating-point column is decoded
-    row group by row group straight into its one numpy array (its values are copied once, and a row
-    group's Arrow buffers are released before the next is read: the memory touched is the table's plus
-    about one row group, not also an Arrow table of the same size); a column whose values are all the same
-    bits (a limit at fixed M_N, a constraint that does not depend on the plane) is held as that one value
-    broadcast to the table's length (a read-only view), without memory per row. The limit names are
-    dictionary codes (:class:`_Labels`); other columns (flags) as ``pyarrow`` converts them to numpy.
+def _read_parquet(path: Path, columns: Sequence[str], keep: Sequence[str] = ()) -> _ColumnTable:
+    """The ``columns`` of a Parquet file as a :class:`_ColumnTable`, each read when a layer first asks for
+    it (``keep``: the columns kept once read, see :class:`_ColumnTable`). A floating-point column is
+    decoded chunk by chunk straight into its one numpy array (its values copied once; the Arrow buffers
+    are released when the column is read); a column whose values are all the same bits (a limit at fixed
+    M_N, a constraint that does not depend on the plane) is held as that one value broadcast to the
+    table's length (a read-only view), without memory per row. The limit names are dictionary codes
+    (:class:`_Labels`); the other columns (flags) are read together, as ``pyarrow`` converts them to numpy.
     The values are those of ``pyarrow.Table.to_pandas`` (nulls of a floating column are NaN)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -1393,39 +1413,39 @@ def _read_parquet(path: Path, columns: Sequence[str]) -> _ColumnTable:
     # a fresh process)
     f = pq.ParquetFile(path, read_dictionary=labels)
     schema = f.schema_arrow
-    floats = [n for n in columns if pa.types.is_floating(schema.field(n).type)]
+    floats = {n for n in columns if pa.types.is_floating(schema.field(n).type)}
+    others = [n for n in columns if n not in floats]
     n_rows = f.metadata.num_rows
-    out: dict[str, Any] = {}
-    first: dict[str, np.ndarray] = {}  # the value of a column constant so far (a 1-element array)
-    pos = 0
-    for i in range(f.num_row_groups if floats else 0):
-        group = f.read_row_group(i, columns=floats)
-        for name, column in zip(floats, group.columns, strict=True):
-            start = pos
-            for chunk in column.chunks:
-                v = _arrow_to_numpy(chunk)
-                if not len(v):
+    table: _ColumnTable
+
+    def read_float(name: str) -> np.ndarray:
+        column = f.read(columns=[name]).column(0)
+        out: np.ndarray | None = None
+        first: np.ndarray | None = None  # the value of a column constant so far (a 1-element array)
+        start = 0
+        for chunk in column.chunks:
+            v = _arrow_to_numpy(chunk)
+            if not len(v):
+                continue
+            if out is None:
+                first = v[:1].copy() if first is None else first
+                bits = first.view(f"i{first.itemsize}")
+                if np.array_equal(v.view(bits.dtype), np.broadcast_to(bits, v.shape)):
+                    start += len(v)
                     continue
-                if name not in out:
-                    c = first.setdefault(name, v[:1].copy())
-                    bits = c.view(f"i{c.itemsize}")
-                    if np.array_equal(v.view(bits.dtype), np.broadcast_to(bits, v.shape)):
-                        start += len(v)
-                        continue
-                    out[name] = np.empty(n_rows, dtype=v.dtype)  # not constant: the rows so far are c
-                    out[name][:start] = c
-                out[name][start:start + len(v)] = v
-                start += len(v)
-        pos += group.num_rows
-        del group
-    for name in floats:
-        if name in first and name not in out:  # constant: one value for every row
-            out[name] = np.broadcast_to(first[name][0], (n_rows,))
-        elif name not in out:  # no rows
-            out[name] = np.empty(0, dtype=schema.field(name).type.to_pandas_dtype())
-    others = [n for n in columns if n not in out]
-    if others:
+                out = np.empty(n_rows, dtype=v.dtype)  # not constant: the rows so far are the first value
+                out[:start] = first
+            out[start:start + len(v)] = v
+            start += len(v)
+        if out is not None:
+            return out
+        if first is not None:  # constant: one value for every row
+            return np.broadcast_to(first[0], (n_rows,))
+        return np.empty(0, dtype=schema.field(name).type.to_pandas_dtype())  # no rows
+
+    def read_others() -> dict[str, Any]:
         rest = f.read(columns=others)
+        out: dict[str, Any] = {}
         for name in others:
             column = rest.column(name)
             if pa.types.is_dictionary(column.type):
@@ -1443,8 +1463,17 @@ def _read_parquet(path: Path, columns: Sequence[str]) -> _ColumnTable:
                 parts = [_arrow_to_numpy(chunk) for chunk in column.chunks]
                 out[name] = (parts[0] if len(parts) == 1 else np.concatenate(parts) if parts
                              else np.empty(0, dtype=np.dtype(column.type.to_pandas_dtype())))
-        del rest
-    return _ColumnTable({n: out[n] for n in columns}, n_rows)
+        return out
+
+    def load(name: str) -> Any:
+        if name in floats:
+            return read_float(name)
+        rest = read_others()  # flags and names: small, read together and kept
+        table._data.update(rest)
+        return rest[name]
+
+    table = _ColumnTable({}, n_rows, names=list(columns), load=load, keep=keep)
+    return table
 
 
 def _as_dataframe(table, keep: Sequence[str] = (), lepton: str | None = None,
@@ -1468,7 +1497,8 @@ def _as_dataframe(table, keep: Sequence[str] = (), lepton: str | None = None,
         grouped = any(n.startswith("dchi2_group_") for n in names)
         wanted = [n for n in names if n in keep or _used_column(n, grouped)]
         wanted = _drawn_columns(wanted, keep, lepton, layers)
-        df = _read_parquet(p, wanted)
+        # kept once read: the axes and scanned parameters, the moments (read by several layers)
+        df = _read_parquet(p, wanted, keep=[*keep, *(n for n in wanted if n.startswith("mu_"))])
         df.attrs["all_columns"] = tuple(names)  # the group labels name the observables the table has
         return df
     if hasattr(table, "to_pandas"):
