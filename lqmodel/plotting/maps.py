@@ -541,6 +541,9 @@ def plot_map(
 
 #: resolution of the saved PNG
 PNG_DPI = 200
+#: zlib level of the PNG (Pillow's default is 6): the same pixels, about a third less encoding time for a
+#: file about 2% larger
+PNG_PIL = {"compress_level": 3}
 
 
 def _save(fig, stem: Path, png_laid_out: bool = False) -> None:
@@ -555,7 +558,7 @@ def _save(fig, stem: Path, png_laid_out: bool = False) -> None:
 
     engine = fig.get_layout_engine()
     if engine is None:
-        fig.savefig(stem.with_suffix(".png"), dpi=PNG_DPI)
+        fig.savefig(stem.with_suffix(".png"), dpi=PNG_DPI, pil_kwargs=PNG_PIL)
         fig.savefig(stem.with_suffix(".pdf"))
         return
     canvas, dpi = fig.canvas, fig.dpi
@@ -564,7 +567,7 @@ def _save(fig, stem: Path, png_laid_out: bool = False) -> None:
         if not png_laid_out:
             engine.execute(fig)
         fig.set_layout_engine("none")
-        fig.savefig(stem.with_suffix(".png"), dpi=PNG_DPI)
+        fig.savefig(stem.with_suffix(".png"), dpi=PNG_DPI, pil_kwargs=PNG_PIL)
         fig.set_layout_engine(engine)
         fig.dpi = dpi
         FigureCanvasPdf(fig)  # the figure's canvas while the PDF is laid out and saved
@@ -747,7 +750,7 @@ def _layer_xenon1t_band(c: MapContext) -> None:
                      zorder=Z_EDGE)
     if _constant(low) and _constant(high):
         label = (rf"XENON1T band, $|\mu_{{\nu_{{{_LATEX_LEPTON[lepton]}}} N}}|\in"
-                 rf"[{_sci(np.nanmedian(low))},{_sci(np.nanmedian(high))}]\,\mu_B$")
+                 rf"[{_sci(_constant_value(low))},{_sci(_constant_value(high))}]\,\mu_B$")
     else:
         label = r"XENON1T band ($M_N$-dependent)"
     c.handles.append(Patch(facecolor=C_BAND, alpha=0.5, edgecolor=C_BAND, label=label))
@@ -804,7 +807,7 @@ def _layer_xenonnt(c: MapContext) -> None:
     Z = c.data.field(np.nan_to_num(_safe_log_ratio(c.mu, c.col("xenonnt_limit_muB")), nan=-10, neginf=-10, posinf=10))
     if _hatched(c.data, c.ax, Z, 0.0, C_NT, "//", c.regions):
         ntv = c.col("xenonnt_limit_muB")
-        label = rf"XENONnT excl. ($>{_sci(np.nanmedian(ntv))}\,\mu_B$)" if _constant(ntv) else "XENONnT excl."
+        label = rf"XENONnT excl. ($>{_sci(_constant_value(ntv))}\,\mu_B$)" if _constant(ntv) else "XENONnT excl."
         c.handles.append(Patch(facecolor="none", edgecolor=C_NT, hatch="//", label=label))
 
 
@@ -819,7 +822,7 @@ def _layer_lab_limit(c: MapContext) -> None:
     Z = c.data.field(np.nan_to_num(_safe_log_ratio(c.mu, lim), nan=-10, neginf=-10, posinf=10))
     if _hatched(c.data, c.ax, Z, 0.0, C_LIM, "\\\\", c.regions):
         name = _short(_mode(c.df, lab_col.replace("_muB", "_name")))
-        label = (f"{name} excl. ($>{_sci(np.nanmin(lim))}\\,\\mu_B$)" if _constant(lim)
+        label = (f"{name} excl. ($>{_sci(_constant_value(lim))}\\,\\mu_B$)" if _constant(lim)
                  else f"{name} excl. (where applicable)")
         c.handles.append(Patch(facecolor="none", edgecolor=C_LIM, hatch="\\\\", label=label))
 
@@ -841,7 +844,7 @@ def _layer_strongest_limit(c: MapContext) -> None:
         if np.nanmin(Z) < 0:
             c.data.contour(c.ax, Z, like=cs, levels=[0.0], colors=["k"], linewidths=1.3, linestyles="-.",
                            zorder=Z_EDGE)
-        label = (f"{_short(_mode(c.df, 'limit_name'))} excl. ($|\\mu| > {_sci(np.nanmin(lim))}\\,\\mu_B$)"
+        label = (f"{_short(_mode(c.df, 'limit_name'))} excl. ($|\\mu| > {_sci(_constant_value(lim))}\\,\\mu_B$)"
                  if _constant(lim) else "strongest bound incl. astrophysics, excl. ($M_N$-dependent)")
         c.handles.append(Patch(facecolor="0.5", alpha=0.22, edgecolor="k", ls="-.", label=label))
 
@@ -1187,6 +1190,15 @@ def _constant(v) -> bool:
     if not finite.any():
         return False
     return bool(np.min(v, where=finite, initial=np.inf) == np.max(v, where=finite, initial=-np.inf))
+
+
+def _constant_value(v) -> float:
+    """The one finite value of ``v`` where :func:`_constant` holds (its median and minimum), without a pass
+    over a broadcast constant column."""
+    v = np.asarray(v, dtype=float)
+    if v.ndim == 1 and v.strides == (0,):
+        return float(v[0])
+    return float(v[np.argmax(np.isfinite(v))])
 
 
 def _mode(df, col: str) -> str:
