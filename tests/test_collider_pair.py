@@ -171,3 +171,41 @@ def test_uncoupled_point():
     res = pair_production(Point(m_S1=500.0, m_R2=500.0))
     for r in res.values():
         assert not bool(r.excluded) and r.channel == "" and float(r.m_limit_GeV) == 0.0
+
+
+def test_shipped_spline_pieces_are_the_live_fit():
+    """The shipped pieces (tools/build_pair_splines.py) belong to the shipped table and equal scipy's
+    smoothing splines fitted live, for ln sigma and ln Delta sigma, on a fine grid and at every knot."""
+    from observables.collider import pair as xs
+
+    shipped = xs._shipped_pieces()
+    assert shipped is not None, "the shipped spline file does not match the cross-section table: rebuild it"
+    lo, hi = xs.mass_range()
+    for key, live in zip(("ln_sigma", "ln_delta_sigma"), xs.fitted_splines(), strict=True):
+        pc = shipped[key]
+        m = np.concatenate([np.linspace(lo, hi, 20001), pc.x])
+        np.testing.assert_allclose(pc(m), live(m), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(pc.x, live.get_knots(), rtol=1e-15, atol=0)
+    s, u = xs.pair_cross_section(np.array([500.0, 1000.0, 2000.0]))
+    ls, lu = xs.fitted_splines()
+    np.testing.assert_allclose(s, np.exp(ls([500.0, 1000.0, 2000.0])), rtol=1e-12)
+    np.testing.assert_allclose(u, np.exp(lu([500.0, 1000.0, 2000.0])), rtol=1e-12)
+
+
+def test_spline_file_of_another_table_is_not_used(monkeypatch):
+    """A spline file whose table checksum differs is ignored (the splines are fitted live)."""
+    from observables.collider import pair as xs
+
+    monkeypatch.setattr(xs, "_table_sha256", lambda: "0" * 64)
+    assert xs._shipped_pieces() is None
+
+
+def test_cross_section_needs_no_scipy():
+    """Evaluating and inverting sigma(m) in a fresh process imports neither scipy.interpolate nor scipy."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from observables.collider import pair as xs; xs.pair_cross_section(1234.0); "
+            "xs.mass_for_cross_section(1e-3); print('scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "False"

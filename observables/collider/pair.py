@@ -13,7 +13,9 @@ weights 1/δ with δ = the rounding error of ln σ of the table's three-signific
 δ = 10^(⌊log₁₀σ⌋−2)/(√12 σ), smoothing s = number of entries, i.e. χ² ≈ 1 per entry): the table's values
 are rounded, so an interpolating curve follows the rounding (linear interpolation put ~1e-3 kinks into χ²(m)
 every 5 GeV, enough to stop a free-mass fit from converging); the spline stays within one unit of the last
-digit of every entry (tested) and its second derivative is smooth. Outside 100–3000 GeV
+digit of every entry (tested) and its second derivative is smooth. The spline's cubic pieces are fitted once
+by ``tools/build_pair_splines.py`` and shipped (``pp13_scalar_triplet_pair_splines.json``, used only for
+the table it was fitted to; compared with a live fit in the tests), so evaluating them needs no scipy. Outside 100–3000 GeV
 :func:`pair_cross_section` refuses (:class:`MassOutsideTableError`) unless ``outside="nan"``. Units: GeV, pb.
 
 LIMITS. ``observables/data/collider/lq_pair_limits_<vintage>.yaml``: published 95% CL lower mass limits at
@@ -51,8 +53,9 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-import yaml
 from numpy.typing import ArrayLike
+
+from observables.package_yaml import load_yaml
 
 __all__ = [
     "DEFAULT_VINTAGE", "XSEC_FILE", "MassOutsideTableError", "PairLimit", "pair_cross_section", "mass_range",
@@ -83,19 +86,95 @@ def _table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return m, s, u
 
 
-@lru_cache(maxsize=1)
-def _splines() -> tuple[Any, Any, np.ndarray, np.ndarray]:
-    """Smoothing splines of ln σ(m) and ln Δσ(m) (module docstring), and the inverse table (ln σ on a
-    0.25 GeV grid, m)."""
+#: the cubic pieces of the two smoothing splines, fitted once by ``tools/build_pair_splines.py`` (scipy
+#: ``UnivariateSpline``, FITPACK) and shipped so that no process imports scipy.interpolate (~0.7 s) to
+#: evaluate them; used only when its recorded SHA-256 of :data:`XSEC_FILE` matches the shipped table, else
+#: the splines are fitted live (tests/test_collider_pair.py compares the shipped pieces with a live fit)
+SPLINE_FILE = "pp13_scalar_triplet_pair_splines.json"
+
+
+class PiecewiseCubic:
+    """A cubic spline as its pieces: breakpoints ``x`` (ascending, the spline's distinct knots) and
+    coefficients ``c`` (4, pieces) of the powers 3..0 of :math:`m - x_j` on :math:`[x_j, x_{j+1})` (scipy's
+    ``PPoly`` layout); called with masses inside ``[x_0, x_{-1}]`` (the last piece holds the upper end)."""
+
+    def __init__(self, x: np.ndarray, c: np.ndarray):
+        x, c = np.array(x, dtype=float), np.array(c, dtype=float)
+        if x.ndim != 1 or c.shape != (4, x.size - 1) or x.size < 2 or np.any(np.diff(x) <= 0):
+            raise ValueError(f"piecewise cubic: {x.size} breakpoints (strictly increasing) need coefficients of "
+                             f"shape (4, {x.size - 1}), got {c.shape}")
+        for a in (x, c):
+            a.setflags(write=False)
+        self.x, self.c = x, c
+
+    def __call__(self, m: ArrayLike) -> np.ndarray:
+        m = np.asarray(m, dtype=float)
+        j = np.clip(np.searchsorted(self.x, m, side="right") - 1, 0, self.c.shape[1] - 1)
+        dx = m - self.x[j]
+        c = self.c
+        return ((c[0][j] * dx + c[1][j]) * dx + c[2][j]) * dx + c[3][j]
+
+
+def _smoothing_weights(v: np.ndarray) -> np.ndarray:
+    """1/δ: δ = the rounding error of ln v of a three-significant-digit entry (module docstring)."""
+    return 1.0 / (10.0 ** (np.floor(np.log10(v)) - 2) / (np.sqrt(12.0) * v))
+
+
+def fitted_splines() -> tuple[Any, Any]:
+    """The smoothing splines of ln σ(m) and ln Δσ(m) fitted live (scipy ``UnivariateSpline``, k = 3,
+    weights :func:`_smoothing_weights`, s = number of entries): what ``tools/build_pair_splines.py`` ships
+    as pieces, and the fallback when the shipped file does not belong to the table."""
     from scipy.interpolate import UnivariateSpline
 
     mt, st, ut = _table()
+    return tuple(UnivariateSpline(mt, np.log(v), w=_smoothing_weights(v), k=3, s=len(mt)) for v in (st, ut))
 
-    def smooth(v: np.ndarray) -> Any:
-        delta = 10.0 ** (np.floor(np.log10(v)) - 2) / (np.sqrt(12.0) * v)  # rounding of 3 significant digits
-        return UnivariateSpline(mt, np.log(v), w=1.0 / delta, k=3, s=len(mt))
 
-    ls, lu = smooth(st), smooth(ut)
+def spline_pieces(spline: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(breakpoints, coefficients) of a scipy cubic spline (``PPoly.from_spline``; the zero-length pieces of
+    the repeated end knots dropped)."""
+    from scipy.interpolate import PPoly
+
+    kn = spline.get_knots()
+    t = np.concatenate([[kn[0]] * 3, kn, [kn[-1]] * 3])
+    pp = PPoly.from_spline((t, spline.get_coeffs(), 3))
+    keep = np.flatnonzero(np.diff(pp.x) > 0)
+    return np.append(pp.x[keep], pp.x[keep[-1] + 1]), np.ascontiguousarray(pp.c[:, keep])
+
+
+def _table_sha256() -> str:
+    import hashlib
+
+    return hashlib.sha256(resources.files("observables").joinpath(f"data/collider/{XSEC_FILE}").read_bytes()).hexdigest()
+
+
+def _shipped_pieces() -> dict[str, PiecewiseCubic] | None:
+    """The shipped pieces of ``ln_sigma`` and ``ln_delta_sigma``, or None when the file is absent or was
+    built from another table (SHA-256 of :data:`XSEC_FILE`) or is malformed."""
+    node = resources.files("observables").joinpath(f"data/collider/{SPLINE_FILE}")
+    if not node.is_file():
+        return None
+    try:
+        raw = json.loads(node.read_text(encoding="utf-8"))
+        if raw.get("table_sha256") != _table_sha256():
+            return None
+        return {k: PiecewiseCubic(raw[k]["breakpoints"], raw[k]["coefficients"]) for k in ("ln_sigma", "ln_delta_sigma")}
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+@lru_cache(maxsize=1)
+def _splines() -> tuple[PiecewiseCubic, PiecewiseCubic, np.ndarray, np.ndarray]:
+    """Smoothing splines of ln σ(m) and ln Δσ(m) (module docstring) as :class:`PiecewiseCubic` (shipped
+    pieces, else a live fit), and the inverse table (ln σ on a 0.25 GeV grid, m)."""
+    mt = _table()[0]
+    shipped = _shipped_pieces()
+    if shipped is not None:
+        ls, lu = shipped["ln_sigma"], shipped["ln_delta_sigma"]
+    else:
+        ls, lu = (PiecewiseCubic(*spline_pieces(sp)) for sp in fitted_splines())
+    if ls.x[0] != mt[0] or ls.x[-1] != mt[-1] or lu.x[0] != mt[0] or lu.x[-1] != mt[-1]:
+        raise ValueError(f"{SPLINE_FILE}: the splines do not span the table's masses")
     fine = np.linspace(mt[0], mt[-1], round((mt[-1] - mt[0]) / 0.25) + 1)
     lfine = ls(fine)
     if np.any(np.diff(lfine) >= 0):  # the inverse needs a strictly falling sigma(m)
@@ -134,22 +213,14 @@ _CELL_GEV = 1.0  # cell of the piece lookup table; smaller than the smallest spa
 
 @lru_cache(maxsize=1)
 def _pieces() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The ln σ spline of :func:`_splines` as a piecewise cubic (scipy ``PPoly.from_spline``, the same
-    polynomial to rounding): breakpoints (ascending, the spline's knots), coefficients (4, pieces) of the
-    powers 3..0 of m - breakpoint, those of the derivative (3, pieces), and the piece of the lower edge
+    """The ln σ spline of :func:`_splines` as its pieces (:class:`PiecewiseCubic`): breakpoints (ascending,
+    the spline's knots), coefficients (4, pieces) of the powers 3..0 of m - breakpoint, those of the derivative (3, pieces), and the piece of the lower edge
     of every 1 GeV cell from the lowest knot (a cell holds at most one knot: a search-free lookup), and the
     upper edge of every piece (the last one open)."""
-    from scipy.interpolate import PPoly
-
     ls = _splines()[0]
-    kn = ls.get_knots()
-    t = np.concatenate([[kn[0]] * 3, kn, [kn[-1]] * 3])
-    pp = PPoly.from_spline((t, ls.get_coeffs(), 3))
-    keep = np.flatnonzero(np.diff(pp.x) > 0)  # drop the zero-length pieces of the repeated end knots
-    x = np.append(pp.x[keep], pp.x[keep[-1] + 1])
+    x, c = ls.x, ls.c
     if np.min(np.diff(x)) <= _CELL_GEV:
         raise ValueError(f"{XSEC_FILE}: spline knots closer than {_CELL_GEV} GeV (piece lookup table)")
-    c = np.ascontiguousarray(pp.c[:, keep])
     dc = c[:3] * np.array([3.0, 2.0, 1.0])[:, None]
     edges = x[0] + _CELL_GEV * np.arange(int(np.ceil((x[-1] - x[0]) / _CELL_GEV)) + 1)
     cell = np.clip(np.searchsorted(x, edges, side="right") - 1, 0, c.shape[1] - 1)
@@ -282,7 +353,7 @@ def pair_limits(vintage: str = DEFAULT_VINTAGE) -> tuple[PairLimit, ...]:
     node = resources.files("observables").joinpath(fname)
     if not node.is_file():
         raise ValueError(f"no pair-production limits vintage {vintage!r} (file observables/{fname} not found)")
-    raw = yaml.safe_load(node.read_text(encoding="utf-8"))
+    raw = load_yaml(node.read_text(encoding="utf-8"))
     out = []
     lo, hi = mass_range()
     for row in raw["limits"]:
