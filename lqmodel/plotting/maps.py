@@ -1306,7 +1306,7 @@ class _Labels:
         self.codes, self.names = codes, list(names)
 
     def counts(self) -> dict[str, int]:
-        c = np.bincount(self.codes[self.codes >= 0], minlength=len(self.names))
+        c = np.bincount(self.codes + 1, minlength=len(self.names) + 1)[1:]  # code -1 (no name) in bin 0
         out: dict[str, int] = {}
         for name, k in zip(self.names, c.tolist(), strict=True):
             out[name] = out.get(name, 0) + k
@@ -1465,12 +1465,12 @@ def _read_parquet(path: Path, columns: Sequence[str], keep: Sequence[str] = ()) 
                 names: list[str] = []
                 for chunk in column.chunks:  # each chunk has its own dictionary
                     idx, valid = _arrow_values(chunk.indices)  # the indices carry the nulls
-                    idx = idx.astype(np.intp) + len(names)
+                    idx = idx.astype(np.int32) + np.int32(len(names))
                     if valid is not None:
                         idx[~valid] = -1
                     codes.append(idx)
                     names += [str(v) for v in chunk.dictionary.to_pylist()]
-                out[name] = _Labels(np.concatenate(codes) if codes else np.empty(0, np.intp), names)
+                out[name] = _Labels(np.concatenate(codes) if codes else np.empty(0, np.int32), names)
             else:
                 parts = [_arrow_to_numpy(chunk) for chunk in column.chunks]
                 out[name] = (parts[0] if len(parts) == 1 else np.concatenate(parts) if parts
