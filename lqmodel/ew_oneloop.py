@@ -195,61 +195,110 @@ def delta_g(point) -> dict[str, np.ndarray]:
     normalised as δg in :math:`g_Z = T_3 - Qs_W^2 + \delta g` and δg_W/g_W. "W" is the genuine W-vertex
     hard + soft sum (reference value; what enters flavio is the C_Hl3 image, docstring above).
     """
+    shape = point.batch_shape
+    out = {}
+    for key, per_lepton in _delta_g_entries(point).items():
+        arr = np.zeros(shape + (3,))
+        for l, v in enumerate(per_lepton):
+            if v is not None:
+                arr[..., l] = v
+        out[key] = arr
+    return out
+
+
+def _delta_g_entries(point, sp=None) -> dict[str, list[np.ndarray | None]]:
+    r"""The shifts of :func:`delta_g` lepton by lepton, ``None`` where identically zero: for each lepton the sum
+    over the quarks that couple to it somewhere in the batch (massless quarks add exactly zero and are
+    skipped) of the loop function (once per distinct leptoquark mass) times :math:`|\lambda_{q\ell}|^2`.
+    ``sp``: the sparse mass-basis couplings of :func:`lqmodel.matching._matching_inputs` (default: built
+    here)."""
+    from lqmodel.matching import _matching_inputs, _per_distinct
     from observables.parameters import value
 
     mz = value("m_Z")
-    mb = point.mass_basis()
+    if sp is None:
+        sp = _matching_inputs(point)[0]
     shape = point.batch_shape
     mS = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape)
     mR = np.broadcast_to(np.asarray(point.m_R2, dtype=float), shape)
     pref = NC / (16 * math.pi**2)
 
     def per_mass(M, fn):
-        """fn(M) (shape M.shape + (3,)) computed on the distinct masses only (a grid holds few)."""
-        u, inv = np.unique(M.reshape(-1), return_inverse=True)
-        return fn(u)[inv.reshape(-1)].reshape(M.shape + (3,))
+        """The three quark columns of fn(M) (shape M.shape + (3,)), computed on the distinct masses only."""
+        M = np.asarray(M, dtype=float)
+        return _per_distinct(M, lambda u: tuple(np.moveaxis(fn(u), -1, 0)))
 
-    def z_sum(lam, M, quarks, s):
-        w = np.abs(np.asarray(lam)) ** 2                      # B + (3 quarks, 3 leptons)
-        if not np.any(w):
-            return np.zeros(shape + (3,))
-
+    def z_f(quarks, s):
         def f_of(u):
             xm, xz, mzq = _x_sets(quarks, u, mz)
             return s * (hard_z(xm) + soft_z(xz, mz, mzq))    # (distinct masses, 3 quarks)
+        return f_of
 
-        return pref * np.einsum("...q,...ql->...l", per_mass(M, f_of), w)
-
-    out = {
-        "Z_eL": z_sum(mb.s1_uc_eL, mS, _UP, +0.5) + z_sum(mb.r2_d_eL, mR, _DOWN, -0.5),
-        "Z_nu": z_sum(mb.s1_dc_nuL, mS, _DOWN, -0.5) + z_sum(mb.r2_d_nuL, mR, _DOWN, -0.5),
-        "Z_eR": z_sum(mb.s1_uc_eR, mS, _UP, -0.5),
-    }
     def fw_of(u):
         xm, xz, mzq = _x_sets(_UP, u, mz)
         return hard_w(xm) + soft_w(xz, mz, mzq)
 
-    out["W"] = pref * np.einsum("...q,...ql->...l", per_mass(mS, fw_of), np.abs(np.asarray(mb.s1_uc_eL)) ** 2)
-    return out
+    def z_sum(lam, M, quarks, fn):
+        """Per lepton: pref * sum_q F_q(M) |lam_ql|^2 over the massive quarks coupled somewhere (None: zero)."""
+        terms = [(q, l) for l in range(3) for q in range(3) if lam.nz[q, l] and quarks[q] is not None]
+        out: list[np.ndarray | None] = [None, None, None]
+        if not terms:
+            return out
+        F = per_mass(M, fn)
+        for l in range(3):
+            acc = None
+            for q in range(3):
+                if (q, l) in terms:
+                    t = F[q] * np.abs(lam.M[..., q, l]) ** 2
+                    acc = t if acc is None else acc + t
+            if acc is not None:
+                out[l] = pref * acc
+        return out
+
+    def plus(x, y):
+        return [a if b is None else b if a is None else a + b for a, b in zip(x, y, strict=True)]
+
+    return {
+        "Z_eL": plus(z_sum(sp["A"], mS, _UP, z_f(_UP, +0.5)), z_sum(sp["D"], mR, _DOWN, z_f(_DOWN, -0.5))),
+        "Z_nu": plus(z_sum(sp["B"], mS, _DOWN, z_f(_DOWN, -0.5)), z_sum(sp["Dv"], mR, _DOWN, z_f(_DOWN, -0.5))),
+        "Z_eR": z_sum(sp["R"], mS, _UP, z_f(_UP, -0.5)),
+        "W": z_sum(sp["A"], mS, _UP, fw_of),
+    }
 
 
-def oneloop_coefficients(point) -> dict[str, np.ndarray]:
+def oneloop_coefficients(point, sp=None) -> dict[str, np.ndarray]:
     r"""Shifts of the Warsaw coefficients [GeV⁻²] at the matching scale (flavio's conventions,
     ``zdecays/smeftew.py``): :math:`\delta g_{e_L} = -\tfrac{v^2}{2}(C_{Hl}^{(1)}+C_{Hl}^{(3)})`,
     :math:`\delta g_\nu = -\tfrac{v^2}{2}(C_{Hl}^{(1)}-C_{Hl}^{(3)})`, :math:`\delta g_{e_R} = -\tfrac{v^2}{2}C_{He}`,
     :math:`v^2 = 1/(\sqrt2G_F)`. Names ``phil1_pp``, ``phil3_pp``, ``phie_pp`` (real), only where non-zero
     somewhere in the batch.
     """
+    from lqmodel.matching import _any_nonzero
     from observables.parameters import value
 
     v2 = 1 / (math.sqrt(2) * value("G_F"))
-    d = delta_g(point)
-    plus, minus = -2 / v2 * d["Z_eL"], -2 / v2 * d["Z_nu"]
-    cols = {"phil1": 0.5 * (plus + minus), "phil3": 0.5 * (plus - minus), "phie": -2 / v2 * d["Z_eR"]}
+    d = _delta_g_entries(point, sp)
+    per_p = []
+    for p in range(3):
+        zl, zn, zr = d["Z_eL"][p], d["Z_nu"][p], d["Z_eR"][p]
+        cols = {}
+        if zl is not None or zn is not None:
+            pl = None if zl is None else -2 / v2 * zl
+            mi = None if zn is None else -2 / v2 * zn
+            if pl is None:
+                assert mi is not None
+                cols["phil1"], cols["phil3"] = 0.5 * mi, 0.5 * -mi
+            elif mi is None:
+                cols["phil1"], cols["phil3"] = 0.5 * pl, 0.5 * pl
+            else:
+                cols["phil1"], cols["phil3"] = 0.5 * (pl + mi), 0.5 * (pl - mi)
+        if zr is not None:
+            cols["phie"] = -2 / v2 * zr
+        per_p.append(cols)
     out: dict[str, np.ndarray] = {}
-    for cls, arr in cols.items():
+    for cls in ("phil1", "phil3", "phie"):
         for p in range(3):
-            a = np.asarray(arr[..., p], dtype=float)
-            if np.any(a != 0):
-                out[f"{cls}_{p + 1}{p + 1}"] = a.astype(complex)
+            a = per_p[p].get(cls)
+            if a is not None and _any_nonzero(np.ascontiguousarray(a, dtype=float)):
+                out[f"{cls}_{p + 1}{p + 1}"] = np.asarray(a, dtype=float).astype(complex)
     return out

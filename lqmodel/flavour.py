@@ -37,6 +37,7 @@ the down basis).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -178,17 +179,28 @@ def predict(point: Any, names: Sequence[str] | None = None, *, method: str = "su
     smeft_specs = [s for s in specs if s.basis == "SMEFT"]
     specs = [s for s in specs if s.basis != "SMEFT"]
     out: dict[str, np.ndarray] = {}
+    from .matching import _matching_inputs
+
+    inputs = _matching_inputs(point)  # one pass over the couplings for both matchings
     if specs:
-        needed = set().union(*(s.wc_names for s in specs))
-        needed |= {src for _, m in _IMAGES for src, dst in m.items() if dst in needed}
-        wc = match(point, names=needed)
+        wc = match(point, names=_needed(tuple(s.name for s in specs)), _inputs=inputs)
         out.update(_predict_surrogate(specs, wc, memo, masses) if method == "surrogate"
                    else _predict_flavio(specs, wc))
     if smeft_specs:
         from lqmodel.smeft_matching import match_smeft
 
-        out.update(_predict_smeft(smeft_specs, match_smeft(point), method, memo, masses))
+        out.update(_predict_smeft(smeft_specs, match_smeft(point, _sparse=inputs[0]), method, memo, masses))
     return out
+
+
+@lru_cache(maxsize=64)
+def _needed(names: tuple[str, ...]) -> frozenset[str]:
+    """The WET coefficients (and N_R operators mirrored onto them) the registry specs ``names`` read."""
+    from observables import registry
+
+    needed = set().union(*(registry.get(n).wc_names for n in names))
+    needed |= {src for _, m in _IMAGES for src, dst in m.items() if dst in needed}
+    return frozenset(needed)
 
 
 # ------------------------------------------------------------------------------------------ inputs

@@ -85,7 +85,7 @@ import math
 import os
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -226,15 +226,71 @@ def _constants() -> dict[str, Any]:
 
 def matching_scale(point: Point) -> np.ndarray | float:
     r"""The matching scale :math:`\mu` [GeV]: :math:`m_{S_1}`, or :math:`m_{\tilde R_2}` where every S1
-    coupling vanishes."""
+    coupling vanishes.
+
+    Where :math:`m_{S_1} = m_{\tilde R_2}` at every point (degenerate maps) that common mass, without looking
+    at the couplings; otherwise the S1 couplings are read entry by entry (only the entries that are non-zero
+    somewhere in the batch), the same numbers."""
     shape = point.batch_shape
     mS = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape)
     mR = np.broadcast_to(np.asarray(point.m_R2, dtype=float), shape)
-    s1_on = np.zeros(shape, dtype=bool)
-    for M in (point.y_LL, point.y_RR, point.ybar_RR):
-        s1_on |= np.any(np.asarray(M) != 0, axis=(-2, -1))
-    out = np.where(s1_on, mS, mR)
-    return float(out) if shape == () else out
+    if shape == ():
+        s1_on = any(bool(np.any(np.asarray(M) != 0)) for M in (point.y_LL, point.y_RR, point.ybar_RR))
+        return float(mS if s1_on else mR)
+    if np.array_equal(mS, mR):  # masses are validated finite and positive: equal means bit for bit equal
+        return np.array(mS)
+    s1 = _pointwise_nonzero((point.y_LL, point.y_RR, point.ybar_RR), shape)
+    return np.array(mR) if s1 is None else np.where(s1, mS, mR)
+
+
+_NO_SIGN = np.uint64(0x7FFF_FFFF_FFFF_FFFF)
+
+
+def _any_nonzero(a: np.ndarray) -> bool:
+    """Whether an array has a non-zero entry (NaN counts as non-zero, -0.0 as zero: ``np.any(a != 0)``),
+    without a comparison temporary: a contiguous float64/complex128 array as the OR of its bits without the
+    sign bit (non-zero exactly where a value is not +-0), other arrays as their real and imaginary views."""
+    if a.size and not any(a.strides):
+        return bool(a.flat[0] != 0)
+    if a.dtype in (np.float64, np.complex128) and a.flags.c_contiguous:
+        return bool(np.bitwise_or.reduce(a.reshape(-1).view(np.uint64)) & _NO_SIGN)
+    if np.iscomplexobj(a):
+        return bool(a.real.any() or a.imag.any())
+    return bool(a.any())
+
+
+def _entry_nonzero(M: np.ndarray) -> np.ndarray:
+    """``np.any(M != 0, axis=batch)`` of a ``(*B, n, m)`` matrix, shape ``(n, m)``, without temporaries: a
+    batch-last layout (what :meth:`lqmodel.point.Point.mass_basis` returns) in one pass over its bits
+    (:func:`_any_nonzero`), a matrix broadcast over the batch read once, any other layout entry by entry."""
+    M = np.asarray(M)
+    if M.ndim <= 2:
+        return np.asarray(M != 0)
+    nb = M.ndim - 2
+    if not any(M.strides[:nb]):
+        return np.asarray(M[(0,) * nb] != 0)
+    T = np.moveaxis(M, tuple(range(nb)), tuple(range(2, M.ndim)))
+    if M.dtype in (np.float64, np.complex128) and T.flags.c_contiguous:
+        bits = T.reshape(M.shape[-2], M.shape[-1], -1).view(np.uint64)
+        return np.asarray(np.bitwise_or.reduce(bits, axis=-1) & _NO_SIGN != 0)
+    out = np.empty(M.shape[-2:], dtype=bool)
+    for i in range(M.shape[-2]):
+        for j in range(M.shape[-1]):
+            out[i, j] = _any_nonzero(M[..., i, j])
+    return out
+
+
+def _pointwise_nonzero(mats: tuple[Any, ...], shape: tuple[int, ...]) -> np.ndarray | None:
+    """Per point, whether any entry of any of the ``(*B, 3, 3)`` matrices ``mats`` is non-zero (shape ``B``);
+    None when all vanish identically. Only entries non-zero somewhere in the batch are compared."""
+    out: np.ndarray | None = None
+    for M in mats:
+        M = np.asarray(M)
+        nz = _entry_nonzero(M)
+        for i, j in zip(*np.nonzero(nz), strict=True):
+            e = np.broadcast_to(M[..., i, j] != 0, shape)
+            out = np.array(e) if out is None else out | e
+    return out
 
 
 def box_function(x: Any) -> np.ndarray:
@@ -273,23 +329,47 @@ _Want = Callable[[str], bool]
 
 
 class _Sparse:
-    """A (*B, 3, 3) coupling matrix whose identically-zero entries are skipped (returned as None)."""
+    """A (*B, 3, 3) coupling matrix whose identically-zero entries are skipped (returned as None); the
+    conjugated entries are formed once (the helpers ask for the same ones many times)."""
 
     def __init__(self, M: np.ndarray) -> None:
         self.M = M
-        self.nz = np.any(M != 0, axis=tuple(range(M.ndim - 2))) if M.ndim > 2 else (M != 0)
+        self.nz = _entry_nonzero(M)
+        self._conj: dict[tuple[int, int], np.ndarray] = {}
 
     def e(self, i: int, j: int) -> _Term:
         return self.M[..., i, j] if self.nz[i, j] else None
 
     def ce(self, i: int, j: int) -> _Term:
-        return np.conj(self.M[..., i, j]) if self.nz[i, j] else None
+        if not self.nz[i, j]:
+            return None
+        v = self._conj.get((i, j))
+        if v is None:
+            v = self._conj[(i, j)] = np.conj(self.M[..., i, j])
+        return v
+
+
+class _Lazy:
+    """A factor computed on first use (by :func:`_mul`), once: prefactors that only some products need."""
+
+    __slots__ = ("_build", "_value")
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build: Callable[[], Any] | None = build
+        self._value: Any = None
+
+    def value(self) -> Any:
+        if self._build is not None:
+            self._value, self._build = self._build(), None
+        return self._value
 
 
 def _mul(*xs: _Term) -> _Term:
-    """Product of the factors, None (= identically zero) if any factor is None."""
+    """Product of the factors, None (= identically zero) if any factor is None (:class:`_Lazy` factors are
+    formed here, only for a product that is not identically zero)."""
     if any(x is None for x in xs):
         return None
+    xs = tuple(x.value() if isinstance(x, _Lazy) else x for x in xs)
     out = xs[0]
     for x in xs[1:]:
         out = out * x
@@ -334,8 +414,9 @@ def _cc_tree(sp: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, c: dict[
     V, GF = c["V"], c["GF"]
     for i, u in enumerate(UP[:2]):
         for j, d in enumerate(DOWN):
-            inv_nS = 1.0 / (4 * _SQRT2 * GF * V[i, j] * mS2)
-            inv_nR = 1.0 / (4 * _SQRT2 * GF * V[i, j] * m232)
+            # the prefactors are formed only when a product needs them (_Lazy, resolved by _mul)
+            inv_nS = _Lazy(partial(_inv_cc_norm, GF, V[i, j], mS2))
+            inv_nR = _Lazy(partial(_inv_cc_norm, GF, V[i, j], m232))
             for l, lep in enumerate(LEPTONS):
                 Ac, Rc, Dc = A.ce(i, l), R.ce(i, l), D.ce(j, l)
                 for a, nu in enumerate(LEPTONS):
@@ -358,6 +439,11 @@ def _cc_tree(sp: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, c: dict[
                     rhn[f"CT_{tag}"] = _add(None if s1_s is None else -0.25 * s1_s,
                                             None if r2_s is None else 0.25 * r2_s)
                     rhn[f"CVR_{tag}"] = None if cvr is None else -cvr
+
+
+def _inv_cc_norm(GF: float, Vij: complex, m2: np.ndarray) -> np.ndarray:
+    r""":math:`1/\mathcal N = 1/(4\sqrt2 G_F V_{ij} m^2)` of :func:`_cc_tree`."""
+    return 1.0 / (4 * _SQRT2 * GF * Vij * m2)
 
 
 def _nc_prefactor(c: dict[str, Any], qi: int, qj: int) -> complex:
@@ -610,9 +696,21 @@ def _generic_dipole(a: ArrayLike, b: ArrayLike, m_F: ArrayLike, Q_F: float, Q_ph
     :math:`\Delta a_\ell = 4m_\ell{\rm Re}\,C_{\ell\ell}/e` = the :func:`loops.dipole.anomalous_moment` of the
     generic engine (tested).
     """
-    sa, sb = _Sparse(np.asarray(a)), _Sparse(np.asarray(b))
     shape = np.shape(m_phi2)
     out = np.zeros(shape + (3, 3), dtype=complex)
+    entries = _dipole_entries(_Sparse(np.asarray(a)), _Sparse(np.asarray(b)), m_F, Q_F, Q_phi, m_phi2, N_c, m_lep, e)
+    for (j, i), v in entries.items():
+        out[..., j, i] = v
+    return out
+
+
+def _dipole_entries(sa: _Sparse, sb: _Sparse, m_F: ArrayLike, Q_F: float, Q_phi: float, m_phi2: np.ndarray,
+                    N_c: int, m_lep: np.ndarray, e: float) -> dict[tuple[int, int], np.ndarray]:
+    """The entries ``(j, i)`` of :func:`_generic_dipole` that are not identically zero (the same numbers: each
+    the sum over the fermions of ``pref * term`` in fermion order), without the dense ``(*B, 3, 3)`` matrix;
+    the mass-only factors ``m_F G`` and ``m_i F_Q`` are formed only where a product needs them."""
+    shape = np.shape(m_phi2)
+    out: dict[tuple[int, int], np.ndarray] = {}
     pref = -e * N_c / (32 * math.pi**2 * m_phi2)
     m_F = np.broadcast_to(m_F, shape + (np.shape(m_F)[-1],))
     for f in range(m_F.shape[-1]):
@@ -621,32 +719,72 @@ def _generic_dipole(a: ArrayLike, b: ArrayLike, m_F: ArrayLike, Q_F: float, Q_ph
         mf = m_F[..., f]
         x = mf**2 / m_phi2
         G, FQ = _dipole_loop_functions(x, Q_F, Q_phi)
-        mfG = mf * G                                   # formed once per fermion, not per (j, i)
-        lFQ = [m_lep[i] * FQ for i in range(3)]
+        mfG = _Lazy(partial(np.multiply, mf, G))                 # formed once per fermion, not per (j, i)
+        lFQ = [_Lazy(partial(np.multiply, m_lep[i], FQ)) for i in range(3)]
         for j in range(3):
             for i in range(3):
                 term = _add(_mul(mfG, sa.ce(f, j), sb.e(f, i)),
                             _mul(lFQ[i], sa.ce(f, j), sa.e(f, i)),
                             _mul(lFQ[j], sb.ce(f, j), sb.e(f, i)))
                 if term is not None:
-                    out[..., j, i] += pref * term
+                    v = pref * term
+                    out[(j, i)] = v if (j, i) not in out else out[(j, i)] + v
     return out
 
 
 def _dipole_loop_functions(x: np.ndarray, Q_F: float, Q_phi: float) -> tuple[np.ndarray, np.ndarray]:
     r""":math:`G = Q_Fg_F(x) - Q_\phi g_\phi(x)` and :math:`F_Q = Q_Ff_F(x) - Q_\phi f_\phi(x)` elementwise; for a
     large batch with few distinct x (coupling maps at a few masses) evaluated once per distinct x
-    (``np.unique`` + inverse; the same numbers, element by element)."""
+    (:func:`_per_distinct`; the same numbers, element by element)."""
     from loops import numeric as ln
 
-    x = np.asarray(x, dtype=float)
+    def fn(u: np.ndarray) -> tuple[np.ndarray, ...]:
+        return Q_F * ln.g_F(u) - Q_phi * ln.g_phi(u), Q_F * ln.f_F(u) - Q_phi * ln.f_phi(u)
+
+    G, FQ = _per_distinct(np.asarray(x, dtype=float), fn)
+    return G, FQ
+
+
+def _per_distinct(x: np.ndarray, fn: Callable[[np.ndarray], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """``fn(x)`` (a tuple of elementwise functions of ``x``) evaluated once per distinct value of a large batch
+    with few distinct values: runs of equal values (grid order, one comparison pass) or ``np.unique``; the
+    same numbers, element by element. Small or mostly distinct batches: ``fn(x)`` directly."""
     if x.ndim > 0 and x.size > 64:
-        ux, inv = np.unique(x, return_inverse=True)
-        if ux.size <= x.size // 2:
-            G, FQ = _dipole_loop_functions(ux, Q_F, Q_phi)
+        flat = x.reshape(-1)
+        starts = np.flatnonzero(np.concatenate(([True], flat[1:] != flat[:-1])))
+        if 2 * starts.size <= flat.size:
+            counts = np.diff(np.append(starts, flat.size))
+            return tuple(np.repeat(r, counts).reshape(x.shape) for r in fn(flat[starts]))
+        ux, inv = np.unique(flat, return_inverse=True)
+        if ux.size <= flat.size // 2:
             inv = inv.reshape(x.shape)
-            return G[inv], FQ[inv]
-    return Q_F * ln.g_F(x) - Q_phi * ln.g_phi(x), Q_F * ln.f_F(x) - Q_phi * ln.f_phi(x)
+            return tuple(r[inv] for r in fn(ux))
+    return fn(x)
+
+
+def _lepton_dipole_entries(point: Point, sp: dict[str, _Sparse] | None = None) -> dict[tuple[int, int], np.ndarray]:
+    """The non-vanishing entries ``(j, i)`` of :func:`lepton_dipoles` (S1 part + R2~ part, in that order)."""
+    c = _constants()
+    if sp is None:
+        mb = point.mass_basis()
+        sp = {"A": _Sparse(np.asarray(mb.s1_uc_eL)), "R": _Sparse(np.asarray(mb.s1_uc_eR)),
+              "D": _Sparse(np.asarray(mb.r2_d_eL))}
+    shape = point.batch_shape
+    mS2 = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape) ** 2
+    m232 = np.broadcast_to(np.asarray(point.m_R2_23_value, dtype=float), shape) ** 2
+    e = math.sqrt(4 * math.pi * c["alpha0"])
+    out = _dipole_entries(sp["A"], sp["R"], c["m_up"], -2 / 3, -1 / 3, mS2, 3, c["m_lep"], e)
+    if sp["D"].nz.any():
+        m_down = np.broadcast_to(
+            np.concatenate([np.broadcast_to(c["m_down_light"], shape + (2,)),
+                            np.broadcast_to(np.asarray(point.m_b, dtype=float), shape)[..., None]], axis=-1),
+            shape + (3,),
+        )
+        r2 = _dipole_entries(sp["D"], _Sparse(np.zeros((3, 3), dtype=complex)), m_down, -1 / 3, -2 / 3, m232, 3,
+                             c["m_lep"], e)
+        for k, v in r2.items():
+            out[k] = out[k] + v if k in out else v
+    return out
 
 
 def lepton_dipoles(point: Point, *, mb: MassBasisCouplings | None = None) -> np.ndarray:
@@ -667,20 +805,13 @@ def lepton_dipoles(point: Point, *, mb: MassBasisCouplings | None = None) -> np.
     {\rm Re}(A^*_{t\mu}R_{t\mu})`
     (docs/theory.md §c.5 has the opposite overall sign; see docs/matching.md §5).
     """
-    c = _constants()
-    if mb is None:
-        mb = point.mass_basis()
-    shape = point.batch_shape
-    mS2 = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape) ** 2
-    m232 = np.broadcast_to(np.asarray(point.m_R2_23_value, dtype=float), shape) ** 2
-    e = math.sqrt(4 * math.pi * c["alpha0"])
-    C = _generic_dipole(mb.s1_uc_eL, mb.s1_uc_eR, c["m_up"], -2 / 3, -1 / 3, mS2, 3, c["m_lep"], e)
-    m_down = np.broadcast_to(
-        np.concatenate([np.broadcast_to(c["m_down_light"], shape + (2,)),
-                        np.broadcast_to(np.asarray(point.m_b, dtype=float), shape)[..., None]], axis=-1),
-        shape + (3,),
-    )
-    C = C + _generic_dipole(mb.r2_d_eL, np.zeros((3, 3), dtype=complex), m_down, -1 / 3, -2 / 3, m232, 3, c["m_lep"], e)
+    sp = None
+    if mb is not None:
+        sp = {"A": _Sparse(np.asarray(mb.s1_uc_eL)), "R": _Sparse(np.asarray(mb.s1_uc_eR)),
+              "D": _Sparse(np.asarray(mb.r2_d_eL))}
+    C = np.zeros(point.batch_shape + (3, 3), dtype=complex)
+    for (j, i), v in _lepton_dipole_entries(point, sp).items():
+        C[..., j, i] = v
     return C
 
 
@@ -702,7 +833,7 @@ def delta_a_lepton(point: Point, *, dipoles: np.ndarray | None = None) -> np.nda
     return 4 * c["m_lep"] * diag.real / e
 
 
-def _dipole_values(point: Point, mb: MassBasisCouplings, values: dict[str, Any]) -> None:
+def _dipole_values(point: Point, sp: dict[str, _Sparse], values: dict[str, Any]) -> None:
     r"""``C7_ll`` and ``Cgamma_ij`` from :func:`lepton_dipoles`.
 
     flavio 2.7.1 (``physics/mdms/al.py``):
@@ -712,14 +843,15 @@ def _dipole_values(point: Point, mb: MassBasisCouplings, values: dict[str, Any])
     :math:`\bar Y_L\sigma^{\mu\nu}X_R F_{\mu\nu}`, i.e. ``Cgamma_XY`` :math:`= C_{YX}`.
     """
     c = _constants()
-    C = lepton_dipoles(point, mb=mb)
+    C = _lepton_dipole_entries(point, sp)
     e = math.sqrt(4 * math.pi * c["alpha0"])
     for l, lep in enumerate(LEPTONS):
         m = c["m_lep"][l]
-        values[f"C7_{lep}{lep}"] = C[..., l, l] * (4 * m / e) * (_SQRT2 * math.pi**2 / (c["GF"] * m**2))
+        Cll = C.get((l, l))
+        values[f"C7_{lep}{lep}"] = None if Cll is None else Cll * (4 * m / e) * (_SQRT2 * math.pi**2 / (c["GF"] * m**2))
         for k, other in enumerate(LEPTONS):
             if k != l:
-                values[f"Cgamma_{lep}{other}"] = C[..., k, l]
+                values[f"Cgamma_{lep}{other}"] = C.get((k, l))
 
 
 # ----------------------------------------------------------------------------------------- entry point
@@ -743,13 +875,15 @@ def _matching_inputs(point: Point) -> tuple[dict[str, _Sparse], np.ndarray, np.n
     return sp, mS2, m132, m232
 
 
-def match(point: Point, names: Collection[str] | None = None) -> WilsonCoefficients:
+def match(point: Point, names: Collection[str] | None = None, *,
+          _inputs: tuple | None = None) -> WilsonCoefficients:
     r"""Wilson coefficients of ``point`` (WCxf WET flavio basis, new physics only) at :func:`matching_scale`.
 
     Vectorised: a batched point gives arrays of shape ``point.batch_shape`` (coefficients that vanish
     identically are read-only zero views). ``names`` (optional)
     restricts the output to those coefficients (WCxf and N_R names; a speed-up for large batches;
-    names the model never generates are ignored). S1–R2~ mixing through
+    names the model never generates are ignored; ``_inputs``, internal: the :func:`_matching_inputs` of
+    ``point`` when the caller has them already). S1–R2~ mixing through
     ``kappa`` and the N mass ``M_N`` are not included (module docstring, docs/matching.md §7).
 
     >>> from lqmodel.models import s1_only
@@ -760,11 +894,12 @@ def match(point: Point, names: Collection[str] | None = None) -> WilsonCoefficie
     """
     c = _constants()
     shape = point.batch_shape
-    sp, mS2, m132, m232 = _matching_inputs(point)
+    sp, mS2, m132, m232 = _matching_inputs(point) if _inputs is None else _inputs
     mb = point.mass_basis()
     values: dict[str, Any] = {}
     rhn: dict[str, Any] = {}
     wanted = None if names is None else frozenset(names)
+    scale: np.ndarray | float | None = None
 
     def want(name: str) -> bool:
         return wanted is None or name in wanted
@@ -782,10 +917,11 @@ def match(point: Point, names: Collection[str] | None = None) -> WilsonCoefficie
         _up_boxes(sp, mS2, m232, values, want)
         from lqmodel.charm_matching import CU_LL_NAMES, cu_ll_tree_values  # S1 tree c -> u l l (docs/charm.md §3)
         if any(want(n) for n in CU_LL_NAMES):
-            cu_ll_tree_values(mb.s1_uc_eL, mb.s1_uc_eR, mS2, matching_scale(point), values, want)
+            scale = matching_scale(point)
+            cu_ll_tree_values(mb.s1_uc_eL, mb.s1_uc_eR, mS2, scale, values, want)
     if any(want(f"C7_{l}{l}") for l in LEPTONS) or any(
             want(f"Cgamma_{l}{k}") for l in LEPTONS for k in LEPTONS if k != l):
-        _dipole_values(point, mb, values)
+        _dipole_values(point, sp, values)
     if wanted is not None:
         values = {k: v for k, v in values.items() if k in wanted}
         rhn = {k: v for k, v in rhn.items() if k in wanted}
@@ -793,4 +929,6 @@ def match(point: Point, names: Collection[str] | None = None) -> WilsonCoefficie
     values = {k: zero if v is None else _as_complex(v, shape) for k, v in values.items()}
     rhn = {k: zero if v is None else _as_complex(v, shape) for k, v in rhn.items()}
     # finite by construction: Point validates masses (> 0, finite) and couplings (finite)
-    return WilsonCoefficients(scale=matching_scale(point), values=values, right_handed_nu=rhn)
+    if scale is None:
+        scale = matching_scale(point)
+    return WilsonCoefficients(scale=scale, values=values, right_handed_nu=rhn)

@@ -160,44 +160,59 @@ def _wcxf_values(d: dict[str, complex]) -> dict[str, complex | float]:
     return {k: (v.real if v.imag == 0 else v) for k, v in d.items()}
 
 
-def _entries(point, mb):
+def _entries(point, mb, sp=None):
     r"""Yield (class, (p, r, s, t), array) for every stored entry that is non-zero somewhere in the batch.
 
     Each class is :math:`C_{prst} = k\,a^*_{sp} b_{tr}` (or :math:`k\,a^*_{tp} b_{sr}` for ld); only the
-    products of entries that are non-zero somewhere in the batch are formed (no dense (B, 3, 3, 3, 3) tensor).
+    products of entries that are non-zero somewhere in the batch are formed (no dense (B, 3, 3, 3, 3) tensor),
+    and the prefactors only for classes that have one. ``sp``: the sparse mass-basis couplings of
+    :func:`lqmodel.matching._matching_inputs` (their non-zero patterns; default: found here).
     """
+    from lqmodel.matching import _entry_nonzero
+
     shape = point.batch_shape
     mS2 = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape) ** 2
     mR2 = np.broadcast_to(np.asarray(point.m_R2, dtype=float), shape) ** 2
-    y = -np.asarray(mb.s1_dc_nuL)          # y^LL in the down basis (both quark bases: docs/electroweak.md §1)
+    B = np.asarray(mb.s1_dc_nuL)           # y^LL = -B in the down basis (both quark bases: docs/electroweak.md §1)
     yRR = np.asarray(mb.s1_uc_eR)
     yt = np.asarray(mb.r2_d_nuL)           # +yt^RL
+    if sp is None:
+        nzB, nzR, nzT = _entry_nonzero(B), _entry_nonzero(yRR), _entry_nonzero(yt)
+    else:
+        nzB, nzR, nzT = sp["B"].nz, sp["R"].nz, sp["Dv"].nz
 
-    def nz(M):
-        return np.any(M != 0, axis=tuple(range(M.ndim - 2))) if M.ndim > 2 else (M != 0)
+    def y(i, j):  # an entry of y^LL = -B (negated entry by entry: the same numbers as negating the matrix)
+        return -B[..., i, j]
 
-    # class -> (a, b, prefactor array, ld-type index order)
+    def ent(M):
+        return lambda i, j: M[..., i, j]
+
+    # class -> (a entries, b entries, their non-zero patterns, prefactor, ld-type index order)
     table = (
-        ("lq1", y, y, 1 / (4 * mS2), False), ("lq3", y, y, -1 / (4 * mS2), False),
-        ("eu", yRR, yRR, 1 / (2 * mS2), False),
-        ("lequ1", y, yRR, 1 / (2 * mS2), False), ("lequ3", y, yRR, -1 / (8 * mS2), False),
-        ("ld", yt, yt, -1 / (2 * mR2), True),
+        ("lq1", y, y, nzB, nzB, lambda: 1 / (4 * mS2), False), ("lq3", y, y, nzB, nzB, lambda: -1 / (4 * mS2), False),
+        ("eu", ent(yRR), ent(yRR), nzR, nzR, lambda: 1 / (2 * mS2), False),
+        ("lequ1", y, ent(yRR), nzB, nzR, lambda: 1 / (2 * mS2), False),
+        ("lequ3", y, ent(yRR), nzB, nzR, lambda: -1 / (8 * mS2), False),
+        ("ld", ent(yt), ent(yt), nzT, nzT, lambda: -1 / (2 * mR2), True),
     )
-    for cls, a, b, k, ld in table:
-        na, nb = nz(a), nz(b)
+    for cls, a, b, na, nb, kf, ld in table:
         if not (na.any() and nb.any()):
             continue
         stored = set(stored_indices(cls))
+        k = None
         for (qa, la) in zip(*np.nonzero(na), strict=True):
             for (qb, lb) in zip(*np.nonzero(nb), strict=True):
                 # C_prst = k a*_{s p} b_{t r}  (ld: k a*_{t p} b_{s r})
                 idx = (int(la), int(lb), int(qb), int(qa)) if ld else (int(la), int(lb), int(qa), int(qb))
                 if idx not in stored:
                     continue  # the h.c. partner of a stored entry (C_rpts = C*_prst)
-                yield cls, idx, k * np.conj(a[..., qa, la]) * b[..., qb, lb]
+                if k is None:
+                    k = kf()
+                yield cls, idx, k * np.conj(a(qa, la)) * b(qb, lb)
 
 
-def match_smeft(point, names: Collection[str] | None = None, *, oneloop: bool = True) -> SMEFTCoefficients:
+def match_smeft(point, names: Collection[str] | None = None, *, oneloop: bool = True,
+                _sparse: dict | None = None) -> SMEFTCoefficients:
     r"""SMEFT Warsaw coefficients [GeV⁻²] of ``point`` at :func:`lqmodel.matching.matching_scale`: tree level,
     plus (``oneloop=True``, the default) the finite one-loop Z/W-coupling terms of :mod:`lqmodel.ew_oneloop`
     as flavour-diagonal ``phil1_pp``, ``phil3_pp``, ``phie_pp`` (docs/electroweak.md §5).
@@ -205,6 +220,9 @@ def match_smeft(point, names: Collection[str] | None = None, *, oneloop: bool = 
     Vectorised over ``point.batch_shape``. Only stored (non-redundant) WCxf entries that are non-zero
     somewhere in the batch are returned; ``names`` restricts the output further. Formulas: module docstring.
     ``oneloop=False`` gives the pure tree-level matching (the leading-log route of docs/electroweak.md §2).
+    ``_sparse`` (internal): the sparse mass-basis couplings of :func:`lqmodel.matching._matching_inputs` when
+    the caller has them already (:func:`lqmodel.flavour.predict`: one pass over the couplings for both
+    matchings).
 
     >>> from lqmodel.models import s1_only
     >>> c = match_smeft(s1_only(1000.0, 0.0, 1.0, "tau"), oneloop=False)
@@ -221,7 +239,7 @@ def match_smeft(point, names: Collection[str] | None = None, *, oneloop: bool = 
     wanted = None if names is None else frozenset(names)
     values: dict[str, np.ndarray] = {}
     shape = point.batch_shape
-    for cls, idx, v in _entries(point, mb):
+    for cls, idx, v in _entries(point, mb, _sparse):
         name = _name(cls, idx)
         if wanted is not None and name not in wanted:
             continue
@@ -232,7 +250,7 @@ def match_smeft(point, names: Collection[str] | None = None, *, oneloop: bool = 
     if oneloop:
         from lqmodel.ew_oneloop import oneloop_coefficients
 
-        for name, v in oneloop_coefficients(point).items():
+        for name, v in oneloop_coefficients(point, _sparse).items():
             if wanted is None or name in wanted:
                 values[name] = np.broadcast_to(v, shape)
     return SMEFTCoefficients(scale=matching_scale(point), values=values)

@@ -267,17 +267,23 @@ def _prepare(predictions: Mapping[str, ArrayLike], vintage: str | None, theory: 
     for c in used:
         sel = [i for i, o in enumerate(c.observables) if o in preds]
         names = [c.observables[i] for i in sel]
-        cov = c.covariance[np.ix_(sel, sel)].copy()
-        if theory and c.theory == "flavio":
-            # flavio's SM covariance of the whole constraint group (stable cache key), then the subset
-            n_samples = c.theory_samples or THEORY_SAMPLES
-            cov = cov + theory_covariance(c.observables, N=n_samples)[np.ix_(sel, sel)]
+        cov = _constraint_covariance(c, sel, theory)
         pred = np.stack([np.broadcast_to(preds[n], shape) for n in names], axis=-1)
         if c.kind == "upper_limit":
             pred = np.maximum(pred, 0.0)
         resid = pred - c.values[sel]
         out.append((c, names, cov, resid))
     return out, shape
+
+
+def _constraint_covariance(c: Constraint, sel: list[int], theory: bool) -> np.ndarray:
+    """The covariance of the rows ``sel`` of constraint ``c``: experimental, plus flavio's SM covariance of the
+    whole constraint group (stable cache key), then the subset, when ``theory`` and the constraint asks."""
+    cov = c.covariance[np.ix_(sel, sel)].copy()
+    if theory and c.theory == "flavio":
+        n_samples = c.theory_samples or THEORY_SAMPLES
+        cov = cov + theory_covariance(c.observables, N=n_samples)[np.ix_(sel, sel)]
+    return cov
 
 
 #: prefix of the per-constraint-group entries of :func:`chi2`
@@ -296,17 +302,44 @@ def chi2(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *,
     """
     from observables.registry import get
 
-    groups, shape = _prepare(predictions, vintage, theory)
+    for name in predictions:
+        get(name)  # unknown names -> KeyError with close matches
+    mset: MeasurementSet = load(vintage)
+    preds = {k: np.asarray(v, dtype=float) for k, v in predictions.items()}
+    shape = np.broadcast_shapes(*(v.shape for v in preds.values())) if preds else ()
     out: dict[str, np.ndarray] = {}
     per_group: dict[str, np.ndarray] = {}
     total = np.zeros(shape)
-    for _, names, cov, resid in groups:
-        contrib = resid * (resid @ np.linalg.inv(cov))  # cov is small and symmetric positive definite
-        for i, n in enumerate(names):
-            out[n] = out.get(n, 0.0) + contrib[..., i]  # summed where an observable is measured more than once
+    for c in mset.constraints:
+        sel = [i for i, o in enumerate(c.observables) if o in preds]
+        if not sel:
+            continue
+        names = [c.observables[i] for i in sel]
+        inv = np.linalg.inv(_constraint_covariance(c, sel, theory))  # small, symmetric positive definite
+        if len(sel) == 1:
+            # one measured observable: r (r / sigma^2), the numbers of the general r (r @ C^-1) row by row
+            # without the (points, 1) stack
+            pred = np.broadcast_to(preds[names[0]], shape)
+            if c.kind == "upper_limit":
+                pred = np.maximum(pred, 0.0)
+            r = pred - c.values[sel[0]]
+            cols = [r * (r * inv[0, 0])]
+            csum = cols[0]
+        else:
+            pred = np.stack([np.broadcast_to(preds[n], shape) for n in names], axis=-1)
+            if c.kind == "upper_limit":
+                pred = np.maximum(pred, 0.0)
+            resid = pred - c.values[sel]
+            contrib = resid * (resid @ inv)
+            cols = [contrib[..., i] for i in range(len(names))]
+            csum = contrib.sum(axis=-1)
+        for n, v in zip(names, cols, strict=True):
+            # summed where an observable is measured twice; a fresh array per entry (the one-row r (r / sigma^2)
+            # is one already, the columns of a multi-row contribution are copied)
+            out[n] = out[n] + v if n in out else (v if len(sel) == 1 else np.array(v))
             g = GROUP_PREFIX + get(n).group
-            per_group[g] = per_group.get(g, np.zeros(shape)) + contrib[..., i]
-        total = total + contrib.sum(axis=-1)
+            per_group[g] = per_group[g] + v if g in per_group else np.array(v)
+        total += csum
     out["total"] = total
     out.update(per_group)
     return out

@@ -1,0 +1,148 @@
+"""Speed paths of the flavour matching (issue 10) against dense per-point references written out here:
+the non-zero pattern of the couplings (bit tricks) against ``np.any(M != 0)``, the matching scale without
+reading the couplings (degenerate masses) against its definition, the sparse one-loop Z/W coupling shifts
+(lepton by lepton, loop functions per distinct mass) against the dense einsum of docs/electroweak.md §5,
+and the chi^2 one-row fast path against r^T C^-1 r per constraint."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lqmodel import ew_oneloop as ew
+from lqmodel.matching import _entry_nonzero, _matching_inputs, matching_scale
+from lqmodel.point import Point
+
+
+def _batch(rng, n, density, degenerate, few_masses=True):
+    f = {}
+    for name in ("y_LL", "y_RR", "ybar_RR", "yt_RL", "yt_LR"):
+        mask = rng.random((3, 3)) < density
+        f[name] = np.where(mask, (rng.normal(size=(n, 3, 3)) + 1j * rng.normal(size=(n, 3, 3))) * 0.3, 0.0)
+    f["y_LL"][::7] = 0.0  # some points without S1 couplings at all
+    f["y_RR"][::7] = 0.0
+    f["ybar_RR"][::7] = 0.0
+    m = rng.choice([700.0, 1500.0, 3000.0], n) if few_masses else rng.uniform(500.0, 5000.0, n)
+    mR = m if degenerate else m * 1.2
+    return Point(m_S1=m, m_R2=mR, quark_basis=rng.choice(["down", "up"]), **f)
+
+
+@pytest.mark.parametrize("layout", ["batch_first", "batch_last", "broadcast", "real"])
+def test_entry_nonzero_equals_any_not_equal_zero(layout):
+    rng = np.random.default_rng(3)
+    M = np.zeros((200, 3, 3), dtype=complex)
+    M[5, 1, 2] = np.nan
+    M[7, 0, 0] = -0.0          # a signed zero is zero
+    M[9, 2, 1] = 1e-310j       # a subnormal is not
+    M[11, 1, 1] = rng.normal()
+    if layout == "batch_last":
+        M = np.moveaxis(np.ascontiguousarray(np.moveaxis(M, 0, -1)), -1, 0)
+    elif layout == "broadcast":
+        M = np.broadcast_to(M[11], M.shape)
+    elif layout == "real":
+        M = np.ascontiguousarray(M.real)
+    assert np.array_equal(_entry_nonzero(M), np.any(M != 0, axis=0))
+
+
+@pytest.mark.parametrize("degenerate", [True, False])
+def test_matching_scale_equals_definition(degenerate):
+    rng = np.random.default_rng([4, degenerate])
+    p = _batch(rng, 300, 0.4, degenerate)
+    s1_on = np.zeros(300, dtype=bool)
+    for M in (p.y_LL, p.y_RR, p.ybar_RR):
+        s1_on |= np.any(np.asarray(M) != 0, axis=(-2, -1))
+    ref = np.where(s1_on, p.m_S1, p.m_R2)
+    assert np.array_equal(matching_scale(p), ref)
+    assert float(matching_scale(p[7])) == float(ref[7])  # scalar point: a point without S1 couplings
+
+
+def _dense_delta_g(point):
+    """docs/electroweak.md §5 with every quark, every point, the loop functions at every point (einsum)."""
+    from observables.parameters import value
+
+    mz = value("m_Z")
+    mb = point.mass_basis()
+    shape = point.batch_shape
+    mS = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape)
+    mR = np.broadcast_to(np.asarray(point.m_R2, dtype=float), shape)
+    pref = ew.NC / (16 * math.pi**2)
+
+    def z(lam, M, quarks, s):
+        xm, xz, mzq = ew._x_sets(quarks, M, mz)
+        f = s * (ew.hard_z(xm) + ew.soft_z(xz, mz, mzq))
+        return pref * np.einsum("...q,...ql->...l", f, np.abs(np.asarray(lam)) ** 2)
+
+    xm, xz, mzq = ew._x_sets(ew._UP, mS, mz)
+    return {
+        "Z_eL": z(mb.s1_uc_eL, mS, ew._UP, 0.5) + z(mb.r2_d_eL, mR, ew._DOWN, -0.5),
+        "Z_nu": z(mb.s1_dc_nuL, mS, ew._DOWN, -0.5) + z(mb.r2_d_nuL, mR, ew._DOWN, -0.5),
+        "Z_eR": z(mb.s1_uc_eR, mS, ew._UP, -0.5),
+        "W": pref * np.einsum("...q,...ql->...l", ew.hard_w(xm) + ew.soft_w(xz, mz, mzq),
+                              np.abs(np.asarray(mb.s1_uc_eL)) ** 2),
+    }
+
+
+@pytest.mark.parametrize("few_masses", [True, False])
+@pytest.mark.parametrize("density", [0.3, 1.0])
+def test_delta_g_equals_dense_reference(few_masses, density):
+    from observables.parameters import value
+
+    rng = np.random.default_rng([6, few_masses, int(10 * density)])
+    p = _batch(rng, 400, density, False, few_masses)
+    ref, fast = _dense_delta_g(p), ew.delta_g(p)
+    for k in ref:
+        scale = np.max(np.abs(ref[k]), axis=0, keepdims=True)
+        assert np.all(np.abs(fast[k] - ref[k]) <= 1e-13 * np.where(scale > 0, scale, 1.0)), k
+    # the Warsaw coefficients: flavio's dictionary (oneloop_coefficients docstring) from the dense shifts,
+    # only where non-zero somewhere, the same sparse inputs as match passes
+    v2 = 1 / (math.sqrt(2) * value("G_F"))
+    plus, minus = -2 / v2 * ref["Z_eL"], -2 / v2 * ref["Z_nu"]
+    want = {"phil1": 0.5 * (plus + minus), "phil3": 0.5 * (plus - minus), "phie": -2 / v2 * ref["Z_eR"]}
+    got = ew.oneloop_coefficients(p, _matching_inputs(p)[0])
+    names = [f"{c}_{q + 1}{q + 1}" for c in want for q in range(3) if np.any(want[c][..., q] != 0)]
+    assert list(got) == names
+    for name in names:
+        a = want[name[:-3]][..., int(name[-1]) - 1]
+        np.testing.assert_allclose(got[name].real, a, rtol=1e-12, atol=1e-13 * np.max(np.abs(a)))
+        assert not np.any(got[name].imag)
+
+
+def test_chi2_equals_dense_formula():
+    """observables.likelihood.chi2 against r^T C^-1 r per constraint (experimental + SM theory covariance,
+    limits as half-Gaussians at zero), written out here."""
+    from observables.likelihood import GROUP_PREFIX, chi2, theory_covariance
+    from observables.measurements import load
+    from observables.registry import get
+
+    mset = load()
+    names = sorted({o for c in mset.constraints for o in c.observables})
+    rng = np.random.default_rng(8)
+    n = 50
+    preds = {}
+    for c in mset.constraints:
+        for i, o in enumerate(c.observables):
+            sig = math.sqrt(c.covariance[i, i])
+            preds[o] = c.values[i] + sig * rng.normal(size=n) * 2
+    preds = {k: preds[k] for k in names}
+    got = chi2(preds)
+    total = np.zeros(n)
+    per_obs: dict[str, np.ndarray] = {}
+    per_group: dict[str, np.ndarray] = {}
+    for c in mset.constraints:
+        cov = np.array(c.covariance, dtype=float)
+        if c.theory == "flavio":
+            cov = cov + theory_covariance(c.observables, N=c.theory_samples or 100)
+        r = np.stack([preds[o] for o in c.observables], axis=-1)
+        if c.kind == "upper_limit":
+            r = np.maximum(r, 0.0)
+        r = r - c.values
+        w = np.linalg.solve(cov, r.T).T
+        for i, o in enumerate(c.observables):
+            per_obs[o] = per_obs.get(o, 0.0) + r[:, i] * w[:, i]
+            g = GROUP_PREFIX + get(o).group
+            per_group[g] = per_group.get(g, 0.0) + r[:, i] * w[:, i]
+        total += np.sum(r * w, axis=-1)
+    for k, v in {**per_obs, **per_group, "total": total}.items():
+        np.testing.assert_allclose(got[k], v, rtol=1e-10, atol=1e-12)
+    assert set(got) == set(per_obs) | set(per_group) | {"total"}
