@@ -15,8 +15,9 @@ are rounded, so an interpolating curve follows the rounding (linear interpolatio
 every 5 GeV, enough to stop a free-mass fit from converging); the spline stays within one unit of the last
 digit of every entry (tested) and its second derivative is smooth. The spline's cubic pieces are fitted once
 by ``tools/build_pair_splines.py`` and shipped (``pp13_scalar_triplet_pair_splines.json``, used only for
-the table it was fitted to; compared with a live fit in the tests), so evaluating them needs no scipy. Outside 100–3000 GeV
-:func:`pair_cross_section` refuses (:class:`MassOutsideTableError`) unless ``outside="nan"``. Units: GeV, pb.
+the table it was fitted to; compared with a live fit in the tests), so evaluating them needs no scipy.
+Outside 100–3000 GeV :func:`pair_cross_section` refuses (:class:`MassOutsideTableError`) unless
+``outside="nan"``. Units: GeV, pb.
 
 LIMITS. ``observables/data/collider/lq_pair_limits_<vintage>.yaml``: published 95% CL lower mass limits at
 :math:`B = 1` per final state (:class:`PairLimit`), each with experiment, arXiv id, luminosity and the
@@ -145,7 +146,8 @@ def spline_pieces(spline: Any) -> tuple[np.ndarray, np.ndarray]:
 def _table_sha256() -> str:
     import hashlib
 
-    return hashlib.sha256(resources.files("observables").joinpath(f"data/collider/{XSEC_FILE}").read_bytes()).hexdigest()
+    data = resources.files("observables").joinpath(f"data/collider/{XSEC_FILE}").read_bytes()
+    return hashlib.sha256(data).hexdigest()
 
 
 def _shipped_pieces() -> dict[str, PiecewiseCubic] | None:
@@ -158,7 +160,8 @@ def _shipped_pieces() -> dict[str, PiecewiseCubic] | None:
         raw = json.loads(node.read_text(encoding="utf-8"))
         if raw.get("table_sha256") != _table_sha256():
             return None
-        return {k: PiecewiseCubic(raw[k]["breakpoints"], raw[k]["coefficients"]) for k in ("ln_sigma", "ln_delta_sigma")}
+        return {k: PiecewiseCubic(raw[k]["breakpoints"], raw[k]["coefficients"])
+                for k in ("ln_sigma", "ln_delta_sigma")}
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -214,9 +217,9 @@ _CELL_GEV = 1.0  # cell of the piece lookup table; smaller than the smallest spa
 @lru_cache(maxsize=1)
 def _pieces() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The ln σ spline of :func:`_splines` as its pieces (:class:`PiecewiseCubic`): breakpoints (ascending,
-    the spline's knots), coefficients (4, pieces) of the powers 3..0 of m - breakpoint, those of the derivative (3, pieces), and the piece of the lower edge
-    of every 1 GeV cell from the lowest knot (a cell holds at most one knot: a search-free lookup), and the
-    upper edge of every piece (the last one open)."""
+    the spline's knots), coefficients (4, pieces) of the powers 3..0 of m - breakpoint, those of the
+    derivative (3, pieces), and the piece of the lower edge of every 1 GeV cell from the lowest knot (a cell
+    holds at most one knot: a search-free lookup), and the upper edge of every piece (the last one open)."""
     ls = _splines()[0]
     x, c = ls.x, ls.c
     if np.min(np.diff(x)) <= _CELL_GEV:
