@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 
 def main() -> int:
@@ -25,7 +26,7 @@ def main() -> int:
     from observables.collider import pair
 
     ls, lu = pair.fitted_splines()
-    out = {
+    out: dict[str, Any] = {
         "format": 1,
         "description": "cubic pieces (breakpoints; coefficients of (m - x_j)^3..0 on [x_j, x_j+1)) of the smoothing "
                        "splines of ln sigma(m) and ln Delta sigma(m), m in GeV, sigma in pb, of the table "
