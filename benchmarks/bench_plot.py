@@ -7,7 +7,9 @@ random), a synthetic table with every map layer (:func:`synthetic_table`: closed
 :data:`lqmodel.columns.MAP_LAYERS` that a table with group columns has — each plot in a fresh process, so
 the peak resident memory (``ru_maxrss`` of the child) is the plot's own plus the interpreter and its imports
 (printed separately as the baseline of a process that only imports them). Wall and CPU seconds are those of
-the ``plot_map`` call (imports excluded). ``--table PATH`` (repeatable) also times real scan tables
+the ``plot_map`` call (imports excluded: matplotlib, pyarrow and the plotting module, their seconds printed
+apart; anything else the plot imports — pandas, scipy: it needs neither — is in its time and named).
+``--table PATH`` (repeatable) also times real scan tables
 (``map.parquet`` or a scan folder, with the folder's ``config.yaml`` when there: the plot ``lqmodel map``
 draws, through :func:`lqmodel.plotting.scan_map._draw`).
 
@@ -117,13 +119,16 @@ def _peak_rss_mb() -> float:
 
 def _child(args) -> None:
     """One plot in this process; prints a JSON line."""
-    import matplotlib  # noqa: F401  imports outside the timing
-    import pandas  # noqa: F401
+    t0 = time.perf_counter()
+    # imports outside the timing (pandas and scipy are not needed by the plot: not imported here)
+    import matplotlib.figure  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
     from lqmodel.plotting import maps  # noqa: F401
 
+    import_s = time.perf_counter() - t0
     base = _peak_rss_mb()
+    pre: set[str] = set()
     t, c = time.perf_counter(), time.process_time()
     table = Path(args.child)
     out = Path(args.child_out)
@@ -134,6 +139,7 @@ def _child(args) -> None:
 
         config = load_config(table / "config.yaml")
         evaluator = PointEvaluator.from_options(config.evaluation).for_config(config)
+        pre = {m for m in ("pandas", "scipy") if m in sys.modules}  # imported by the evaluator's setup
         t, c = time.perf_counter(), time.process_time()
         _draw(config, evaluator, table / "map.parquet", out, True, None)
     else:
@@ -142,7 +148,9 @@ def _child(args) -> None:
         plot_map(table, "m_LQ", "y1y2", lepton="mu", scales={"m_LQ": "log", "y1y2": "log"}, out=out,
                  title="synthetic table, every layer", layers=grouped_layers())
     wall, cpu = time.perf_counter() - t, time.process_time() - c
-    print(json.dumps({"wall_s": wall, "cpu_s": cpu, "peak_MB": _peak_rss_mb(), "import_MB": base}))
+    heavy = [m for m in ("pandas", "scipy") if m in sys.modules and m not in pre]  # imported by the plot
+    print(json.dumps({"wall_s": wall, "cpu_s": cpu, "peak_MB": _peak_rss_mb(), "import_MB": base,
+                      "import_s": import_s, "imported": heavy}))
 
 
 def _run_child(table: Path, out: Path) -> dict:
@@ -169,7 +177,8 @@ def main(argv=None) -> None:
     work = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="bench_plot_"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"load average at start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs; shared machine)")
-    print(f"{'table':<34} {'points':>9} {'wall s':>7} {'CPU s':>7} {'peak MB':>8} {'(imports MB)':>12} {'load':>5}")
+    print(f"{'table':<34} {'points':>9} {'wall s':>7} {'CPU s':>7} {'peak MB':>8} {'(imports MB)':>12} "
+          f"{'imports s':>9} {'load':>5}  imported by the plot")
     rows = []
     for kind in [k.strip() for k in args.kinds.split(",") if k.strip()]:
         for n in [int(float(s)) for s in args.sizes.split(",") if s.strip()]:
@@ -187,7 +196,8 @@ def main(argv=None) -> None:
     for name, n, path, out in rows:
         r = _run_child(path, out)
         print(f"{name:<34} {n:>9} {r['wall_s']:>7.2f} {r['cpu_s']:>7.2f} {r['peak_MB']:>8.0f} "
-              f"{r['import_MB']:>12.0f} {os.getloadavg()[0]:>5.2f}", flush=True)
+              f"{r['import_MB']:>12.0f} {r['import_s']:>9.2f} {os.getloadavg()[0]:>5.2f}  "
+              f"{', '.join(r['imported']) or '-'}", flush=True)
     if args.out is None and not args.keep:
         import shutil
 
