@@ -182,6 +182,17 @@ def predict(point: Any, names: Sequence[str] | None = None, *, method: str = "su
     from .matching import _matching_inputs
 
     inputs = _matching_inputs(point)  # one pass over the couplings for both matchings
+    if (method == "surrogate" and memo is None and point.batch_shape == ()
+            and not any(sp.nz.any() for sp in inputs[0].values())):
+        # every coupling zero (the SM reference of Delta chi2, once per sub-batch): every coefficient vanishes,
+        # so the predictions depend only on the observables, the scale and the cache (kept in memory)
+        from observables.surrogate import _cache_root_text
+
+        from .matching import matching_scale
+
+        both = tuple(s.name for s in specs) + tuple(s.name for s in smeft_specs)
+        zero = _zero_coupling_predictions(both, float(matching_scale(point)), masses, _cache_root_text())
+        return {k: np.asarray(v) for k, v in zero.items()}
     if specs:
         wc = match(point, names=_needed(tuple(s.name for s in specs)), _inputs=inputs)
         out.update(_predict_surrogate(specs, wc, memo, masses) if method == "surrogate"
@@ -201,6 +212,25 @@ def _needed(names: tuple[str, ...]) -> frozenset[str]:
     needed = set().union(*(registry.get(n).wc_names for n in names))
     needed |= {src for _, m in _IMAGES for src, dst in m.items() if dst in needed}
     return frozenset(needed)
+
+
+@lru_cache(maxsize=64)
+def _zero_coupling_predictions(names: tuple[str, ...], scale: float, masses: str,
+                               cache_root: str) -> dict[str, float]:
+    """The surrogate predictions of a scalar point without couplings at matching scale ``scale``: those of
+    coefficients that all vanish (WET and SMEFT at ``scale``, the same evaluation as for such a point),
+    in the order of ``names``. ``cache_root``: the surrogate cache folder (part of the memo key)."""
+    from lqmodel.smeft_matching import SMEFTCoefficients
+
+    specs = _specs(list(names))
+    wet = [s for s in specs if s.basis != "SMEFT"]
+    smeft = [s for s in specs if s.basis == "SMEFT"]
+    out: dict[str, np.ndarray] = {}
+    if wet:
+        out.update(_predict_surrogate(wet, WilsonCoefficients(scale=scale, values={}), None, masses))
+    if smeft:
+        out.update(_predict_smeft(smeft, SMEFTCoefficients(scale, {}), "surrogate", None, masses))
+    return {n: float(out[n]) for n in names}
 
 
 # ------------------------------------------------------------------------------------------ inputs

@@ -108,13 +108,27 @@ def theory_covariance(names: Sequence[str], *, N: int | None = None, seed: int =
         # number, so its theory uncertainty is fully correlated between the rows that measure it
         idx = [unique.index(o) for o in names]
         return theory_covariance(unique, N=N, seed=seed)[np.ix_(idx, idx)]
-    path = _cache_dir() / f"{_cache.digest(_covariance_key(names, N, seed))}.npz"
+    path = Path(_covariance_path(names, int(N), int(seed)))
     try:
         st = path.stat()
         stamp: tuple[int, ...] | None = (st.st_mtime_ns, st.st_size, st.st_ino)
     except OSError:
         stamp = None
     return _theory_covariance_entry(str(path), stamp, names, int(N), int(seed), fb.wilson_version()).copy()
+
+
+def _covariance_path(names: tuple[str, ...], N: int, seed: int) -> str:
+    """The cache entry path of the SM covariance of ``names``: the cache folder (from the environment it
+    depends on) and the digest of :func:`_covariance_key`, memoised (a scan's sub-batches ask for the same
+    dozen entries every call; the entry's own stat stamp is still read each time)."""
+    import os
+
+    return _covariance_path_for(names, N, seed, os.environ.get("LQMODEL_CACHE_DIR"), os.environ.get("HOME"))
+
+
+@lru_cache(maxsize=256)
+def _covariance_path_for(names: tuple[str, ...], N: int, seed: int, env: str | None, home: str | None) -> str:
+    return str(_cache_dir() / f"{_cache.digest(_covariance_key(names, N, seed))}.npz")
 
 
 def _covariance_key(names: Sequence[str], N: int, seed: int) -> dict:

@@ -690,37 +690,83 @@ def _active_columns(forms: Sequence[QuadraticForm], present: np.ndarray) -> np.n
     return present[used[present]]
 
 
+def _nonzero(v: np.ndarray) -> bool:
+    """``np.any(v != 0)`` of a float array (NaN non-zero, -0.0 zero) without the comparison temporary: the OR
+    of its float64 bits without the sign bit (non-zero exactly where a value is not +-0); a float array
+    broadcast over the batch is read once."""
+    if v.size and not any(v.strides):
+        return bool(v.flat[0] != 0)
+    if v.dtype == np.float64 and v.ndim == 1:
+        return bool(np.bitwise_or.reduce(v.view(np.uint64)) & _NO_SIGN)
+    return bool(np.any(v != 0))
+
+
+_NO_SIGN = np.uint64(0x7FFF_FFFF_FFFF_FFFF)
+
+
+def _variable_rows(a: np.ndarray, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(real part, imaginary part) of one coefficient array as ``(n,)`` float views, None where identically
+    zero (a real array has no imaginary part)."""
+    parts = (a.real, a.imag) if np.iscomplexobj(a) else (a, None)
+    out: list[np.ndarray | None] = []
+    for v in parts:
+        if v is None:
+            out.append(None)
+            continue
+        v = np.broadcast_to(v, (n,)) if v.ndim <= 1 else np.broadcast_to(v.reshape(-1), (n,))
+        out.append(v if _nonzero(v) else None)
+    return out[0], out[1]
+
+
 def _variables_and_monomials(wc: Mapping[str, ArrayLike], wc_names: tuple[str, ...], n: int | None,
                               forms: Sequence[QuadraticForm], scratch: dict | None
                               ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
     """(cols, monomials of the non-zero real variables of ``wc`` that enter ``forms``, batch shape).
 
-    ``scratch``: a dict owned by the caller for one call over many observables; the real variables and their
-    monomials are kept there under the identities of the coefficient arrays (which the entry holds, so the
-    identities stay valid), so observables reading the same coefficients share them."""
+    ``scratch``: a dict owned by the caller for one call over many observables; each coefficient array's
+    non-zero real and imaginary parts (under its identity; the entry holds the array, so the identity stays
+    valid) and the monomials of each list of real variables are kept there, so observables reading the same
+    coefficients share them whatever their own coefficient lists (the same numbers as without it)."""
     arrays = {k: np.asarray(v) for k, v in wc.items()}
     if n is None:
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values())) if arrays else ()
         n = int(np.prod(shape)) if shape else 1
     else:
         shape = (n,)
-    entry = None
-    monos: dict[bytes, np.ndarray] = {}
-    if scratch is not None:
-        key = (wc_names, n, tuple((k, id(v)) for k, v in wc.items()))
-        entry = scratch.get(key)
-        if entry is None or any(entry[0].get(k) is not v for k, v in wc.items()):
-            entry = scratch[key] = (dict(wc), *_real_columns(arrays, wc_names, n), {})
-        _, present, X, monos = entry
-    else:
+    if scratch is None:
         present, X = _real_columns(arrays, wc_names, n)
+        cols = _active_columns(forms, present)
+        return cols, _monomials(X[np.searchsorted(present, cols)] if cols.size != present.size else X), shape
+    unknown = [k for k in wc if k not in wc_names]
+    if unknown:
+        raise KeyError(f"Wilson coefficients {unknown} do not enter this surrogate; allowed: {', '.join(wc_names)}")
+    rows_memo = scratch.setdefault("_rows", {})
+    idx: list[int] = []
+    rows: list[tuple[int, int, np.ndarray]] = []
+    for k, nm in enumerate(wc_names):
+        if nm not in arrays:
+            continue
+        a = arrays[nm]
+        hit = rows_memo.get((id(a), n))
+        if hit is None or hit[0] is not a:
+            hit = rows_memo[(id(a), n)] = (a, *_variable_rows(a, n))
+        for part in (0, 1):
+            v = hit[1 + part]
+            if v is not None:
+                idx.append(2 * k + part)
+                rows.append((id(a), part, v))
+    present = np.asarray(idx, dtype=np.intp)
     cols = _active_columns(forms, present)
-    ck = cols.tobytes()
-    if entry is not None and ck in monos:
-        return cols, monos[ck], shape
-    mono = _monomials(X[np.searchsorted(present, cols)] if cols.size != present.size else X)
-    if entry is not None:
-        monos[ck] = mono
+    keep = set(cols.tolist())
+    chosen = [r for j, r in zip(idx, rows, strict=True) if j in keep]
+    mono_memo = scratch.setdefault("_monomials", {})
+    key = (n, tuple((i, part) for i, part, _ in chosen))
+    mono = mono_memo.get(key)
+    if mono is None:
+        X = np.empty((len(chosen), n))
+        for r, (_, _, v) in enumerate(chosen):
+            X[r] = v
+        mono = mono_memo[key] = _monomials(X)
     return cols, mono, shape
 
 
@@ -825,6 +871,17 @@ class ScaleGroups:
             out += self._w[:, j:j + 1] * table[self._rows[:, j]]
         return out
 
+    def constant(self, combined: np.ndarray) -> np.ndarray:
+        """The values at the points of per-group forms without variables (``combined`` of shape
+        ``(n_groups, 1)``, the constants): each point its group's constant, what :meth:`evaluate` gives on the
+        single monomial 1.0, without the products."""
+        c = combined[:, 0]
+        if c.size == 1:
+            return np.full(self.n, c[0])
+        if self.inverse is None:  # every point its own group
+            return c.copy()
+        return c[self.inverse]
+
     def evaluate(self, combined: np.ndarray, mono: np.ndarray) -> np.ndarray:
         """Values at the points of the per-group coefficient vectors ``combined`` (from :meth:`combine`) on the
         points' monomials ``mono`` (shape ``(M, n)``)."""
@@ -916,6 +973,15 @@ class InterpolatedSurrogate:
         if self.groups.n == 0:
             return [np.zeros(0) for _ in parts]
         forms = [f for part in parts for f in self._forms(part)]
+        if not wc:  # no variable: each point gets its group's constant (the one monomial is 1.0: the same numbers)
+            cols = np.zeros(0, dtype=np.intp)
+            out = []
+            for part in parts:
+                coef = {k: s.coefficient_vector(part, cols) for k, s in self._by_index.items()}
+                if quadratic_only:
+                    coef = {k: _quadratic_only(v, 0) for k, v in coef.items()}
+                out.append(self.groups.constant(self.groups.combine(coef)))
+            return out
         cols, mono, _ = _variables_and_monomials(wc, self.wc_names, self.groups.n, forms, scratch)
         out = []
         for part in parts:

@@ -146,3 +146,22 @@ def test_chi2_equals_dense_formula():
     for k, v in {**per_obs, **per_group, "total": total}.items():
         np.testing.assert_allclose(got[k], v, rtol=1e-10, atol=1e-12)
     assert set(got) == set(per_obs) | set(per_group) | {"total"}
+
+
+def test_zero_coupling_scalar_point_equals_batch_path():
+    """The memoised predictions of a scalar point without couplings (the Delta chi2 reference) equal those of
+    the same point as a batch of two (the general surrogate path, every coefficient an array of zeros), and
+    a second call returns fresh arrays."""
+    from lqmodel.flavour import predict
+    from observables.registry import names as all_names
+
+    names = list(all_names())
+    zero = np.zeros((3, 3), dtype=complex)
+    p = Point(m_S1=1000.0, m_R2=1000.0, y_LL=zero)
+    pb = Point(m_S1=np.full(2, 1000.0), m_R2=np.full(2, 1000.0), y_LL=np.zeros((2, 3, 3), dtype=complex))
+    one, batch = predict(p, names), predict(pb, names)
+    assert list(one) == list(batch) == names
+    for k in names:
+        assert one[k].shape == () and np.all(batch[k] == one[k]), k
+    again = predict(p, names)
+    assert all(again[k] is not one[k] for k in names)
