@@ -201,6 +201,37 @@ def test_contour_labels_follow_the_lines_as_saved(tmp_path):
     assert ax.get_position().bounds == with_labels
 
 
+def test_pdf_is_what_savefig_writes(tmp_path):
+    """The PDF of plot_map (laid out and drawn with one renderer, maps._save_pdf) has the bytes savefig
+    writes for the same figure after the same PNG (the creation date aside)."""
+    import matplotlib
+    from matplotlib.backends.backend_pdf import FigureCanvasPdf
+
+    def figure():
+        return plot_map(_table(), "y1", "y2", lepton="mu", title="a $\\mu$ title")
+
+    with matplotlib.rc_context(maps._STYLE):  # as plot_map saves
+        fig = figure()
+        maps._save(fig, tmp_path / "ours")
+        ref = figure()  # the steps of maps._save with savefig for the PDF
+        engine = ref.get_layout_engine()
+        ref.dpi = maps.PNG_DPI
+        engine.execute(ref)
+        ref.set_layout_engine("none")
+        ref.savefig(tmp_path / "ref.png", dpi=maps.PNG_DPI)
+        ref.set_layout_engine(engine)
+        ref.dpi = 100
+        FigureCanvasPdf(ref)
+        engine.execute(ref)
+        ref.set_layout_engine("none")
+        ref.savefig(tmp_path / "ref.pdf")
+
+    def body(p):
+        return re.sub(rb"/CreationDate \(.*?\)", b"", p.read_bytes())
+
+    assert body(tmp_path / "ours.pdf") == body(tmp_path / "ref.pdf")
+
+
 def test_base_coordinates_of_a_point():
     from lqmodel.models import voloshin
 
