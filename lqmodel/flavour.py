@@ -329,11 +329,13 @@ def _predict_smeft(specs: Sequence[ObservableSpec], c: SMEFTCoefficients, method
                 out[spec.name][idx] = fb.np_prediction(spec.name, {k: v for k, v in C_point.items() if k in allowed},
                                                        float(scales[idx]))
         return out
-    from observables.surrogate import InterpolatedSurrogate, cached_surrogate
+    from observables.surrogate import InterpolatedSurrogate, cached_surrogate, cached_surrogate_in
+
+    root = _cache_root()  # once per call, not per node surrogate
 
     def surrogate(spec: ObservableSpec, mu: float, variables: list[str]) -> Surrogate:
         return _memoised(memo, (spec.name, float(mu), tuple(variables)),
-                         lambda: cached_surrogate(spec.name, float(mu), variables))
+                         lambda: cached_surrogate_in(root, spec.name, float(mu), tuple(variables)))
 
     if _interpolate(scales, masses):
         from observables.surrogate import ScaleGroups
@@ -412,6 +414,12 @@ def _q(f: Callable[[Mapping[str, _V]], _R], M: Mapping[str, _V], zero: Mapping[s
     return 0.5 * (f(M) + f(neg)) - f(zero)
 
 
+def _cache_root() -> str:
+    from observables.surrogate import _cache_root_text
+
+    return _cache_root_text()
+
+
 def _memoised(memo: dict | None, key: tuple, build: Callable[[], _T]) -> _T:
     """``build()``, kept in the caller's ``memo`` dict under ``key`` when one is given."""
     if memo is None:
@@ -424,15 +432,17 @@ def _memoised(memo: dict | None, key: tuple, build: Callable[[], _T]) -> _T:
 def _eval_spec_surrogate(spec: ObservableSpec, scale: float | np.ndarray, C: dict[str, np.ndarray],
                          images: list[dict[str, np.ndarray]], memo: dict | None = None,
                          groups: ScaleGroups | None = None, nonzero: frozenset[str] | None = None,
-                         scratch: dict | None = None) -> np.ndarray:
+                         scratch: dict | None = None, cache_root: str | None = None) -> np.ndarray:
     """One spec on one group of points: ``scale`` a float (one surrogate at that scale) or a 1-d array of
     per-point scales (the interpolated surrogate, :class:`observables.surrogate.InterpolatedSurrogate`;
     ``groups``: the batch's :class:`observables.surrogate.ScaleGroups`, shared by every spec of a call).
     ``nonzero``: the names of ``C`` and of the images that are non-zero somewhere (computed once per call;
     default: here). ``scratch``: a dict shared by the specs of one call (their real variables and monomials,
-    :meth:`observables.surrogate.Surrogate.values`)."""
-    from observables.surrogate import InterpolatedSurrogate, cached_surrogate
+    :meth:`observables.surrogate.Surrogate.values`). ``cache_root``: the surrogate cache folder (default: read
+    here; a call over many specs reads it once)."""
+    from observables.surrogate import InterpolatedSurrogate, cached_surrogate_in
 
+    root = _cache_root() if cache_root is None else cache_root
     if nonzero is None:
         nonzero = frozenset(k for d in (C, *images) for k, v in d.items() if np.any(v != 0))
     allowed = set(spec.wc_names)
@@ -445,7 +455,7 @@ def _eval_spec_surrogate(spec: ObservableSpec, scale: float | np.ndarray, C: dic
 
     def at(mu: float) -> Surrogate:
         return _memoised(memo, (spec.name, mu, tuple(variables)),
-                         lambda: cached_surrogate(spec.name, mu, variables))
+                         lambda: cached_surrogate_in(root, spec.name, mu, tuple(variables)))
 
     s: Surrogate | InterpolatedSurrogate
     s = (at(float(scale)) if np.ndim(scale) == 0
@@ -473,6 +483,7 @@ def _predict_surrogate(specs: Sequence[ObservableSpec], wc: WilsonCoefficients, 
     values = {k: v for k, v in wc.values.items() if k in wanted}
     nonzero = frozenset(k for d in (values, *images) for k, v in d.items() if _any_nonzero(v))
     out = {s.name: np.empty(shape) for s in specs}
+    root = _cache_root()
     if _interpolate(scales, masses):
         flat = scales.reshape(-1)
         groups = ScaleGroups(flat)
@@ -481,7 +492,7 @@ def _predict_surrogate(specs: Sequence[ObservableSpec], wc: WilsonCoefficients, 
         scratch: dict = {}
         for spec in specs:
             out[spec.name] = np.asarray(_eval_spec_surrogate(spec, flat, C, imgs, memo, groups,
-                                                             nonzero, scratch)).reshape(shape)
+                                                             nonzero, scratch, root)).reshape(shape)
         return out
     distinct = np.unique(scales)
     _check_exact(distinct)
@@ -491,7 +502,7 @@ def _predict_surrogate(specs: Sequence[ObservableSpec], wc: WilsonCoefficients, 
             imgs = [{k: np.asarray(v) for k, v in img.items()} for img in images]
             scratch = {}
             for spec in specs:
-                out[spec.name][...] = _eval_spec_surrogate(spec, float(mu), C, imgs, memo, None, nonzero, scratch)
+                out[spec.name][...] = _eval_spec_surrogate(spec, float(mu), C, imgs, memo, None, nonzero, scratch, root)
             break
         mask: Any = scales == mu
         flat_mask = mask.reshape(-1)
@@ -503,12 +514,12 @@ def _predict_surrogate(specs: Sequence[ObservableSpec], wc: WilsonCoefficients, 
             imgs = [{k: np.broadcast_to(np.asarray(v), shape).reshape(-1)[sl] for k, v in img.items()}
                     for img in images]
             for spec in specs:
-                out[spec.name].reshape(-1)[sl] = _eval_spec_surrogate(spec, float(mu), C, imgs, memo)
+                out[spec.name].reshape(-1)[sl] = _eval_spec_surrogate(spec, float(mu), C, imgs, memo, cache_root=root)
             continue
         C = {k: np.asarray(v)[mask] for k, v in values.items() if k in nonzero}
         imgs = [{k: np.asarray(v)[mask] for k, v in img.items()} for img in images]
         for spec in specs:
-            out[spec.name][mask] = _eval_spec_surrogate(spec, float(mu), C, imgs, memo)
+            out[spec.name][mask] = _eval_spec_surrogate(spec, float(mu), C, imgs, memo, cache_root=root)
     return out
 
 

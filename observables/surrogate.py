@@ -87,7 +87,7 @@ _progress.propagate = False  # shown only where a handler is attached (the CLI);
 
 __all__ = ["QuadraticForm", "Surrogate", "get_surrogate", "cache_dir", "TOLERANCE_FACTOR", "METHOD_VERSION",
            "InterpolatedSurrogate", "NODE_STEP", "node_scale", "interpolation_stencil", "lattice_nodes",
-           "INTERPOLATION_ERROR", "ScaleGroups", "cached_surrogate"]
+           "INTERPOLATION_ERROR", "ScaleGroups", "cached_surrogate", "cached_surrogate_in"]
 
 #: flavio's integration tolerance is multiplied by this while the surrogates are built
 TOLERANCE_FACTOR = 0.01
@@ -520,6 +520,12 @@ def cached_surrogate(name: str, scale: float, wc_names: Sequence[str]) -> Surrog
     re-verifying hundreds of ``.npz`` files each time (measured: 1.8 s per 32768-point sub-batch of the
     built-in maps before)."""
     return _cached_surrogate(str(name), float(scale), tuple(wc_names), _cache_root_text())
+
+
+def cached_surrogate_in(cache_root: str, name: str, scale: float, wc_names: tuple[str, ...]) -> Surrogate:
+    """:func:`cached_surrogate` for a caller that has read the cache folder (``_cache_root_text()``) once for
+    many surrogates (a call of the flavour path asks for a few hundred node surrogates)."""
+    return _cached_surrogate(name, scale, wc_names, cache_root)
 
 
 def _cache_root_text() -> str:
