@@ -318,18 +318,13 @@ def chi2(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *,
 
     for name in predictions:
         get(name)  # unknown names -> KeyError with close matches
-    mset: MeasurementSet = load(vintage)
     preds = {k: np.asarray(v, dtype=float) for k, v in predictions.items()}
     shape = np.broadcast_shapes(*(v.shape for v in preds.values())) if preds else ()
     out: dict[str, np.ndarray] = {}
     per_group: dict[str, np.ndarray] = {}
     total = np.zeros(shape)
-    for c in mset.constraints:
-        sel = [i for i, o in enumerate(c.observables) if o in preds]
-        if not sel:
-            continue
-        names = [c.observables[i] for i in sel]
-        inv = np.linalg.inv(_constraint_covariance(c, sel, theory))  # small, symmetric positive definite
+    present = frozenset(preds)
+    for c, sel, names, groups, inv in _chi2_plan(vintage, present, theory, _theory_stamps(vintage, present, theory)):
         if len(sel) == 1:
             # one measured observable: r (r / sigma^2), the numbers of the general r (r @ C^-1) row by row
             # without the (points, 1) stack
@@ -347,16 +342,61 @@ def chi2(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *,
             contrib = resid * (resid @ inv)
             cols = [contrib[..., i] for i in range(len(names))]
             csum = contrib.sum(axis=-1)
-        for n, v in zip(names, cols, strict=True):
+        for n, g, v in zip(names, groups, cols, strict=True):
             # summed where an observable is measured twice; a fresh array per entry (the one-row r (r / sigma^2)
             # is one already, the columns of a multi-row contribution are copied)
             out[n] = out[n] + v if n in out else (v if len(sel) == 1 else np.array(v))
-            g = GROUP_PREFIX + get(n).group
             per_group[g] = per_group[g] + v if g in per_group else np.array(v)
         total += csum
     out["total"] = total
     out.update(per_group)
     return out
+
+
+def _theory_stamps(vintage: str | None, present: frozenset[str], theory: bool) -> tuple:
+    """The stat stamps of the SM covariance cache entries the constraints measuring ``present`` read (part of
+    the :func:`_chi2_plan` key: an entry rewritten or damaged since is read and verified anew, as by
+    :func:`theory_covariance`), with the wilson version the shipped entries depend on."""
+    import os
+
+    if not theory:
+        return ()
+    from observables import flavio_backend as fb
+
+    stamps: list = [fb.wilson_version()]
+    for c in load(vintage).constraints:
+        if c.theory != "flavio" or not any(o in present for o in c.observables):
+            continue
+        path = _covariance_path(tuple(dict.fromkeys(c.observables)), int(c.theory_samples or THEORY_SAMPLES),
+                                THEORY_SEED)
+        try:
+            st = os.stat(path)
+            stamps.append((path, st.st_mtime_ns, st.st_size, st.st_ino))
+        except OSError:
+            stamps.append((path, None))
+    return tuple(stamps)
+
+
+@lru_cache(maxsize=64)
+def _chi2_plan(vintage: str | None, present: frozenset[str], theory: bool, stamps: tuple
+               ) -> tuple[tuple[Constraint, list[int], list[str], list[str], np.ndarray], ...]:
+    """Per constraint of the vintage measuring some of ``present``: (constraint, its rows among them, their
+    observables, their ``"group:"`` keys, the inverse covariance of those rows). The same covariances as
+    :func:`_prepare` (experimental + flavio SM), kept in memory for the rest of the process: a scan's
+    sub-batches and their SM reference ask for the same plan every call. ``stamps``: :func:`_theory_stamps`
+    (the memo is keyed with the state of the covariance cache entries it read)."""
+    from observables.registry import get
+
+    out = []
+    for c in load(vintage).constraints:
+        sel = [i for i, o in enumerate(c.observables) if o in present]
+        if not sel:
+            continue
+        names = [c.observables[i] for i in sel]
+        inv = np.linalg.inv(_constraint_covariance(c, sel, theory))  # small, symmetric positive definite
+        inv.flags.writeable = False
+        out.append((c, sel, names, [GROUP_PREFIX + get(n).group for n in names], inv))
+    return tuple(out)
 
 
 def log_likelihood(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *,

@@ -6,6 +6,7 @@ and the chi^2 one-row fast path against r^T C^-1 r per constraint."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -165,3 +166,34 @@ def test_zero_coupling_scalar_point_equals_batch_path():
         assert one[k].shape == () and np.all(batch[k] == one[k]), k
     again = predict(p, names)
     assert all(again[k] is not one[k] for k in names)
+
+
+def test_chi2_plan_follows_rewritten_covariance_entry(tmp_path, monkeypatch):
+    """chi2 keeps its per-constraint plan (inverse covariances) in memory keyed with the stat stamps of the SM
+    covariance cache entries: an entry rewritten on disk is read anew (as theory_covariance does), and a
+    different cache folder is a different plan."""
+    from observables import cache as _cache
+    from observables.likelihood import (
+        THEORY_SAMPLES,
+        THEORY_SEED,
+        _covariance_key,
+        _covariance_path,
+        chi2,
+        theory_covariance,
+    )
+    from observables.measurements import load
+
+    monkeypatch.setenv("LQMODEL_CACHE_DIR", str(tmp_path))
+    c = next(c for c in load().constraints if c.theory == "flavio" and len(set(c.observables)) == len(c.observables))
+    names, N = tuple(c.observables), int(c.theory_samples or THEORY_SAMPLES)
+    preds = {o: np.array([v + 3 * math.sqrt(c.covariance[i, i])]) for i, (o, v) in enumerate(zip(names, c.values, strict=True))}
+    before = chi2(preds)
+    th = theory_covariance(names, N=N)
+    path = _covariance_path(names, N, THEORY_SEED)
+    assert path.startswith(str(tmp_path))
+    _cache.store_arrays(Path(path), _covariance_key(names, N, THEORY_SEED), {"cov": 9 * th})
+    after = chi2(preds)
+    r = np.array([preds[o][0] for o in names]) - c.values
+    want = r @ np.linalg.solve(c.covariance + 9 * th, r)
+    assert float(after["total"][0]) == pytest.approx(float(want), rel=1e-10)
+    assert float(before["total"][0]) == pytest.approx(float(r @ np.linalg.solve(c.covariance + th, r)), rel=1e-10)
