@@ -186,7 +186,8 @@ def test_chi2_plan_follows_rewritten_covariance_entry(tmp_path, monkeypatch):
     monkeypatch.setenv("LQMODEL_CACHE_DIR", str(tmp_path))
     c = next(c for c in load().constraints if c.theory == "flavio" and len(set(c.observables)) == len(c.observables))
     names, N = tuple(c.observables), int(c.theory_samples or THEORY_SAMPLES)
-    preds = {o: np.array([v + 3 * math.sqrt(c.covariance[i, i])]) for i, (o, v) in enumerate(zip(names, c.values, strict=True))}
+    sig = np.sqrt(np.diag(c.covariance))
+    preds = {o: np.array([c.values[i] + 3 * sig[i]]) for i, o in enumerate(names)}
     before = chi2(preds)
     th = theory_covariance(names, N=N)
     path = _covariance_path(names, N, THEORY_SEED)
