@@ -125,3 +125,25 @@ def test_small_map_end_to_end_resume_and_executors(tmp_path, capsys):
         code, _, err = _run(capsys, str(cfg), "--out", str(other), "--executor", executor, "--no-plot")
         assert code == 0, err
         assert tables_identical(pq.read_table(other / "map.parquet"), before), executor
+
+
+def test_plot_warm_up_only_beside_process_workers():
+    """lqmodel map warms the plotting stack in a background thread only when local workers compute the
+    chunks (a serial scan would compete with it for the interpreter); the warm-up builds mathtext's grammar."""
+    from lqmodel.plotting.scan_map import _warm_plotting_during
+    from lqmodel.scan import ScanConfig
+
+    def cfg(executor, n):
+        return ScanConfig.from_dict({"base": "BP2", "executor": executor, "chunk_size": 1000,
+                                     "parameters": {"m_LQ": {"min": 1000.0, "max": 3000.0, "n": n},
+                                                    "y1y2": {"min": 1e-3, "max": 1.0, "n": 1000}}})
+
+    assert _warm_plotting_during(cfg("serial", 500)) is None
+    assert _warm_plotting_during(cfg("process", 2)) is None  # 2000 points: the run itself goes serial
+    thread = _warm_plotting_during(cfg("process", 500))
+    assert thread is not None
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    from matplotlib.mathtext import MathTextParser
+
+    assert MathTextParser._parser is not None  # the grammar was built by the warm-up (or an earlier plot)

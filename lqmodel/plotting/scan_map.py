@@ -13,6 +13,7 @@ the timings and plot files in the manifest.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,10 +91,13 @@ def run_map(config, out: str | Path, *, plot: bool = True, progress: bool | None
     store = ScanStore(out)
     store.check_usable()
     with FolderLock(out) as lock:
+        warm = _warm_plotting_during(config) if plot else None
         result = run_scan(config, out, evaluator, progress=progress, lock=lock)
         t_scan = time.perf_counter() - t0
         files = [str(result.table_path)]
         fig = None
+        if warm is not None:
+            warm.join()
         if plot:
             fig, plots = _draw(config, evaluator, result.table_path, Path(out) / "map", subtitle, marker_label)
             files += plots
@@ -101,6 +105,35 @@ def run_map(config, out: str | Path, *, plot: bool = True, progress: bool | None
         store.write_manifest({"timing_s": timing, "plots": [Path(f).name for f in files[1:]]})
         store.update_run(len(store.manifest().get("runs") or []) - 1, {"timing_s": timing})
     return MapRun(scan=result, figure=fig, files=files, timing_s=timing, config=config, folder=Path(out))
+
+
+def _warm_plotting_during(config) -> threading.Thread | None:
+    """With local worker processes computing the chunks, this process mostly waits: import the plotting
+    stack (matplotlib, its Agg and PDF backends, the fonts) and build matplotlib's mathtext grammar in a
+    background thread meanwhile, about 1 s the plot would otherwise spend after the scan. Serial scans do
+    not (the thread would compete with the evaluation for the interpreter). Returns the started thread."""
+    from lqmodel.scan.executors import choose_executor
+
+    if choose_executor(config.executor, config.n_points, config.n_chunks)[0] != "process":
+        return None
+    thread = threading.Thread(target=_warm_plotting, name="lqmodel-plot-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_plotting() -> None:
+    """What every plot needs first (:func:`_warm_plotting_during`); any failure is left to the plot."""
+    import importlib
+
+    try:
+        for name in ("lqmodel.plotting.maps", "matplotlib.figure", "matplotlib.backends.backend_agg",
+                     "matplotlib.backends.backend_pdf", "matplotlib.font_manager"):
+            importlib.import_module(name)
+        from matplotlib.mathtext import MathTextParser
+
+        MathTextParser("agg").parse(r"$m_{\rm LQ}$", 100)  # builds matplotlib's shared mathtext grammar
+    except Exception:  # noqa: BLE001 - a warm-up only: the plot itself reports any real problem
+        pass
 
 
 def _draw(config, evaluator, table_path, stem: Path, subtitle, marker_label):
