@@ -536,7 +536,9 @@ class TableCombiner:
                 store.chunk_path(i).unlink(missing_ok=True)
                 raise ScanFolderError(f"chunk {i} changed on disk during the run ({reason}); it was "
                                       "removed: rerun the same command to recompute it")
-        t = pq.read_table(pa.BufferReader(data))
+        # ParquetFile.read, not read_table: the same table without the dataset layer's per-call set-up;
+        # one thread (beside local workers the cores are theirs)
+        t = pq.ParquetFile(pa.BufferReader(data)).read(use_threads=False)
         if expected is not None:
             first, last, count = expected(i)
             pts = t.column("point").to_numpy()
