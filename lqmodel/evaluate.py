@@ -65,8 +65,6 @@ The evaluator is a frozen dataclass of a top-level class: picklable for spawned 
 """
 from __future__ import annotations
 
-import functools
-import json
 import logging
 import time
 import warnings
@@ -578,7 +576,10 @@ class PointEvaluator:
         names = self.observable_names()
         preds = _predict_with_fallback(point, names, self.method, self.masses)
         chi = chi2({k: flat(v) for k, v in preds.items()}, self.vintage)
-        chi_sm = _sm_chi2(_Keyed(_sm_point(point)), tuple(names), self.method, self.masses, self.vintage)
+        # the SM reference (no couplings): its predictions are memoised per process by lqmodel.flavour
+        sm_preds = _predict_with_fallback(_sm_point(point), names, self.method, self.masses)
+        chi_sm = {k: float(np.asarray(v).ravel()[0]) for k, v in
+                  chi2({k: np.asarray(v, dtype=float) for k, v in sm_preds.items()}, self.vintage).items()}
         for k in names:
             cols[k] = flat(preds[k]).astype(float, copy=False)
         for k in [*names, "total"]:
@@ -798,37 +799,6 @@ def _sm_point(point: Point) -> Point:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return first.replace(model="general", m_S1=m, m_R2=m, m_R2_23=m, **zeros)
-
-
-class _Keyed:
-    """A scalar :class:`~lqmodel.point.Point` hashable by its content (the JSON of ``to_dict``), for
-    :func:`_sm_chi2`'s memo."""
-
-    __slots__ = ("key", "point")
-
-    def __init__(self, point: Point):
-        self.point = point
-        self.key = json.dumps(point.to_dict(), sort_keys=True, default=float)
-
-    def __hash__(self) -> int:
-        return hash(self.key)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Keyed) and other.key == self.key
-
-
-@functools.lru_cache(maxsize=16)
-def _sm_chi2(sm: _Keyed, names: tuple[str, ...], method: str, masses: str, vintage: Any) -> Mapping[str, float]:
-    """chi2 (:func:`lqmodel.flavour.chi2`: per observable, per group, ``total``) of the SM reference point
-    ``sm`` (:func:`_sm_point`): the same for every sub-batch of a map, so computed once per process and
-    reference (a deterministic function of its arguments; read-only mapping)."""
-    from types import MappingProxyType
-
-    from lqmodel.flavour import chi2
-
-    preds = _predict_with_fallback(sm.point, names, method, masses)
-    chi = chi2({k: np.asarray(v, dtype=float) for k, v in preds.items()}, vintage)
-    return MappingProxyType({k: float(np.asarray(v).ravel()[0]) for k, v in chi.items()})
 
 
 def _predict_with_fallback(point: Point, names: Sequence[str], method: str,
