@@ -122,6 +122,25 @@ def test_strongest_pair_limit_is_the_brute_force_one(points):
     assert list(pp["S1"].per_search) == [lim.name for lim in limits]
 
 
+def _mpmath_chi2_parts(s, masses, coeff, p) -> list:
+    """Per bin j of search ``s`` at point ``p``, ((d_j - n_j)/σ_j)² - (d_j/σ_j)² in mpmath (the caller's
+    precision), d = observed - background, n_j = Σ_t coeff[p, t] · kernels_at(mass of term t)[t][j]: the
+    Δχ² of the point term by term, over bins and terms, independent of the engine's vectorised sums."""
+    n_bins = [mpmath.mpf(0)] * s.n_bins
+    for t, term in enumerate(s.term_names):
+        if coeff[p, t] == 0:
+            continue
+        k = s.kernels_at(masses[term.split("|")[0]][p])[t]
+        for j in range(s.n_bins):
+            n_bins[j] += mpmath.mpf(coeff[p, t]) * mpmath.mpf(k[j])
+    parts = []
+    for j in range(s.n_bins):
+        d = mpmath.mpf(s.observed[j]) - mpmath.mpf(s.background[j])
+        sig = mpmath.mpf(s.sigma[j])
+        parts.append(((d - n_bins[j]) / sig) ** 2 - (d / sig) ** 2)
+    return parts
+
+
 def test_drell_yan_chi2_against_an_explicit_loop(points):
     """Δχ² of every search for 12 points: mpmath (30 digits) over bins and terms from kernels_at."""
     mpmath.mp.dps = 30
@@ -133,18 +152,7 @@ def test_drell_yan_chi2_against_an_explicit_loop(points):
         s = load_search(name)
         masses, coeff = drell_yan_coefficients(points, name)
         for p in rng.choice(heavy, 12, replace=False):
-            n_bins = [mpmath.mpf(0)] * s.n_bins
-            for t, term in enumerate(s.term_names):
-                if coeff[p, t] == 0:
-                    continue
-                k = s.kernels_at(masses[term.split("|")[0]][p])[t]
-                for j in range(s.n_bins):
-                    n_bins[j] += mpmath.mpf(coeff[p, t]) * mpmath.mpf(k[j])
-            parts = []
-            for j in range(s.n_bins):
-                d = mpmath.mpf(s.observed[j]) - mpmath.mpf(s.background[j])
-                sig = mpmath.mpf(s.sigma[j])
-                parts.append(((d - n_bins[j]) / sig) ** 2 - (d / sig) ** 2)
+            parts = _mpmath_chi2_parts(s, masses, coeff, p)
             ref = float(mpmath.fsum(parts))
             scale = float(mpmath.fsum(abs(x) for x in parts)) + 1e-300
             got = float(dy[name]["chi2"][p])
@@ -244,16 +252,7 @@ def test_drell_yan_per_mass_quadratic_form_against_the_general_path_and_mpmath(n
         np.testing.assert_array_equal(fast[name]["excluded"] | (np.abs(b - 3.841458820694124) < 1e-9),
                                       general[name]["excluded"] | (np.abs(b - 3.841458820694124) < 1e-9))
         for p in rng.choice(n, 4, replace=False):
-            n_bins = [mpmath.mpf(0)] * s.n_bins
-            for t, term in enumerate(s.term_names):
-                if coeff[p, t] == 0:
-                    continue
-                k = s.kernels_at(masses[term.split("|")[0]][p])[t]
-                for j in range(s.n_bins):
-                    n_bins[j] += mpmath.mpf(coeff[p, t]) * mpmath.mpf(k[j])
-            parts = [((mpmath.mpf(s.observed[j]) - mpmath.mpf(s.background[j]) - n_bins[j]) ** 2
-                      - (mpmath.mpf(s.observed[j]) - mpmath.mpf(s.background[j])) ** 2) / mpmath.mpf(s.sigma[j]) ** 2
-                     for j in range(s.n_bins)]
+            parts = _mpmath_chi2_parts(s, masses, coeff, p)
             ref = float(mpmath.fsum(parts))
             size = float(mpmath.fsum(abs(x) for x in parts))
             assert abs(float(a[p]) - ref) <= 1e-13 * size + 1e-300, (name, p, a[p], ref)
