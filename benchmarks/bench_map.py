@@ -103,11 +103,11 @@ def main(argv: list[str] | None = None) -> int:
             from lqmodel.point import vary
             from observables.registry import OBSERVABLES
 
-            # ``columns: map`` tables keep only the drawn observables: compare those that are in the table.
-            present = set(pq.ParquetFile(table_path).schema_arrow.names)
+            # a ``columns: map`` table may keep none of the observables: compare those it holds.
+            table = pq.ParquetFile(table_path)
             names = list(OBSERVABLES)  # the verdict's chi2 needs every one of them, kept or not
-            kept = [nm for nm in names if nm in present]
-            t = pq.ParquetFile(table_path).read(columns=["m_LQ", "y1y2", *kept]).to_pydict()
+            kept = [nm for nm in names if nm in table.schema_arrow.names]
+            t = table.read(columns=["m_LQ", "y1y2", *kept]).to_pydict()
             idx = np.linspace(0, n - 1, args.sample).astype(int)
             base = resolve_base("BP2")
 
@@ -125,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
             best = min(r["wall_s"] for r in rows)
             print(f"\ndirect flavio: {per_point:.1f} s per point ({len(names)} observables); the {n:,}-point map "
                   f"would take {per_point * n / 3600:,.1f} hours; ratio (fastest map end to end / direct "
-                  f"flavio): {per_point * n / best:,.0f}; largest relative difference on the sample: {worst:.1e}")
+                  f"flavio): {per_point * n / best:,.0f}; largest relative difference on the sample: "
+                  + (f"{worst:.1e}" if kept else "none compared (the table keeps no observable column; "
+                     "put 'all' first in --columns)"))
             res.update(direct_flavio_s_per_point=per_point, ratio=per_point * n / best, max_rel_diff=worst)
     res["loadavg_after"] = os.getloadavg()
     print(f"load average {load0[0]:.2f} -> {res['loadavg_after'][0]:.2f}")
