@@ -165,3 +165,34 @@ def test_scan_table_is_the_file_the_decoding_combine_writes(tmp_path, monkeypatc
     y1 = np.repeat(np.logspace(-2, 0, 7), 5)
     m = np.tile(np.linspace(500.0, 3000.0, 5), 7)
     np.testing.assert_allclose(table.column("f_GeVm2").to_numpy(), y1 / m**2, rtol=1e-15)
+
+
+def test_copy_without_copy_file_range_gives_the_same_table(tmp_path, monkeypatch):
+    """Where the kernel copy is refused (another file system, not Linux), the bytes are written instead."""
+    import errno
+    import os
+
+    from lqmodel.scan import run_scan
+
+    copied = run_scan(_SCAN, tmp_path / "kernel", ratio).table_path.read_bytes()
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.EXDEV, "cross-device")
+
+    monkeypatch.setattr(os, "copy_file_range", refuse, raising=False)
+    written = run_scan(_SCAN, tmp_path / "write", ratio).table_path.read_bytes()
+    assert copied == written
+    monkeypatch.delattr(os, "copy_file_range", raising=False)
+    assert run_scan(_SCAN, tmp_path / "none", ratio).table_path.read_bytes() == copied
+
+
+def test_a_chunk_that_changes_while_it_is_combined_is_refused(tmp_path):
+    from lqmodel.errors import ScanFolderError
+    from lqmodel.scan.storage import _mapped
+
+    path = tmp_path / "chunk.parquet"
+    path.write_bytes(_file(_table(0, 10, 0)))
+    with pytest.raises(ScanFolderError, match="changed while it was read"), _mapped(path) as (data, _):
+        assert bytes(data[:4]) == b"PAR1"
+        with open(path, "ab") as fh:
+            fh.write(b"more")
