@@ -228,7 +228,7 @@ print(applied, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - r0)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc (Linux)")
 def test_tune_allocator_keeps_freed_heap():
     """tune_allocator: repeated temporaries of a few MB are served from the kept heap (few page faults)
-    instead of fresh pages each time (10,000 faults per round of 40 MiB untuned)."""
+    instead of fresh pages each time (about 5,000 faults per round of 40 MiB untuned)."""
     import subprocess
 
     out = {}
@@ -239,5 +239,7 @@ def test_tune_allocator_keeps_freed_heap():
         out[mode] = (applied, int(faults))
     if out["tuned"][0] != "True":
         pytest.skip("not glibc")
-    assert out["default"][1] > 20 * 5000  # the untuned allocator faults most of the 40 MiB in every round
+    # the untuned allocator faults the 40 MiB (10,240 pages) anew in every round: 0.9-1.1e5 faults in 20
+    # rounds on the project machine (fault-around and huge pages let the kernel map some pages together)
+    assert out["default"][1] > 20 * 2500
     assert out["tuned"][1] < out["default"][1] / 10
