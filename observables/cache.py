@@ -30,6 +30,8 @@ import hashlib
 import io
 import json
 import logging
+import re
+import struct
 import warnings
 import zipfile
 from collections import OrderedDict
@@ -157,6 +159,41 @@ class _Invalid(ValueError):
     pass
 
 
+# the header numpy writes (numpy.lib.format, versions 1.0 and 2.0): a dict literal with exactly these keys,
+# in this order, padded with spaces to a multiple of 64 bytes and ended by a newline
+_NPY_HEADER = re.compile(r"\{'descr': '([<>|=][a-zA-Z]\d*)', 'fortran_order': (True|False), "
+                         r"'shape': \(((?:\d+, )*(?:\d+,?)?)\), \} *\n")
+
+
+def _npy_header(fh, name: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """(shape, Fortran order, dtype) of the ``.npy`` member open in ``fh``, which is left at its data.
+
+    The header numpy writes is matched as text (a regular expression; its dtype string goes to
+    ``numpy.dtype``); anything else is read by numpy's own header reader (``ast.literal_eval``). Neither
+    evaluates code. Matching instead of numpy's reader: 0.1 s less for the ~1,700 arrays a map's first
+    chunk reads (measured 2026-12-02)."""
+    magic = fh.read(8)
+    if len(magic) != 8 or magic[:6] != b"\x93NUMPY" or magic[6:] not in (b"\x01\x00", b"\x02\x00"):
+        raise _Invalid(f"{name}: not a .npy array of version 1.0 or 2.0")
+    size = 2 if magic[6] == 1 else 4
+    raw_len = fh.read(size)
+    if len(raw_len) != size:
+        raise _Invalid(f"{name}: truncated .npy header")
+    (hlen,) = struct.unpack("<H" if size == 2 else "<I", raw_len)
+    header = fh.read(hlen)
+    if len(header) != hlen:
+        raise _Invalid(f"{name}: truncated .npy header")
+    m = _NPY_HEADER.fullmatch(header.decode("latin1"))
+    if m is not None:
+        shape = tuple(int(x) for x in m.group(3).split(",") if x.strip())
+        return shape, m.group(2) == "True", np.dtype(m.group(1))
+    reread = io.BytesIO(magic + raw_len + header)  # another writer's layout: numpy's reader decides
+    np.lib.format.read_magic(reread)
+    reader = np.lib.format.read_array_header_1_0 if size == 2 else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = reader(reread)
+    return tuple(shape), bool(fortran), dtype
+
+
 def _read_members(data: bytes, expected: Mapping[str, tuple[str, tuple[int | None, ...]]]) -> dict[str, np.ndarray]:
     """The arrays of an ``.npz`` entry, read in one pass over the zip: names, declared sizes, and each
     member's ``.npy`` header (dtype kind, no objects, shape) are checked before its data are read, and the
@@ -175,13 +212,7 @@ def _read_members(data: bytes, expected: Mapping[str, tuple[str, tuple[int | Non
             name = info.filename[:-4]
             kind, shape = wanted[name]
             with zf.open(info) as fh:
-                version = np.lib.format.read_magic(fh)
-                if version == (1, 0):
-                    got_shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-                elif version == (2, 0):
-                    got_shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-                else:
-                    raise _Invalid(f"{name}: unsupported .npy version {version}")
+                got_shape, fortran, dtype = _npy_header(fh, name)
                 if dtype.kind != kind or dtype.hasobject:
                     raise _Invalid(f"{name}: dtype {dtype}, expected kind {kind!r}")
                 if len(got_shape) != len(shape) or any(

@@ -12,7 +12,7 @@ A scan configuration is a plain mapping (usually read from YAML)::
     parameters:                 # scanned parameters, in order (for grids the LAST one varies fastest)
       y1: {min: 1.0e-3, max: 1.0, n: 40, scale: log}
       y2: {min: 1.0e-2, max: 3.0, n: 40, scale: log}
-    sampling: grid              # grid | random | lhs (Latin hypercube, scipy.stats.qmc)
+    sampling: grid              # grid | random | lhs (Latin hypercube; the samples of scipy.stats.qmc)
     n_samples: 1000             # random / lhs only
     seed: 0                     # random / lhs: the table is a deterministic function of the seed
     chunk_size: 2000            # points per chunk (the unit of parallel work and of resuming)
