@@ -37,7 +37,7 @@ import zipfile
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -165,7 +165,7 @@ _NPY_HEADER = re.compile(r"\{'descr': '([<>|=][a-zA-Z]\d*)', 'fortran_order': (T
                          r"'shape': \(((?:\d+, )*(?:\d+,?)?)\), \} *\n")
 
 
-def _npy_header(fh, name: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+def _npy_header(fh: IO[bytes], name: str) -> tuple[tuple[int, ...], bool, np.dtype]:
     """(shape, Fortran order, dtype) of the ``.npy`` member open in ``fh``, which is left at its data.
 
     The header numpy writes is matched as text (a regular expression; its dtype string goes to

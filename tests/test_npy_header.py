@@ -54,7 +54,7 @@ def test_other_layouts_go_to_numpys_reader_and_code_is_never_run():
     with pytest.raises(ValueError):  # numpy's literal_eval refuses it: nothing is called
         _npy_header(io.BytesIO(_with_header("{'descr': __import__('os').getcwd(), 'fortran_order': False, "
                                             "'shape': (2,)}")), "x")
-    with pytest.raises(_Invalid, match="not a .npy"):
+    with pytest.raises(_Invalid, match=r"not a \.npy"):
         _npy_header(io.BytesIO(b"PK\x03\x04 not numpy"), "x")
     with pytest.raises(_Invalid, match="truncated"):
         _npy_header(io.BytesIO(_npy(np.ones(3))[:20]), "x")
