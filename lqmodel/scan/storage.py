@@ -249,11 +249,43 @@ def _chunk_buffer(columns: Mapping[str, np.ndarray], units: Mapping[str, str], e
     import pyarrow.parquet as pq
 
     schema = _schema(columns, units, extra_meta)
-    arrays = [pa.array(np.asarray(v), type=f.type) for v, f in zip(columns.values(), schema, strict=True)]
+    arrays = [_to_arrow(np.asarray(v), f.type) for v, f in zip(columns.values(), schema, strict=True)]
     table = pa.Table.from_arrays(arrays, schema=schema)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, **parquet_options(schema, statistics=True))
     return sink.getvalue()
+
+
+def _to_arrow(a: np.ndarray, typ):
+    """A 1-d numpy column as the pyarrow array ``pyarrow.array(a, type=typ)`` gives, built from its buffers
+    for the columns a scan writes (numbers without a copy, flags bit-packed, labels as UTF-8 with offsets).
+
+    Why not ``pyarrow.array``: it imports pandas on its first call (to check for pandas objects), 0.3-0.4 s
+    of every worker's first chunk (measured 2026-12-02). Anything else (nulls among the labels, other dtypes,
+    more than 2 GiB of text) still goes to ``pyarrow.array``; the tests check both give equal arrays."""
+    import pyarrow as pa
+
+    n = a.shape[0] if a.ndim == 1 else -1
+    if n >= 0 and a.dtype.kind in "fiu" and a.dtype.isnative and pa.from_numpy_dtype(a.dtype) == typ:
+        return pa.Array.from_buffers(typ, n, [None, pa.py_buffer(np.ascontiguousarray(a))])
+    if n >= 0 and a.dtype.kind == "b" and pa.types.is_boolean(typ):
+        return pa.Array.from_buffers(typ, n, [None, pa.py_buffer(np.packbits(a, bitorder="little"))])
+    if n >= 0 and a.dtype.kind in "OU" and pa.types.is_string(typ):
+        if a.dtype.kind == "O":  # lqmodel.evaluate shares one str object per distinct label
+            ids = np.fromiter(map(id, a), dtype=np.int64, count=n)
+            _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        else:
+            _, first, inverse = np.unique(a, return_index=True, return_inverse=True)
+        labels = [a[i] for i in first.tolist()]
+        if all(isinstance(x, str) for x in labels):
+            encoded = [str(x).encode("utf-8") for x in labels]
+            lengths = np.array([len(e) for e in encoded], dtype=np.int64)[inverse.reshape(-1)]
+            if int(lengths.sum()) < 2**31:
+                offsets = np.zeros(n + 1, dtype=np.int32)
+                np.cumsum(lengths, out=offsets[1:])
+                data = b"".join([encoded[i] for i in inverse.reshape(-1).tolist()])
+                return pa.Array.from_buffers(typ, n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    return pa.array(a, type=typ)
 
 
 def chunk_bytes(columns: Mapping[str, np.ndarray], units: Mapping[str, str], extra_meta: Mapping[str, Any]) -> bytes:
@@ -296,6 +328,17 @@ def write_chunk_temp(chunk_dir: str | Path, i: int, columns: Mapping[str, np.nda
     return ChunkWritten(index=int(i), tmp_path=str(tmp), sha256=_sha256(data),
                         first=int(points[0]) if points.size else None,
                         last=int(points[-1]) if points.size else None, count=int(points.size), n_bytes=data.size)
+
+
+def _int64_values(column) -> np.ndarray:
+    """An int64 pyarrow ChunkedArray without nulls as a numpy copy, read from its buffers (pyarrow's
+    ``to_numpy`` imports pandas: 0.25 s of the parent's core while the workers compute their first chunk)."""
+    import pyarrow as pa
+
+    if column.type != pa.int64() or column.null_count:
+        raise ScanFolderError("a chunk's point column is not int64 without nulls; rerun to recompute it")
+    parts = [np.frombuffer(c.buffers()[1], dtype=np.int64, count=len(c), offset=c.offset * 8) for c in column.chunks]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 
 @contextlib.contextmanager
@@ -611,7 +654,7 @@ class TableCombiner:
                                   "removed: rerun the same command to recompute it")
         first, last, count = expected(i)
         t = pq.ParquetFile(pa.BufferReader(pa.py_buffer(data))).read(columns=["point"], use_threads=False)
-        pts = t.column("point").to_numpy().copy()
+        pts = _int64_values(t.column("point"))
         del t
         if pts.size != count or (count and (pts[0] != first or pts[-1] != last)):
             raise ScanFolderError(f"chunk {i} holds the wrong points; rerun to recompute it")
