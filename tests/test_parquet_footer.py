@@ -196,3 +196,31 @@ def test_a_chunk_that_changes_while_it_is_combined_is_refused(tmp_path):
         assert bytes(data[:4]) == b"PAR1"
         with open(path, "ab") as fh:
             fh.write(b"more")
+
+
+def test_chunks_written_without_statistics_join_the_same_table(tmp_path):
+    """A scan resumed from chunks of an earlier version (written without min/max statistics) mixes row groups
+    with and without statistics: the values are those of an uninterrupted run."""
+    import hashlib
+    import json
+
+    from lqmodel.scan import run_scan
+
+    whole = run_scan(_SCAN, tmp_path / "a", ratio).table()
+    folder = tmp_path / "a"
+    (folder / "map.parquet").unlink()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for i in (0, 3):  # rewrite two chunks as the earlier version did
+        path = folder / "chunks" / f"chunk-{i:06d}.parquet"
+        t = pq.read_table(path)
+        sink = pa.BufferOutputStream()
+        pq.write_table(t, sink, **parquet_options(t.schema, statistics=False))
+        data = sink.getvalue().to_pybytes()
+        path.write_bytes(data)
+        manifest["chunks"][str(i)]["sha256"] = hashlib.sha256(data).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    resumed = run_scan(_SCAN, folder, ratio)
+    assert resumed.computed_chunks == 0 and resumed.skipped_chunks == 9
+    meta = pq.ParquetFile(resumed.table_path).metadata
+    assert meta.row_group(0).column(0).statistics is None and meta.row_group(1).column(0).statistics is not None
+    assert tables_identical(resumed.table(), whole)
