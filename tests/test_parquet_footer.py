@@ -224,3 +224,31 @@ def test_chunks_written_without_statistics_join_the_same_table(tmp_path):
     meta = pq.ParquetFile(resumed.table_path).metadata
     assert meta.row_group(0).column(0).statistics is None and meta.row_group(1).column(0).statistics is not None
     assert tables_identical(resumed.table(), whole)
+
+
+def test_files_of_several_row_groups_concatenate_like_pyarrow():
+    """Row groups are renumbered (ordinal) across files that each hold several."""
+    tables = [_table(0, 1000, 1), _table(1000, 700, 2)]
+    files = []
+    for t in tables:
+        sink = pa.BufferOutputStream()
+        pq.write_table(t, sink, row_group_size=300, **parquet_options(t.schema, statistics=True))
+        files.append(sink.getvalue().to_pybytes())
+    sink = pa.BufferOutputStream()
+    with pq.ParquetWriter(sink, tables[0].schema, **parquet_options(tables[0].schema, statistics=True)) as w:
+        for t in tables:
+            w.write_table(t, row_group_size=300)
+    joined = _concatenate(files)
+    assert joined == sink.getvalue().to_pybytes()
+    assert pq.ParquetFile(pa.BufferReader(joined)).metadata.num_row_groups == 4 + 3
+
+
+def test_malformed_footers_are_refused_not_crashed_on():
+    good = _file(_table(0, 10, 0))
+    (n,) = struct.unpack("<I", good[-8:-4])
+    footer = good[-8 - n:-8]
+    for cut in (1, 7, len(footer) // 2, len(footer) - 1):
+        with pytest.raises(FooterError):
+            decode_struct(footer[:cut])
+    with pytest.raises(FooterError):
+        decode_struct(bytes([0x1C]) * 5000)  # structs nested in structs, never closed

@@ -155,7 +155,10 @@ def _struct(buf: memoryview, pos: int) -> tuple[list[Field], int]:
 def decode_struct(data: bytes | memoryview) -> list[Field]:
     """Decode one compact-protocol struct that fills ``data`` exactly."""
     buf = memoryview(data)
-    fields, end = _struct(buf, 0)
+    try:
+        fields, end = _struct(buf, 0)
+    except (IndexError, RecursionError) as exc:  # a value running past the end, absurd nesting
+        raise FooterError(f"malformed Parquet footer ({type(exc).__name__})") from None
     if end != len(buf):
         raise FooterError(f"{len(buf) - end} stray bytes after the Parquet footer struct")
     return fields
@@ -292,7 +295,8 @@ def concatenated_footer(footers: list[list[Field]], body_starts: list[int]) -> b
         row_groups: list[list[Field]] = _get(footer, _FMD_ROW_GROUPS)[1] if any(
             f == _FMD_ROW_GROUPS for f, _, _ in footer) else []
         shift = start - 4  # offsets in file k count from its own start, its body from byte 4
-        groups.extend(_shifted_row_group(rg, shift, len(groups) + j) for j, rg in enumerate(row_groups))
+        base = len(groups)
+        groups += [_shifted_row_group(rg, shift, base + j) for j, rg in enumerate(row_groups)]
     merged: list[Field] = []
     for fid, typ, v in first:
         if fid == _FMD_NUM_ROWS:

@@ -311,7 +311,7 @@ def write_chunk_temp(chunk_dir: str | Path, i: int, columns: Mapping[str, np.nda
     for _ in range(100):
         tmp = folder / f".{name}.{secrets.token_hex(6)}.tmp"
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         except FileExistsError:  # pragma: no cover - 48 random bits
             continue
         break
@@ -675,7 +675,8 @@ class TableCombiner:
                         raise ScanFolderError(f"chunk {i} has another schema than chunk 0 (columns, types, "
                                               "units or writer differ)")
                     if self._raw is None:
-                        self._raw = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+                        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+                        self._raw = os.open(self._tmp, flags, 0o666)
                         _write_all(self._raw, b"PAR1")
                         self._pos = 4
                     self._starts.append(self._pos)
