@@ -252,3 +252,19 @@ def test_malformed_footers_are_refused_not_crashed_on():
             decode_struct(footer[:cut])
     with pytest.raises(FooterError):
         decode_struct(bytes([0x1C]) * 5000)  # structs nested in structs, never closed
+
+
+def test_encrypted_column_chunks_are_refused_when_split():
+    data = _file(_table(0, 10, 0))
+    (n,) = struct.unpack("<I", data[-8:-4])
+    footer = decode_struct(data[-8 - n:-8])
+    marked = []
+    for fid, typ, v in footer:  # give the first column chunk a crypto_metadata field (8), as encryption does
+        if fid == 4:
+            rg = v[1][0]
+            rg = [(f, t, (c[0], [c[1][0] + [(8, 12, [])], *c[1][1:]])) if f == 1 else (f, t, c) for f, t, c in rg]
+            v = (v[0], [rg, *v[1][1:]])
+        marked.append((fid, typ, v))
+    new = encode_struct(marked)
+    with pytest.raises(FooterError, match="encrypted"):
+        split_parquet(data[:-8 - n] + new + struct.pack("<I", len(new)) + b"PAR1")

@@ -233,6 +233,12 @@ def split_parquet(data: bytes | memoryview) -> ParquetParts:
     footer = decode_struct(buf[start:-8])
     if any(fid in _FMD_ENCRYPTION for fid, _, _ in footer):
         raise FooterError("the Parquet file is encrypted")
+    for fid, _, v in footer:  # refused here, before anything is copied, rather than when the footer is joined
+        if fid == _FMD_ROW_GROUPS:
+            for rg in v[1]:
+                for f, _, columns in rg:
+                    if f == _RG_COLUMNS and any(c in _CC_ENCRYPTED for cc in columns[1] for c, _, _ in cc):
+                        raise FooterError("a Parquet column chunk is encrypted")
     return ParquetParts(body=buf[4:start], footer=footer)
 
 
