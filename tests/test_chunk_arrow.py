@@ -43,7 +43,10 @@ def _columns():
     }
 
 
-@pytest.mark.parametrize(("name", "a"), list(_columns().items()), ids=list(_columns()))
+_COLUMNS = _columns()
+
+
+@pytest.mark.parametrize(("name", "a"), list(_COLUMNS.items()), ids=list(_COLUMNS))
 def test_equals_pyarrow_array(name, a):
     typ = pa.string() if a.dtype.kind in "OU" else pa.from_numpy_dtype(a.dtype)
     if name == "labels and a number":
@@ -63,7 +66,7 @@ def test_equals_pyarrow_array(name, a):
 
 
 def test_chunk_file_is_the_one_pyarrow_array_gives():
-    cols = {k: v for k, v in _columns().items() if len(v) == 1001 and "strided" not in k}
+    cols = {k: v for k, v in _COLUMNS.items() if len(v) == 1001 and "strided" not in k}
     cols["point"] = np.arange(1001, dtype=np.int64)
     units = dict.fromkeys(cols, "1")
     meta = {"parameters": ["float64"]}

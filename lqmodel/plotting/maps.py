@@ -45,6 +45,7 @@ import numpy as np
 
 from lqmodel.columns import MAP_LAYERS, MissingColumnError, layer_columns
 from lqmodel.errors import InputError
+from lqmodel.scan.storage import _arrow_values
 from lqmodel.vocabulary import LEPTON_LATEX as _LATEX_LEPTON
 from lqmodel.vocabulary import LEPTONS, display_value, is_coupling, latex_label, parse_matrix_entry
 
@@ -1412,25 +1413,6 @@ class _ColumnTable:
 
     def reset_index(self, drop: bool = True) -> _ColumnTable:
         return self
-
-
-def _arrow_values(chunk) -> tuple[np.ndarray, np.ndarray | None]:
-    """The values of a pyarrow array of fixed width (floats, integers, booleans) as a numpy view of its data
-    buffer, and its validity (None: no nulls) — read from the buffers, since pyarrow's ``to_numpy`` imports
-    pandas (about half a second in a fresh process)."""
-    import pyarrow as pa
-
-    n, off = len(chunk), chunk.offset
-    buffers = chunk.buffers()
-
-    def bits(buf) -> np.ndarray:
-        return np.unpackbits(np.frombuffer(buf, np.uint8), bitorder="little")[off:off + n].astype(bool)
-
-    valid = bits(buffers[0]) if chunk.null_count and buffers[0] is not None else None
-    if pa.types.is_boolean(chunk.type):
-        return bits(buffers[1]), valid
-    dtype = np.dtype(chunk.type.to_pandas_dtype())
-    return np.frombuffer(buffers[1], dtype=dtype, count=n, offset=off * dtype.itemsize), valid
 
 
 def _arrow_to_numpy(chunk) -> np.ndarray:

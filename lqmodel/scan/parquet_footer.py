@@ -39,7 +39,7 @@ _TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _ST
 # parquet.thrift field ids used here
 _FMD_NUM_ROWS, _FMD_ROW_GROUPS = 3, 4
 _FMD_ENCRYPTION = (8, 9)        # encryption_algorithm, footer_signing_key_metadata
-_RG_COLUMNS, _RG_NUM_ROWS, _RG_FILE_OFFSET, _RG_ORDINAL = 1, 3, 5, 7
+_RG_COLUMNS, _RG_FILE_OFFSET, _RG_ORDINAL = 1, 5, 7
 _CC_FILE_OFFSET, _CC_META, _CC_OFFSET_INDEX, _CC_COLUMN_INDEX = 2, 3, 4, 6
 _CC_ENCRYPTED = (8, 9)          # crypto_metadata, encrypted_column_metadata
 _CMD_OFFSETS = (9, 10, 11, 14)  # data_page, index_page, dictionary_page, bloom_filter offsets
@@ -233,13 +233,16 @@ def split_parquet(data: bytes | memoryview) -> ParquetParts:
     footer = decode_struct(buf[start:-8])
     if any(fid in _FMD_ENCRYPTION for fid, _, _ in footer):
         raise FooterError("the Parquet file is encrypted")
-    for fid, _, v in footer:  # refused here, before anything is copied, rather than when the footer is joined
-        if fid == _FMD_ROW_GROUPS:
-            for rg in v[1]:
-                for f, _, columns in rg:
-                    if f == _RG_COLUMNS and any(c in _CC_ENCRYPTED for cc in columns[1] for c, _, _ in cc):
-                        raise FooterError("a Parquet column chunk is encrypted")
+    for rg in _row_groups(footer):  # refused here, before anything is copied, not when the footers are joined
+        for f, _, columns in rg:
+            if f == _RG_COLUMNS and any(c in _CC_ENCRYPTED for cc in columns[1] for c, _, _ in cc):
+                raise FooterError("a Parquet column chunk is encrypted")
     return ParquetParts(body=buf[4:start], footer=footer)
+
+
+def _row_groups(footer: list[Field]) -> list[list[Field]]:
+    """The row groups of a decoded footer (:class:`FooterError` if it has no row-group list)."""
+    return _get(footer, _FMD_ROW_GROUPS)[1]
 
 
 def footer_head(footer: list[Field]) -> list[Field]:
@@ -267,9 +270,7 @@ def _shifted_row_group(rg: list[Field], shift: int, ordinal: int) -> list[Field]
         if fid == _RG_COLUMNS:
             elem, columns = v
             moved = []
-            for cc in columns:
-                if any(f in _CC_ENCRYPTED for f, _, _ in cc):
-                    raise FooterError("a Parquet column chunk is encrypted")
+            for cc in columns:  # (encrypted column chunks were refused by split_parquet)
                 cc = _shift_offsets(cc, (_CC_FILE_OFFSET, _CC_OFFSET_INDEX, _CC_COLUMN_INDEX), shift)
                 moved.append([(f, t, _shift_offsets(m, _CMD_OFFSETS, shift)) if f == _CC_META else (f, t, m)
                               for f, t, m in cc])
@@ -298,11 +299,9 @@ def concatenated_footer(footers: list[list[Field]], body_starts: list[int]) -> b
         if k and footer_head(footer) != head:
             raise FooterError(f"file {k} has another schema or metadata than file 0")
         n_rows += _get(footer, _FMD_NUM_ROWS)
-        row_groups: list[list[Field]] = _get(footer, _FMD_ROW_GROUPS)[1] if any(
-            f == _FMD_ROW_GROUPS for f, _, _ in footer) else []
         shift = start - 4  # offsets in file k count from its own start, its body from byte 4
         base = len(groups)
-        groups += [_shifted_row_group(rg, shift, base + j) for j, rg in enumerate(row_groups)]
+        groups += [_shifted_row_group(rg, shift, base + j) for j, rg in enumerate(_row_groups(footer))]
     merged: list[Field] = []
     for fid, typ, v in first:
         if fid == _FMD_NUM_ROWS:
@@ -311,6 +310,4 @@ def concatenated_footer(footers: list[list[Field]], body_starts: list[int]) -> b
             merged.append((fid, typ, (_STRUCT, groups)))
         else:
             merged.append((fid, typ, v))
-    if not any(f == _FMD_ROW_GROUPS for f, _, _ in first):  # pragma: no cover - pyarrow always writes it
-        raise FooterError("the first Parquet footer has no row-group list")
     return encode_struct(merged)

@@ -278,12 +278,13 @@ def _to_arrow(a: np.ndarray, typ):
             _, first, inverse = np.unique(a, return_index=True, return_inverse=True)
         labels = [a[i] for i in first.tolist()]
         if all(isinstance(x, str) for x in labels):
-            encoded = [str(x).encode("utf-8") for x in labels]
-            lengths = np.array([len(e) for e in encoded], dtype=np.int64)[inverse.reshape(-1)]
+            encoded = [x.encode("utf-8") for x in labels]
+            inverse = inverse.reshape(-1)
+            lengths = np.array([len(e) for e in encoded], dtype=np.int64)[inverse]
             if int(lengths.sum()) < 2**31:
                 offsets = np.zeros(n + 1, dtype=np.int32)
                 np.cumsum(lengths, out=offsets[1:])
-                data = b"".join([encoded[i] for i in inverse.reshape(-1).tolist()])
+                data = b"".join([encoded[i] for i in inverse.tolist()])
                 return pa.Array.from_buffers(typ, n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
     return pa.array(a, type=typ)
 
@@ -330,14 +331,32 @@ def write_chunk_temp(chunk_dir: str | Path, i: int, columns: Mapping[str, np.nda
                         last=int(points[-1]) if points.size else None, count=int(points.size), n_bytes=data.size)
 
 
+def _arrow_values(chunk) -> tuple[np.ndarray, np.ndarray | None]:
+    """The values of a pyarrow array of fixed width (floats, integers, booleans) as a numpy view of its data
+    buffer, and its validity (None: no nulls) — read from the buffers, since pyarrow's ``to_numpy`` imports
+    pandas (about half a second in a fresh process; the scan's parent and the map's plot read this way)."""
+    import pyarrow as pa
+
+    n, off = len(chunk), chunk.offset
+    buffers = chunk.buffers()
+
+    def bits(buf) -> np.ndarray:
+        return np.unpackbits(np.frombuffer(buf, np.uint8), bitorder="little")[off:off + n].astype(bool)
+
+    valid = bits(buffers[0]) if chunk.null_count and buffers[0] is not None else None
+    if pa.types.is_boolean(chunk.type):
+        return bits(buffers[1]), valid
+    dtype = np.dtype(chunk.type.to_pandas_dtype())
+    return np.frombuffer(buffers[1], dtype=dtype, count=n, offset=off * dtype.itemsize), valid
+
+
 def _int64_values(column) -> np.ndarray:
-    """An int64 pyarrow ChunkedArray without nulls as a numpy copy, read from its buffers (pyarrow's
-    ``to_numpy`` imports pandas: 0.25 s of the parent's core while the workers compute their first chunk)."""
+    """An int64 pyarrow ChunkedArray without nulls as one numpy array (:func:`_arrow_values`, no pandas)."""
     import pyarrow as pa
 
     if column.type != pa.int64() or column.null_count:
         raise ScanFolderError("a chunk's point column is not int64 without nulls; rerun to recompute it")
-    parts = [np.frombuffer(c.buffers()[1], dtype=np.int64, count=len(c), offset=c.offset * 8) for c in column.chunks]
+    parts = [_arrow_values(c)[0] for c in column.chunks]
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 
@@ -628,6 +647,7 @@ class TableCombiner:
         self._pos = 0
         self._footers: list = []
         self._starts: list[int] = []
+        self._head: list | None = None  # what every chunk's footer must share with chunk 0's
         self._copy = True
 
     def offer(self, i: int) -> None:
@@ -671,7 +691,10 @@ class TableCombiner:
                 except FooterError:
                     self._start_over_decoding()
                 else:
-                    if self._footers and footer_head(parts.footer) != footer_head(self._footers[0]):
+                    head = footer_head(parts.footer)
+                    if self._head is None:
+                        self._head = head
+                    elif head != self._head:
                         raise ScanFolderError(f"chunk {i} has another schema than chunk 0 (columns, types, "
                                               "units or writer differ)")
                     if self._raw is None:
@@ -693,7 +716,7 @@ class TableCombiner:
         if self._raw is not None:
             os.close(self._raw)
             self._raw = None
-        self._footers, self._starts = [], []
+        self._footers, self._starts, self._head = [], [], None
         for k in range(self._next):
             with _mapped(self._store.chunk_path(k)) as (data, _):
                 self._verify(k, data)
