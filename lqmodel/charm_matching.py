@@ -62,24 +62,34 @@ def m_c_wilson(scale: Any) -> np.ndarray:
 
 
 def cu_ll_tree_values(A: np.ndarray, R: np.ndarray, mS2: np.ndarray, scale: Any, values: dict,
-                      want: Callable[[str], bool] = lambda name: True) -> None:
+                      want: Callable[[str], bool] = lambda name: True, nonzero: tuple | None = None) -> None:
     r"""Add the tree-level ``cu{l}{l}`` coefficients (module docstring) to ``values``.
 
     ``A``, ``R``: mass-basis S1 couplings :math:`A_{u\ell}` (``s1_uc_eL``), :math:`R_{u\ell}` (``s1_uc_eR``),
     shape ``(*B, 3, 3)``; ``mS2`` = :math:`m_{S_1}^2` [GeV²] and ``scale`` [GeV] broadcastable to ``B``. Entries
     that vanish identically are not written. ``want(name)`` filters (the ``names`` argument of
-    :func:`lqmodel.matching.match`).
+    :func:`lqmodel.matching.match`). ``nonzero``: the (3, 3) patterns of the entries of ``A`` and ``R`` that are
+    non-zero somewhere in the batch (:func:`lqmodel.matching._entry_nonzero`; default: found here): products
+    with an identically zero factor are not formed.
     """
+    from lqmodel.matching import _entry_nonzero
     from observables.charm import default_cu_normalisation
 
     A, R = np.asarray(A, dtype=complex), np.asarray(R, dtype=complex)
+    nzA, nzR = (_entry_nonzero(A), _entry_nonzero(R)) if nonzero is None else nonzero
     inv = 1.0 / (4.0 * np.asarray(mS2, dtype=float) * default_cu_normalisation())
     mc = None
+    zero = np.zeros((), dtype=complex)
+
+    def pair(P: np.ndarray, nzP: np.ndarray, Q: np.ndarray, nzQ: np.ndarray, l: int) -> np.ndarray:
+        """conj(P_ul) Q_cl, a zero scalar where a factor vanishes identically (then never written)."""
+        return np.conj(P[..., _U, l]) * Q[..., _C, l] if nzP[_U, l] and nzQ[_C, l] else zero
+
     for l, lep in enumerate(_LEPTONS):
-        aa = np.conj(A[..., _U, l]) * A[..., _C, l]
-        rr = np.conj(R[..., _U, l]) * R[..., _C, l]
-        ar = np.conj(A[..., _U, l]) * R[..., _C, l]
-        ra = np.conj(R[..., _U, l]) * A[..., _C, l]
+        aa = pair(A, nzA, A, nzA, l)
+        rr = pair(R, nzR, R, nzR, l)
+        ar = pair(A, nzA, R, nzR, l)
+        ra = pair(R, nzR, A, nzA, l)
         tag = f"cu{lep}{lep}"
         if np.any(aa != 0):
             for n, sgn in (("C9", 1.0), ("C10", -1.0)):

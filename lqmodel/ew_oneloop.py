@@ -37,6 +37,7 @@ Quark masses: MS-bar m(m) of ``observables.parameters`` run with one-loop QCD (n
 from __future__ import annotations
 
 import math
+from functools import lru_cache, partial
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -188,6 +189,32 @@ def _x_sets(names, M: np.ndarray, mz: float) -> tuple[np.ndarray, np.ndarray, np
     return np.stack(xm, -1), np.stack(xz, -1), np.stack(mzq, -1)
 
 
+def _loop(key: tuple, mz: float, u: np.ndarray) -> np.ndarray:
+    """The vertex loop function ``key`` at the leptoquark masses ``u`` [GeV], shape ``u.shape + (3,)`` (quark
+    generations): ``("Z", quarks, s)`` = s (hard + soft Z vertex), ``("W", quarks, 1.0)`` = hard + soft W
+    vertex (:data:`_UP` / :data:`_DOWN` name the running masses)."""
+    kind, quarks, s = key
+    xm, xz, mzq = _x_sets(quarks, u, mz)
+    if kind == "W":
+        return hard_w(xm) + soft_w(xz, mz, mzq)
+    return s * (hard_z(xm) + soft_z(xz, mz, mzq))
+
+
+def _columns(key: tuple, mz: float, u: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The three quark columns of :func:`_loop`."""
+    return tuple(np.moveaxis(_loop(key, mz, u), -1, 0))
+
+
+@lru_cache(maxsize=1024)
+def _columns_at(key: tuple, mz: float, M: float) -> tuple[np.ndarray, ...]:
+    """:func:`_columns` at one leptoquark mass M [GeV], memoised per (loop function, m_Z, M); read-only 0-d
+    arrays (a map's few masses are evaluated once per process, not once per sub-batch)."""
+    out = tuple(np.array(c) for c in _columns(key, mz, np.asarray(M)))
+    for c in out:
+        c.setflags(write=False)
+    return out
+
+
 def delta_g(point) -> dict[str, np.ndarray]:
     r"""The added finite Z/W coupling shifts (hard at μ = M plus soft at μ = m_Z), lepton-flavour diagonal.
 
@@ -212,31 +239,29 @@ def _delta_g_entries(point, sp=None) -> dict[str, list[np.ndarray | None]]:
     skipped) of the loop function (once per distinct leptoquark mass) times :math:`|\lambda_{q\ell}|^2`.
     ``sp``: the sparse mass-basis couplings of :func:`lqmodel.matching._matching_inputs` (default: built
     here)."""
-    from lqmodel.matching import _matching_inputs, _per_distinct
+    from lqmodel.matching import _matching_inputs, _per_distinct, _uniform
     from observables.parameters import value
 
     mz = value("m_Z")
     if sp is None:
         sp = _matching_inputs(point)[0]
     shape = point.batch_shape
-    mS = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape)
-    mR = np.broadcast_to(np.asarray(point.m_R2, dtype=float), shape)
+    mS = _uniform(point.m_S1, shape)  # a 0-d array where the batch has one mass
+    mR = _uniform(point.m_R2, shape)
     pref = NC / (16 * math.pi**2)
 
     def per_mass(M, fn):
-        """The three quark columns of fn(M) (shape M.shape + (3,)), computed on the distinct masses only."""
+        """The three quark columns of the loop function ``fn`` (a key of :func:`_loop`) at M (shape M.shape +
+        (3,)), computed on the distinct masses only (one mass for the batch: kept per mass, :func:`_columns_at`)."""
         M = np.asarray(M, dtype=float)
-        return _per_distinct(M, lambda u: tuple(np.moveaxis(fn(u), -1, 0)))
+        if M.ndim == 0:
+            return _columns_at(fn, mz, float(M))
+        return _per_distinct(M, partial(_columns, fn, mz))
 
     def z_f(quarks, s):
-        def f_of(u):
-            xm, xz, mzq = _x_sets(quarks, u, mz)
-            return s * (hard_z(xm) + soft_z(xz, mz, mzq))    # (distinct masses, 3 quarks)
-        return f_of
+        return ("Z", quarks, s)
 
-    def fw_of(u):
-        xm, xz, mzq = _x_sets(_UP, u, mz)
-        return hard_w(xm) + soft_w(xz, mz, mzq)
+    fw_of = ("W", _UP, 1.0)
 
     def z_sum(lam, M, quarks, fn):
         """Per lepton: pref * sum_q F_q(M) |lam_ql|^2 over the massive quarks coupled somewhere (None: zero)."""

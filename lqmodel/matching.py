@@ -443,7 +443,26 @@ def _cc_tree(sp: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, c: dict[
 
 def _inv_cc_norm(GF: float, Vij: complex, m2: np.ndarray) -> np.ndarray:
     r""":math:`1/\mathcal N = 1/(4\sqrt2 G_F V_{ij} m^2)` of :func:`_cc_tree`."""
-    return 1.0 / (4 * _SQRT2 * GF * Vij * m2)
+    return _per_mass(lambda u: 1.0 / (4 * _SQRT2 * GF * Vij * u), m2)
+
+
+def _inv_nc_norm(Nq: complex, m2: np.ndarray) -> np.ndarray:
+    r""":math:`1/(4m^2\mathcal N)` of :func:`_nc_tree`."""
+    return 1.0 / (4 * m2 * Nq)
+
+
+def _per_mass(fn: Callable[[np.ndarray], np.ndarray], m2: np.ndarray) -> np.ndarray:
+    """``fn(m2)`` of an elementwise function of the masses: on a large batch in runs of equal masses (grid
+    order) evaluated once per run and repeated, the same numbers element by element; otherwise (random
+    masses) directly, without looking for distinct values."""
+    m2 = np.asarray(m2)
+    if m2.ndim > 0 and m2.size > 64:
+        flat = m2.reshape(-1)
+        starts = np.flatnonzero(np.concatenate(([True], flat[1:] != flat[:-1])))
+        if 2 * starts.size <= flat.size:
+            counts = np.diff(np.append(starts, flat.size))
+            return np.repeat(fn(flat[starts]), counts).reshape(m2.shape)
+    return fn(m2)
 
 
 def _nc_prefactor(c: dict[str, Any], qi: int, qj: int) -> complex:
@@ -478,7 +497,7 @@ def _nc_tree(sp: dict[str, _Sparse], mS2: np.ndarray, m232: np.ndarray, m132: np
     B, Nb, D, Dv, DN = sp["B"], sp["Nb"], sp["D"], sp["Dv"], sp["DN"]
     for q in (1, 0):  # s, d
         Nq = _nc_prefactor(c, q, 2)
-        fS, fR13, fR23 = 1.0 / (4 * mS2 * Nq), 1.0 / (4 * m132 * Nq), 1.0 / (4 * m232 * Nq)
+        fS, fR13, fR23 = (_per_mass(partial(_inv_nc_norm, Nq), m2) for m2 in (mS2, m132, m232))
         tag_q = f"b{DOWN[q]}"
         for a, la in enumerate(LEPTONS):  # barred
             for bb, lb in enumerate(LEPTONS):  # unbarred
@@ -709,7 +728,7 @@ def _dipole_entries(sa: _Sparse, sb: _Sparse, m_F: ArrayLike, Q_F: float, Q_phi:
     """The entries ``(j, i)`` of :func:`_generic_dipole` that are not identically zero (the same numbers: each
     the sum over the fermions of ``pref * term`` in fermion order), without the dense ``(*B, 3, 3)`` matrix;
     the mass-only factors ``m_F G`` and ``m_i F_Q`` are formed only where a product needs them."""
-    shape = np.shape(m_phi2)
+    shape = np.broadcast_shapes(np.shape(m_phi2), np.shape(m_F)[:-1])
     out: dict[tuple[int, int], np.ndarray] = {}
     pref = -e * N_c / (32 * math.pi**2 * m_phi2)
     m_F = np.broadcast_to(m_F, shape + (np.shape(m_F)[-1],))
@@ -736,13 +755,27 @@ def _dipole_loop_functions(x: np.ndarray, Q_F: float, Q_phi: float) -> tuple[np.
     r""":math:`G = Q_Fg_F(x) - Q_\phi g_\phi(x)` and :math:`F_Q = Q_Ff_F(x) - Q_\phi f_\phi(x)` elementwise; for a
     large batch with few distinct x (coupling maps at a few masses) evaluated once per distinct x
     (:func:`_per_distinct`; the same numbers, element by element)."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 0:  # one mass for the whole batch (a grid map's sub-batch): kept per x
+        return _dipole_loop_functions_at(float(x), float(Q_F), float(Q_phi))
+    G, FQ = _per_distinct(x, partial(_dipole_loop_values, Q_F=Q_F, Q_phi=Q_phi))
+    return G, FQ
+
+
+def _dipole_loop_values(u: np.ndarray, Q_F: float, Q_phi: float) -> tuple[np.ndarray, np.ndarray]:
     from loops import numeric as ln
 
-    def fn(u: np.ndarray) -> tuple[np.ndarray, ...]:
-        return Q_F * ln.g_F(u) - Q_phi * ln.g_phi(u), Q_F * ln.f_F(u) - Q_phi * ln.f_phi(u)
+    return Q_F * ln.g_F(u) - Q_phi * ln.g_phi(u), Q_F * ln.f_F(u) - Q_phi * ln.f_phi(u)
 
-    G, FQ = _per_distinct(np.asarray(x, dtype=float), fn)
-    return G, FQ
+
+@lru_cache(maxsize=1024)
+def _dipole_loop_functions_at(x: float, Q_F: float, Q_phi: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_dipole_loop_functions` at one x, memoised (read-only 0-d arrays: the loop functions of a
+    map's few masses are evaluated once per process, not once per sub-batch)."""
+    out = _dipole_loop_values(np.asarray(x), Q_F, Q_phi)
+    for v in out:
+        v.setflags(write=False)
+    return out
 
 
 def _per_distinct(x: np.ndarray, fn: Callable[[np.ndarray], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
@@ -770,16 +803,13 @@ def _lepton_dipole_entries(point: Point, sp: dict[str, _Sparse] | None = None) -
         sp = {"A": _Sparse(np.asarray(mb.s1_uc_eL)), "R": _Sparse(np.asarray(mb.s1_uc_eR)),
               "D": _Sparse(np.asarray(mb.r2_d_eL))}
     shape = point.batch_shape
-    mS2 = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape) ** 2
-    m232 = np.broadcast_to(np.asarray(point.m_R2_23_value, dtype=float), shape) ** 2
+    mS2 = _uniform(point.m_S1, shape) ** 2
+    m232 = _uniform(point.m_R2_23_value, shape) ** 2
     e = math.sqrt(4 * math.pi * c["alpha0"])
     out = _dipole_entries(sp["A"], sp["R"], c["m_up"], -2 / 3, -1 / 3, mS2, 3, c["m_lep"], e)
     if sp["D"].nz.any():
-        m_down = np.broadcast_to(
-            np.concatenate([np.broadcast_to(c["m_down_light"], shape + (2,)),
-                            np.broadcast_to(np.asarray(point.m_b, dtype=float), shape)[..., None]], axis=-1),
-            shape + (3,),
-        )
+        m_b = _uniform(point.m_b, shape)
+        m_down = np.concatenate([np.broadcast_to(c["m_down_light"], m_b.shape + (2,)), m_b[..., None]], axis=-1)
         r2 = _dipole_entries(sp["D"], _Sparse(np.zeros((3, 3), dtype=complex)), m_down, -1 / 3, -2 / 3, m232, 3,
                              c["m_lep"], e)
         for k, v in r2.items():
@@ -860,15 +890,31 @@ def _as_complex(v: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
     return a if a.shape == shape else np.broadcast_to(a, shape)
 
 
+def _uniform(m: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
+    """``m`` (a float parameter of a point) broadcast to ``shape``, or as a 0-d array where it takes one value
+    at every point of the batch (the built-in maps' sub-batches at one leptoquark mass): every product with it
+    is then an array times a number instead of array times array — the same numbers, element by element
+    (IEEE arithmetic is elementwise), with half the memory traffic. Masses are validated finite and positive,
+    so equal values are equal bit for bit."""
+    a = np.asarray(m, dtype=float)
+    if a.size and a.ndim and not any(a.strides):  # a number broadcast over the batch
+        return np.asarray(a.flat[0])
+    if a.size > 1:
+        flat = a.reshape(-1)
+        if flat[0] == flat[-1] and np.all(flat == flat[0]):
+            return np.asarray(flat[0])
+    return np.broadcast_to(a, shape)
+
+
 def _matching_inputs(point: Point) -> tuple[dict[str, _Sparse], np.ndarray, np.ndarray, np.ndarray]:
     """(sparse mass-basis couplings by short name of the module docstring, m_S1², m_R2(-1/3)², m_R2(2/3)²),
-    each mass squared broadcast to the point's batch shape; shared by :func:`match` and
-    :func:`lqmodel.oneloop_bsll.bsll_oneloop`."""
+    each mass squared broadcast to the point's batch shape, or a 0-d array where it is one number for the
+    whole batch (:func:`_uniform`); shared by :func:`match` and :func:`lqmodel.oneloop_bsll.bsll_oneloop`."""
     shape = point.batch_shape
     mb = point.mass_basis()
-    mS2 = np.broadcast_to(np.asarray(point.m_S1, dtype=float), shape) ** 2
-    m132 = np.broadcast_to(np.asarray(point.m_R2, dtype=float), shape) ** 2
-    m232 = np.broadcast_to(np.asarray(point.m_R2_23_value, dtype=float), shape) ** 2
+    mS2 = _uniform(point.m_S1, shape) ** 2
+    m132 = _uniform(point.m_R2, shape) ** 2
+    m232 = _uniform(point.m_R2_23_value, shape) ** 2
     sp = {k: _Sparse(np.asarray(getattr(mb, f))) for k, f in (
         ("A", "s1_uc_eL"), ("B", "s1_dc_nuL"), ("R", "s1_uc_eR"), ("Nb", "s1_dc_NR"),
         ("D", "r2_d_eL"), ("U", "r2_u_NR"), ("Dv", "r2_d_nuL"), ("DN", "r2_d_NR"))}
@@ -918,7 +964,7 @@ def match(point: Point, names: Collection[str] | None = None, *,
         from lqmodel.charm_matching import CU_LL_NAMES, cu_ll_tree_values  # S1 tree c -> u l l (docs/charm.md §3)
         if any(want(n) for n in CU_LL_NAMES):
             scale = matching_scale(point)
-            cu_ll_tree_values(mb.s1_uc_eL, mb.s1_uc_eR, mS2, scale, values, want)
+            cu_ll_tree_values(mb.s1_uc_eL, mb.s1_uc_eR, mS2, scale, values, want, (sp["A"].nz, sp["R"].nz))
     if any(want(f"C7_{l}{l}") for l in LEPTONS) or any(
             want(f"Cgamma_{l}{k}") for l in LEPTONS for k in LEPTONS if k != l):
         _dipole_values(point, sp, values)

@@ -102,19 +102,45 @@ def box_functions(M2, *, xi: float = 1.0, consts: dict | None = None) -> dict[st
     r"""Loop functions of the W/G–S1 boxes [GeV⁻²], once per m_S1² (``M2``, shape ``B``), units of
     :math:`g^2/16\pi^2`: ``FA`` (*B, 3, 3) and ``FR`` (*B, 3, 3) over the up-quark pair (i, j), ``Fb`` (*B, 3),
     ``FD`` (*B) — the brackets of the module docstring, ξ-terms included for ``xi != 1``."""
-    from loops.vacuum import euclid_integral_fixed as I_
-
-    k = box_constants() if consts is None else consts
-    w = k["mW"] ** 2
-    mu = k["m_up"]
-    au = [float(v) for v in mu**2]
     M2 = np.asarray(M2, dtype=float)
+    default = consts is None or consts is box_constants()
+    if default and M2.ndim == 0:  # one mass (a grid map's sub-batch): memoised
+        return _box_functions_at(float(M2), float(xi))
+    if default and M2.size > 64:
+        # a few runs of equal masses (grid order): each run's functions memoised, repeated over the run
+        flat = M2.reshape(-1)
+        starts = np.flatnonzero(np.concatenate(([True], flat[1:] != flat[:-1])))
+        if starts.size <= 64:
+            counts = np.diff(np.append(starts, flat.size))
+            per = [_box_functions_at(float(m), float(xi)) for m in flat[starts]]
+            return {key: np.repeat(np.stack([f[key] for f in per]), counts, axis=0).reshape(M2.shape + v.shape)
+                    for key, v in per[0].items()}
     if M2.ndim > 0 and M2.size > 64:
         uM, inv = np.unique(M2, return_inverse=True)
         if uM.size <= M2.size // 2:  # coupling maps at a few masses: evaluate once per distinct mass
             f = box_functions(uM, xi=xi, consts=consts)
             inv = inv.reshape(M2.shape)
             return {key: v[inv] for key, v in f.items()}
+    return _box_functions_eval(M2, xi, box_constants() if consts is None else consts)
+
+
+@lru_cache(maxsize=256)
+def _box_functions_at(M2: float, xi: float) -> dict[str, np.ndarray]:
+    """:func:`box_functions` at one m_S1² with the default constants, kept per mass (read-only arrays; a map
+    evaluates the same few masses in every sub-batch)."""
+    f = _box_functions_eval(np.asarray(M2), xi, box_constants())
+    for v in f.values():
+        v.setflags(write=False)
+    return f
+
+
+def _box_functions_eval(M2: np.ndarray, xi: float, k: dict) -> dict[str, np.ndarray]:
+    """The loop functions of :func:`box_functions` at every entry of ``M2`` (constants ``k``)."""
+    from loops.vacuum import euclid_integral_fixed as I_
+
+    w = k["mW"] ** 2
+    mu = k["m_up"]
+    au = [float(v) for v in mu**2]
     lx = np.log(M2)
 
     def In(n, fixed, x):  # I_n of the module docstring at the shared logarithm of m_S1^2
@@ -190,10 +216,12 @@ def _box_pair(Xc, Yc, Bb, Bq, F, a: int, b: int):
             out = out + Xa[..., i] * (FA[..., i, 0] * Yb[..., 0] + FA[..., i, 1] * Yb[..., 1]
                                       + FA[..., i, 2] * Yb[..., 2])
     if "Fb" in F:
+        Fb = F["Fb"]
+        # the sums over the up quark i written out, left to right (the numbers of np.sum(Fb * Y, axis=-1))
         if Bb is not None and Yb is not None:
-            out = out + Bb[..., a] * np.sum(F["Fb"] * Yb, axis=-1)
+            out = out + Bb[..., a] * (Fb[..., 0] * Yb[..., 0] + Fb[..., 1] * Yb[..., 1] + Fb[..., 2] * Yb[..., 2])
         if Bq is not None and Xa is not None:
-            out = out + np.sum(F["Fb"] * Xa, axis=-1) * Bq[..., b]
+            out = out + (Fb[..., 0] * Xa[..., 0] + Fb[..., 1] * Xa[..., 1] + Fb[..., 2] * Xa[..., 2]) * Bq[..., b]
         if Bb is not None and Bq is not None:
             out = out + F["FD"] * Bb[..., a] * Bq[..., b]
     return out
@@ -218,6 +246,8 @@ def bsll_oneloop_values(mb, mS2, m232, m132, c, values, want, *, xi: float = 1.0
     Acol = {a: np.ascontiguousarray(Am[..., :, a]) for a in aL}
     Rcol = {a: np.ascontiguousarray(Rm[..., :, a]) for a in actR}
     fun = X = XR = None
+    conjA: dict[int, Any] = {}
+    conjR: dict[int, Any] = {}
 
     def add(key, val):
         accumulate(values, want, key, val)
@@ -233,10 +263,14 @@ def bsll_oneloop_values(mb, mS2, m232, m132, c, values, want, *, xi: float = 1.0
             if X is None:
                 X = {a: V[:, 2] * Acol[a] for a in aL}
                 XR = {a: V[:, 2] * Rcol[a] for a in actR}
-            Y = {b: np.conj(V[:, q] * Acol[b]) for b in aL}
+            if not (conjA or conjR):  # conj(V_jq A_jb) = conj(V_jq) conj(A_jb) exactly (rounding is sign-symmetric)
+                conjA.update({b: np.conj(Acol[b]) for b in aL})
+                conjR.update({b: np.conj(Rcol[b]) for b in actR})
+            Vq = np.conj(V[:, q])
+            Y = {b: Vq * conjA[b] for b in aL}
             Bb = Bm[..., 2, :] if nzB[2].any() else None
             Bq = np.conj(Bm[..., q, :]) if nzB[q].any() else None
-            YR = {b: np.conj(V[:, q] * Rcol[b]) for b in actR}
+            YR = {b: Vq * conjR[b] for b in actR}
             FR = {"FA": fun["FR"]}
             for a, b in pairs:
                 cL = pre * _box_pair(X, Y, Bb, Bq, fun, a, b) if (a in actL and b in actL) else 0.0

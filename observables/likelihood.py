@@ -335,18 +335,32 @@ def chi2(predictions: Mapping[str, ArrayLike], vintage: str | None = None, *,
             cols = [r * (r * inv[0, 0])]
             csum = cols[0]
         else:
-            pred = np.stack([np.broadcast_to(preds[n], shape) for n in names], axis=-1)
-            if c.kind == "upper_limit":
-                pred = np.maximum(pred, 0.0)
-            resid = pred - c.values[sel]
+            # the residual rows written straight into the (points, k) array (no stacked copy of the predictions)
+            resid = np.empty(shape + (len(names),))
+            for i, n in enumerate(names):
+                pred = np.broadcast_to(preds[n], shape)
+                if c.kind == "upper_limit":
+                    pred = np.maximum(pred, 0.0)
+                np.subtract(pred, c.values[sel[i]], out=resid[..., i])
             contrib = resid * (resid @ inv)
             cols = [contrib[..., i] for i in range(len(names))]
-            csum = contrib.sum(axis=-1)
+            if len(cols) < 8:
+                # the row sums left to right: the numbers of contrib.sum(axis=-1) (numpy adds the k < 8 entries
+                # of a row in order), without its strided reduction
+                csum = cols[0] + cols[1]
+                for v in cols[2:]:
+                    csum += v
+            else:
+                csum = contrib.sum(axis=-1)
         for n, g, v in zip(names, groups, cols, strict=True):
             # summed where an observable is measured twice; a fresh array per entry (the one-row r (r / sigma^2)
-            # is one already, the columns of a multi-row contribution are copied)
+            # is one already, the columns of a multi-row contribution are copied); a group's own array is
+            # added to in place
             out[n] = out[n] + v if n in out else (v if len(sel) == 1 else np.array(v))
-            per_group[g] = per_group[g] + v if g in per_group else np.array(v)
+            if g in per_group:
+                np.add(per_group[g], v, out=per_group[g])
+            else:
+                per_group[g] = np.array(v)
         total += csum
     out["total"] = total
     out.update(per_group)
