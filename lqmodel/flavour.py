@@ -378,8 +378,22 @@ def _predict_smeft(specs: Sequence[ObservableSpec], c: SMEFTCoefficients, method
                 out[spec.name][mask] = _memoised(memo, (spec.name, float(mu), "SM"), sm)
                 continue
             variables = [n for n in spec.wc_names if n in Cs]
-            out[spec.name][mask] = surrogate(spec, mu, variables)(Cs, scratch=scratch)
+            value = surrogate(spec, mu, variables)(Cs, scratch=scratch)
+            if mask is Ellipsis:
+                out[spec.name] = _own(value, out[spec.name])
+            else:
+                out[spec.name][mask] = value
     return out
+
+
+def _own(value: Any, slot: np.ndarray) -> np.ndarray:
+    """``value`` itself where it is a fresh writeable float array of the slot's shape (what a surrogate's
+    evaluation returns: no copy of it into ``slot``), else ``slot`` filled with it."""
+    if (isinstance(value, np.ndarray) and value.dtype == np.float64 and value.shape == slot.shape
+            and value.flags.writeable and value.flags.c_contiguous):
+        return value
+    slot[...] = value
+    return slot
 
 
 def _interpolate(scales: np.ndarray, masses: str) -> bool:
@@ -502,7 +516,8 @@ def _predict_surrogate(specs: Sequence[ObservableSpec], wc: WilsonCoefficients, 
             imgs = [{k: np.asarray(v) for k, v in img.items()} for img in images]
             scratch = {}
             for spec in specs:
-                out[spec.name][...] = _eval_spec_surrogate(spec, float(mu), C, imgs, memo, None, nonzero, scratch, root)
+                value = _eval_spec_surrogate(spec, float(mu), C, imgs, memo, None, nonzero, scratch, root)
+                out[spec.name] = _own(value, out[spec.name])
             break
         mask: Any = scales == mu
         flat_mask = mask.reshape(-1)
@@ -513,8 +528,11 @@ def _predict_surrogate(specs: Sequence[ObservableSpec], wc: WilsonCoefficients, 
                  if k in nonzero}
             imgs = [{k: np.broadcast_to(np.asarray(v), shape).reshape(-1)[sl] for k, v in img.items()}
                     for img in images]
+            scratch = {}  # the specs of this scale share their variables' rows and monomials
+            nz_mu = frozenset(k for d in (C, *imgs) for k, v in d.items() if _any_nonzero(v))
             for spec in specs:
-                out[spec.name].reshape(-1)[sl] = _eval_spec_surrogate(spec, float(mu), C, imgs, memo, cache_root=root)
+                out[spec.name].reshape(-1)[sl] = _eval_spec_surrogate(spec, float(mu), C, imgs, memo, None, nz_mu,
+                                                                      scratch, root)
             continue
         C = {k: np.asarray(v)[mask] for k, v in values.items() if k in nonzero}
         imgs = [{k: np.asarray(v)[mask] for k, v in img.items()} for img in images]

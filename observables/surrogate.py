@@ -769,11 +769,24 @@ def _variables_and_monomials(wc: Mapping[str, ArrayLike], wc_names: tuple[str, .
     key = (n, tuple((i, part) for i, part, _ in chosen))
     mono = mono_memo.get(key)
     if mono is None:
-        X = np.empty((len(chosen), n))
-        for r, (_, _, v) in enumerate(chosen):
-            X[r] = v
-        mono = mono_memo[key] = _monomials(X)
+        mono = mono_memo[key] = _monomials_of_rows([v for _, _, v in chosen], n)
     return cols, mono, shape
+
+
+def _monomials_of_rows(rows: Sequence[np.ndarray], n: int) -> np.ndarray:
+    """:func:`_monomials` of the variables ``rows`` (each ``(n,)``), the rows written straight into the
+    monomial table (no stacked copy of them first): the same numbers."""
+    a = len(rows)
+    out = np.empty((1 + a + a * (a + 1) // 2, n))
+    out[0] = 1.0
+    for r, v in enumerate(rows):
+        out[1 + r] = v
+    X = out[1:1 + a]
+    r = 1 + a
+    for i in range(a):
+        np.multiply(X[i], X[i:], out=out[r:r + a - i])
+        r += a - i
+    return out
 
 
 def _quadratic_only(vec: np.ndarray, a: int) -> np.ndarray:
