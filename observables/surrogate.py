@@ -828,6 +828,9 @@ class ScaleGroups:
             self.segments: list[tuple[int, int, int, int, int]] | None = []
             self._rows, self._w = np.zeros((0, 4), dtype=np.intp), np.zeros((0, 4))
             self._dense: np.ndarray | None = np.zeros((0, 1))
+            self._runs = None
+            self._sorted_monomials = {}
+            self._buffers = {}
             return
         starts = np.flatnonzero(np.concatenate(([True], m[1:] != m[:-1])))
         inverse: np.ndarray | None
@@ -867,6 +870,9 @@ class ScaleGroups:
         self._rows = np.where(ok, pos, self.node_indices.size)
         self._w = np.where(ok, self.weights, 0.0)
         self._dense = None
+        self._runs: tuple | None = None  # _node_runs, once per batch
+        self._sorted_monomials: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # monomials in that order
+        self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # evaluate_per_point's work arrays per M
         if self.first.size <= 4096:  # few groups: one (groups, nodes + 1) weight matrix, combined by one matmul
             self._dense = np.zeros((self.first.size, self.node_indices.size + 1))
             np.add.at(self._dense, (np.arange(self.first.size)[:, None], self._rows), self._w)
@@ -878,17 +884,76 @@ class ScaleGroups:
     def combine(self, coef: Mapping[int, np.ndarray]) -> np.ndarray:
         r"""Per group, the weighted sum :math:`\sum_j w_j a_{k+j}` of the coefficient vectors ``coef``
         (lattice index -> vector; indices with zero weight may be missing), shape ``(n_groups, M)``."""
-        ks = [int(k) for k in self.node_indices]
-        M = next(iter(coef.values())).size
-        table = np.zeros((len(ks) + 1, M))  # the last row: zero, for zero-weight stencil entries
-        for r, k in enumerate(ks):
-            table[r] = coef[k]
+        table = self._table(coef)
         if self._dense is not None:
             return self._dense @ table
-        out = self._w[:, :1] * table[self._rows[:, 0]]
+        return self._combine_rows(table, slice(None))
+
+    def _table(self, coef: Mapping[int, np.ndarray]) -> np.ndarray:
+        """The node coefficient vectors as rows (the last row zero, for zero-weight stencil entries)."""
+        ks = [int(k) for k in self.node_indices]
+        M = next(iter(coef.values())).size
+        table = np.zeros((len(ks) + 1, M))
+        for r, k in enumerate(ks):
+            table[r] = coef[k]
+        return table
+
+    def _combine_rows(self, table: np.ndarray, rows: slice) -> np.ndarray:
+        """:meth:`combine` of the groups ``rows`` from the stencil gathers (the same numbers row by row)."""
+        r, w = self._rows[rows], self._w[rows]
+        out = w[:, :1] * table[r[:, 0]]
         for j in range(1, 4):
-            out += self._w[:, j:j + 1] * table[self._rows[:, j]]
+            out += w[:, j:j + 1] * table[r[:, j]]
         return out
+
+    def evaluate_per_point(self, coef: Mapping[int, np.ndarray], mono: np.ndarray) -> np.ndarray | None:
+        r""":meth:`evaluate` of :meth:`combine` for a batch whose every point is its own group (random masses)
+        of many points, without the (points, monomials) table of per-point forms and its gathers: the points
+        taken in the order of their first stencil node, so that along each run of one first node the four
+        node rows are fixed and each point's form is :math:`\sum_j w_j a_{k+j}` from those rows broadcast
+        (the same products, added in the same order: the same numbers point by point, up to the sign of an
+        exact zero). None for any other batch (then :meth:`evaluate` of :meth:`combine`)."""
+        if self.inverse is not None or self._dense is not None:
+            return None
+        order, runs, w = self._node_runs()
+        table = self._table(coef)
+        M, n = mono.shape[0], self.n
+        hit = self._sorted_monomials.get(id(mono))
+        if hit is None or hit[0] is not mono:
+            hit = self._sorted_monomials[id(mono)] = (mono, mono[:, order])
+        ms = hit[1]
+        longest = max(b - a for a, b, _ in runs)
+        buffers = self._buffers.get(M)
+        if buffers is None:  # reused by every form of the batch on M monomials (no fresh pages per form)
+            buffers = self._buffers[M] = (np.empty((M, longest)), np.empty((M, longest)))
+        out_sorted = np.empty(n)
+        for a, b, rows in runs:
+            # the per-point forms transposed, (monomials, points): the long axis innermost
+            combined, term = buffers[0][:, :b - a], buffers[1][:, :b - a]
+            np.multiply(w[0, a:b], table[rows[0]][:, None], out=combined)
+            for j in range(1, 4):
+                np.multiply(w[j, a:b], table[rows[j]][:, None], out=term)
+                combined += term
+            out_sorted[a:b] = _dot(combined, ms[:, a:b].reshape(M, b - a, 1)).reshape(-1)
+        out = np.empty(n)
+        out[order] = out_sorted
+        return out
+
+    def _node_runs(self) -> tuple[np.ndarray, list[tuple[int, int, tuple[int, ...]]], np.ndarray]:
+        """(the points ordered by first stencil node, runs (start, end, the four table rows) of one first node in
+        that order, the stencil weights in that order as (4, points), zero where :meth:`combine` reads the zero
+        row), computed once per batch."""
+        if self._runs is None:
+            order = np.argsort(self.first, kind="stable")
+            f = self.first[order]
+            starts = np.flatnonzero(np.concatenate(([True], f[1:] != f[:-1])))
+            ends = np.append(starts[1:], f.size)
+            zero = self.node_indices.size
+            pos = {int(k): r for r, k in enumerate(self.node_indices)}
+            runs = [(int(a), int(b), tuple(pos.get(int(f[a]) + j, zero) for j in range(4)))
+                    for a, b in zip(starts, ends, strict=True)]
+            self._runs = (order, runs, np.ascontiguousarray(self._w[order].T))
+        return self._runs
 
     def constant(self, combined: np.ndarray) -> np.ndarray:
         """The values at the points of per-group forms without variables (``combined`` of shape
@@ -1007,7 +1072,8 @@ class InterpolatedSurrogate:
             coef = {k: s.coefficient_vector(part, cols) for k, s in self._by_index.items()}
             if quadratic_only:
                 coef = {k: _quadratic_only(v, cols.size) for k, v in coef.items()}
-            out.append(self.groups.evaluate(self.groups.combine(coef), mono))
+            value = self.groups.evaluate_per_point(coef, mono)
+            out.append(self.groups.evaluate(self.groups.combine(coef), mono) if value is None else value)
         return out
 
     def numerator_value(self, wc: Mapping[str, ArrayLike]) -> np.ndarray:

@@ -117,6 +117,45 @@ def test_interpolated_is_the_weighted_sum_of_node_values(case):
             assert np.array_equal(ratio[m], made[float(mu)](sub))
 
 
+def test_per_point_forms_of_many_random_scales():
+    """Random scales, more than ScaleGroups combines with one matrix product (every point its own group): the
+    evaluation along runs of one first stencil node (evaluate_per_point) gives the numbers of the per-point
+    combined forms (combine, evaluate) bit for bit, in the points' own order, and the weighted sum of the node
+    values of the plain form on a sample of points; points exactly at lattice nodes included."""
+    rng = np.random.default_rng(21)
+    lo, hi = np.log10(sg.node_scale(0)), np.log10(sg.node_scale(6))
+    scales = 10 ** rng.uniform(lo, hi, 5000)
+    scales[::97] = sg.node_scale(3)
+    groups = sg.ScaleGroups(scales)
+    assert groups.inverse is None and groups._dense is None  # the per-point path
+    made: dict[float, sg.Surrogate] = {}
+
+    def factory(mu):
+        if mu not in made:
+            made[mu] = _surrogate("R_K[1.1,6.0]", mu, np.random.default_rng(int(mu * 1000) % 2**32))
+        return made[mu]
+
+    s = sg.InterpolatedSurrogate("R_K[1.1,6.0]", scales, factory=factory, groups=groups)
+    n = scales.size
+    a, b, _ = s.wc_names
+    wc = {a: rng.normal(size=n) + 1j * rng.normal(size=n), b: rng.normal(size=n) + 0j}
+    cols, mono, _ = sg._variables_and_monomials(wc, s.wc_names, n, s._forms("numerator") + s._forms("denominator"),
+                                                None)
+    first, w = sg.interpolation_stencil(scales)
+    sample = rng.choice(n, 300, replace=False)
+    for part in ("numerator", "denominator"):
+        coef = {k: node.coefficient_vector(part, cols) for k, node in s._by_index.items()}
+        got = groups.evaluate_per_point(coef, mono)
+        assert got is not None
+        assert np.array_equal(got, groups.evaluate(groups.combine(coef), mono))
+        assert np.array_equal(s.values(wc, (part,))[0], got)
+        for i in sample:
+            one = {k: v[i:i + 1] for k, v in wc.items()}
+            ref = sum(w[i, j] * _reference(made[sg.node_scale(int(first[i] + j))], one, part)[0]
+                      for j in range(4) if w[i, j] != 0)
+            assert np.isclose(got[i], ref, rtol=1e-12, atol=0.0)
+
+
 def test_scale_groups_share_one_stencil_between_observables():
     rng = np.random.default_rng(3)
     scales = np.repeat(np.geomspace(1000.0, 5000.0, 5), 20)
