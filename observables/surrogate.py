@@ -821,6 +821,10 @@ class ScaleGroups:
             raise ValueError("scales must be a 1-d array of positive finite numbers of GeV")
         n = m.size
         self.n = n
+        #: evaluate_per_point's state, once per batch: _node_runs, the monomials in that order, work arrays per M
+        self._runs: tuple[np.ndarray, list[tuple[int, int, tuple[int, ...]]], np.ndarray] | None = None
+        self._sorted_monomials: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         if n == 0:
             self.first, self.weights = interpolation_stencil(m)
             self.inverse: np.ndarray | None = np.zeros(0, dtype=np.intp)
@@ -828,9 +832,6 @@ class ScaleGroups:
             self.segments: list[tuple[int, int, int, int, int]] | None = []
             self._rows, self._w = np.zeros((0, 4), dtype=np.intp), np.zeros((0, 4))
             self._dense: np.ndarray | None = np.zeros((0, 1))
-            self._runs = None
-            self._sorted_monomials = {}
-            self._buffers = {}
             return
         starts = np.flatnonzero(np.concatenate(([True], m[1:] != m[:-1])))
         inverse: np.ndarray | None
@@ -870,9 +871,6 @@ class ScaleGroups:
         self._rows = np.where(ok, pos, self.node_indices.size)
         self._w = np.where(ok, self.weights, 0.0)
         self._dense = None
-        self._runs: tuple | None = None  # _node_runs, once per batch
-        self._sorted_monomials: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # monomials in that order
-        self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # evaluate_per_point's work arrays per M
         if self.first.size <= 4096:  # few groups: one (groups, nodes + 1) weight matrix, combined by one matmul
             self._dense = np.zeros((self.first.size, self.node_indices.size + 1))
             np.add.at(self._dense, (np.arange(self.first.size)[:, None], self._rows), self._w)
@@ -953,6 +951,7 @@ class ScaleGroups:
             runs = [(int(a), int(b), tuple(pos.get(int(f[a]) + j, zero) for j in range(4)))
                     for a, b in zip(starts, ends, strict=True)]
             self._runs = (order, runs, np.ascontiguousarray(self._w[order].T))
+        assert self._runs is not None
         return self._runs
 
     def constant(self, combined: np.ndarray) -> np.ndarray:
