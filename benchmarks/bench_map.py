@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_map.py [--masses 1000] [--couplings 1000] [--executors serial,process]
-                                   [--columns all,map] [--sample 3] [--json out.json]
+                                   [--columns all,map] [--sample 3] [--sampling grid|lhs] [--json out.json]
 
 The configuration is the built-in default map (Voloshin pair, muon flavour, every registered flavour
 observable through the exact surrogates, neutrino side, LHC pair production and Drell–Yan, neutrino-mass
@@ -13,7 +13,9 @@ run is a fresh subprocess ``python -m lqmodel map CONFIG --out DIR`` (plot inclu
 cache, timed from the outside (interpreter start, imports, preparation, the scan, the Parquet files, the
 PNG and PDF), with the split recorded in the output's ``manifest.json`` (``prepare_s``, ``timing_s``) and
 the peak RSS of the process tree (``resource.getrusage`` of the children: the largest single process).
-``--columns map`` keeps only the columns the map draws (``evaluation.columns: map``).
+``--columns map`` keeps only the columns the map draws (``evaluation.columns: map``). ``--sampling lhs``: the same
+box and number of points drawn as a Latin hypercube (every point its own leptoquark mass: the interpolated
+surrogates point by point, goal 5 of the issue), to compare with the grid run.
 
 For the ratio to direct flavio on the same points, ``--sample`` points of the table are recomputed with
 :func:`lqmodel.flavour.predict` ``method="flavio"`` (every registered observable, one point at a time, after
@@ -35,11 +37,15 @@ import time
 from pathlib import Path
 
 
-def _config_text(n_m: int, n_y: int, columns: str, chunk_size: int) -> str:
+def _config_text(n_m: int, n_y: int, columns: str, chunk_size: int, sampling: str = "grid") -> str:
     from lqmodel.scan.benchmarks import map_benchmark_text
 
     text = map_benchmark_text("default")
-    text = text.replace("n: 9,", f"n: {n_m},").replace("n: 36,", f"n: {n_y},")
+    if sampling == "grid":
+        text = text.replace("n: 9,", f"n: {n_m},").replace("n: 36,", f"n: {n_y},")
+    else:  # the same box, n_m * n_y points of a Latin hypercube: every point its own mass
+        text = text.replace("n: 9, ", "").replace("n: 36, ", "")
+        text = text.replace("sampling: grid", f"sampling: lhs\nn_samples: {n_m * n_y}\nseed: 2026")
     text = text.replace("chunk_size: 324", f"chunk_size: {chunk_size}")
     if columns == "map":
         text = text.replace("  collider: true\n", "  collider: true\n  columns: map\n")
@@ -54,11 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--columns", default="all,map")
     ap.add_argument("--chunk-size", type=int, default=50_000)
     ap.add_argument("--sample", type=int, default=3)
+    ap.add_argument("--sampling", choices=("grid", "lhs"), default="grid",
+                    help="lhs: the same box and number of points as a Latin hypercube (random masses, goal 5)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     n = args.masses * args.couplings
     load0 = os.getloadavg()
-    print(f"{n:,} points ({args.masses} masses x {args.couplings} couplings); load average {load0[0]:.2f} "
+    print(f"{n:,} points ({args.masses} masses x {args.couplings} couplings, {args.sampling}); "
+          f"load average {load0[0]:.2f} "
           f"({os.cpu_count()} CPUs, shared)")
     print(f"{'executor':>9} {'columns':>7} {'wall s':>7} {'prepare s':>9} {'scan s':>7} {'plot s':>7} "
           f"{'us/point':>8} {'peak RSS MB':>11}")
@@ -67,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for columns in args.columns.split(","):
             cfg = Path(tmp) / f"map-{columns}.yaml"
-            cfg.write_text(_config_text(args.masses, args.couplings, columns, args.chunk_size), encoding="utf-8")
+            cfg.write_text(_config_text(args.masses, args.couplings, columns, args.chunk_size, args.sampling),
+                           encoding="utf-8")
             for kind in args.executors.split(","):
                 out = Path(tmp) / f"out-{columns}-{kind}"
                 env = {**os.environ, "LQMODEL_SERIAL_BELOW_POINTS": "0"}  # the executor as asked
