@@ -109,12 +109,13 @@ def test_delta_g_equals_dense_reference(few_masses, density):
         assert not np.any(got[name].imag)
 
 
-@pytest.mark.parametrize("layout", ["one_mass", "runs", "random"])
+@pytest.mark.parametrize("layout", ["one_mass", "runs", "many_runs", "random"])
 def test_batched_matching_equals_point_by_point(layout):
     """WET (with N_R) and SMEFT coefficients of a batch against those of each point matched on its own (a
     scalar point: no per-batch shortcut): a batch at one mass (the masses as numbers, loop functions kept per
-    mass), in runs of equal masses (the loop functions and mass prefactors once per run, repeated) and at
-    random masses (every point its own). Point by point agrees to rounding (the mass-basis rotation of a batch
+    mass), in a few runs of equal masses (the loop functions kept per mass, the mass prefactors once per run,
+    repeated), in many short runs (the loop functions evaluated once per run) and at random masses (every point
+    its own). Point by point agrees to rounding (the mass-basis rotation of a batch
     and of one point round differently), so an O(1) slip of a per-run value cannot pass."""
     from lqmodel.matching import match
     from lqmodel.smeft_matching import match_smeft
@@ -122,6 +123,7 @@ def test_batched_matching_equals_point_by_point(layout):
     rng = np.random.default_rng([11, len(layout)])
     n = 240
     m = {"one_mass": np.full(n, 1300.0), "runs": np.repeat([900.0, 1300.0, 2500.0, 4000.0], n // 4),
+         "many_runs": np.repeat(np.geomspace(600.0, 4000.0, n // 3), 3),
          "random": rng.uniform(500.0, 5000.0, n)}[layout]
     p = _batch(rng, n, 0.5, False).replace(m_S1=m, m_R2=1.1 * m)
     wc, sm = match(p), match_smeft(p)
