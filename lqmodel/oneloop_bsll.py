@@ -107,15 +107,12 @@ def box_functions(M2, *, xi: float = 1.0, consts: dict | None = None) -> dict[st
     if default and M2.ndim == 0:  # one mass (a grid map's sub-batch): memoised
         return _box_functions_at(float(M2), float(xi))
     if default and M2.size > 64:
-        # a few runs of equal masses (grid order): each run's functions memoised, repeated over the run
+        # runs of equal masses (grid order): evaluated once per run (one vectorised call: a map's sub-batches
+        # hold new masses, so no per-mass memo here), repeated over the runs (no sort, no gather)
         flat = M2.reshape(-1)
         starts = np.flatnonzero(np.concatenate(([True], flat[1:] != flat[:-1])))
-        counts = np.diff(np.append(starts, flat.size))
-        if starts.size <= 64:
-            per = [_box_functions_at(float(m), float(xi)) for m in flat[starts]]
-            return {key: np.repeat(np.stack([f[key] for f in per]), counts, axis=0).reshape(M2.shape + v.shape)
-                    for key, v in per[0].items()}
-        if 2 * starts.size <= flat.size:  # many short runs: evaluated once per run, repeated (no sort, no gather)
+        if 2 * starts.size <= flat.size:
+            counts = np.diff(np.append(starts, flat.size))
             f = _box_functions_eval(flat[starts], xi, box_constants())
             return {key: np.repeat(v, counts, axis=0).reshape(M2.shape + v.shape[1:]) for key, v in f.items()}
     if M2.ndim > 0 and M2.size > 64:
