@@ -207,9 +207,10 @@ def _columns(key: tuple, mz: float, u: np.ndarray) -> tuple[np.ndarray, ...]:
 
 @lru_cache(maxsize=1024)
 def _columns_at(key: tuple, mz: float, M: float) -> tuple[np.ndarray, ...]:
-    """:func:`_columns` at one leptoquark mass M [GeV], memoised per (loop function, m_Z, M); read-only 0-d
-    arrays (a map's few masses are evaluated once per process, not once per sub-batch)."""
-    out = tuple(np.array(c) for c in _columns(key, mz, np.asarray(M)))
+    """:func:`_columns` at one leptoquark mass M [GeV] as one-element arrays (the array arithmetic of a batch of
+    masses), memoised per (loop function, m_Z, M); read-only (a map's few masses are evaluated once per
+    process, not once per sub-batch)."""
+    out = tuple(np.array(c) for c in _columns(key, mz, np.full(1, M)))
     for c in out:
         c.setflags(write=False)
     return out
@@ -246,7 +247,7 @@ def _delta_g_entries(point, sp=None) -> dict[str, list[np.ndarray | None]]:
     if sp is None:
         sp = _matching_inputs(point)[0]
     shape = point.batch_shape
-    mS = _uniform(point.m_S1, shape)  # a 0-d array where the batch has one mass
+    mS = _uniform(point.m_S1, shape)  # a one-element array where the batch has one mass
     mR = _uniform(point.m_R2, shape)
     pref = NC / (16 * math.pi**2)
 
@@ -254,8 +255,8 @@ def _delta_g_entries(point, sp=None) -> dict[str, list[np.ndarray | None]]:
         """The three quark columns of the loop function ``fn`` (a key of :func:`_loop`) at M (shape M.shape +
         (3,)), computed on the distinct masses only (one mass for the batch: kept per mass, :func:`_columns_at`)."""
         M = np.asarray(M, dtype=float)
-        if M.ndim == 0:
-            return _columns_at(fn, mz, float(M))
+        if M.shape == (1,):
+            return _columns_at(fn, mz, float(M[0]))
         return _per_distinct(M, partial(_columns, fn, mz))
 
     def z_f(quarks, s):

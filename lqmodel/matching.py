@@ -756,8 +756,8 @@ def _dipole_loop_functions(x: np.ndarray, Q_F: float, Q_phi: float) -> tuple[np.
     large batch with few distinct x (coupling maps at a few masses) evaluated once per distinct x
     (:func:`_per_distinct`; the same numbers, element by element)."""
     x = np.asarray(x, dtype=float)
-    if x.ndim == 0:  # one mass for the whole batch (a grid map's sub-batch): kept per x
-        return _dipole_loop_functions_at(float(x), float(Q_F), float(Q_phi))
+    if x.shape == (1,):  # one mass for the whole batch (a grid map's sub-batch, _uniform): kept per x
+        return _dipole_loop_functions_at(float(x[0]), float(Q_F), float(Q_phi))
     G, FQ = _per_distinct(x, partial(_dipole_loop_values, Q_F=Q_F, Q_phi=Q_phi))
     return G, FQ
 
@@ -770,9 +770,9 @@ def _dipole_loop_values(u: np.ndarray, Q_F: float, Q_phi: float) -> tuple[np.nda
 
 @lru_cache(maxsize=1024)
 def _dipole_loop_functions_at(x: float, Q_F: float, Q_phi: float) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_dipole_loop_functions` at one x, memoised (read-only 0-d arrays: the loop functions of a
-    map's few masses are evaluated once per process, not once per sub-batch)."""
-    out = _dipole_loop_values(np.asarray(x), Q_F, Q_phi)
+    """:func:`_dipole_loop_functions` at one x as one-element arrays, memoised (read-only: the loop functions
+    of a map's few masses are evaluated once per process, not once per sub-batch)."""
+    out = _dipole_loop_values(np.full(1, x), Q_F, Q_phi)
     for v in out:
         v.setflags(write=False)
     return out
@@ -896,18 +896,21 @@ def _as_complex(v: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _uniform(m: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
-    """``m`` (a float parameter of a point) broadcast to ``shape``, or as a 0-d array where it takes one value
-    at every point of the batch (the built-in maps' sub-batches at one leptoquark mass): every product with it
-    is then an array times a number instead of array times array — the same numbers, element by element
-    (IEEE arithmetic is elementwise), with half the memory traffic. Masses are validated finite and positive,
-    so equal values are equal bit for bit."""
+    """``m`` (a float parameter of a point) broadcast to ``shape``, or as a one-element array (shape ``(1,)``,
+    broadcast against the batch) where it takes one value at every point of a batch (the built-in maps'
+    sub-batches at one leptoquark mass): every product with it is then an array times one number instead of
+    array times array, with half the memory traffic. A one-element *array* and not a 0-d one: numpy computes
+    it with the same array loops as a batch of masses (a 0-d operand turns into numpy scalar arithmetic,
+    whose ``pow``, logarithms and complex division can round differently), so a mass gets the same numbers
+    alone and among others. Masses are validated finite and positive: equal values are equal bit for bit."""
     a = np.asarray(m, dtype=float)
-    if a.size and a.ndim and not any(a.strides):  # a number broadcast over the batch
-        return np.asarray(a.flat[0])
-    if a.size > 1:
-        flat = a.reshape(-1)
-        if flat[0] == flat[-1] and np.all(flat == flat[0]):
-            return np.asarray(flat[0])
+    if a.ndim == 0 or a.size == 0:
+        return np.broadcast_to(a, shape)
+    if not any(a.strides):  # a number broadcast over the batch
+        return np.full(1, a.flat[0])
+    flat = a.reshape(-1)
+    if flat.size > 1 and flat[0] == flat[-1] and np.all(flat == flat[0]):
+        return np.full(1, flat[0])
     return np.broadcast_to(a, shape)
 
 

@@ -104,8 +104,8 @@ def box_functions(M2, *, xi: float = 1.0, consts: dict | None = None) -> dict[st
     ``FD`` (*B) — the brackets of the module docstring, ξ-terms included for ``xi != 1``."""
     M2 = np.asarray(M2, dtype=float)
     default = consts is None or consts is box_constants()
-    if default and M2.ndim == 0:  # one mass (a grid map's sub-batch): memoised
-        return _box_functions_at(float(M2), float(xi))
+    if default and M2.shape == (1,):  # one mass for the batch (a grid map's sub-batch): memoised
+        return _box_functions_at(float(M2[0]), float(xi))
     if default and M2.size > 64:
         # runs of equal masses (grid order): evaluated once per run (one vectorised call: a map's sub-batches
         # hold new masses, so no per-mass memo here), repeated over the runs (no sort, no gather)
@@ -126,9 +126,9 @@ def box_functions(M2, *, xi: float = 1.0, consts: dict | None = None) -> dict[st
 
 @lru_cache(maxsize=256)
 def _box_functions_at(M2: float, xi: float) -> dict[str, np.ndarray]:
-    """:func:`box_functions` at one m_S1² with the default constants, kept per mass (read-only arrays; a map
-    evaluates the same few masses in every sub-batch)."""
-    f = _box_functions_eval(np.asarray(M2), xi, box_constants())
+    """:func:`box_functions` at one m_S1² (shape ``(1,)``) with the default constants, kept per mass (read-only
+    arrays; a map evaluates the same few masses in every sub-batch)."""
+    f = _box_functions_eval(np.full(1, M2), xi, box_constants())
     for v in f.values():
         v.setflags(write=False)
     return f
