@@ -916,8 +916,8 @@ def _uniform(m: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
 
 def _matching_inputs(point: Point) -> tuple[dict[str, _Sparse], np.ndarray, np.ndarray, np.ndarray]:
     """(sparse mass-basis couplings by short name of the module docstring, m_S1², m_R2(-1/3)², m_R2(2/3)²),
-    each mass squared broadcast to the point's batch shape, or a 0-d array where it is one number for the
-    whole batch (:func:`_uniform`); shared by :func:`match` and :func:`lqmodel.oneloop_bsll.bsll_oneloop`."""
+    each mass squared broadcast to the point's batch shape, or a one-element array where it is one number for
+    the whole batch (:func:`_uniform`); shared by :func:`match` and :func:`lqmodel.oneloop_bsll.bsll_oneloop`."""
     shape = point.batch_shape
     mb = point.mass_basis()
     mS2 = _uniform(point.m_S1, shape) ** 2
