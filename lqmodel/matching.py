@@ -452,17 +452,8 @@ def _inv_nc_norm(Nq: complex, m2: np.ndarray) -> np.ndarray:
 
 
 def _per_mass(fn: Callable[[np.ndarray], np.ndarray], m2: np.ndarray) -> np.ndarray:
-    """``fn(m2)`` of an elementwise function of the masses: on a large batch in runs of equal masses (grid
-    order) evaluated once per run and repeated, the same numbers element by element; otherwise (random
-    masses) directly, without looking for distinct values."""
-    m2 = np.asarray(m2)
-    if m2.ndim > 0 and m2.size > 64:
-        flat = m2.reshape(-1)
-        starts = np.flatnonzero(np.concatenate(([True], flat[1:] != flat[:-1])))
-        if 2 * starts.size <= flat.size:
-            counts = np.diff(np.append(starts, flat.size))
-            return np.repeat(fn(flat[starts]), counts).reshape(m2.shape)
-    return fn(m2)
+    """``fn(m2)`` of an elementwise function of the masses, once per distinct mass (:func:`_per_distinct`)."""
+    return _per_distinct(np.asarray(m2), lambda u: (fn(u),))[0]
 
 
 def _nc_prefactor(c: dict[str, Any], qi: int, qj: int) -> complex:
@@ -778,6 +769,15 @@ def _dipole_loop_functions_at(x: float, Q_F: float, Q_phi: float) -> tuple[np.nd
     return out
 
 
+def _equal_runs(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(first index, length) of the runs of equal values of a 1-d array, or None where the runs are too short
+    to be worth it (more than half as many runs as values)."""
+    starts = np.flatnonzero(np.concatenate(([True], flat[1:] != flat[:-1])))
+    if 2 * starts.size > flat.size:
+        return None
+    return starts, np.diff(np.append(starts, flat.size))
+
+
 def _per_distinct(x: np.ndarray, fn: Callable[[np.ndarray], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
     """``fn(x)`` (a tuple of elementwise functions of ``x``) evaluated once per distinct value of a large batch
     with few distinct values: runs of equal values (grid order, one comparison pass) or ``np.unique``; the
@@ -786,9 +786,9 @@ def _per_distinct(x: np.ndarray, fn: Callable[[np.ndarray], tuple[np.ndarray, ..
     the same numbers)."""
     if x.ndim > 0 and x.size > 64:
         flat = x.reshape(-1)
-        starts = np.flatnonzero(np.concatenate(([True], flat[1:] != flat[:-1])))
-        if 2 * starts.size <= flat.size:
-            counts = np.diff(np.append(starts, flat.size))
+        runs = _equal_runs(flat)
+        if runs is not None:
+            starts, counts = runs
             return tuple(np.repeat(r, counts).reshape(x.shape) for r in fn(flat[starts]))
         sample = flat[::max(1, flat.size // 256)]
         if 2 * np.unique(sample).size > sample.size:  # mostly distinct (random masses): no sort of the batch

@@ -109,10 +109,12 @@ def box_functions(M2, *, xi: float = 1.0, consts: dict | None = None) -> dict[st
     if default and M2.size > 64:
         # runs of equal masses (grid order): evaluated once per run (one vectorised call: a map's sub-batches
         # hold new masses, so no per-mass memo here), repeated over the runs (no sort, no gather)
+        from lqmodel.matching import _equal_runs
+
         flat = M2.reshape(-1)
-        starts = np.flatnonzero(np.concatenate(([True], flat[1:] != flat[:-1])))
-        if 2 * starts.size <= flat.size:
-            counts = np.diff(np.append(starts, flat.size))
+        runs = _equal_runs(flat)
+        if runs is not None:
+            starts, counts = runs
             f = _box_functions_eval(flat[starts], xi, box_constants())
             return {key: np.repeat(v, counts, axis=0).reshape(M2.shape + v.shape[1:]) for key, v in f.items()}
     if M2.ndim > 0 and M2.size > 64:

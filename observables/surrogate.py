@@ -651,15 +651,7 @@ def _monomials(X: np.ndarray) -> np.ndarray:
     r"""The monomials :math:`(1, x_i, x_i x_j\ (i\le j))` of the rows of ``X`` (shape ``(a, n)``), shape
     ``(1 + a + a(a+1)/2, n)``: a quadratic form :math:`c + g^Tx + x^TQx` is their dot product with
     :func:`_coefficients` (:math:`Q_{ij}` and :math:`Q_{ji}` are one coefficient :math:`2Q_{ij}`)."""
-    a, n = X.shape
-    out = np.empty((1 + a + a * (a + 1) // 2, n))
-    out[0] = 1.0
-    out[1:1 + a] = X
-    r = 1 + a
-    for i in range(a):
-        np.multiply(X[i], X[i:], out=out[r:r + a - i])
-        r += a - i
-    return out
+    return _monomials_of_rows(X, X.shape[1])
 
 
 def _dot(coef: np.ndarray, mono: np.ndarray) -> np.ndarray:
@@ -773,8 +765,8 @@ def _variables_and_monomials(wc: Mapping[str, ArrayLike], wc_names: tuple[str, .
     return cols, mono, shape
 
 
-def _monomials_of_rows(rows: Sequence[np.ndarray], n: int) -> np.ndarray:
-    """:func:`_monomials` of the variables ``rows`` (each ``(n,)``), the rows written straight into the
+def _monomials_of_rows(rows: Sequence[np.ndarray] | np.ndarray, n: int) -> np.ndarray:
+    """:func:`_monomials` of the variables ``rows`` (each ``(n,)``; a list or the rows of an array), written into the
     monomial table (no stacked copy of them first): the same numbers."""
     a = len(rows)
     out = np.empty((1 + a + a * (a + 1) // 2, n))
