@@ -280,8 +280,9 @@ class Surrogate:
 # extraction
 # ---------------------------------------------------------------------------------------------------------
 def _restrict(part: Part, wanted: Sequence[str]) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
-    names = tuple(n for n in part.wc_names if n in wanted)
-    blocks = tuple(b2 for b in part.blocks if (b2 := tuple(n for n in b if n in wanted)))
+    keep = frozenset(wanted)
+    names = tuple(n for n in part.wc_names if n in keep)
+    blocks = tuple(b2 for b in part.blocks if (b2 := tuple(n for n in b if n in keep)))
     return names, blocks
 
 
@@ -458,7 +459,8 @@ def _fit_part(part: Part, wanted: Sequence[str], all_names: tuple[str, ...], sca
     info = {"n_flavio_calls": 0, "build_seconds": 0.0}
     for term in part.terms:
         own = term.wc_names or part.wc_names
-        sub = Part((term,), own, tuple(b2 for b in part.blocks if (b2 := tuple(x for x in b if x in own))))
+        own_set = frozenset(own)
+        sub = Part((term,), own, tuple(b2 for b in part.blocks if (b2 := tuple(x for x in b if x in own_set))))
         names, blocks = _restrict(sub, wanted)
         form, tinfo = _fit_term_cached(term, names, blocks, scale, square, basis)
         idx = np.array([j for nm in names for j in (2 * pos[nm], 2 * pos[nm] + 1)], dtype=int)
